@@ -1,0 +1,87 @@
+# WhatsApp appointment assistant: the commands a person (and CI) types. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+STACK       := $(PY) -m clinic.ops.stack
+RASA        := $(PY) -m clinic.ops.launch rasa
+MODEL        = $(shell $(PY) -m clinic.ops.model --print-path)
+NLU_MIN_F1  ?= 0.90
+
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install run shell model test lint format pytest validate test-stories test-nlu \
+        test-stack bench lock clean
+
+help: ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## build .venv on Python 3.10 with the pinned dependencies (idempotent)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml scripts/find-python310.sh
+	@python=$$(scripts/find-python310.sh) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  rm -rf $(VENV); echo "creating $(VENV) with $$python"; $$python -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install -q --upgrade "pip>=24" "setuptools>=64,<71" wheel
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+	@mkdir -p var models results && touch $@
+	@echo "✓ environment ready in $(VENV)"
+
+model: install ## train the Rasa model if config, domain or data changed
+	@$(PY) -m clinic.ops.model
+
+run: model ## start Duckling, the action server and Rasa; Ctrl-C stops all
+	@$(STACK) run
+
+shell: model ## chat with the assistant in the terminal (rasa shell)
+	@$(STACK) shell
+
+lint: install ## ruff lint + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+pytest: install ## unit + integration tests (loopback only); exit 5 (no test) fails
+	$(PY) -m pytest -q -m "not stack" tests
+
+validate: install ## rasa data validate --fail-on-warnings
+	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+
+test-stories: model ## rasa test on tests/test_stories.yml, failing on any prediction error
+	$(STACK) exec --with duckling,actions -- \
+	  $(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out results/core
+
+test-nlu: model ## score the model on the held-out NLU set; fail below NLU_MIN_F1
+	$(STACK) exec --with duckling -- \
+	  $(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu
+	$(PY) -m clinic.ops.nlu_gate results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
+
+test-stack: model ## end-to-end: the real stack on free ports, talked to over HTTP
+	$(PY) -m pytest -q -m stack tests
+
+test: lint pytest validate model test-stories test-nlu test-stack ## the whole suite, in CI's order
+	@echo "✓ all checks passed"
+
+bench: model ## benchmarks (numbers printed, never asserted)
+	$(PY) bench/duckling_parse.py
+
+lock: install ## regenerate constraints.txt from the current .venv
+	@{ echo "# Full transitive pin set, proven to install together with pip check clean (Python 3.10)."; \
+	   echo "# Regenerate: make lock"; \
+	   $(PY) -m pip freeze --exclude-editable | grep -viE '^clinic-assistant'; } > constraints.txt
+
+clean: ## remove the venv, models, results and local data
+	rm -rf $(VENV) models/*.tar.gz results var .pytest_cache .ruff_cache

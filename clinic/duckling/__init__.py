@@ -1,0 +1,1 @@
+"""Embedded Duckling: the real parser behind Duckling's own HTTP API."""

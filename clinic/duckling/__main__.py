@@ -1,0 +1,3 @@
+from clinic.duckling.server import main
+
+main()

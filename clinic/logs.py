@@ -1,0 +1,135 @@
+"""One logging setup for every process: the core, the actions, the connector and the worker.
+
+Patients' phone numbers and e-mail addresses must never reach a log line (GDPR, health data).
+Masking therefore happens twice:
+
+* a log-record factory masks the message of *every* record created in the process, whatever
+  logger or handler it later meets (Rasa and the SDK add handlers of their own);
+* the formatters mask the final line again, which also covers tracebacks and `extra` fields.
+
+Human-readable text by default, JSON lines with ``LOG_FORMAT=json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+PHONE_MASK = "<phone>"
+EMAIL_MASK = "<email>"
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Order matters: the most specific shapes first.
+_PHONES = (
+    # +33 6 12 34 56 78, +33612345678, +1 (415) 555-2671
+    re.compile(r"(?<![\w+])\+(?:\d[\s.\-()]{0,2}){7,14}\d(?![\w])"),
+    # 0033 6 12 34 56 78
+    re.compile(r"(?<![\w.\-])00\d(?:[\s.\-]?\d){6,12}(?![\w])"),
+    # French national numbers: 06 12 34 56 78, 06.12.34.56.78, 0612345678
+    re.compile(r"(?<![\w.\-])0[1-9](?:[\s.\-]?\d{2}){4}(?![\w])"),
+    # Bare international ids as WhatsApp sends them (wa_id "33612345678"): 11 to 15 digits.
+    re.compile(r"(?<![\w.\-:/])\d{11,15}(?![\w.])"),
+)
+
+_STANDARD_ATTRS = frozenset(
+    vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None)).keys()
+) | {"message", "asctime"}
+
+
+def mask(text: str) -> str:
+    """Replace phone numbers and e-mail addresses in `text` by neutral placeholders."""
+    text = _EMAIL.sub(EMAIL_MASK, text)
+    for pattern in _PHONES:
+        text = pattern.sub(PHONE_MASK, text)
+    return text
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken %-format must not lose the record
+        message = f"{record.msg} {record.args}"
+    record.msg = mask(message)
+    record.args = None
+    if record.exc_text:
+        record.exc_text = mask(record.exc_text)
+
+
+class MaskingFilter(logging.Filter):
+    """Masks a record in place; attach it to any handler that may see records from elsewhere."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        _mask_record(record)
+        return True
+
+
+_masking_installed = False
+
+
+def install_masking() -> None:
+    """Mask every log record created in this process from now on (idempotent)."""
+    global _masking_installed
+    if _masking_installed:
+        return
+    base_factory = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base_factory(*args, **kwargs)
+        _mask_record(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _masking_installed = True
+
+
+class TextFormatter(logging.Formatter):
+    """`2026-11-28 17:00:00 INFO clinic.x - message`, masked."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s - %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers; `extra={...}` fields are kept."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return mask(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def make_handler(log_format: str = "text") -> logging.Handler:
+    """A stderr handler with the project's formatter and masking filter."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(MaskingFilter())
+    handler.set_name("clinic")
+    return handler
+
+
+def configure_logging(log_format: str = "text", level: str | int = "INFO") -> None:
+    """Make the root logger write masked text or JSON lines to stderr, replacing other handlers."""
+    install_masking()
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(make_handler(log_format))
+    root.setLevel(level)

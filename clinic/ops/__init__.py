@@ -1,0 +1,1 @@
+"""Operating the stack locally: process supervision, model cache, launchers. No Rasa imports."""

@@ -1,0 +1,51 @@
+"""Run a Python entry point (``rasa``, ``rasa_sdk``) with the project's logging in force.
+
+``python -m clinic.ops.launch rasa run --enable-api …`` behaves like ``rasa run …`` except that
+every log line of the process is PII-masked and follows ``LOG_FORMAT`` (text or JSON lines).
+Rasa and the SDK install ``coloredlogs`` on the root logger, which would replace our handler
+with an unmasked, colour-only one; this launcher makes that call a no-op instead. Rasa's
+structlog output goes through the standard logging module, so it is covered too.
+
+The target is named as a module string: the core still never imports Rasa.
+"""
+
+from __future__ import annotations
+
+import logging
+import runpy
+import sys
+
+from clinic.logs import configure_logging
+from clinic.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def _keep_our_handlers() -> None:
+    try:
+        import coloredlogs
+    except ImportError:  # not installed: nothing to neutralise
+        return
+
+    def install(level: object = None, **_: object) -> None:
+        if level is not None:
+            logging.getLogger().setLevel(level)  # type: ignore[arg-type]
+
+    coloredlogs.install = install  # type: ignore[assignment]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Configure logging, then run `argv[0]` as ``__main__`` with the remaining arguments."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        raise SystemExit("usage: python -m clinic.ops.launch MODULE [ARGS...]")
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    _keep_our_handlers()
+    module = args[0]
+    sys.argv = [module, *args[1:]]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()

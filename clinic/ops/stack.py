@@ -1,0 +1,413 @@
+"""Start, watch and stop the local stack: Duckling, the action server and the Rasa server.
+
+``run``   the whole assistant on the standard ports, until Ctrl-C (``make run``);
+``shell`` a terminal chat (``rasa shell``) sharing Duckling, the actions and the database;
+``exec``  a command (``rasa test``…) with the services it needs on free ports (``make test``).
+
+Each child runs in its own process group and dies with the supervisor (``PR_SET_PDEATHSIG``),
+so neither Ctrl-C nor a killed supervisor leaves an orphan. A port already taken, a missing
+model or a child that dies while starting gives one line naming the culprit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from clinic.ops.model import model_path
+from clinic.settings import Settings, SettingsError
+
+ROOT = Path.cwd()
+PR_SET_PDEATHSIG = 1
+LOG_TAIL = 15
+
+
+class StackError(RuntimeError):
+    """A one-line reason the stack cannot start, naming the culprit."""
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_ok(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    port: int
+    health_path: str
+    startup_timeout: float = 60.0
+    process: subprocess.Popen[bytes] | None = None
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL))
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.health_path}"
+
+
+class Supervisor:
+    """Owns the child processes; `stop()` is safe to call any number of times."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, echo: bool) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.echo = echo
+        self.services: list[Service] = []
+
+    def start(self, service: Service) -> None:
+        if port_in_use(service.port):
+            raise StackError(
+                f"{service.name}: port {service.port} is already in use by another process "
+                f"(stop it, e.g. `fuser -k {service.port}/tcp`, or choose another port)"
+            )
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = (self.log_dir / f"{service.name}.log").open("ab")
+        service.process = subprocess.Popen(
+            service.argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        self.services.append(service)
+        threading.Thread(target=self._pump, args=(service, log_file), daemon=True).start()
+
+    def _pump(self, service: Service, log_file: object) -> None:
+        assert service.process and service.process.stdout
+        with log_file:  # type: ignore[attr-defined]
+            for raw in service.process.stdout:
+                log_file.write(raw)  # type: ignore[attr-defined]
+                log_file.flush()  # type: ignore[attr-defined]
+                line = raw.decode("utf-8", "replace").rstrip()
+                service.tail.append(line)
+                if self.echo:
+                    print(f"[{service.name}] {line}", flush=True)
+
+    def wait_healthy(self, service: Service) -> None:
+        assert service.process
+        deadline = time.monotonic() + service.startup_timeout
+        while time.monotonic() < deadline:
+            code = service.process.poll()
+            if code is not None:
+                time.sleep(0.2)  # let the pump read the last lines
+                raise StackError(
+                    f"{service.name} exited with code {code} while starting; last lines:\n  "
+                    + "\n  ".join(service.tail)
+                    + f"\n(full log: {self.log_dir / (service.name + '.log')})"
+                )
+            if http_ok(service.health_url):
+                return
+            time.sleep(0.3)
+        raise StackError(
+            f"{service.name} did not become healthy at {service.health_url} within "
+            f"{service.startup_timeout:.0f} s (log: {self.log_dir / (service.name + '.log')})"
+        )
+
+    def first_dead(self) -> Service | None:
+        for service in self.services:
+            if service.process and service.process.poll() is not None:
+                return service
+        return None
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            if service.process and service.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(service.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for service in reversed(self.services):
+            if not service.process:
+                continue
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(service.process.pid, signal.SIGKILL)
+                service.process.wait()
+            # reap anything the service itself left in its group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.process.pid, signal.SIGKILL)
+        self.services.clear()
+
+
+def auth_token(settings: Settings) -> str:
+    """RASA_AUTH_TOKEN, or a token generated once and kept in var/ (mode 0600)."""
+    if settings.rasa_auth_token:
+        return settings.rasa_auth_token
+    path = ROOT / "var" / "rasa_auth_token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def child_env(settings: Settings, duckling_url: str, actions_port: int, token: str) -> dict[str, str]:
+    """Environment of every child: the settings' defaults made explicit for Rasa's YAML files."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url,
+        DUCKLING_URL=duckling_url,
+        RASA_DUCKLING_HTTP_URL=duckling_url,  # read by Rasa's DucklingEntityExtractor
+        ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        RASA_AUTH_TOKEN=token,
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _local_port(url: str) -> int | None:
+    """The port of `url` if it points at this machine, else None (an outside Duckling)."""
+    parts = urlsplit(url)
+    if parts.hostname in ("localhost", "127.0.0.1", "::1"):
+        return parts.port or 80
+    return None
+
+
+def _launch(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "clinic.ops.launch", *argv]
+
+
+def duckling_service(port: int) -> Service:
+    return Service(
+        "duckling",
+        [sys.executable, "-m", "clinic.duckling", "--port", str(port)],
+        port,
+        "/health",
+        startup_timeout=30,
+    )
+
+
+def actions_service(port: int) -> Service:
+    return Service(
+        "actions",
+        _launch("rasa_sdk", "--actions", "actions", "--port", str(port)),
+        port,
+        "/health",
+        startup_timeout=90,
+    )
+
+
+def rasa_service(port: int, model: Path, token: str) -> Service:
+    return Service(
+        "rasa",
+        _launch(
+            "rasa",
+            "run",
+            "--enable-api",
+            "--auth-token",
+            token,
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--port",
+            str(port),
+        ),
+        port,
+        "/",
+        startup_timeout=180,
+    )
+
+
+def current_model() -> Path:
+    path = model_path(ROOT)
+    if not path.exists():
+        raise StackError(
+            f"no trained model for the current data ({path.relative_to(ROOT)} is missing): "
+            "run `make model`"
+        )
+    return path
+
+
+@contextlib.contextmanager
+def running(
+    services: Sequence[Service], env: dict[str, str], echo: bool
+) -> Iterator[Supervisor]:
+    supervisor = Supervisor(env, ROOT / "var" / "log", echo)
+    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        for service in services:
+            supervisor.start(service)
+        for service in services:
+            supervisor.wait_healthy(service)
+            print(f"✓ {service.name} healthy on {service.health_url}", flush=True)
+        yield supervisor
+    finally:
+        supervisor.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    model = current_model()
+    token = auth_token(settings)
+    duckling_port = _local_port(settings.duckling_url)
+    env = child_env(settings, settings.duckling_url, args.actions_port, token)
+    services = []
+    if duckling_port is not None:
+        services.append(duckling_service(duckling_port))
+    services += [actions_service(args.actions_port), rasa_service(args.rasa_port, model, token)]
+    with running(services, env, echo=not args.quiet) as supervisor:
+        base = f"http://localhost:{args.rasa_port}"
+        whatsapp = (
+            f"\n  WhatsApp webhook:  {base}/webhooks/whatsapp/webhook"
+            if settings.whatsapp_enabled
+            else ""
+        )
+        print(
+            f"""
+L'assistant est prêt / the assistant is up (model {model.name})
+  REST channel:      curl -s {base}/webhooks/rest/webhook -d '{{"sender": "essai", "message": "Bonjour"}}'
+  Rasa HTTP API:     {base}/status?token=<RASA_AUTH_TOKEN>   (token in var/rasa_auth_token){whatsapp}
+  Action server:     http://localhost:{args.actions_port}/health
+  Duckling:          {settings.duckling_url}/health
+  Terminal chat:     make shell   (in another terminal)
+Ctrl-C stops everything.""",
+            flush=True,
+        )
+        try:
+            while True:
+                dead = supervisor.first_dead()
+                if dead is not None:
+                    assert dead.process
+                    print(
+                        f"error: {dead.name} stopped unexpectedly (exit {dead.process.returncode}); "
+                        f"stopping the stack. Log: var/log/{dead.name}.log",
+                        file=sys.stderr,
+                    )
+                    return 1
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("\nstopping…", flush=True)
+    return 0
+
+
+def _needed(names: str, settings: Settings, token: str) -> tuple[list[Service], dict[str, str]]:
+    """Services for `exec`/`shell` on free ports, so they never clash with a running `make run`."""
+    wanted = {n.strip() for n in names.split(",") if n.strip()}
+    unknown = wanted - {"duckling", "actions", "rasa"}
+    if unknown:
+        raise StackError(f"unknown service(s): {', '.join(sorted(unknown))}")
+    services: list[Service] = []
+    duckling_url = settings.duckling_url
+    if "duckling" in wanted:
+        port = free_port()
+        duckling_url = f"http://127.0.0.1:{port}"
+        services.append(duckling_service(port))
+    actions_port = free_port()
+    if "actions" in wanted:
+        services.append(actions_service(actions_port))
+    if "rasa" in wanted:
+        rasa_port = free_port()
+        services.append(rasa_service(rasa_port, current_model(), token))
+    env = child_env(settings, duckling_url, actions_port, token)
+    if "rasa" in wanted:
+        env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
+    return services, env
+
+
+def cmd_exec(settings: Settings, args: argparse.Namespace) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        raise StackError("exec needs a command after --")
+    token = auth_token(settings)
+    services, env = _needed(args.with_services, settings, token)
+    with running(services, env, echo=False):
+        return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
+def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
+    model = current_model()
+    token = auth_token(settings)
+    services, env = _needed("duckling,actions", settings, token)
+    command = _launch(
+        "rasa",
+        "shell",
+        "--model",
+        str(model),
+        "--endpoints",
+        "endpoints.yml",
+        "--port",
+        str(free_port()),
+    )
+    with running(services, env, echo=False):
+        try:
+            return subprocess.run(command, cwd=ROOT, env=env).returncode
+        except KeyboardInterrupt:
+            return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="start the whole stack until Ctrl-C")
+    run.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    run.add_argument(
+        "--actions-port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", 5055))
+    )
+    run.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
+    sub.add_parser("shell", help="terminal chat against Duckling and the action server")
+    ex = sub.add_parser("exec", help="run a command with services on free ports")
+    ex.add_argument("--with", dest="with_services", default="duckling,actions")
+    ex.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    handlers = {"run": cmd_run, "shell": cmd_shell, "exec": cmd_exec}
+    try:
+        settings = Settings.from_env()
+        code = handlers[args.cmd](settings, args)
+    except (StackError, SettingsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()

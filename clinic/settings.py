@@ -1,0 +1,108 @@
+"""Process settings, read from the environment once, at start, never at import.
+
+The names are a contract (ARCHITECTURE.md): deployment files and outside checks set them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///var/clinic.db"
+DEFAULT_DUCKLING_URL = "http://localhost:8000"
+DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v21.0"
+CALENDAR_BACKENDS = ("local", "google")
+LOG_FORMATS = ("text", "json")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the assistant cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every environment variable the project reads, with its default."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    calendar_backend: str = "local"
+    google_calendar_id: str | None = None
+    google_application_credentials: str | None = None
+    google_api_root_url: str | None = None
+    whatsapp_verify_token: str | None = None
+    whatsapp_app_secret: str | None = field(default=None, repr=False)
+    whatsapp_access_token: str | None = field(default=None, repr=False)
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL
+    duckling_url: str = DEFAULT_DUCKLING_URL
+    rasa_auth_token: str | None = field(default=None, repr=False)
+    practice_config: Path = Path("practice.yml")
+    log_format: str = "text"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `environ` (default: the process environment).
+
+        Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+        """
+        env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
+        settings = cls(
+            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            calendar_backend=env.get("CALENDAR_BACKEND", "local").lower(),
+            google_calendar_id=env.get("GOOGLE_CALENDAR_ID"),
+            google_application_credentials=env.get("GOOGLE_APPLICATION_CREDENTIALS"),
+            google_api_root_url=env.get("GOOGLE_API_ROOT_URL"),
+            whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN"),
+            whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET"),
+            whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN"),
+            whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID"),
+            whatsapp_api_url=env.get("WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL).rstrip("/"),
+            duckling_url=env.get("DUCKLING_URL", DEFAULT_DUCKLING_URL).rstrip("/"),
+            rasa_auth_token=env.get("RASA_AUTH_TOKEN"),
+            practice_config=Path(env.get("PRACTICE_CONFIG", "practice.yml")),
+            log_format=env.get("LOG_FORMAT", "text").lower(),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Fail fast, with the variable's name, on a value that cannot work."""
+        if self.calendar_backend not in CALENDAR_BACKENDS:
+            raise SettingsError(
+                f"CALENDAR_BACKEND={self.calendar_backend!r}: expected one of "
+                f"{', '.join(CALENDAR_BACKENDS)}"
+            )
+        if self.calendar_backend == "google":
+            missing = [
+                name
+                for name, value in (
+                    ("GOOGLE_CALENDAR_ID", self.google_calendar_id),
+                    ("GOOGLE_APPLICATION_CREDENTIALS", self.google_application_credentials),
+                )
+                if not value
+            ]
+            if missing:
+                raise SettingsError(f"CALENDAR_BACKEND=google needs {', '.join(missing)}")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"LOG_FORMAT={self.log_format!r}: expected one of {', '.join(LOG_FORMATS)}"
+            )
+        if "://" not in self.database_url:
+            raise SettingsError(
+                f"DATABASE_URL must be an SQLAlchemy URL such as {DEFAULT_DATABASE_URL}"
+            )
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """The WhatsApp channel is mounted only when its credentials are all set."""
+        return all(
+            (
+                self.whatsapp_verify_token,
+                self.whatsapp_app_secret,
+                self.whatsapp_access_token,
+                self.whatsapp_phone_number_id,
+            )
+        )

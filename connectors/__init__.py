@@ -1,0 +1,1 @@
+"""Rasa input/output channels, thin over the core's clients (WhatsApp comes next)."""
