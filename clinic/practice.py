@@ -52,7 +52,8 @@ def load_practice(path: Path) -> Practice:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
-        raise _error(path, where, "YAML invalide", f"invalid YAML ({error})") from None
+        problem = getattr(error, "problem", None) or "syntax error"
+        raise _error(path, where, "YAML invalide", f"invalid YAML ({problem})") from None
     if not isinstance(document, dict) or not isinstance(document.get("practice"), dict):
         raise _error(
             path, "practice", "section « practice: » manquante", "missing 'practice:' section"

@@ -266,12 +266,19 @@ def current_model() -> Path:
     return path
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def running(
     services: Sequence[Service], env: dict[str, str], echo: bool
 ) -> Iterator[Supervisor]:
     supervisor = Supervisor(env, ROOT / "var" / "log", echo)
-    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C, `kill` and a closed terminal all stop the stack, even when the supervisor was
+    # started with SIGINT ignored (as `cmd &` does in a non-interactive shell).
+    stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stop_signals}
     try:
         for service in services:
             supervisor.start(service)
@@ -280,8 +287,11 @@ def running(
             print(f"✓ {service.name} healthy on {service.health_url}", flush=True)
         yield supervisor
     finally:
+        for sig in stop_signals:  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
         supervisor.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
