@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import get_context
+from actions.greeting import ActionGreet
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def practice_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "practice.yml"
+    path.write_text(
+        "practice:\n  name: Cabinet du Parc\n  address: 1 place du Parc, Lille\n  phone: 03 20 00 00 00\n"
+    )
+    monkeypatch.setenv("PRACTICE_CONFIG", str(path))
+    get_context.cache_clear()
+    yield path
+    get_context.cache_clear()
+
+
+def tracker(text: str = "bonjour") -> Tracker:
+    return Tracker(
+        "a1b2c3",
+        {},
+        {"text": text, "intent": {"name": "greet", "confidence": 1.0}, "entities": []},
+        [],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+
+
+async def test_greets_with_the_practice_name_then_presents_itself(practice_file: Path) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionGreet().run(dispatcher, tracker(), {})
+    assert events == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_greet", "utter_presentation"]
+    assert dispatcher.messages[0]["practice_name"] == "Cabinet du Parc"
+
+
+def test_domain_responses_use_the_variable_and_vouvoiement() -> None:
+    import yaml
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    greets = [r["text"] for r in domain["responses"]["utter_greet"]]
+    assert all("{practice_name}" in text and "assistant automatique" in text for text in greets)
+    everything = " ".join(r["text"] for rs in domain["responses"].values() for r in rs)
+    assert " tu " not in f" {everything.lower()} " and " t'" not in everything.lower()

@@ -1,0 +1,195 @@
+"""The real stack (Duckling, action server, Rasa server with the trained model), over HTTP.
+
+Runs after `rasa train` (`make test-stack`): it is the proof that `make run` works end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from clinic.logs import PHONE_MASK
+from clinic.ops.model import model_path
+from clinic.ops.stack import free_port, port_in_use
+
+ROOT = Path(__file__).parents[1]
+pytestmark = pytest.mark.stack
+
+
+@dataclass
+class Stack:
+    rasa: str
+    actions: str
+    duckling: str
+    token: str
+    database: Path
+    process: subprocess.Popen
+    log_offsets: dict[Path, int]
+
+
+def request(url: str, payload: dict | None = None) -> tuple[int, object]:
+    data = json.dumps(payload).encode() if payload is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            body = response.read()
+            return response.status, json.loads(body) if body[:1] in (b"[", b"{") else body.decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not model_path(ROOT).exists():
+        pytest.fail("no trained model for the current data: run `make model` first")
+    database = tmp_path_factory.mktemp("db") / "clinic.db"
+    ports = {name: free_port() for name in ("rasa", "actions", "duckling")}
+    logs = ROOT / "var" / "log"
+    offsets = {p: p.stat().st_size for p in logs.glob("*.log")} if logs.exists() else {}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DUCKLING_URL": f"http://127.0.0.1:{ports['duckling']}",
+        "RASA_AUTH_TOKEN": "e2e-token",
+        "LOG_LEVEL": "DEBUG",  # the most talkative Rasa: still no phone number in any log
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clinic.ops.stack", "run", "--quiet",
+         "--rasa-port", str(ports["rasa"]), "--actions-port", str(ports["actions"])],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if "Ctrl-C stops everything" in line:
+            break
+    else:
+        pytest.fail("the stack did not start:\n" + "".join(output))
+    stack = Stack(
+        rasa=f"http://127.0.0.1:{ports['rasa']}",
+        actions=f"http://127.0.0.1:{ports['actions']}",
+        duckling=f"http://127.0.0.1:{ports['duckling']}",
+        token="e2e-token",
+        database=database,
+        process=process,
+        log_offsets=offsets,
+    )
+    yield stack
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+def say(stack: Stack, sender: str, text: str) -> list[str]:
+    status, messages = request(
+        f"{stack.rasa}/webhooks/rest/webhook", {"sender": sender, "message": text}
+    )
+    assert status == 200, messages
+    return [m["text"] for m in messages]
+
+
+def test_each_process_is_healthy(stack: Stack) -> None:
+    assert request(f"{stack.duckling}/health")[1] == {"status": "ok", "service": "duckling"}
+    assert request(f"{stack.actions}/health")[1] == {"status": "ok"}
+    status, hello = request(f"{stack.rasa}/")
+    assert status == 200 and "Rasa" in hello
+
+
+def test_the_http_api_needs_the_token(stack: Stack) -> None:
+    assert request(f"{stack.rasa}/status")[0] == 401
+    status, body = request(f"{stack.rasa}/status?token={stack.token}")
+    assert status == 200 and body["model_file"].endswith(model_path(ROOT).name)
+
+
+def test_a_french_conversation_over_the_rest_channel(stack: Stack) -> None:
+    greeting = say(stack, "e2e-patient", "Bonjour")
+    assert greeting[0].startswith("Bonjour") and "Cabinet médical des Tilleuls" in greeting[0]
+    assert "rendez-vous" in greeting[1]
+    assert "assistant automatique" in say(stack, "e2e-patient", "vous êtes un robot ?")[0]
+    assert say(stack, "e2e-patient", "merci beaucoup")[0] in (
+        "Avec plaisir ! Puis-je faire autre chose pour vous ?",
+        "Je vous en prie. Autre chose ?",
+    )
+    goodbye = say(stack, "e2e-patient", "au revoir")[0]
+    assert "revoir" in goodbye or "bientôt" in goodbye
+
+
+def domain_texts() -> set[str]:
+    import yaml
+
+    from clinic.practice import load_practice
+
+    name = load_practice(ROOT / "practice.yml").name
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    return {
+        r["text"].replace("{practice_name}", name)
+        for variants in domain["responses"].values()
+        for r in variants
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ["zzkq xxw ptrfff", "😂😂😂", "?", "blabla " * 700, "<script>x</script>"]
+)
+def test_unclear_input_gets_a_french_answer(stack: Stack, text: str) -> None:
+    """Never silence, never an error: always one of the domain's French responses."""
+    replies = say(stack, f"e2e-unclear-{abs(hash(text))}", text)
+    assert replies and set(replies) <= domain_texts(), replies
+
+
+def test_duckling_feeds_rasa_nlu(stack: Stack) -> None:
+    status, parse = request(f"{stack.rasa}/model/parse?token={stack.token}", {"text": "demain à 14h"})
+    assert status == 200
+    (entity,) = [e for e in parse["entities"] if e["extractor"] == "DucklingEntityExtractor"]
+    assert entity["entity"] == "time" and entity["text"] == "demain à 14h"
+    assert entity["value"].endswith("T14:00:00.000+01:00") or entity["value"].endswith(
+        "T14:00:00.000+02:00"
+    )
+
+
+def test_conversations_are_kept_in_the_sql_tracker_store(stack: Stack) -> None:
+    say(stack, "e2e-stored", "bonjour")
+    with sqlite3.connect(stack.database) as db:
+        (count,) = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = 'e2e-stored'"
+        ).fetchone()
+    assert count > 0
+
+
+def test_no_phone_number_reaches_any_log(stack: Stack) -> None:
+    say(stack, "e2e-privacy", "bonjour mon numéro est le 06 12 34 56 78")
+    time.sleep(1)
+    written = ""
+    for path in (ROOT / "var" / "log").glob("*.log"):
+        with path.open("rb") as handle:
+            handle.seek(stack.log_offsets.get(path, 0))
+            written += handle.read().decode("utf-8", "replace")
+    assert "e2e-privacy" in written  # the debug log did record the turn…
+    assert PHONE_MASK in written  # …with the number masked
+    assert "06 12 34 56 78" not in written and "0612345678" not in written
+
+
+def test_ctrl_c_stops_everything(stack: Stack) -> None:
+    ports = [int(url.rsplit(":", 1)[1]) for url in (stack.rasa, stack.actions, stack.duckling)]
+    stack.process.send_signal(signal.SIGINT)
+    assert stack.process.wait(timeout=60) == 0
+    deadline = time.monotonic() + 15
+    while any(port_in_use(p) for p in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(port_in_use(p) for p in ports)
