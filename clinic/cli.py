@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     config = sub.add_parser("config", help="the practice configuration")
     config_sub = config.add_subparsers(dest="action", required=True)
     config_sub.add_parser("check", help="validate settings and the practice file")
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)  # only `config check` so far
     try:
         settings = Settings.from_env()
         code = _config_check(settings)

@@ -66,8 +66,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "LOG_LEVEL": "DEBUG",  # the most talkative Rasa: still no phone number in any log
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "clinic.ops.stack", "run", "--quiet",
-         "--rasa-port", str(ports["rasa"]), "--actions-port", str(ports["actions"])],
+        [
+            sys.executable,
+            "-m",
+            "clinic.ops.stack",
+            "run",
+            "--quiet",
+            "--rasa-port",
+            str(ports["rasa"]),
+            "--actions-port",
+            str(ports["actions"]),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -154,7 +163,9 @@ def test_unclear_input_gets_a_french_answer(stack: Stack, text: str) -> None:
 
 
 def test_duckling_feeds_rasa_nlu(stack: Stack) -> None:
-    status, parse = request(f"{stack.rasa}/model/parse?token={stack.token}", {"text": "demain à 14h"})
+    status, parse = request(
+        f"{stack.rasa}/model/parse?token={stack.token}", {"text": "demain à 14h"}
+    )
     assert status == 200
     (entity,) = [e for e in parse["entities"] if e["extractor"] == "DucklingEntityExtractor"]
     assert entity["entity"] == "time" and entity["text"] == "demain à 14h"

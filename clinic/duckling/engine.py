@@ -89,7 +89,9 @@ def validate_tz(tz: str) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DucklingRequestError(f"unknown time zone {tz!r}: expected e.g. Europe/Paris") from None
+        raise DucklingRequestError(
+            f"unknown time zone {tz!r}: expected e.g. Europe/Paris"
+        ) from None
     return tz
 
 

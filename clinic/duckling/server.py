@@ -51,7 +51,7 @@ def parse_form(fields: dict[str, list[str]]) -> ParseRequest:
         if isinstance(decoded, str):
             decoded = [decoded]
         if not isinstance(decoded, list) or not all(isinstance(d, str) for d in decoded):
-            raise DucklingRequestError('field \'dims\' must be a JSON list such as ["time"]')
+            raise DucklingRequestError("field 'dims' must be a JSON list such as [\"time\"]")
         dims = decoded
 
     reftime_ms = None
@@ -85,7 +85,9 @@ class DucklingHandler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: Any, content_type: str = "application/json") -> None:
         payload = (
-            body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
+            body.encode()
+            if isinstance(body, str)
+            else json.dumps(body, ensure_ascii=False).encode()
         )
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
@@ -114,18 +116,14 @@ class DucklingHandler(BaseHTTPRequestHandler):
         if length < 0 or length > MAX_BODY_BYTES:
             self.close_connection = True
             self._send(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-                if length > 0
-                else HTTPStatus.BAD_REQUEST,
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.BAD_REQUEST,
                 {"error": f"body must be at most {MAX_BODY_BYTES} bytes"},
             )
             return
         raw = self.rfile.read(length) if length else b""
         try:
             fields = parse_qs(url.query, keep_blank_values=True)
-            fields.update(
-                parse_qs(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
-            )
+            fields.update(parse_qs(raw.decode("utf-8"), keep_blank_values=True, errors="strict"))
             request = parse_form(fields)
             entities = self.server.engine.parse(request)
         except UnicodeDecodeError:
@@ -140,7 +138,7 @@ class DucklingHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         # Request lines carry no text (it is in the body); keep them at debug level.
-        logger.debug("%s " + format, self.address_string(), *args)
+        logger.debug("%s %s", self.address_string(), format % args)
 
 
 class DucklingHTTPServer(ThreadingHTTPServer):

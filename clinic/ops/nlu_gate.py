@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> None:
     weak = sorted(
         (name, values["f1-score"])
         for name, values in report.items()
-        if isinstance(values, dict) and "f1-score" in values and " avg" not in name
+        if isinstance(values, dict)
+        and "f1-score" in values
+        and " avg" not in name
         and values["f1-score"] < args.min_f1
     )
     print(f"intent macro-F1 on the held-out set: {score:.3f} (gate {args.min_f1:.2f})")

@@ -183,7 +183,9 @@ def auth_token(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def child_env(settings: Settings, duckling_url: str, actions_port: int, token: str) -> dict[str, str]:
+def child_env(
+    settings: Settings, duckling_url: str, actions_port: int, token: str
+) -> dict[str, str]:
     """Environment of every child: the settings' defaults made explicit for Rasa's YAML files."""
     env = dict(os.environ)
     env.update(
@@ -271,9 +273,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def running(
-    services: Sequence[Service], env: dict[str, str], echo: bool
-) -> Iterator[Supervisor]:
+def running(services: Sequence[Service], env: dict[str, str], echo: bool) -> Iterator[Supervisor]:
     supervisor = Supervisor(env, ROOT / "var" / "log", echo)
     # Ctrl-C, `kill` and a closed terminal all stop the stack, even when the supervisor was
     # started with SIGINT ignored (as `cmd &` does in a non-interactive shell).

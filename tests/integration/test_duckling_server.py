@@ -136,10 +136,11 @@ def test_health_routes(duckling_url: str) -> None:
 
 
 def test_concurrent_requests_get_exactly_the_serial_answers(duckling_url: str) -> None:
-    cases = [
-        ("demain à 14h", REF_MS + i * 3_600_000)
-        for i in range(10)
-    ] + [("mardi vers 10h", REF_MS), ("le 12/12 à 9h30", REF_MS), ("après 17h", REF_MS)] * 10
+    cases = [("demain à 14h", REF_MS + i * 3_600_000) for i in range(10)] + [
+        ("mardi vers 10h", REF_MS),
+        ("le 12/12 à 9h30", REF_MS),
+        ("après 17h", REF_MS),
+    ] * 10
 
     def one(case: tuple[str, int]) -> object:
         return post(duckling_url, {"text": case[0], "reftime": str(case[1])})
@@ -168,7 +169,9 @@ def test_rasa_stock_extractor_uses_it_unchanged(duckling_url: str) -> None:
     extractor = DucklingEntityExtractor.create(
         config, LocalModelStorage("/tmp"), Resource("duckling"), None
     )
-    message = Message(data={"text": "bonjour je voudrais un rdv demain à 14h svp"}, time=REF.timestamp())
+    message = Message(
+        data={"text": "bonjour je voudrais un rdv demain à 14h svp"}, time=REF.timestamp()
+    )
     (processed,) = extractor.process([message])
     (entity,) = processed.get("entities")
     assert entity["entity"] == "time"

@@ -45,7 +45,11 @@ def test_a_service_dying_at_start_is_named_with_its_last_lines(tmp_path: Path) -
     supervisor = Supervisor(dict(os.environ), tmp_path, echo=False)
     crash = Service(
         "actions",
-        [sys.executable, "-c", "print('ImportError: no module named actions'); raise SystemExit(3)"],
+        [
+            sys.executable,
+            "-c",
+            "print('ImportError: no module named actions'); raise SystemExit(3)",
+        ],
         free_port(),
         "/health",
     )
@@ -143,14 +147,26 @@ def test_ctrl_c_on_exec_stops_every_service(tmp_path: Path) -> None:
     marker = tmp_path / "env"
     script = f"import os; open({str(marker)!r}, 'w').write(os.environ['RASA_DUCKLING_HTTP_URL']); import time; time.sleep(120)"
     supervisor = subprocess.Popen(
-        [sys.executable, "-m", "clinic.ops.stack", "exec", "--with", "duckling", "--",
-         sys.executable, "-c", script],
+        [
+            sys.executable,
+            "-m",
+            "clinic.ops.stack",
+            "exec",
+            "--with",
+            "duckling",
+            "--",
+            sys.executable,
+            "-c",
+            script,
+        ],
         cwd=ROOT,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert wait_until(marker.exists, 60), supervisor.stderr.read1().decode() if supervisor.poll() else ""
+    assert wait_until(marker.exists, 60), (
+        supervisor.stderr.read1().decode() if supervisor.poll() else ""
+    )
     time.sleep(0.2)
     duckling_port = int(marker.read_text().rsplit(":", 1)[1])
     assert port_in_use(duckling_port)
