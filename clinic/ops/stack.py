@@ -199,6 +199,8 @@ def child_env(
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONUNBUFFERED="1",
     )
+    # Third-party deprecation chatter is noise in a terminal chat and in logs.
+    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     return env
 
 

@@ -1,0 +1,42 @@
+"""The deployment files stay consistent with the code (no Docker engine runs here)."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parents[2]
+CONTRACT_VARS = {
+    "DATABASE_URL",
+    "CALENDAR_BACKEND",
+    "GOOGLE_CALENDAR_ID",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_PHONE_NUMBER_ID",
+    "WHATSAPP_API_URL",
+    "DUCKLING_URL",
+    "RASA_AUTH_TOKEN",
+}
+
+
+def test_compose_has_one_service_per_process_with_the_contract_variables() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"rasa", "actions", "duckling", "postgres"} <= set(services)
+    for name in ("rasa", "actions"):
+        assert CONTRACT_VARS <= set(services[name]["environment"])
+    assert "5005:5005" in services["rasa"]["ports"]
+
+
+def test_every_contract_variable_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = sorted(v for v in CONTRACT_VARS | {"GOOGLE_API_ROOT_URL"} if f"`{v}`" not in readme)
+    assert not missing, f"README.md does not document {missing}"
+
+
+def test_ci_runs_the_readme_commands() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "make install" in ci and "make test" in ci
+    assert "make install" in readme and "make test" in readme
