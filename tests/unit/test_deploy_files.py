@@ -40,3 +40,23 @@ def test_ci_runs_the_readme_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make install" in ci and "make test" in ci
     assert "make install" in readme and "make test" in readme
+
+
+def test_compose_file_is_valid_for_the_compose_client() -> None:
+    """`docker compose config` (or the classic `docker-compose`) parses it without an engine."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("docker-compose"):
+        command = ["docker-compose", "config", "-q"]
+    elif (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
+        command = ["docker", "compose", "config", "-q"]
+    else:
+        pytest.skip("no compose client on this machine (apt-get install docker-compose)")
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
