@@ -137,8 +137,9 @@ class DucklingHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, entities)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        # Request lines carry no text (it is in the body); keep them at debug level.
-        logger.debug("%s %s", self.address_string(), format % args)
+        # Method and path only: the query string may carry the patient's text (health data).
+        path = urlsplit(getattr(self, "path", "") or "").path
+        logger.debug("%s %s", getattr(self, "command", None) or "-", path)
 
 
 class DucklingHTTPServer(ThreadingHTTPServer):

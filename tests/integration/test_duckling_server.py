@@ -178,3 +178,17 @@ def test_rasa_stock_extractor_uses_it_unchanged(duckling_url: str) -> None:
     assert entity["extractor"] == "DucklingEntityExtractor"
     assert entity["text"] == "demain à 14h"
     assert entity["value"] == "2026-11-29T14:00:00.000+01:00"
+
+
+def test_patient_text_in_the_query_string_stays_out_of_the_logs(
+    duckling_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "renouvellement ordonnance antidepresseur"
+    query = urllib.parse.urlencode({"text": f"demain {secret}"})
+    with caplog.at_level("DEBUG", logger="clinic.duckling.server"):
+        request = urllib.request.Request(f"{duckling_url}/parse?{query}", data=b"")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+    logged = [r.getMessage() for r in caplog.records if r.name == "clinic.duckling.server"]
+    assert logged == ["POST /parse"]
+    assert all(secret.split()[0] not in line for line in logged)
