@@ -147,6 +147,8 @@ class DucklingHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 resets connections under a burst of clients.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], engine: DucklingEngine) -> None:
         super().__init__(address, DucklingHandler)
