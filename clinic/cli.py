@@ -1,32 +1,196 @@
-"""`clinic`: the staff and operator command line (appointments and reminders join it later)."""
+"""`clinic`: the staff and operator command line.
+
+    clinic config check
+    clinic appointments list [--from DATE] [--to DATE] [--status S] [--json]
+    clinic appointments cancel ID
+    clinic calendar sync
+    clinic calendar block START END [--practitioner ID] [--label TEXT]
+
+Dates are the practice's local time: `2026-12-03` (a whole day) or `2026-12-03T14:00`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from clinic.practice import PracticeConfigError, load_practice
+from clinic import french
+from clinic.appointments import STATUSES, Appointment
+from clinic.practice import Practice, PracticeConfigError, load_practice
+from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
 
 
-def _config_check(settings: Settings) -> int:
-    practice = load_practice(settings.practice_config)
+class UsageError(ValueError):
+    pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        practice = load_practice(settings.practice_config)
+        if args.group == "config":
+            code = _config_check(settings, practice)
+        else:
+            services = build_services(settings, practice)
+            code = args.handler(services, args)
+    except (SettingsError, PracticeConfigError, UsageError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        code = 2
+    raise SystemExit(code)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clinic", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    config = groups.add_parser("config", help="the practice configuration").add_subparsers(
+        dest="action", required=True
+    )
+    config.add_parser("check", help="validate the settings and the practice file")
+
+    appts = groups.add_parser("appointments", help="appointments").add_subparsers(
+        dest="action", required=True
+    )
+    listing = appts.add_parser("list", help="list appointments (from today by default)")
+    listing.add_argument("--from", dest="start", help="first day or instant (local time)")
+    listing.add_argument("--to", dest="end", help="last day (included) or instant")
+    listing.add_argument("--status", action="append", choices=STATUSES, help="repeatable")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=_list)
+    cancel = appts.add_parser("cancel", help="cancel an appointment and free its time")
+    cancel.add_argument("id")
+    cancel.set_defaults(handler=_cancel)
+
+    calendar = groups.add_parser("calendar", help="the calendar backend").add_subparsers(
+        dest="action", required=True
+    )
+    calendar.add_parser("sync", help="write calendar events left pending").set_defaults(
+        handler=_sync
+    )
+    block = calendar.add_parser("block", help="keep time free of bookings (built-in calendar)")
+    block.add_argument("start")
+    block.add_argument("end")
+    block.add_argument("--practitioner", help="practitioner id (default: the whole practice)")
+    block.add_argument("--label", default="")
+    block.set_defaults(handler=_block)
+    return parser
+
+
+def _config_check(settings: Settings, practice: Practice) -> int:
     print(f"✓ {settings.practice_config}: « {practice.name} » ({practice.timezone})")
+    print(
+        f"  {len(practice.practitioners)} praticien(s), {len(practice.reasons)} motif(s), "
+        f"créneaux de {int(practice.rules.slot_step.total_seconds() // 60)} min, "
+        f"horizon {practice.rules.horizon.days} jours"
+    )
     print(f"✓ settings: calendar={settings.calendar_backend}, log format={settings.log_format}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="clinic", description=__doc__)
-    sub = parser.add_subparsers(dest="group", required=True)
-    config = sub.add_parser("config", help="the practice configuration")
-    config_sub = config.add_subparsers(dest="action", required=True)
-    config_sub.add_parser("check", help="validate settings and the practice file")
-    parser.parse_args(argv)  # only `config check` so far
+def _list(services: Services, args: argparse.Namespace) -> int:
+    tz = services.practice.tz
+    today = datetime.now(tz).date()
+    start = _instant(args.start, tz, end_of_day=False) if args.start else _midnight(today, tz)
+    end = _instant(args.end, tz, end_of_day=True) if args.end else None
+    items = services.appointments.list(start, end, statuses=args.status or STATUSES)
+    if args.json:
+        print(
+            json.dumps(
+                [_as_json(a, services.practice) for a in items], ensure_ascii=False, indent=2
+            )
+        )
+        return 0
+    if not items:
+        print("Aucun rendez-vous sur cette période.")
+        return 0
+    for a in items:
+        local = a.start.astimezone(tz)
+        who = _practitioner_name(services.practice, a.practitioner_id)
+        print(
+            f"{a.id}  {french.day_and_hour(local)}  {who}  {_reason_label(services.practice, a)}"
+            f"  {a.patient_name}  [{a.status}]"
+        )
+    return 0
+
+
+def _cancel(services: Services, args: argparse.Namespace) -> int:
+    existing = services.appointments.get(args.id)
+    if existing is None:
+        print(f"Rendez-vous introuvable / no such appointment: {args.id}", file=sys.stderr)
+        return 1
+    if existing.status == "cancelled":
+        print(f"Déjà annulé / already cancelled: {args.id}")
+        return 0
+    cancelled = services.booking.cancel(args.id)
+    local = cancelled.start.astimezone(services.practice.tz)
+    print(f"Annulé / cancelled: {cancelled.id} ({french.day_and_hour(local)})")
+    return 0
+
+
+def _sync(services: Services, args: argparse.Namespace) -> int:
+    done = services.booking.sync_calendar()
+    left = len(services.appointments.needing_sync())
+    print(f"{done} événement(s) synchronisé(s), {left} en attente / {done} synced, {left} pending")
+    return 0 if left == 0 else 1
+
+
+def _block(services: Services, args: argparse.Namespace) -> int:
+    tz = services.practice.tz
+    start = _instant(args.start, tz, end_of_day=False)
+    end = _instant(args.end, tz, end_of_day=True)
+    if end <= start:
+        raise UsageError("END must be after START")
+    if args.practitioner and not services.practice.find_practitioner(args.practitioner):
+        raise UsageError(f"unknown practitioner: {args.practitioner}")
+    services.appointments.add_block(start, end, args.practitioner, args.label)
+    print(f"Plage bloquée / blocked: {start.isoformat()} → {end.isoformat()}")
+    return 0
+
+
+def _as_json(appointment: Appointment, practice: Practice) -> dict[str, object]:
+    tz = practice.tz
+    return {
+        "id": appointment.id,
+        "start": appointment.start.astimezone(tz).isoformat(),
+        "end": appointment.end.astimezone(tz).isoformat(),
+        "practitioner": appointment.practitioner_id,
+        "practitioner_name": _practitioner_name(practice, appointment.practitioner_id),
+        "reason": appointment.reason_id,
+        "reason_label": _reason_label(practice, appointment),
+        "status": appointment.status,
+        "patient_name": appointment.patient_name,
+        "calendar_state": appointment.calendar_state,
+    }
+
+
+def _practitioner_name(practice: Practice, practitioner_id: str) -> str:
+    practitioner = practice.find_practitioner(practitioner_id)
+    return practitioner.name if practitioner else practitioner_id
+
+
+def _reason_label(practice: Practice, appointment: Appointment) -> str:
+    reason = practice.find_reason(appointment.reason_id)
+    return reason.label if reason else appointment.reason_id
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+def _instant(text: str, tz: ZoneInfo, end_of_day: bool) -> datetime:
+    """`2026-12-03` (start, or end when `end_of_day`, of that local day) or an ISO instant."""
     try:
-        settings = Settings.from_env()
-        code = _config_check(settings)
-    except (SettingsError, PracticeConfigError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        code = 2
-    raise SystemExit(code)
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return _midnight(day + timedelta(days=1) if end_of_day else day, tz)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)

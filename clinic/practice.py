@@ -1,21 +1,85 @@
 """The practice's own configuration: one YAML file that a practice manager edits.
 
 Loaded and validated at start, so a typo gives one clear line naming the field (in French and
-English) instead of a wrong answer to a patient later.
+English) instead of a wrong answer to a patient later. Weekdays and times may be written the
+way people write them in France (« lundi », « 8h30-12h30 »).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 import yaml
+
+#: Every duration and time in the file is a multiple of this: it is the grid on which the
+#: database claims slots, which is what makes a double booking impossible (see storage).
+GRID = timedelta(minutes=5)
+
+WEEKDAYS = {
+    "monday": 0, "lundi": 0,
+    "tuesday": 1, "mardi": 1,
+    "wednesday": 2, "mercredi": 2,
+    "thursday": 3, "jeudi": 3,
+    "friday": 4, "vendredi": 4,
+    "saturday": 5, "samedi": 5,
+    "sunday": 6, "dimanche": 6,
+}  # fmt: skip
+_RANGE = re.compile(r"^\s*(\d{1,2})\s*[h:](\d{2})?\s*-\s*(\d{1,2})\s*[h:](\d{2})?\s*$", re.I)
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
 class PracticeConfigError(ValueError):
     """The practice file is missing, unreadable or has a wrong field."""
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """Wall-clock opening range on one day, end exclusive."""
+
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+WeeklyHours = Mapping[int, tuple[TimeRange, ...]]
+
+
+@dataclass(frozen=True)
+class Practitioner:
+    id: str
+    name: str
+    hours: WeeklyHours
+    calendar_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitReason:
+    id: str
+    label: str
+    duration: timedelta
+    practitioners: tuple[str, ...]
+    instructions: str = ""
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    slot_step: timedelta = timedelta(minutes=15)
+    buffer: timedelta = timedelta(0)
+    min_notice: timedelta = timedelta(hours=2)
+    horizon: timedelta = timedelta(days=60)
+    cancellation_cutoff: timedelta = timedelta(hours=4)
+    public_holidays: bool = True
 
 
 @dataclass(frozen=True)
@@ -24,60 +88,333 @@ class Practice:
     address: str
     phone: str
     timezone: str = "Europe/Paris"
+    opening_hours: WeeklyHours = field(default_factory=dict)
+    practitioners: tuple[Practitioner, ...] = ()
+    reasons: tuple[VisitReason, ...] = ()
+    rules: BookingRules = BookingRules()
+    closed_dates: frozenset[date] = frozenset()
+    staff_alerts: tuple[str, ...] = ()
+    reason_in_calendar: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @cached_property
+    def _holidays(self) -> holidays.HolidayBase:
+        return holidays.country_holidays("FR", language="fr")
 
-def _error(path: Path, field: str, fr: str, en: str) -> PracticeConfigError:
-    return PracticeConfigError(f"{path}: {field}: {fr} / {en}")
+    def holiday_name(self, day: date) -> str | None:
+        """The French public holiday on `day`, if the practice closes on them."""
+        if not self.rules.public_holidays:
+            return None
+        return self._holidays.get(day)
+
+    def is_closed(self, day: date) -> bool:
+        return day in self.closed_dates or self.holiday_name(day) is not None
+
+    def practitioner(self, practitioner_id: str) -> Practitioner:
+        return next(p for p in self.practitioners if p.id == practitioner_id)
+
+    def reason(self, reason_id: str) -> VisitReason:
+        return next(r for r in self.reasons if r.id == reason_id)
+
+    def find_practitioner(self, practitioner_id: str) -> Practitioner | None:
+        return next((p for p in self.practitioners if p.id == practitioner_id), None)
+
+    def find_reason(self, reason_id: str) -> VisitReason | None:
+        return next((r for r in self.reasons if r.id == reason_id), None)
 
 
-def _text(path: Path, section: dict[str, Any], key: str) -> str:
-    value = section.get(key)
-    if not isinstance(value, (str, int)) or not str(value).strip():
-        raise _error(
-            path, f"practice.{key}", "champ obligatoire, texte non vide", "required non-empty text"
-        )
-    return str(value).strip()
+class _Reader:
+    """Reads one YAML document and raises one bilingual line naming the first bad field."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def error(self, where: str, fr: str, en: str) -> PracticeConfigError:
+        return PracticeConfigError(f"{self.path}: {where}: {fr} / {en}")
+
+    def section(self, value: Any, where: str, known: set[str]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.error(where, "doit être une liste de champs", "must be a mapping")
+        unknown = sorted(str(k) for k in set(value) - known)
+        if unknown:
+            raise self.error(
+                f"{where}.{unknown[0]}",
+                f"champ inconnu (attendus : {', '.join(sorted(known))})",
+                "unknown field",
+            )
+        return value
+
+    def text(
+        self, section: dict[str, Any], key: str, where: str, default: str | None = None
+    ) -> str:
+        value = section.get(key, default)
+        if not isinstance(value, (str, int)) or not str(value).strip():
+            raise self.error(
+                f"{where}.{key}", "texte non vide obligatoire", "required non-empty text"
+            )
+        return str(value).strip()
+
+    def minutes(self, section: dict[str, Any], key: str, where: str, default: int) -> timedelta:
+        value = section.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.error(
+                f"{where}.{key}", "nombre entier de minutes ≥ 0", "whole minutes, 0 or more"
+            )
+        if value % 5:
+            raise self.error(f"{where}.{key}", "multiple de 5 minutes", "a multiple of 5 minutes")
+        return timedelta(minutes=value)
+
+    def number(self, section: dict[str, Any], key: str, where: str, default: int) -> int:
+        value = section.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.error(f"{where}.{key}", "nombre entier ≥ 0", "a whole number, 0 or more")
+        return value
+
+    def flag(self, section: dict[str, Any], key: str, where: str, default: bool) -> bool:
+        value = section.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(f"{where}.{key}", "true ou false", "true or false")
+        return value
+
+    def id(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not _ID.match(value):
+            raise self.error(
+                where,
+                "identifiant en minuscules, chiffres, - ou _ (ex. dr-martin)",
+                "lowercase id of letters, digits, - or _",
+            )
+        return value
+
+    def time_range(self, value: Any, where: str) -> TimeRange:
+        match = _RANGE.match(str(value))
+        if not match:
+            raise self.error(where, f"plage « {value} » illisible (ex. 8h30-12h30)", "bad range")
+        h1, m1, h2, m2 = (int(g or 0) for g in match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            raise self.error(where, f"heure impossible dans « {value} »", "impossible time")
+        start, end = time(h1, m1), time(h2, m2)
+        if start >= end:
+            raise self.error(where, f"« {value} » finit avant de commencer", "ends before start")
+        if m1 % 5 or m2 % 5:
+            raise self.error(where, "minutes multiples de 5", "minutes must be a multiple of 5")
+        return TimeRange(start, end)
+
+    def weekly_hours(self, value: Any, where: str) -> dict[int, tuple[TimeRange, ...]]:
+        section = self.section(value, where, set(WEEKDAYS))
+        hours: dict[int, tuple[TimeRange, ...]] = {}
+        for key, ranges in section.items():
+            day_where = f"{where}.{key}"
+            day = WEEKDAYS[key]
+            if day in hours:
+                raise self.error(day_where, "jour donné deux fois", "weekday given twice")
+            if ranges in (None, "closed", "fermé", False):
+                ranges = []
+            if isinstance(ranges, str):
+                ranges = [ranges]
+            if not isinstance(ranges, list):
+                raise self.error(day_where, "liste de plages (ex. [8h30-12h30])", "list of ranges")
+            parsed = sorted(
+                (self.time_range(r, f"{day_where}[{i}]") for i, r in enumerate(ranges)),
+                key=lambda r: r.start,
+            )
+            for before, after in zip(parsed, parsed[1:], strict=False):
+                if after.start < before.end:
+                    raise self.error(
+                        day_where, f"plages {before} et {after} se chevauchent", "ranges overlap"
+                    )
+            hours[day] = tuple(parsed)
+        return hours
+
+    def closed_dates(self, value: Any, where: str) -> frozenset[date]:
+        if value is None:
+            return frozenset()
+        if not isinstance(value, list):
+            raise self.error(where, "liste de dates AAAA-MM-JJ", "list of YYYY-MM-DD dates")
+        days: set[date] = set()
+        for i, item in enumerate(value):
+            item_where = f"{where}[{i}]"
+            if isinstance(item, dict):
+                item = self.section(item, item_where, {"from", "to", "label"})
+                first = self.date(item.get("from"), f"{item_where}.from")
+                last = self.date(item.get("to"), f"{item_where}.to")
+                if last < first:
+                    raise self.error(item_where, "« to » avant « from »", "'to' before 'from'")
+                days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+            else:
+                days.add(self.date(item, item_where))
+        return frozenset(days)
+
+    def date(self, value: Any, where: str) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise self.error(
+                where, f"date « {value} » illisible (AAAA-MM-JJ)", "bad date"
+            ) from None
 
 
 def load_practice(path: Path) -> Practice:
     """Read and validate the practice file at `path`."""
+    reader = _Reader(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise _error(path, "file", "fichier introuvable", "file not found") from None
+        raise reader.error("file", "fichier introuvable", "file not found") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
         problem = getattr(error, "problem", None) or "syntax error"
-        raise _error(path, where, "YAML invalide", f"invalid YAML ({problem})") from None
+        raise reader.error(where, "YAML invalide", f"invalid YAML ({problem})") from None
     if not isinstance(document, dict) or not isinstance(document.get("practice"), dict):
-        raise _error(
-            path, "practice", "section « practice: » manquante", "missing 'practice:' section"
+        raise reader.error(
+            "practice", "section « practice: » manquante", "missing 'practice:' section"
         )
-    section: dict[str, Any] = document["practice"]
-    known = {"name", "address", "phone", "timezone"}
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise _error(
-            path,
-            f"practice.{unknown[0]}",
-            f"champ inconnu (attendus : {', '.join(sorted(known))})",
-            "unknown field",
-        )
-    timezone = str(section.get("timezone", "Europe/Paris"))
+    top = reader.section(
+        document,
+        "(top)",
+        {
+            "practice", "opening_hours", "practitioners", "reasons", "booking",
+            "closed_dates", "staff_alerts", "calendar",
+        },
+    )  # fmt: skip
+    head = reader.section(top["practice"], "practice", {"name", "address", "phone", "timezone"})
+    name, address, phone = (
+        reader.text(head, key, "practice") for key in ("name", "address", "phone")
+    )
+    timezone = str(head.get("timezone", "Europe/Paris"))
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise _error(
-            path, "practice.timezone", "fuseau horaire inconnu", "unknown time zone"
+        raise reader.error(
+            "practice.timezone", "fuseau horaire inconnu", "unknown time zone"
         ) from None
-    return Practice(
-        name=_text(path, section, "name"),
-        address=_text(path, section, "address"),
-        phone=_text(path, section, "phone"),
-        timezone=timezone,
+
+    opening = reader.weekly_hours(top.get("opening_hours"), "opening_hours")
+    practitioners = _practitioners(reader, top.get("practitioners"), opening)
+    reasons = _reasons(reader, top.get("reasons"), practitioners)
+
+    booking = reader.section(
+        top.get("booking"),
+        "booking",
+        {
+            "slot_step_minutes", "buffer_minutes", "min_notice_minutes", "horizon_days",
+            "cancellation_cutoff_hours", "public_holidays",
+        },
+    )  # fmt: skip
+    rules = BookingRules(
+        slot_step=reader.minutes(booking, "slot_step_minutes", "booking", 15),
+        buffer=reader.minutes(booking, "buffer_minutes", "booking", 0),
+        min_notice=reader.minutes(booking, "min_notice_minutes", "booking", 120),
+        horizon=timedelta(days=reader.number(booking, "horizon_days", "booking", 60)),
+        cancellation_cutoff=timedelta(
+            hours=reader.number(booking, "cancellation_cutoff_hours", "booking", 4)
+        ),
+        public_holidays=reader.flag(booking, "public_holidays", "booking", True),
     )
+    if rules.slot_step <= timedelta(0):
+        raise reader.error("booking.slot_step_minutes", "au moins 5 minutes", "at least 5 minutes")
+    if rules.horizon <= timedelta(0):
+        raise reader.error("booking.horizon_days", "au moins 1 jour", "at least 1 day")
+
+    alerts = top.get("staff_alerts") or []
+    if not isinstance(alerts, list) or not all(
+        isinstance(a, str) and re.fullmatch(r"\+\d{8,15}", a.replace(" ", "")) for a in alerts
+    ):
+        raise reader.error(
+            "staff_alerts", "liste de numéros au format +33…", "list of +E.164 phone numbers"
+        )
+    calendar = reader.section(top.get("calendar"), "calendar", {"reason_in_event"})
+
+    return Practice(
+        name=name,
+        address=address,
+        phone=phone,
+        timezone=timezone,
+        opening_hours=opening,
+        practitioners=practitioners,
+        reasons=reasons,
+        rules=rules,
+        closed_dates=reader.closed_dates(top.get("closed_dates"), "closed_dates"),
+        staff_alerts=tuple(a.replace(" ", "") for a in alerts),
+        reason_in_calendar=reader.flag(calendar, "reason_in_event", "calendar", False),
+    )
+
+
+def _practitioners(reader: _Reader, value: Any, opening: WeeklyHours) -> tuple[Practitioner, ...]:
+    if not isinstance(value, list) or not value:
+        raise reader.error(
+            "practitioners", "au moins un praticien (liste)", "at least one practitioner (list)"
+        )
+    result: list[Practitioner] = []
+    for i, item in enumerate(value):
+        where = f"practitioners[{i}]"
+        item = reader.section(item, where, {"id", "name", "hours", "calendar_id"})
+        practitioner_id = reader.id(item.get("id"), f"{where}.id")
+        if any(p.id == practitioner_id for p in result):
+            raise reader.error(f"{where}.id", "identifiant déjà utilisé", "duplicate id")
+        hours = reader.weekly_hours(item["hours"], f"{where}.hours") if "hours" in item else opening
+        calendar_id = item.get("calendar_id")
+        result.append(
+            Practitioner(
+                id=practitioner_id,
+                name=reader.text(item, "name", where),
+                hours=hours,
+                calendar_id=str(calendar_id) if calendar_id else None,
+            )
+        )
+    return tuple(result)
+
+
+def _reasons(
+    reader: _Reader, value: Any, practitioners: tuple[Practitioner, ...]
+) -> tuple[VisitReason, ...]:
+    if not isinstance(value, list) or not value:
+        raise reader.error(
+            "reasons", "au moins un motif de visite (liste)", "at least one visit reason (list)"
+        )
+    known = [p.id for p in practitioners]
+    result: list[VisitReason] = []
+    for i, item in enumerate(value):
+        where = f"reasons[{i}]"
+        item = reader.section(
+            item,
+            where,
+            {"id", "label", "duration_minutes", "practitioners", "instructions", "synonyms"},
+        )
+        reason_id = reader.id(item.get("id"), f"{where}.id")
+        if any(r.id == reason_id for r in result):
+            raise reader.error(f"{where}.id", "identifiant déjà utilisé", "duplicate id")
+        duration = reader.minutes(item, "duration_minutes", where, 15)
+        if duration <= timedelta(0):
+            raise reader.error(f"{where}.duration_minutes", "au moins 5", "at least 5")
+        allowed = item.get("practitioners", known)
+        if not isinstance(allowed, list) or not allowed:
+            raise reader.error(f"{where}.practitioners", "liste d'identifiants", "list of ids")
+        for practitioner_id in allowed:
+            if practitioner_id not in known:
+                raise reader.error(
+                    f"{where}.practitioners",
+                    f"praticien « {practitioner_id} » inconnu (connus : {', '.join(known)})",
+                    "unknown practitioner",
+                )
+        synonyms = item.get("synonyms", [])
+        if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
+            raise reader.error(f"{where}.synonyms", "liste de mots", "list of words")
+        result.append(
+            VisitReason(
+                id=reason_id,
+                label=reader.text(item, "label", where),
+                duration=duration,
+                practitioners=tuple(allowed),
+                instructions=str(item.get("instructions") or "").strip(),
+                synonyms=tuple(s.strip() for s in synonyms if s.strip()),
+            )
+        )
+    return tuple(result)

@@ -1,0 +1,231 @@
+"""Appointments: the system of record, over the SQL database.
+
+A booking is one transaction inserting the appointment and its slot claims; the claims' primary
+key is what refuses a second booking of the same time, whatever the number of processes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+
+from clinic.scheduling import Interval
+from clinic.storage import Database
+from clinic.storage.tables import appointments, blocks, slot_claims
+
+CELL_SECONDS = 300
+ACTIVE = ("pending", "booked", "confirmed")
+STATUSES = (*ACTIVE, "cancelled")
+
+
+class SlotTaken(Exception):
+    """Another appointment already holds (part of) this time."""
+
+
+class AppointmentNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Appointment:
+    id: str
+    patient_id: str
+    patient_name: str
+    practitioner_id: str
+    reason_id: str
+    start: datetime
+    end: datetime
+    status: str = "booked"
+    sequence: int = 0
+    calendar_state: str = "local"
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+def new_appointment_id() -> str:
+    """32 lowercase hex characters: also a valid Google Calendar event id (base32hex)."""
+    return uuid.uuid4().hex
+
+
+class AppointmentRepository:
+    def __init__(self, db: Database, buffer: timedelta = timedelta(0)) -> None:
+        self.db = db
+        self.buffer = buffer
+
+    def add(self, appointment: Appointment, now: datetime) -> Appointment:
+        """Insert `appointment` with its claims, or raise SlotTaken if any cell is held."""
+        stored = replace(appointment, created_at=now, updated_at=now)
+        try:
+            with self.db.transaction() as connection:
+                connection.execute(insert(appointments).values(**_columns(stored)))
+                connection.execute(insert(slot_claims), self._claims(stored))
+        except IntegrityError as error:
+            raise SlotTaken(appointment.start.isoformat()) from error
+        return stored
+
+    def get(self, appointment_id: str) -> Appointment | None:
+        with self.db.engine.connect() as connection:
+            row = connection.execute(
+                select(appointments).where(appointments.c.id == appointment_id)
+            ).first()
+        return _from_row(row) if row else None
+
+    def holder(self, practitioner_id: str, start: datetime) -> Appointment | None:
+        """The active appointment holding `start` for this practitioner, if any."""
+        cell = int(start.timestamp()) // CELL_SECONDS
+        with self.db.engine.connect() as connection:
+            row = connection.execute(
+                select(appointments)
+                .join(slot_claims, slot_claims.c.appointment_id == appointments.c.id)
+                .where(slot_claims.c.practitioner_id == practitioner_id, slot_claims.c.cell == cell)
+            ).first()
+        return _from_row(row) if row else None
+
+    def list(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        statuses: Sequence[str] = STATUSES,
+        patient_id: str | None = None,
+    ) -> list[Appointment]:
+        query = select(appointments).where(appointments.c.status.in_(statuses))
+        if start is not None:
+            query = query.where(appointments.c.end_at > start)
+        if end is not None:
+            query = query.where(appointments.c.start_at < end)
+        if patient_id is not None:
+            query = query.where(appointments.c.patient_id == patient_id)
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(query.order_by(appointments.c.start_at, appointments.c.id))
+            return [_from_row(row) for row in rows]
+
+    def busy(self, start: datetime, end: datetime) -> dict[str | None, list[Interval]]:
+        """Active appointments (with the buffer after each) and staff blocks over [start, end)."""
+        result: dict[str | None, list[Interval]] = defaultdict(list)
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    appointments.c.practitioner_id, appointments.c.start_at, appointments.c.end_at
+                )
+                .where(appointments.c.status.in_(ACTIVE))
+                .where(appointments.c.start_at < end, appointments.c.end_at > start - self.buffer)
+            )
+            for practitioner_id, start_at, end_at in rows:
+                result[practitioner_id].append(Interval(start_at, end_at + self.buffer))
+            for practitioner_id, start_at, end_at in connection.execute(
+                select(blocks.c.practitioner_id, blocks.c.start_at, blocks.c.end_at).where(
+                    blocks.c.start_at < end, blocks.c.end_at > start
+                )
+            ):
+                result[practitioner_id].append(Interval(start_at, end_at))
+        return dict(result)
+
+    def cancel(self, appointment_id: str, now: datetime) -> Appointment:
+        """Mark cancelled and release the time; cancelling twice is harmless."""
+        with self.db.transaction() as connection:
+            row = connection.execute(
+                select(appointments).where(appointments.c.id == appointment_id)
+            ).first()
+            if row is None:
+                raise AppointmentNotFound(appointment_id)
+            current = _from_row(row)
+            if current.status == "cancelled":
+                return current
+            connection.execute(
+                delete(slot_claims).where(slot_claims.c.appointment_id == appointment_id)
+            )
+            connection.execute(
+                update(appointments)
+                .where(appointments.c.id == appointment_id)
+                .values(status="cancelled", updated_at=now)
+            )
+        return replace(current, status="cancelled", updated_at=now)
+
+    def set_calendar_state(self, appointment_id: str, state: str, now: datetime) -> None:
+        with self.db.transaction() as connection:
+            connection.execute(
+                update(appointments)
+                .where(appointments.c.id == appointment_id)
+                .values(calendar_state=state, updated_at=now)
+            )
+
+    def needing_sync(self) -> list[Appointment]:
+        """Appointments whose outside calendar event still has to be written or removed."""
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                select(appointments).where(
+                    and_(
+                        appointments.c.calendar_state == "pending",
+                        appointments.c.status != "pending",
+                    )
+                )
+            )
+            return [_from_row(row) for row in rows]
+
+    def add_block(
+        self, start: datetime, end: datetime, practitioner_id: str | None, label: str = ""
+    ) -> None:
+        with self.db.transaction() as connection:
+            connection.execute(
+                insert(blocks).values(
+                    practitioner_id=practitioner_id, start_at=start, end_at=end, label=label
+                )
+            )
+
+    def _claims(self, appointment: Appointment) -> list[dict[str, object]]:
+        first = int(appointment.start.timestamp()) // CELL_SECONDS
+        stop = -(-int((appointment.end + self.buffer).timestamp()) // CELL_SECONDS)
+        return [
+            {
+                "practitioner_id": appointment.practitioner_id,
+                "cell": cell,
+                "appointment_id": appointment.id,
+            }
+            for cell in range(first, stop)
+        ]
+
+
+def _columns(appointment: Appointment) -> dict[str, object]:
+    return {
+        "id": appointment.id,
+        "patient_id": appointment.patient_id,
+        "patient_name": appointment.patient_name,
+        "practitioner_id": appointment.practitioner_id,
+        "reason_id": appointment.reason_id,
+        "start_at": appointment.start,
+        "end_at": appointment.end,
+        "status": appointment.status,
+        "sequence": appointment.sequence,
+        "calendar_state": appointment.calendar_state,
+        "created_at": appointment.created_at,
+        "updated_at": appointment.updated_at,
+    }
+
+
+def _from_row(row: Row) -> Appointment:
+    m = row._mapping
+    return Appointment(
+        id=m["id"],
+        patient_id=m["patient_id"],
+        patient_name=m["patient_name"],
+        practitioner_id=m["practitioner_id"],
+        reason_id=m["reason_id"],
+        start=m["start_at"],
+        end=m["end_at"],
+        status=m["status"],
+        sequence=m["sequence"],
+        calendar_state=m["calendar_state"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )

@@ -1,0 +1,193 @@
+"""Booking: search free slots and book one, never twice, never unverified.
+
+The order inside `book` is what keeps the promises of the product:
+1. re-check the slot against the rules, the database and the outside calendar;
+2. insert it in one transaction whose slot claims refuse a concurrent winner;
+3. mirror it to the outside calendar, and if that fails keep it (the database is the system of
+   record) and mark the event to be written later.
+When the outside calendar cannot be read, the slot cannot be verified: the request is recorded
+as `pending`, holding the time, for staff to confirm; nothing is lost and nothing is confirmed
+that could be double-booked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from clinic.appointments import (
+    Appointment,
+    AppointmentRepository,
+    SlotTaken,
+    new_appointment_id,
+)
+from clinic.calendars import Calendar, CalendarUnavailable
+from clinic.clock import Clock
+from clinic.practice import Practice
+from clinic.scheduling import Interval, SearchWindow, Slot, find_slots
+
+logger = logging.getLogger(__name__)
+
+#: How far after a taken slot fresh alternatives are looked for.
+ALTERNATIVES_SPAN = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Offer:
+    slots: list[Slot]
+    verified: bool  # False: the outside calendar could not be read, slots are wishes only
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    status: Literal["booked", "pending", "taken"]
+    appointment: Appointment | None = None
+    alternatives: tuple[Slot, ...] = ()
+
+
+class BookingService:
+    def __init__(
+        self,
+        practice: Practice,
+        repository: AppointmentRepository,
+        calendar: Calendar,
+        clock: Clock,
+    ) -> None:
+        self.practice = practice
+        self.repository = repository
+        self.calendar = calendar
+        self.clock = clock
+
+    def search(
+        self,
+        window: SearchWindow,
+        reason_id: str,
+        practitioner_id: str | None = None,
+        limit: int = 3,
+        exclude: Collection[datetime] = (),
+    ) -> Offer:
+        """The best free slots in `window` (see `find_slots` for the order)."""
+        now = self.clock.now()
+        start = max(window.start, now)
+        end = min(window.end, now + self.practice.rules.horizon)
+        if start >= end:
+            return Offer([], True)
+        busy, verified = self._busy(start, end)
+        slots = find_slots(
+            self.practice, busy, now, window, reason_id, practitioner_id, limit, exclude
+        )
+        return Offer(slots, verified)
+
+    def alternatives(
+        self, wanted: Slot, reason_id: str, practitioner_id: str | None = None
+    ) -> list[Slot]:
+        """Fresh slots close to `wanted`: same time of day, from that day on."""
+        tz = self.practice.tz
+        local = wanted.start.astimezone(tz)
+        day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        window = SearchWindow(
+            start=day_start, end=day_start + ALTERNATIVES_SPAN, around=local.time()
+        )
+        return self.search(window, reason_id, practitioner_id, exclude=[wanted.start]).slots
+
+    def book(
+        self, slot: Slot, reason_id: str, patient_id: str, patient_name: str
+    ) -> BookingOutcome:
+        """Book `slot` for the patient: booked, pending (unverifiable) or taken (+ alternatives).
+
+        Idempotent for one patient: booking again the slot they already hold answers booked
+        with the existing appointment (a duplicate delivery or a double tap).
+        """
+        now = self.clock.now()
+        hold_end = slot.end + self.practice.rules.buffer
+        busy, verified = self._busy(slot.start, hold_end)
+        window = SearchWindow(slot.start, slot.start + timedelta(minutes=1))
+        free = find_slots(
+            self.practice, busy, now, window, reason_id, slot.practitioner_id, limit=1
+        )
+        if not free or free[0].start != slot.start or free[0].end != slot.end:
+            return self._taken(slot, reason_id, patient_id)
+        appointment = Appointment(
+            id=new_appointment_id(),
+            patient_id=patient_id,
+            patient_name=patient_name,
+            practitioner_id=slot.practitioner_id,
+            reason_id=reason_id,
+            start=slot.start,
+            end=slot.end,
+            status="booked" if verified else "pending",
+            calendar_state="local" if self.calendar.name == "local" else "pending",
+        )
+        try:
+            appointment = self.repository.add(appointment, now)
+        except SlotTaken:
+            return self._taken(slot, reason_id, patient_id)
+        logger.info(
+            "appointment %s %s with %s", appointment.id, appointment.status, slot.practitioner_id
+        )
+        if appointment.status == "booked":
+            self._mirror(appointment)
+        return BookingOutcome(appointment.status, appointment)  # type: ignore[arg-type]
+
+    def cancel(self, appointment_id: str) -> Appointment:
+        """Cancel and release the time; the outside event is removed now or by the next sync."""
+        appointment = self.repository.cancel(appointment_id, self.clock.now())
+        if appointment.calendar_state != "local":
+            try:
+                self.calendar.delete_event(appointment)
+                self.repository.set_calendar_state(appointment.id, "synced", self.clock.now())
+            except CalendarUnavailable as error:
+                logger.warning("event %s not removed yet: %s", appointment.id, error)
+                self.repository.set_calendar_state(appointment.id, "pending", self.clock.now())
+        return appointment
+
+    def sync_calendar(self) -> int:
+        """Write or remove the outside events that earlier failures left behind."""
+        done = 0
+        for appointment in self.repository.needing_sync():
+            try:
+                if appointment.active:
+                    self.calendar.create_event(appointment)
+                else:
+                    self.calendar.delete_event(appointment)
+            except CalendarUnavailable as error:
+                logger.warning("calendar sync of %s failed again: %s", appointment.id, error)
+                continue
+            self.repository.set_calendar_state(appointment.id, "synced", self.clock.now())
+            done += 1
+        return done
+
+    def _mirror(self, appointment: Appointment) -> None:
+        if appointment.calendar_state == "local":
+            return
+        try:
+            self.calendar.create_event(appointment)
+        except CalendarUnavailable as error:
+            logger.warning("event for %s deferred: %s", appointment.id, error)
+            return
+        self.repository.set_calendar_state(appointment.id, "synced", self.clock.now())
+
+    def _taken(self, slot: Slot, reason_id: str, patient_id: str) -> BookingOutcome:
+        holder = self.repository.holder(slot.practitioner_id, slot.start)
+        if holder and holder.patient_id == patient_id and holder.start == slot.start:
+            return BookingOutcome(holder.status, holder)  # type: ignore[arg-type]
+        return BookingOutcome("taken", alternatives=tuple(self.alternatives(slot, reason_id)))
+
+    def _busy(
+        self, start: datetime, end: datetime
+    ) -> tuple[Mapping[str | None, list[Interval]], bool]:
+        """Database busy time plus the outside calendar's; False when the latter is unreadable."""
+        pad = timedelta(days=1)  # appointments that straddle the edges still count
+        busy = self.repository.busy(start - pad, end + pad)
+        try:
+            outside = self.calendar.busy(start - pad, end + pad)
+        except CalendarUnavailable as error:
+            logger.warning("busy time unavailable: %s", error)
+            return busy, False
+        merged = {key: list(value) for key, value in busy.items()}
+        for key, intervals in outside.items():
+            merged.setdefault(key, []).extend(intervals)
+        return merged, True

@@ -1,0 +1,57 @@
+"""Wiring: build the core's objects from settings, once per process, when first needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinic.appointments import AppointmentRepository
+from clinic.booking import BookingService
+from clinic.calendars import Calendar
+from clinic.calendars.local import LocalCalendar
+from clinic.clock import Clock, SystemClock
+from clinic.practice import Practice
+from clinic.settings import Settings
+from clinic.storage import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    practice: Practice
+    database: Database
+    appointments: AppointmentRepository
+    calendar: Calendar
+    booking: BookingService
+    clock: Clock
+
+
+def build_calendar(settings: Settings, practice: Practice) -> Calendar:
+    if settings.calendar_backend == "google":
+        from clinic.calendars.google import GoogleCalendar
+
+        assert settings.google_calendar_id and settings.google_application_credentials
+        return GoogleCalendar(
+            practice,
+            calendar_id=settings.google_calendar_id,
+            credentials_file=settings.google_application_credentials,
+            api_root_url=settings.google_api_root_url,
+        )
+    return LocalCalendar()
+
+
+def build_services(settings: Settings, practice: Practice, clock: Clock | None = None) -> Services:
+    """Connect to the database (creating missing tables) and the calendar backend."""
+    clock = clock or SystemClock()
+    database = Database(settings.database_url)
+    database.create_schema()
+    repository = AppointmentRepository(database, buffer=practice.rules.buffer)
+    calendar = build_calendar(settings, practice)
+    return Services(
+        settings=settings,
+        practice=practice,
+        database=database,
+        appointments=repository,
+        calendar=calendar,
+        booking=BookingService(practice, repository, calendar, clock),
+        clock=clock,
+    )

@@ -1,0 +1,71 @@
+"""One SQLAlchemy engine per process, created on demand (never at import)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from clinic.storage.tables import metadata
+
+logger = logging.getLogger(__name__)
+
+#: How long a writer waits for SQLite's single write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """The engine plus the few things every caller needs: schema creation and transactions."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if not self.is_sqlite:
+            engine_options.setdefault("pool_pre_ping", True)
+            engine_options.setdefault("pool_size", 10)
+            engine_options.setdefault("max_overflow", 20)
+        self.engine: Engine = create_engine(url, future=True, **engine_options)
+        if self.is_sqlite:
+            _serialise_sqlite_writers(self.engine)
+
+    def create_schema(self) -> None:
+        """Create missing tables (idempotent; safe when several processes start at once)."""
+        metadata.create_all(self.engine, checkfirst=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: committed on success, rolled back on any exception."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """Make SQLite transactions take the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    pysqlite otherwise starts transactions lazily, and two deferred transactions that both read
+    then write fail at once with "database is locked" instead of waiting: under 50 concurrent
+    bookings that is most of them. With WAL, readers outside transactions are never blocked.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,94 @@
+"""The schema. Times are stored as naive UTC and come back timezone-aware.
+
+The appointments table is the system of record. `slot_claims` is what makes a double booking
+impossible at the database level on every backend: an active appointment owns one row per
+5-minute cell it occupies (its duration plus the buffer), and the primary key
+(practitioner, cell) lets only one appointment own a cell. Cancelling deletes the claims.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, naive UTC in the column (portable)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("patient_name", String(120), nullable=False),
+    Column("practitioner_id", String(40), nullable=False),
+    Column("reason_id", String(40), nullable=False),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    # pending (to be confirmed by staff), booked, confirmed (by the patient), cancelled
+    Column("status", String(16), nullable=False),
+    Column("sequence", Integer, nullable=False, default=0),
+    # local (no outside calendar), pending (event to write), synced, failed (needs staff)
+    Column("calendar_state", String(16), nullable=False, default="local"),
+    Column("note", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_appointments_patient", "patient_id"),
+    Index("ix_appointments_start", "start_at"),
+)
+
+slot_claims = Table(
+    "slot_claims",
+    metadata,
+    Column("practitioner_id", String(40), primary_key=True),
+    Column("cell", Integer, primary_key=True, autoincrement=False),
+    Column(
+        "appointment_id",
+        String(32),
+        ForeignKey("appointments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
+
+# Time staff keep free of bookings in the built-in calendar (a meeting, a day off).
+# practitioner_id NULL blocks the whole practice.
+blocks = Table(
+    "calendar_blocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("practitioner_id", String(40), nullable=True),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    Column("label", String(120), nullable=True),
+    Index("ix_blocks_start", "start_at"),
+)
