@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+import urllib.request
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine
+
+from clinic.clock import FixedClock
+from clinic.emulators.google_calendar import GoogleCalendarEmulator, write_service_account_key
+from clinic.practice import Practice, load_practice
+from clinic.storage import Database, metadata
 
 from clinic.duckling.engine import DucklingEngine
 from clinic.duckling.server import DucklingHTTPServer
@@ -28,3 +42,113 @@ def duckling_url(duckling_engine: DucklingEngine) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+# -- practice, clock, databases, calendars -------------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+#: Monday 30 November 2026, 08:00 in Paris: the tests' "now".
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=PARIS)
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def practice() -> Practice:
+    return load_practice(ROOT / "tests" / "fixtures" / "practice.yml")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway database on the machine's PostgreSQL (CI starts it; no skip if it is down)."""
+    name = f"clinic_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or the PostgreSQL test database with fresh tables."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'clinic.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    database = Database(url)
+    metadata.drop_all(database.engine)
+    database.dispose()
+    yield url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    database.create_schema()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def service_account_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """A real RSA service-account key file (token_uri is rewritten per emulator)."""
+    path = tmp_path_factory.mktemp("gcal") / "key.json"
+    public_key = write_service_account_key(path, "http://127.0.0.1:1/token")
+    return path, public_key
+
+
+@pytest.fixture
+def gcal(service_account_key: tuple[Path, Any], tmp_path: Path) -> Iterator[GCal]:
+    """The Google Calendar emulator on a free port, with a key file pointing at it."""
+    source, public_key = service_account_key
+    server = GoogleCalendarEmulator(("127.0.0.1", 0), ["cabinet"], public_key)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    key = json.loads(source.read_text())
+    key["token_uri"] = server.url + "token"
+    key_path = tmp_path / "service-account.json"
+    key_path.write_text(json.dumps(key))
+    yield GCal(server, key_path)
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class GCal:
+    server: GoogleCalendarEmulator
+    key_path: Path
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def fault(self, path: str, status: int | None = None, delay: float = 0, times: int = 1) -> None:
+        spec = {"path": path, "status": status, "delay": delay, "times": times}
+        _post_json(self.url + "_emulator/faults", spec)
+
+    def requests(self, path: str = "") -> list[tuple[str, str]]:
+        with self.server.state.lock:
+            return [r for r in self.server.state.requests if path in r[1]]
+
+    def events(self, calendar_id: str = "cabinet") -> dict[str, dict[str, Any]]:
+        with self.server.state.lock:
+            return json.loads(json.dumps(self.server.state.calendars[calendar_id]))
+
+
+def _post_json(url: str, body: Any) -> Any:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)

@@ -1,0 +1,1 @@
+"""Local stand-ins for the outside systems (Google Calendar, later the WhatsApp Graph API)."""
