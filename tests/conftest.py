@@ -18,12 +18,11 @@ import pytest
 from sqlalchemy import create_engine
 
 from clinic.clock import FixedClock
+from clinic.duckling.engine import DucklingEngine
+from clinic.duckling.server import DucklingHTTPServer
 from clinic.emulators.google_calendar import GoogleCalendarEmulator, write_service_account_key
 from clinic.practice import Practice, load_practice
 from clinic.storage import Database, metadata
-
-from clinic.duckling.engine import DucklingEngine
-from clinic.duckling.server import DucklingHTTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

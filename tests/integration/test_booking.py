@@ -1,0 +1,262 @@
+"""One behavioural suite for every calendar backend.
+
+local on SQLite, local on PostgreSQL, and google: the real google-api-python-client over HTTP
+to the emulator (with the real service-account token exchange), on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from clinic.appointments import AppointmentRepository
+from clinic.booking import BookingService
+from clinic.calendars.google import GoogleCalendar
+from clinic.calendars.local import LocalCalendar
+from clinic.clock import FixedClock
+from clinic.practice import Practice
+from clinic.scheduling import SearchWindow, Slot
+from clinic.storage import Database, metadata
+from tests.conftest import NOW, PARIS, GCal
+
+
+@dataclass
+class Backend:
+    kind: str
+    booking: BookingService
+    repository: AppointmentRepository
+    gcal: GCal | None
+
+    def block(self, start: datetime, end: datetime, practitioner_id: str) -> None:
+        """Staff keep time free: a row in the built-in calendar, an event in Google's."""
+        if self.gcal is None:
+            self.repository.add_block(start, end, practitioner_id, "réunion")
+            return
+        with self.gcal.server.state.lock:
+            self.gcal.server.state.calendars["cabinet"]["staffblock01"] = {
+                "id": "staffblock01",
+                "status": "confirmed",
+                "summary": "Réunion",
+                "start": {"dateTime": start.isoformat()},
+                "end": {"dateTime": end.isoformat()},
+            }
+
+
+def _make_backend(
+    request: pytest.FixtureRequest, kind: str, url: str, practice: Practice, clock: FixedClock
+) -> Iterator[Backend]:
+    database = Database(url)
+    database.create_schema()
+    repository = AppointmentRepository(database, practice.rules.buffer)
+    gcal = None
+    if kind == "google":
+        gcal = request.getfixturevalue("gcal")
+        calendar = GoogleCalendar(practice, "cabinet", str(gcal.key_path), gcal.url)
+    else:
+        calendar = LocalCalendar()
+    yield Backend(kind, BookingService(practice, repository, calendar, clock), repository, gcal)
+    database.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "local-sqlite",
+        pytest.param("local-postgres", marks=pytest.mark.postgres),
+        "google-sqlite",
+    ]
+)
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, practice: Practice, clock: FixedClock
+) -> Iterator[Backend]:
+    kind, engine = request.param.split("-")
+    if engine == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        scratch = Database(url)
+        metadata.drop_all(scratch.engine)
+        scratch.dispose()
+    else:
+        url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    yield from _make_backend(request, kind, url, practice, clock)
+
+
+@pytest.fixture
+def google(
+    request: pytest.FixtureRequest, tmp_path: Path, practice: Practice, clock: FixedClock
+) -> Iterator[Backend]:
+    yield from _make_backend(
+        request, "google", f"sqlite:///{tmp_path / 'clinic.db'}", practice, clock
+    )
+
+
+def tuesday() -> SearchWindow:
+    start = datetime(2026, 12, 1, tzinfo=PARIS)
+    return SearchWindow(start, start + timedelta(days=1))
+
+
+def first_slot(backend: Backend) -> Slot:
+    offer = backend.booking.search(tuesday(), "consultation")
+    assert offer.verified and offer.slots
+    return offer.slots[0]
+
+
+def test_search_book_list_cancel(backend: Backend) -> None:
+    slot = first_slot(backend)
+    outcome = backend.booking.book(slot, "consultation", "patient-a", "Jeanne Dupont")
+    assert outcome.status == "booked" and outcome.appointment
+    appointment = outcome.appointment
+    [listed] = backend.repository.list()
+    assert (listed.id, listed.start, listed.status) == (appointment.id, slot.start, "booked")
+    assert slot.start not in [
+        s.start for s in backend.booking.search(tuesday(), "consultation").slots
+    ]
+
+    if backend.gcal:
+        event = backend.gcal.events()[appointment.id]
+        assert listed.calendar_state == "synced"
+        assert "Jeanne" not in event["summary"] and "Consultation" not in event["summary"]
+        assert "Consultation" not in event["description"]  # the reason is health data
+        assert event["extendedProperties"]["private"]["appointment_id"] == appointment.id
+        assert event["start"]["timeZone"] == "Europe/Paris"
+
+    backend.booking.cancel(appointment.id)
+    assert backend.repository.get(appointment.id).status == "cancelled"  # type: ignore[union-attr]
+    assert first_slot(backend) == slot  # the time is free again
+    if backend.gcal:
+        assert backend.gcal.events()[appointment.id]["status"] == "cancelled"
+
+
+def test_a_taken_slot_gets_fresh_alternatives(backend: Backend) -> None:
+    slot = first_slot(backend)
+    assert backend.booking.book(slot, "consultation", "patient-a", "A").status == "booked"
+    outcome = backend.booking.book(slot, "consultation", "patient-b", "B")
+    assert outcome.status == "taken" and outcome.appointment is None
+    assert len(outcome.alternatives) == 3
+    assert slot.start not in [s.start for s in outcome.alternatives]
+    assert all(s.start > NOW for s in outcome.alternatives)
+
+
+def test_booking_twice_the_same_slot_is_idempotent_for_the_same_patient(backend: Backend) -> None:
+    slot = first_slot(backend)
+    first = backend.booking.book(slot, "consultation", "patient-a", "A")
+    again = backend.booking.book(slot, "consultation", "patient-a", "A")
+    assert again.status == "booked" and again.appointment.id == first.appointment.id  # type: ignore[union-attr]
+    assert len(backend.repository.list()) == 1
+    if backend.gcal:
+        assert len(backend.gcal.events()) == 1
+
+
+def test_staff_blocks_are_respected(backend: Backend) -> None:
+    slot = first_slot(backend)
+    backend.block(slot.start - timedelta(minutes=30), slot.start + timedelta(hours=4), "dr-martin")
+    offered = backend.booking.search(tuesday(), "consultation", "dr-martin").slots
+    assert all(s.start >= slot.start + timedelta(hours=4) for s in offered)
+    assert backend.booking.book(slot, "consultation", "patient-a", "A").status == "taken"
+
+
+def test_overlapping_durations_cannot_both_be_booked(backend: Backend) -> None:
+    """A 30-minute visit at 8:30 and a 15-minute one at 8:45 overlap: the second must lose."""
+    start = datetime(2026, 12, 1, 8, 30, tzinfo=PARIS)
+    long = Slot(start, start + timedelta(minutes=30), "dr-martin")
+    assert backend.booking.book(long, "suivi-grossesse", "patient-a", "A").status == "booked"
+    inner = Slot(start + timedelta(minutes=15), start + timedelta(minutes=30), "dr-martin")
+    assert backend.booking.book(inner, "ordonnance", "patient-b", "B").status == "taken"
+
+
+def test_a_slot_outside_the_rules_is_refused(backend: Backend) -> None:
+    sunday = datetime(2026, 12, 6, 10, tzinfo=PARIS)
+    outcome = backend.booking.book(
+        Slot(sunday, sunday + timedelta(minutes=20), "dr-martin"), "consultation", "p", "P"
+    )
+    assert outcome.status == "taken" and outcome.alternatives
+    wrong_length = first_slot(backend)
+    short = Slot(wrong_length.start, wrong_length.start + timedelta(minutes=5), "dr-martin")
+    assert backend.booking.book(short, "consultation", "p", "P").status == "taken"
+
+
+# -- Google faults ------------------------------------------------------------------------------
+
+
+def test_unreadable_busy_time_records_a_pending_request(google: Backend) -> None:
+    slot = first_slot(google)
+    google.gcal.fault("freeBusy", status=500, times=10)  # type: ignore[union-attr]
+    assert google.booking.search(tuesday(), "consultation").verified is False
+    outcome = google.booking.book(slot, "consultation", "patient-a", "A")
+    assert outcome.status == "pending"  # held for staff, not confirmed
+    assert google.repository.get(outcome.appointment.id).status == "pending"  # type: ignore[union-attr]
+    assert outcome.appointment.id not in google.gcal.events()  # type: ignore[union-attr]
+    # the held time is not offered to anyone else
+    assert google.booking.book(slot, "consultation", "patient-b", "B").status == "taken"
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_transient_errors_are_retried(google: Backend, status: int) -> None:
+    slot = first_slot(google)
+    google.gcal.fault("freeBusy", status=status, times=1)  # type: ignore[union-attr]
+    google.gcal.fault("/events$", status=status, times=1)  # type: ignore[union-attr]
+    outcome = google.booking.book(slot, "consultation", "patient-a", "A")
+    assert outcome.status == "booked"
+    assert google.repository.get(outcome.appointment.id).calendar_state == "synced"  # type: ignore[union-attr]
+    assert len(google.gcal.requests("/events")) == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_permanent_errors_are_not_retried(google: Backend, status: int) -> None:
+    google.gcal.fault("freeBusy", status=status, times=1)  # type: ignore[union-attr]
+    assert google.booking.search(tuesday(), "consultation").verified is False
+    assert len(google.gcal.requests("freeBusy")) == 1  # type: ignore[union-attr]
+
+
+def test_a_timeout_is_retried_within_the_budget(google: Backend) -> None:
+    slot = first_slot(google)
+    google.gcal.fault("freeBusy", delay=2.5, times=1)  # type: ignore[union-attr]
+    started = datetime.now()
+    outcome = google.booking.book(slot, "consultation", "patient-a", "A")
+    assert outcome.status == "booked"
+    assert (datetime.now() - started).total_seconds() < 5
+
+
+def test_a_lost_insert_answer_never_makes_a_second_event(google: Backend) -> None:
+    """Google stores the event but the answer times out: the retry gets 409, which is success."""
+    slot = first_slot(google)
+    google.gcal.fault("/events$", delay=2.5, times=1)  # type: ignore[union-attr]
+    outcome = google.booking.book(slot, "consultation", "patient-a", "A")
+    assert outcome.status == "booked"
+    assert len(google.gcal.requests("/events")) >= 2  # type: ignore[union-attr]
+    assert list(google.gcal.events()) == [outcome.appointment.id]  # type: ignore[union-attr]
+
+
+def test_event_writes_that_fail_are_kept_and_synced_later(google: Backend) -> None:
+    slot = first_slot(google)
+    google.gcal.fault("/events$", status=500, times=10)  # type: ignore[union-attr]
+    outcome = google.booking.book(slot, "consultation", "patient-a", "A")
+    assert outcome.status == "booked"  # the database is the system of record
+    appointment_id = outcome.appointment.id  # type: ignore[union-attr]
+    assert google.repository.get(appointment_id).calendar_state == "pending"  # type: ignore[union-attr]
+    assert google.booking.sync_calendar() == 0  # still failing: nothing lost
+    google.gcal.server.state.faults.clear()  # type: ignore[union-attr]
+    assert google.booking.sync_calendar() == 1
+    assert google.repository.get(appointment_id).calendar_state == "synced"  # type: ignore[union-attr]
+    assert google.gcal.events()[appointment_id]["status"] == "confirmed"  # type: ignore[union-attr]
+
+    google.gcal.fault("/events/", status=503, times=10)  # type: ignore[union-attr]
+    google.booking.cancel(appointment_id)
+    assert google.repository.get(appointment_id).calendar_state == "pending"  # type: ignore[union-attr]
+    google.gcal.server.state.faults.clear()  # type: ignore[union-attr]
+    assert google.booking.sync_calendar() == 1
+    assert google.gcal.events()[appointment_id]["status"] == "cancelled"  # type: ignore[union-attr]
+
+
+def test_the_reason_goes_in_the_event_only_when_the_practice_opts_in(
+    google: Backend, practice: Practice
+) -> None:
+    from dataclasses import replace
+
+    calendar = google.booking.calendar
+    calendar.practice = replace(practice, reason_in_calendar=True)  # type: ignore[attr-defined]
+    outcome = google.booking.book(first_slot(google), "consultation", "patient-a", "A")
+    event = google.gcal.events()[outcome.appointment.id]  # type: ignore[union-attr]
+    assert "Motif : Consultation" in event["description"]
