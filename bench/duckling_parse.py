@@ -10,7 +10,6 @@ the server's resident memory. Numbers only: nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from stats import rss_mib, summary
 
 PHRASES = [
     "demain à 14h",
@@ -29,11 +30,6 @@ PHRASES = [
     "après 17h svp",
     "dans 3 jours",
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def parse_once(url: str, text: str) -> float:
@@ -55,13 +51,6 @@ def run(url: str, n: int, concurrency: int) -> tuple[list[float], float]:
         with ThreadPoolExecutor(concurrency) as pool:
             latencies = list(pool.map(lambda t: parse_once(url, t), texts))
     return latencies, n / (time.perf_counter() - start)
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:
@@ -88,9 +77,8 @@ def main() -> None:
         for concurrency in (1, args.concurrency):
             latencies, throughput = run(url, args.requests, concurrency)
             print(
-                f"  concurrency {concurrency:>2}: p50 {percentile(latencies, 50):6.2f} ms  "
-                f"p95 {percentile(latencies, 95):6.2f} ms  p99 {percentile(latencies, 99):6.2f} ms  "
-                f"mean {statistics.fmean(latencies):6.2f} ms  throughput {throughput:7.1f} req/s"
+                f"  concurrency {concurrency:>2}: {summary(latencies)}  "
+                f"throughput {throughput:7.1f} req/s"
             )
         if server is not None:
             print(f"  server resident memory: {rss_mib(server.pid):.0f} MiB")

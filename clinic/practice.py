@@ -36,6 +36,17 @@ _RANGE = re.compile(r"^\s*(\d{1,2})\s*[h:](\d{2})?\s*-\s*(\d{1,2})\s*[h:](\d{2})
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad date is reported with its field name
+    (PyYAML's own timestamp parsing raises a bare ValueError with no position)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class PracticeConfigError(ValueError):
     """The practice file is missing, unreadable or has a wrong field."""
 
@@ -264,7 +275,7 @@ def load_practice(path: Path) -> Practice:
     """Read and validate the practice file at `path`."""
     reader = _Reader(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
     except FileNotFoundError:
         raise reader.error("file", "fichier introuvable", "file not found") from None
     except yaml.YAMLError as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -40,9 +40,11 @@ class Slot:
 class _Busy:
     """Merged busy intervals of one practitioner, as epoch seconds, for O(log n) lookups."""
 
-    def __init__(self, intervals: Iterable[Interval]) -> None:
+    def __init__(self, intervals: Iterable[Interval], lower: datetime, upper: datetime) -> None:
+        """Keep only intervals touching [lower, upper): a 60-day busy list costs nothing then."""
         merged: list[list[int]] = []
-        for start, end in sorted((_ts(i.start), _ts(i.end)) for i in intervals):
+        relevant = ((i.start, i.end) for i in intervals if i.end > lower and i.start < upper)
+        for start, end in sorted((_ts(s), _ts(e)) for s, e in relevant):
             if end <= start:
                 continue
             if merged and start <= merged[-1][1]:
@@ -89,7 +91,16 @@ def find_slots(
     hold = duration + int(rules.buffer.total_seconds())
     step = int(rules.slot_step.total_seconds())
     shared = busy.get(None, ())
-    index = {pid: _Busy([*busy.get(pid, ()), *shared]) for pid in ids}
+    lower = datetime.fromtimestamp(earliest, timezone.utc)
+
+    def index_until(upper: int) -> dict[str, _Busy]:
+        bound = datetime.fromtimestamp(upper, timezone.utc)
+        return {pid: _Busy([*busy.get(pid, ()), *shared], lower, bound) for pid in ids}
+
+    # Index busy time only as far as the scan goes (it usually stops within days), growing ×4.
+    span = 3 * 86_400
+    indexed_until = min(latest + hold, earliest + span)
+    index = index_until(indexed_until)
     skipped = {_ts(e) for e in exclude}
     daily_from = _seconds(window.daily_from) if window.daily_from else 0
     daily_to = _seconds(window.daily_to) if window.daily_to else 86_400
@@ -98,6 +109,11 @@ def find_slots(
     day = _local_date(earliest, tz)
     last_day = _local_date(latest - 1, tz)
     while day <= last_day and len(days) < limit:
+        day_end = int(datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).timestamp())
+        while indexed_until < min(day_end + hold, latest + hold):
+            span *= 4
+            indexed_until = min(latest + hold, earliest + span)
+            index = index_until(indexed_until)
         if day.weekday() not in window.excluded_weekdays and not practice.is_closed(day):
             found: dict[int, tuple[int, str]] = {}
             for pid in ids:
@@ -113,9 +129,11 @@ def find_slots(
                             continue
                         found[start] = (wall, pid)
             if found:
-                days.append(_rank(found, window.around, tz, duration))
+                days.append(_rank(found, window.around))
         day += timedelta(days=1)
-    return sorted(_pick(days, limit))
+    return sorted(
+        Slot(_dt(start, tz), _dt(start + duration, tz), pid) for start, pid in _pick(days, limit)
+    )
 
 
 def _starts(
@@ -123,32 +141,45 @@ def _starts(
 ) -> Iterable[tuple[int, int]]:
     """(epoch start, wall seconds of day) of each slot fitting in `opening` on `day`.
 
-    A wall time that does not exist (the spring-forward gap) or a slot whose real length differs
-    from its wall length (it spans a clock change) is skipped.
+    On an ordinary day the offset is constant, so epochs are plain sums. On a clock-change day
+    each slot is converted: a wall time that does not exist (the spring-forward gap) or a slot
+    whose real length differs from its wall length (it spans the change) is skipped.
     """
     first, stop = _seconds(opening.start), _seconds(opening.end)
+    midnight = _uniform_midnight(day, tz)
     for wall in range(first, stop - duration + 1, step):
+        if midnight is not None:
+            yield midnight + wall, wall
+            continue
         start = _wall_ts(day, wall, tz)
         end = _wall_ts(day, wall + duration, tz)
         if start is not None and end is not None and end - start == duration:
             yield start, wall
 
 
-def _rank(
-    found: Mapping[int, tuple[int, str]], around: time | None, tz: ZoneInfo, duration: int
-) -> list[Slot]:
+def _uniform_midnight(day: date, tz: ZoneInfo) -> int | None:
+    """Epoch of local midnight if `day` has no clock change, else None."""
+    morning = datetime.combine(day, time(), tzinfo=tz)
+    evening = datetime.combine(day, time(23, 59, 59), tzinfo=tz)
+    if morning.utcoffset() != evening.utcoffset() or _wall_ts(day, 0, tz) is None:
+        return None
+    return int(morning.timestamp())
+
+
+def _rank(found: Mapping[int, tuple[int, str]], around: time | None) -> list[tuple[int, str]]:
+    """One day's (start, practitioner), best first: chronological, or closest to `around`."""
     if around is None:
         order = sorted(found)
     else:
         target = _seconds(around)
         order = sorted(found, key=lambda s: (abs(found[s][0] - target), s))
-    return [Slot(_dt(start, tz), _dt(start + duration, tz), found[start][1]) for start in order]
+    return [(start, found[start][1]) for start in order]
 
 
-def _pick(days: list[list[Slot]], limit: int) -> list[Slot]:
+def _pick(days: list[list[tuple[int, str]]], limit: int) -> list[tuple[int, str]]:
     """Round-robin over days (best slot of each day first), each day in spread order."""
-    queues = [_spread(slots) for slots in days]
-    picked: list[Slot] = []
+    queues = [_spread(ranked, limit) for ranked in days]
+    picked: list[tuple[int, str]] = []
     while len(picked) < limit and any(queues):
         for queue in queues:
             if queue and len(picked) < limit:
@@ -156,15 +187,16 @@ def _pick(days: list[list[Slot]], limit: int) -> list[Slot]:
     return picked
 
 
-def _spread(slots: list[Slot]) -> list[Slot]:
-    """Ranked slots reordered so the first ones are at least SPREAD apart."""
-    apart: list[Slot] = []
-    rest: list[Slot] = []
-    for slot in slots:
-        if all(abs(slot.start - other.start) >= SPREAD for other in apart):
-            apart.append(slot)
+def _spread(ranked: list[tuple[int, str]], limit: int) -> list[tuple[int, str]]:
+    """Ranked slots reordered so the first ones (up to `limit`) are at least SPREAD apart."""
+    gap = int(SPREAD.total_seconds())
+    apart: list[tuple[int, str]] = []
+    rest: list[tuple[int, str]] = []
+    for item in ranked:
+        if len(apart) < limit and all(abs(item[0] - other[0]) >= gap for other in apart):
+            apart.append(item)
         else:
-            rest.append(slot)
+            rest.append(item)
     return apart + rest
 
 

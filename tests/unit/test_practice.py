@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,88 @@ def test_a_mistake_names_the_field_in_french_and_english(
         load_practice(path)
     message = str(error.value)
     assert field in message and " / " in message and "\n" not in message
+
+
+HEAD = "practice: {name: X, address: Y, phone: Z}\n"
+MINIMAL = HEAD + "practitioners: [{id: dr-a, name: Dr A}]\nreasons: [{id: c, label: C}]\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "hint"),
+    [
+        (HEAD, "practitioners", "au moins un praticien"),
+        (MINIMAL + "opening_hours: {lundy: [8h-12h]}\n", "opening_hours.lundy", "champ inconnu"),
+        (MINIMAL + "opening_hours: {lundi: [8h-25h]}\n", "opening_hours.lundi[0]", "impossible"),
+        (MINIMAL + "opening_hours: {lundi: [12h-8h]}\n", "opening_hours.lundi[0]", "finit avant"),
+        (MINIMAL + "opening_hours: {lundi: [matin]}\n", "opening_hours.lundi[0]", "illisible"),
+        (
+            MINIMAL + "opening_hours: {lundi: [8h-12h, 11h-14h]}\n",
+            "opening_hours.lundi",
+            "se chevauchent",
+        ),
+        (
+            MINIMAL + "opening_hours: {lundi: [8h07-12h]}\n",
+            "opening_hours.lundi[0]",
+            "multiples de 5",
+        ),
+        (
+            HEAD + "practitioners: [{id: Dr A, name: A}]\nreasons: [{id: c, label: C}]\n",
+            "practitioners[0].id",
+            "identifiant",
+        ),
+        (
+            HEAD
+            + "practitioners: [{id: a, name: A}]\nreasons: [{id: c, label: C, practitioners: [b]}]\n",
+            "reasons[0].practitioners",
+            "« b » inconnu",
+        ),
+        (
+            HEAD
+            + "practitioners: [{id: a, name: A}]\nreasons: [{id: c, label: C, duration_minutes: 17}]\n",
+            "reasons[0].duration_minutes",
+            "multiple de 5",
+        ),
+        (MINIMAL + "booking: {slot_step_minutes: 0}\n", "booking.slot_step_minutes", "au moins"),
+        (MINIMAL + "booking: {horizon_days: -3}\n", "booking.horizon_days", "≥ 0"),
+        (MINIMAL + "booking: {public_holidays: oui}\n", "booking.public_holidays", "true ou false"),
+        (MINIMAL + "booking: {delay: 3}\n", "booking.delay", "champ inconnu"),
+        (MINIMAL + "closed_dates: [2026-13-01]\n", "closed_dates[0]", "illisible"),
+        (
+            MINIMAL + "closed_dates: [{from: 2026-08-10, to: 2026-08-01}]\n",
+            "closed_dates[0]",
+            "avant",
+        ),
+        (MINIMAL + "staff_alerts: ['06 12 34 56 78']\n", "staff_alerts", "+33"),
+        (MINIMAL + "calendar: {reason_in_event: 1}\n", "calendar.reason_in_event", "true ou false"),
+    ],
+)
+def test_every_section_is_validated(tmp_path: Path, content: str, field: str, hint: str) -> None:
+    path = tmp_path / "practice.yml"
+    path.write_text(content)
+    with pytest.raises(PracticeConfigError) as error:
+        load_practice(path)
+    message = str(error.value)
+    assert f": {field}: " in message and hint in message and "\n" not in message
+
+
+def test_french_and_english_notation(tmp_path: Path) -> None:
+    path = tmp_path / "practice.yml"
+    path.write_text(
+        MINIMAL
+        + "opening_hours: {lundi: 8h30-12h, tuesday: ['08:00-12:00', '14:00-18:30'], samedi: fermé}\n"
+        + "closed_dates: [2026-12-24, {from: 2027-08-09, to: 2027-08-11}]\n"
+        + "staff_alerts: ['+33 6 12 34 56 78']\n"
+    )
+    practice = load_practice(path)
+    assert [str(r) for r in practice.opening_hours[0]] == ["08:30-12:00"]
+    assert [str(r) for r in practice.opening_hours[1]] == ["08:00-12:00", "14:00-18:30"]
+    assert practice.opening_hours[5] == ()
+    assert practice.practitioners[0].hours == practice.opening_hours  # follows the practice
+    assert len(practice.closed_dates) == 4
+    assert practice.staff_alerts == ("+33612345678",)
+    assert practice.reasons[0].duration.total_seconds() == 15 * 60  # default
+    assert practice.is_closed(date(2027, 5, 1))  # Fête du Travail
+    assert practice.rules.public_holidays
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -1,0 +1,114 @@
+"""The staff command line, run as the installed `clinic` entry point in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from clinic.appointments import AppointmentRepository
+from clinic.booking import BookingService
+from clinic.calendars.local import LocalCalendar
+from clinic.clock import FixedClock
+from clinic.practice import Practice
+from clinic.scheduling import SearchWindow
+from clinic.storage import Database
+from tests.conftest import PARIS, ROOT
+
+CLINIC = shutil.which("clinic", path=str(Path(sys.executable).parent)) or "clinic"
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLINIC, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.fixture
+def env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PRACTICE_CONFIG": str(ROOT / "tests" / "fixtures" / "practice.yml"),
+    }
+
+
+@pytest.fixture
+def booked(database: Database, practice: Practice) -> list[str]:
+    """Two appointments next week (real time: the CLI runs on the system clock)."""
+    now = datetime.now(PARIS)
+    service = BookingService(
+        practice, AppointmentRepository(database), LocalCalendar(), FixedClock(now)
+    )
+    window = SearchWindow(now + timedelta(days=1), now + timedelta(days=8))
+    slots = service.search(window, "ordonnance").slots[:2]
+    return [
+        service.book(slot, "ordonnance", f"patient-{n}", name).appointment.id  # type: ignore[union-attr]
+        for n, (slot, name) in enumerate(zip(slots, ["Jeanne Dupont", "Éric Lefèvre"], strict=True))
+    ]
+
+
+def test_list_json_has_the_contract_fields(env: dict[str, str], booked: list[str]) -> None:
+    result = run("appointments", "list", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)
+    assert [item["id"] for item in items] == booked
+    for item in items:
+        assert {"id", "start", "end", "practitioner", "reason", "status", "patient_name"} <= set(
+            item
+        )
+        start, end = datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])
+        assert start.utcoffset() is not None and end - start == timedelta(minutes=15)
+        assert item["status"] == "booked" and item["reason"] == "ordonnance"
+    assert items[1]["patient_name"] == "Éric Lefèvre"
+
+
+def test_list_filters_by_dates(env: dict[str, str], booked: list[str]) -> None:
+    far = (datetime.now(PARIS) + timedelta(days=30)).date().isoformat()
+    assert json.loads(run("appointments", "list", "--from", far, "--json", env=env).stdout) == []
+    text = run("appointments", "list", env=env).stdout
+    assert "Jeanne Dupont" in text and "Renouvellement d'ordonnance" in text
+
+
+def test_cancel(env: dict[str, str], booked: list[str]) -> None:
+    result = run("appointments", "cancel", booked[0], env=env)
+    assert result.returncode == 0 and "Annulé" in result.stdout
+    items = json.loads(run("appointments", "list", "--json", env=env).stdout)
+    assert [i["status"] for i in items] == ["cancelled", "booked"]
+    assert run("appointments", "cancel", booked[0], env=env).returncode == 0  # twice: harmless
+    missing = run("appointments", "cancel", "nope", env=env)
+    assert missing.returncode == 1 and "introuvable" in missing.stderr
+
+
+def test_bad_input_gets_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    result = run("appointments", "list", "--from", "demain", env=env)
+    assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+    broken = tmp_path / "practice.yml"
+    broken.write_text((ROOT / "practice.yml").read_text().replace("lundi:", "lundy:"))
+    result = run("config", "check", env={**env, "PRACTICE_CONFIG": str(broken)})
+    assert result.returncode == 2
+    assert "opening_hours.lundy" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_config_check_accepts_the_shipped_file(env: dict[str, str]) -> None:
+    result = run("config", "check", env={**env, "PRACTICE_CONFIG": str(ROOT / "practice.yml")})
+    assert result.returncode == 0 and "2 praticien(s)" in result.stdout
+
+
+def test_block_keeps_time_free(env: dict[str, str], database: Database) -> None:
+    day = (datetime.now(PARIS) + timedelta(days=3)).date().isoformat()
+    result = run(
+        "calendar", "block", f"{day}T08:00", f"{day}T20:00", "--label", "formation", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    busy = AppointmentRepository(database).busy(
+        datetime.fromisoformat(f"{day}T00:00").replace(tzinfo=PARIS),
+        datetime.fromisoformat(f"{day}T23:00").replace(tzinfo=PARIS),
+    )
+    assert len(busy[None]) == 1
