@@ -15,6 +15,7 @@ def practice_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "practice.yml"
     path.write_text(
         "practice:\n  name: Cabinet du Parc\n  address: 1 place du Parc, Lille\n  phone: 03 20 00 00 00\n"
+        "practitioners: [{id: dr-a, name: Dr A}]\nreasons: [{id: consultation, label: Consultation}]\n"
     )
     monkeypatch.setenv("PRACTICE_CONFIG", str(path))
     get_context.cache_clear()
