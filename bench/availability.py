@@ -111,56 +111,33 @@ def build(tmp: Path, appointments: int, seed: int) -> tuple[Practice, BookingSer
 
 
 def queries(now: datetime, n: int, seed: int) -> list[tuple[str, SearchWindow, str, str | None]]:
+    """(kind, window, reason, practitioner) tuples mixing what patients ask."""
     rng = random.Random(seed)
-    kinds = []
+    shapes = {
+        "earliest-60d": lambda day: (SearchWindow(now, now + timedelta(days=60)), None),
+        "one-day": lambda day: (SearchWindow(day, day + timedelta(days=1)), None),
+        "week-afternoons": lambda day: (
+            SearchWindow(day, day + timedelta(days=7), daily_from=clock_time(14)),
+            None,
+        ),
+        "around-10h": lambda day: (
+            SearchWindow(day, day + timedelta(days=1), around=clock_time(10)),
+            None,
+        ),
+        "one-practitioner": lambda day: (
+            SearchWindow(day, day + timedelta(days=14)),
+            f"dr-{rng.randint(1, 4)}",
+        ),
+        "full-practitioner": lambda day: (SearchWindow(now, now + timedelta(days=60)), "dr-5"),
+    }
+    items = []
     for _ in range(n):
-        day = now + timedelta(days=rng.randint(0, 50))
-        day = day.replace(hour=0, minute=0)
-        kind = rng.choice(
-            [
-                "earliest-60d",
-                "one-day",
-                "week-afternoons",
-                "around-10h",
-                "one-practitioner",
-                "full-practitioner",
-            ]
-        )
+        day = (now + timedelta(days=rng.randint(0, 50))).replace(hour=0, minute=0)
+        kind = rng.choice(list(shapes))
         reason = rng.choice(["consultation", "ordonnance", "long"])
-        if kind == "earliest-60d":
-            kinds.append((kind, SearchWindow(now, now + timedelta(days=60)), reason, None))
-        elif kind == "one-day":
-            kinds.append((kind, SearchWindow(day, day + timedelta(days=1)), reason, None))
-        elif kind == "week-afternoons":
-            kinds.append(
-                (
-                    kind,
-                    SearchWindow(day, day + timedelta(days=7), daily_from=clock_time(14)),
-                    reason,
-                    None,
-                )
-            )
-        elif kind == "around-10h":
-            kinds.append(
-                (
-                    kind,
-                    SearchWindow(day, day + timedelta(days=1), around=clock_time(10)),
-                    reason,
-                    None,
-                )
-            )
-        elif kind == "one-practitioner":
-            kinds.append(
-                (
-                    kind,
-                    SearchWindow(day, day + timedelta(days=14)),
-                    reason,
-                    f"dr-{rng.randint(1, 4)}",
-                )
-            )
-        else:
-            kinds.append((kind, SearchWindow(now, now + timedelta(days=60)), reason, "dr-5"))
-    return kinds
+        window, practitioner = shapes[kind](day)
+        items.append((kind, window, reason, practitioner))
+    return items
 
 
 def measure(label: str, run, items) -> None:  # type: ignore[no-untyped-def]

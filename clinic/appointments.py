@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -196,36 +196,16 @@ class AppointmentRepository:
         ]
 
 
+#: Appointment fields whose column has another name.
+_COLUMN = {"start": "start_at", "end": "end_at"}
+
+
 def _columns(appointment: Appointment) -> dict[str, object]:
-    return {
-        "id": appointment.id,
-        "patient_id": appointment.patient_id,
-        "patient_name": appointment.patient_name,
-        "practitioner_id": appointment.practitioner_id,
-        "reason_id": appointment.reason_id,
-        "start_at": appointment.start,
-        "end_at": appointment.end,
-        "status": appointment.status,
-        "sequence": appointment.sequence,
-        "calendar_state": appointment.calendar_state,
-        "created_at": appointment.created_at,
-        "updated_at": appointment.updated_at,
-    }
+    return {_COLUMN.get(f.name, f.name): getattr(appointment, f.name) for f in fields(Appointment)}
 
 
 def _from_row(row: Row) -> Appointment:
-    m = row._mapping
+    mapping = row._mapping
     return Appointment(
-        id=m["id"],
-        patient_id=m["patient_id"],
-        patient_name=m["patient_name"],
-        practitioner_id=m["practitioner_id"],
-        reason_id=m["reason_id"],
-        start=m["start_at"],
-        end=m["end_at"],
-        status=m["status"],
-        sequence=m["sequence"],
-        calendar_state=m["calendar_state"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
+        **{f.name: mapping[_COLUMN.get(f.name, f.name)] for f in fields(Appointment)}
     )

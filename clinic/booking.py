@@ -136,44 +136,36 @@ class BookingService:
         """Cancel and release the time; the outside event is removed now or by the next sync."""
         appointment = self.repository.cancel(appointment_id, self.clock.now())
         if appointment.calendar_state != "local":
-            try:
-                self.calendar.delete_event(appointment)
-                self.repository.set_calendar_state(appointment.id, "synced", self.clock.now())
-            except CalendarUnavailable as error:
-                logger.warning("event %s not removed yet: %s", appointment.id, error)
-                self.repository.set_calendar_state(appointment.id, "pending", self.clock.now())
+            self._push(appointment)
         return appointment
 
     def sync_calendar(self) -> int:
         """Write or remove the outside events that earlier failures left behind."""
-        done = 0
-        for appointment in self.repository.needing_sync():
-            try:
-                if appointment.active:
-                    self.calendar.create_event(appointment)
-                else:
-                    self.calendar.delete_event(appointment)
-            except CalendarUnavailable as error:
-                logger.warning("calendar sync of %s failed again: %s", appointment.id, error)
-                continue
-            self.repository.set_calendar_state(appointment.id, "synced", self.clock.now())
-            done += 1
-        return done
+        return sum(self._push(appointment) for appointment in self.repository.needing_sync())
 
     def _mirror(self, appointment: Appointment) -> None:
-        if appointment.calendar_state == "local":
-            return
+        if appointment.calendar_state != "local":
+            self._push(appointment)
+
+    def _push(self, appointment: Appointment) -> bool:
+        """Write (active) or remove (cancelled) the outside event: synced, or pending for the
+        next sync if the calendar cannot take it now."""
         try:
-            self.calendar.create_event(appointment)
+            if appointment.active:
+                self.calendar.create_event(appointment)
+            else:
+                self.calendar.delete_event(appointment)
         except CalendarUnavailable as error:
-            logger.warning("event for %s deferred: %s", appointment.id, error)
-            return
+            logger.warning("calendar event of %s deferred: %s", appointment.id, error)
+            self.repository.set_calendar_state(appointment.id, "pending", self.clock.now())
+            return False
         self.repository.set_calendar_state(appointment.id, "synced", self.clock.now())
+        return True
 
     def _taken(self, slot: Slot, reason_id: str, patient_id: str) -> BookingOutcome:
         holder = self.repository.holder(slot.practitioner_id, slot.start)
         if holder and holder.patient_id == patient_id and holder.start == slot.start:
-            return BookingOutcome(holder.status, holder)  # type: ignore[arg-type]
+            return BookingOutcome("pending" if holder.status == "pending" else "booked", holder)
         return BookingOutcome("taken", alternatives=tuple(self.alternatives(slot, reason_id)))
 
     def _busy(

@@ -18,7 +18,7 @@ import random
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -175,7 +175,7 @@ class GoogleCalendar:
             self._local.http = http
         return http
 
-    def _call(self, what: str, build: Callable[[Any], Any], accept: set[int] = frozenset()) -> Any:
+    def _call(self, what: str, build: Callable[[Any], Any], accept: Collection[int] = ()) -> Any:
         """Execute with retries on 429/5xx/timeouts within the deadline; `accept` codes raise
         _Accepted (an answer that means "already done")."""
         from google.auth.exceptions import RefreshError, TransportError

@@ -13,7 +13,7 @@ import json
 import logging
 import math
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +24,7 @@ from clinic.duckling.engine import (
     DucklingRequestError,
     ParseRequest,
 )
+from clinic.httpserver import LoopbackHTTPServer
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +143,8 @@ class DucklingHandler(BaseHTTPRequestHandler):
         logger.debug("%s %s", getattr(self, "command", None) or "-", path)
 
 
-class DucklingHTTPServer(ThreadingHTTPServer):
+class DucklingHTTPServer(LoopbackHTTPServer):
     """One thread per connection; the engine is shared (the binding is thread-safe)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    # socketserver's default backlog of 5 resets connections under a burst of clients.
-    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], engine: DucklingEngine) -> None:
         super().__init__(address, DucklingHandler)
@@ -167,12 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(settings.log_format, settings.log_level)
     server = DucklingHTTPServer((args.host, args.port), DucklingEngine())
     logger.info("Duckling listening on http://%s:%d", args.host, args.port)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":

@@ -29,10 +29,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from clinic.httpserver import LoopbackHTTPServer
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +86,7 @@ class CalendarState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class GoogleCalendarEmulator(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
+class GoogleCalendarEmulator(LoopbackHTTPServer):
     def __init__(
         self,
         address: tuple[str, int],
@@ -459,6 +458,9 @@ def load_public_key(path: Path) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from clinic.logs import configure_logging
+    from clinic.settings import Settings
+
     parser = argparse.ArgumentParser(description="Google Calendar v3 emulator (tests, local runs)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8085)
@@ -469,7 +471,8 @@ def main(argv: list[str] | None = None) -> None:
         "--key", type=Path, help="service-account key file (written if missing, token_uri here)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
     public_key = None
     if args.key:
         token_uri = f"http://{args.host}:{args.port}/token"
@@ -485,12 +488,7 @@ def main(argv: list[str] | None = None) -> None:
         server.url,
         ", ".join(server.state.calendars),
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":
