@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
-from clinic.practice import Practice, load_practice
+from clinic.practice import load_practice
+from clinic.services import Services, build_services
 from clinic.settings import Settings
 
 
-@dataclass(frozen=True)
-class ActionContext:
-    settings: Settings
-    practice: Practice
-
-
 @cache
-def get_context() -> ActionContext:
-    """Settings and practice file, read lazily (never at import) and then kept."""
+def get_context() -> Services:
+    """Settings, practice file, database, calendar and Duckling: built lazily (never at import)."""
     settings = Settings.from_env()
-    return ActionContext(settings=settings, practice=load_practice(settings.practice_config))
+    return build_services(settings, load_practice(settings.practice_config))

@@ -1,25 +1,54 @@
-"""Greeting: the assistant presents itself as the practice's automated assistant."""
+"""Session start and greeting: the assistant presents itself and knows a returning patient's name."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import get_context
 
 
+def known_name(tracker: Tracker) -> str | None:
+    """The name from this conversation, else from the core store (survives expired sessions)."""
+    return tracker.get_slot("patient_name") or get_context().patients.name(tracker.sender_id)
+
+
+class ActionSessionStart(Action):
+    """Starts a session after inactivity, keeping only the patient's name."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events: list[EventType] = [SessionStarted()]
+        name = known_name(tracker)
+        if name:
+            events.append(SlotSet("patient_name", name))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
 class ActionGreet(Action):
-    """Greets with the practice's name, which lives in practice.yml, not in the domain."""
+    """Greets with the practice's name (from practice.yml) and the patient's, when known."""
 
     def name(self) -> str:
         return "action_greet"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    ) -> list[EventType]:
         practice = get_context().practice
-        dispatcher.utter_message(response="utter_greet", practice_name=practice.name)
+        name = known_name(tracker)
+        if name:
+            dispatcher.utter_message(
+                response="utter_greet_by_name", practice_name=practice.name, patient_name=name
+            )
+        else:
+            dispatcher.utter_message(response="utter_greet", practice_name=practice.name)
         dispatcher.utter_message(response="utter_presentation")
-        return []
+        return [SlotSet("patient_name", name)] if name else []

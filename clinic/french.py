@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, time
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -46,3 +47,9 @@ def short_slot(moment: datetime, today: date | None = None) -> str:
         return f"{day(moment.date(), today).capitalize()} {hour(moment)}"
     month = SHORT_MONTHS[moment.month - 1]
     return f"{DAYS[moment.weekday()][:3].capitalize()}. {moment.day} {month} {hour(moment)}"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: « Après-Midi » -> « apres-midi »; what patients type."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")

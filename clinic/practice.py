@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import yaml
 
+from clinic.french import fold
+
 #: Every duration and time in the file is a multiple of this: it is the grid on which the
 #: database claims slots, which is what makes a double booking impossible (see storage).
 GRID = timedelta(minutes=5)
@@ -135,6 +137,20 @@ class Practice:
 
     def find_reason(self, reason_id: str) -> VisitReason | None:
         return next((r for r in self.reasons if r.id == reason_id), None)
+
+    def match_reason(self, text: str) -> VisitReason | None:
+        """The visit reason named in free text (id, label or synonym; accents and case ignored).
+
+        The longest name found wins, so « suivi de grossesse » is not read as « suivi ».
+        """
+        haystack = f" {re.sub(r'[^a-z0-9]+', ' ', fold(text))} "
+        best: tuple[int, VisitReason] | None = None
+        for reason in self.reasons:
+            for name in (reason.id, reason.label, *reason.synonyms):
+                needle = re.sub(r"[^a-z0-9]+", " ", fold(name)).strip()
+                if needle and f" {needle} " in haystack and (best is None or len(needle) > best[0]):
+                    best = (len(needle), reason)
+        return best[1] if best else None
 
 
 class _Reader:

@@ -9,6 +9,8 @@ from clinic.booking import BookingService
 from clinic.calendars import Calendar
 from clinic.calendars.local import LocalCalendar
 from clinic.clock import Clock, SystemClock
+from clinic.duckling.client import DucklingClient
+from clinic.patients import PatientRepository
 from clinic.practice import Practice
 from clinic.settings import Settings
 from clinic.storage import Database
@@ -22,6 +24,8 @@ class Services:
     appointments: AppointmentRepository
     calendar: Calendar
     booking: BookingService
+    patients: PatientRepository
+    duckling: DucklingClient
     clock: Clock
 
 
@@ -40,7 +44,7 @@ def build_calendar(settings: Settings, practice: Practice) -> Calendar:
 
 
 def build_services(settings: Settings, practice: Practice, clock: Clock | None = None) -> Services:
-    """Connect to the database (creating missing tables) and the calendar backend."""
+    """Connect to the database (creating missing tables), the calendar backend and Duckling."""
     clock = clock or SystemClock()
     database = Database(settings.database_url)
     database.create_schema()
@@ -53,5 +57,7 @@ def build_services(settings: Settings, practice: Practice, clock: Clock | None =
         appointments=repository,
         calendar=calendar,
         booking=BookingService(practice, repository, calendar, clock),
+        patients=PatientRepository(database),
+        duckling=DucklingClient(settings.duckling_url, tz=practice.timezone),
         clock=clock,
     )

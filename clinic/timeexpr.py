@@ -11,13 +11,13 @@ client runs in production and the embedded engine in unit tests, both the real D
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from clinic import french
+from clinic.french import fold
 from clinic.practice import Practice
 from clinic.scheduling.window import SearchWindow
 
@@ -65,12 +65,6 @@ _DAY_WORDS = re.compile(
     r"le \d{1,2}(?:er)?\b|tout a l'heure|maintenant)"
 )
 _EXPLICIT_RANGE = re.compile(r"\b(?:entre|de \d|\d+ ?h ?\d* ?-)")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: « Après-Midi » -> « apres-midi »; what patients type."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
 
 def normalise(text: str) -> str:
@@ -163,7 +157,11 @@ def describe(window: SearchWindow, today: date, tz: Any) -> str:
     first = window.start.astimezone(tz).date()
     last = (window.end - timedelta(microseconds=1)).astimezone(tz).date()
     named = french.day(first, today)
-    days = named if first == last else ("à partir d'" if named[0] in "aeiou" else "à partir de ") + named
+    days = (
+        named
+        if first == last
+        else ("à partir d'" if named[0] in "aeiou" else "à partir de ") + named
+    )
     part = ""
     if window.around is not None:
         part = f" vers {french.hour(window.around)}"
@@ -293,9 +291,7 @@ def _interval_window(
             daily_from=daily_from,
             daily_to=daily_to,
         )
-    return SearchWindow(
-        now, now + practice.rules.horizon, daily_from=daily_from, daily_to=daily_to
-    )
+    return SearchWindow(now, now + practice.rules.horizon, daily_from=daily_from, daily_to=daily_to)
 
 
 def _union(windows: list[SearchWindow]) -> SearchWindow:

@@ -92,3 +92,28 @@ blocks = Table(
     Column("label", String(120), nullable=True),
     Index("ix_blocks_start", "start_at"),
 )
+
+# Who a pseudonymous conversation id is, so a returning patient is greeted by name. One row per
+# patient: deleting it (GDPR) forgets the name everywhere but in past appointments.
+patients = Table(
+    "patients",
+    metadata,
+    Column("patient_id", String(64), primary_key=True),
+    Column("display_name", String(120), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Conversations staff must look at: emergency, handoff request, data request. Alerting staff
+# (WhatsApp, console) reads the open ones; no message text is stored, only the kind.
+conversation_flags = Table(
+    "conversation_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("status", String(12), nullable=False, default="open"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Index("ix_flags_status", "status"),
+)

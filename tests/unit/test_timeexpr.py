@@ -74,9 +74,7 @@ def test_slang_is_rewritten_before_duckling(text: str, expected: str) -> None:
         ("jeudi après 17h", day_window(THURSDAY, daily_from=time(17))),
         (
             "la semaine prochaine",
-            SearchWindow(
-                datetime(2026, 12, 7, tzinfo=PARIS), datetime(2026, 12, 14, tzinfo=PARIS)
-            ),
+            SearchWindow(datetime(2026, 12, 7, tzinfo=PARIS), datetime(2026, 12, 14, tzinfo=PARIS)),
         ),
         (
             "du lundi au mercredi",  # Duckling: [Mon, Thu) in days
@@ -84,11 +82,15 @@ def test_slang_is_rewritten_before_duckling(text: str, expected: str) -> None:
         ),
     ],
 )
-def test_days_and_parts_of_day(text: str, window: SearchWindow, parse: Parse, practice: Practice) -> None:
+def test_days_and_parts_of_day(
+    text: str, window: SearchWindow, parse: Parse, practice: Practice
+) -> None:
     assert read(text, NOW, parse, practice).window == window
 
 
-def test_a_time_without_a_day_is_a_preference_for_every_day(parse: Parse, practice: Practice) -> None:
+def test_a_time_without_a_day_is_a_preference_for_every_day(
+    parse: Parse, practice: Practice
+) -> None:
     horizon = NOW + practice.rules.horizon
     assert read("après 17h", NOW, parse, practice).window == SearchWindow(
         NOW, horizon, daily_from=time(17)
@@ -101,14 +103,20 @@ def test_a_time_without_a_day_is_a_preference_for_every_day(parse: Parse, practi
     )
 
 
-@pytest.mark.parametrize("text", ["le plus tôt possible", "au plus vite svp", "n'importe quand", "asap"])
-def test_as_soon_as_possible_is_the_whole_horizon(text: str, parse: Parse, practice: Practice) -> None:
+@pytest.mark.parametrize(
+    "text", ["le plus tôt possible", "au plus vite svp", "n'importe quand", "asap"]
+)
+def test_as_soon_as_possible_is_the_whole_horizon(
+    text: str, parse: Parse, practice: Practice
+) -> None:
     request = read(text, NOW, parse, practice)
     assert request.asap
     assert request.window == SearchWindow(NOW, NOW + practice.rules.horizon)
 
 
-def test_excluded_weekdays_are_read_and_not_taken_for_a_wish(parse: Parse, practice: Practice) -> None:
+def test_excluded_weekdays_are_read_and_not_taken_for_a_wish(
+    parse: Parse, practice: Practice
+) -> None:
     request = read("la semaine prochaine mais pas le lundi ni le mercredi", NOW, parse, practice)
     assert request.excluded_weekdays == {0, 2}
     assert request.window is not None
@@ -140,9 +148,7 @@ def test_past_gets_the_nearest_bookable_day(parse: Parse, practice: Practice) ->
 def test_too_soon(parse: Parse, practice: Practice) -> None:
     answer = understand("à 9h", NOW, parse, practice)  # today 9h: inside the 2 h notice
     assert answer.problem is None or answer.problem == "too_soon"
-    soon = check(
-        SearchWindow(NOW, NOW + timedelta(hours=1)), NOW, practice
-    )
+    soon = check(SearchWindow(NOW, NOW + timedelta(hours=1)), NOW, practice)
     assert soon.problem == "too_soon" and soon.window is not None
 
 

@@ -1,0 +1,108 @@
+"""Practice information and the patient's own appointments, read from the core."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import get_context
+from clinic import french
+from clinic.practice import Practice
+
+
+def opening_hours_text(practice: Practice) -> str:
+    """One line per weekday, « lundi : 8h30-12h30, 14h-19h », closed days said as such."""
+    lines = []
+    for weekday, name in enumerate(french.DAYS):
+        ranges = practice.opening_hours.get(weekday, ())
+        spans = ", ".join(f"{french.hour(r.start)}-{french.hour(r.end)}" for r in ranges)
+        lines.append(f"{name} : {spans or 'fermé'}")
+    return "\n".join(lines)
+
+
+class ActionOpeningHours(Action):
+    def name(self) -> str:
+        return "action_opening_hours"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        practice = get_context().practice
+        dispatcher.utter_message(response="utter_opening_hours", hours=opening_hours_text(practice))
+        return []
+
+
+class ActionAddress(Action):
+    def name(self) -> str:
+        return "action_address"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        practice = get_context().practice
+        dispatcher.utter_message(
+            response="utter_address",
+            practice_name=practice.name,
+            address=f"au {practice.address}"
+            if practice.address[:1].isdigit()
+            else practice.address,
+            phone=practice.phone,
+        )
+        return []
+
+
+def upcoming_text(tracker: Tracker) -> str | None:
+    """The patient's active appointments from now on, one line each; None when there are none."""
+    services = get_context()
+    practice = services.practice
+    now = services.clock.now()
+    today = now.astimezone(practice.tz).date()
+    appointments = services.appointments.list(
+        start=now, statuses=("pending", "booked", "confirmed"), patient_id=tracker.sender_id
+    )
+    if not appointments:
+        return None
+    lines = []
+    for appointment in appointments:
+        start = appointment.start.astimezone(practice.tz)
+        who = practice.practitioner(appointment.practitioner_id).name
+        waiting = " (en attente de confirmation)" if appointment.status == "pending" else ""
+        lines.append(f"• {french.day_and_hour(start, today)} – {who}{waiting}")
+    return "\n".join(lines)
+
+
+class ActionCheckAppointments(Action):
+    def name(self) -> str:
+        return "action_check_appointments"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = upcoming_text(tracker)
+        if text is None:
+            dispatcher.utter_message(response="utter_no_appointment")
+        else:
+            dispatcher.utter_message(response="utter_your_appointments", appointments=text)
+        return []
+
+
+class ActionManageAppointment(Action):
+    """Cancel / move: shows the appointments and, until managing by message lands, the phone."""
+
+    def name(self) -> str:
+        return "action_manage_appointment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = upcoming_text(tracker)
+        if text is None:
+            dispatcher.utter_message(response="utter_no_appointment")
+            return []
+        dispatcher.utter_message(response="utter_your_appointments", appointments=text)
+        dispatcher.utter_message(
+            response="utter_manage_by_phone", phone=get_context().practice.phone
+        )
+        return []

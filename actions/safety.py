@@ -1,0 +1,92 @@
+"""Emergencies, handoff to staff, data requests and the fallback: the conversation's guard rails."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.context import get_context
+
+logger = logging.getLogger(__name__)
+
+#: Misunderstood messages in a row before a human is offered.
+FALLBACKS_BEFORE_HUMAN = 2
+
+
+def flag(tracker: Tracker, kind: str) -> list[EventType]:
+    """Record the flag for staff (core store) and on the conversation."""
+    services = get_context()
+    services.patients.flag(tracker.sender_id, kind, services.clock.now())
+    logger.warning("conversation flagged for staff", extra={"kind": kind})
+    return [SlotSet("flagged", kind)]
+
+
+class ActionEmergency(Action):
+    """Says 15 / 112 first, whatever was going on, then flags the conversation."""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_emergency")
+        try:
+            return flag(tracker, "emergency")
+        except Exception:  # the advice is already given; a database hiccup must not hide it
+            logger.exception("could not record the emergency flag")
+            return []
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_handoff")
+        return flag(tracker, "handoff")
+
+
+class ActionDataRequest(Action):
+    def name(self) -> str:
+        return "action_data_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_data_request")
+        return flag(tracker, "data_request")
+
+
+def fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest user messages, counting back, the NLU could not classify."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+class ActionFallback(Action):
+    """Asks to rephrase with suggestions; after two misunderstandings in a row offers a human."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if fallbacks_in_a_row(tracker) >= FALLBACKS_BEFORE_HUMAN:
+            dispatcher.utter_message(response="utter_offer_human")
+        else:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return []

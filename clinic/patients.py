@@ -1,0 +1,135 @@
+"""Patients as the assistant knows them: a pseudonymous id, the name they gave, and flags for staff.
+
+The name lives here, not only in a conversation tracker, so a returning patient is greeted by name
+after their session expired, and a GDPR deletion has one place to forget it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from clinic.storage import Database
+from clinic.storage.tables import conversation_flags, patients
+
+FLAG_KINDS = ("emergency", "handoff", "data_request")
+
+_INTRO = re.compile(
+    r"^\s*(?:(?:bonjour|bonsoir|salut)[ ,.!]*)?(?:je m'?appelle|je suis|moi c'?est|c'?est|"
+    r"mon nom(?: est| c'est)?|nom ?:|au nom de|a(?:u|ux) nom de|pour)\s+",
+    re.IGNORECASE,
+)
+_POLITE = re.compile(r"\s*(?:merci|svp|s'il vous pla[iî]t)\W*$", re.IGNORECASE)
+_TITLE = re.compile(r"^(?:m\.|mr|mme|mlle|madame|monsieur|mademoiselle)\s+", re.IGNORECASE)
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*\.?$")
+_TITLES = {"m.": "M.", "mr": "M.", "mme": "Mme", "mlle": "Mlle", "madame": "Mme", "monsieur": "M."}
+MAX_NAME_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    """A cleaned name, or why the text is not one (`problem`: empty, digits, too_long, not_a_name)."""
+
+    name: str | None
+    problem: str | None = None
+
+
+def clean_name(text: str) -> NameCheck:
+    """« je m'appelle marie dupont » -> « Marie Dupont »; « 06 12… » or « ??? » -> a problem.
+
+    Kept deliberately permissive (hyphens, apostrophes, particles, any alphabet): a name is what
+    the patient says it is; only what cannot be a name is refused.
+    """
+    text = _POLITE.sub("", _INTRO.sub("", text.strip())).strip(" .,!;:")
+    if not text:
+        return NameCheck(None, "empty")
+    if any(c.isdigit() for c in text):
+        return NameCheck(None, "digits")
+    if len(text) > MAX_NAME_LENGTH:
+        return NameCheck(None, "too_long")
+    title = ""
+    if match := _TITLE.match(text):
+        title = _TITLES.get(match[0].strip().lower(), match[0].strip()) + " "
+        text = text[match.end() :]
+    words = text.split()
+    if not words or len(words) > 5 or not all(_NAME_WORD.match(w) for w in words):
+        return NameCheck(None, "not_a_name")
+    if sum(len(w) for w in words) < 2:
+        return NameCheck(None, "not_a_name")
+    return NameCheck(title + " ".join(_capitalise(w) for w in words))
+
+
+def _capitalise(word: str) -> str:
+    if word.lower() in ("de", "du", "des", "le", "la", "van", "von", "d'", "da"):
+        return word.lower()
+    return "-".join(
+        "'".join(part[:1].upper() + part[1:].lower() for part in piece.split("'"))
+        for piece in word.replace("’", "'").split("-")
+    )
+
+
+class PatientRepository:
+    """Names by pseudonymous patient id, and the conversation flags staff must see."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def name(self, patient_id: str) -> str | None:
+        with self.db.engine.connect() as connection:
+            return connection.execute(
+                select(patients.c.display_name).where(patients.c.patient_id == patient_id)
+            ).scalar()
+
+    def remember(self, patient_id: str, name: str, now: datetime) -> None:
+        """Store or update the patient's name (upsert that works on SQLite and PostgreSQL)."""
+        with self.db.transaction() as connection:
+            changed = connection.execute(
+                update(patients)
+                .where(patients.c.patient_id == patient_id)
+                .values(display_name=name, updated_at=now)
+            ).rowcount
+            if changed:
+                return
+        try:
+            with self.db.transaction() as connection:
+                connection.execute(
+                    insert(patients).values(
+                        patient_id=patient_id, display_name=name, created_at=now, updated_at=now
+                    )
+                )
+        except IntegrityError:  # inserted meanwhile by another replica: update instead
+            self.remember(patient_id, name, now)
+
+    def flag(self, patient_id: str, kind: str, now: datetime) -> bool:
+        """Open a flag for staff; False if one of that kind is already open (no duplicate alert)."""
+        if kind not in FLAG_KINDS:
+            raise ValueError(f"unknown flag kind {kind!r}")
+        with self.db.transaction() as connection:
+            exists = connection.execute(
+                select(conversation_flags.c.id).where(
+                    conversation_flags.c.patient_id == patient_id,
+                    conversation_flags.c.kind == kind,
+                    conversation_flags.c.status == "open",
+                )
+            ).first()
+            if exists:
+                return False
+            connection.execute(
+                insert(conversation_flags).values(
+                    patient_id=patient_id, kind=kind, status="open", created_at=now
+                )
+            )
+        return True
+
+    def open_flags(self) -> list[dict[str, object]]:
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                select(conversation_flags)
+                .where(conversation_flags.c.status == "open")
+                .order_by(conversation_flags.c.created_at)
+            )
+            return [dict(row._mapping) for row in rows]

@@ -1,0 +1,303 @@
+"""The actions over the real core: SQLite, the real Duckling (HTTP on loopback), a fixed clock.
+
+Only the composition root (`get_context`) is replaced, so the clock is fixed; everything the
+actions call is the real thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.booking
+import actions.greeting
+import actions.info
+import actions.safety
+from actions.booking import (
+    ActionBookAppointment,
+    ActionChooseSlot,
+    ActionOfferSlots,
+    ValidateBookingForm,
+)
+from actions.greeting import ActionGreet, ActionSessionStart
+from actions.info import ActionCheckAppointments, ActionOpeningHours
+from actions.safety import ActionEmergency, ActionFallback
+from clinic.clock import FixedClock
+from clinic.practice import Practice
+from clinic.services import Services, build_services
+from clinic.settings import Settings
+from tests.conftest import NOW
+
+PATIENT = "p-4f2a9c"
+
+
+@pytest.fixture
+def services(
+    practice: Practice, duckling_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Services]:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'clinic.db'}", duckling_url=duckling_url
+    )
+    built = build_services(settings, practice, clock=FixedClock(NOW))
+    for module in (actions.booking, actions.greeting, actions.info, actions.safety):
+        monkeypatch.setattr(module, "get_context", lambda: built)
+    yield built
+    built.database.dispose()
+
+
+def tracker(
+    text: str = "",
+    slots: dict[str, Any] | None = None,
+    intent: str = "inform",
+    entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    sender: str = PATIENT,
+) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+    }
+    return Tracker(sender, slots or {}, message, events or [], False, None, {}, "action_listen")
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+async def validate(
+    slot: str, value: Any, t: Tracker
+) -> tuple[dict[str, Any], list[str], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    method = getattr(ValidateBookingForm(), f"validate_{slot}")
+    result = method(value, dispatcher, t, {})
+    return result, responses(dispatcher), dispatcher
+
+
+async def test_reason_from_synonym_or_free_text(services: Services) -> None:
+    assert (await validate("reason", "vaccin", tracker("vaccin")))[0] == {"reason": "vaccination"}
+    result, said, _ = await validate(
+        "reason", "c'est pour un renouvellement", tracker("c'est pour un renouvellement")
+    )
+    assert result == {"reason": "ordonnance"} and said == []
+
+
+async def test_three_misses_explain_then_example_then_human(services: Services) -> None:
+    slots: dict[str, Any] = {}
+    said_each = []
+    for _ in range(3):
+        result, said, dispatcher = await validate("reason", "bof", tracker("bof", slots))
+        assert result["reason"] is None
+        slots["form_misses"] = result["form_misses"]
+        said_each.append(said)
+    assert said_each == [
+        ["utter_reason_unknown"],
+        ["utter_reason_example"],
+        ["utter_reason_example", "utter_offer_human"],
+    ]
+    assert "vaccination" in dispatcher.messages[0]["reasons"]
+    # a good answer clears the count for that slot
+    result, _, _ = await validate("reason", "vaccin", tracker("vaccin", slots))
+    assert result == {"reason": "vaccination", "form_misses": {}}
+
+
+async def test_when_is_understood_with_slang(services: Services) -> None:
+    result, said, _ = await validate("when", None, tracker("jeudi aprem"))
+    assert said == []
+    assert result["when"] == "jeudi 3 décembre après-midi"
+    assert result["search_window"]["daily_from"] == "12:00:00"
+
+
+async def test_when_on_a_closed_day_says_so_and_looks_at_the_nearest(services: Services) -> None:
+    result, said, dispatcher = await validate("when", None, tracker("dimanche"))
+    assert said == ["utter_when_closed"]
+    assert dispatcher.messages[0]["closed"] == "le dimanche"
+    assert dispatcher.messages[0]["alternative"] == "lundi 7 décembre"
+    assert result["when"] == "lundi 7 décembre"
+    _, said, dispatcher = await validate("when", None, tracker("le 25 décembre"))
+    assert dispatcher.messages[0]["closed"] == "vendredi 25 décembre (Noël)"
+
+
+async def test_when_not_understood_is_a_miss(services: Services) -> None:
+    result, said, _ = await validate("when", "euh", tracker("euh"))
+    assert result == {"when": None, "form_misses": {"when": 1}} and said == ["utter_when_unknown"]
+
+
+async def test_name_is_cleaned_or_refused(services: Services) -> None:
+    result, _, _ = await validate("patient_name", "je m'appelle marie dupont", tracker())
+    assert result == {"patient_name": "Marie Dupont"}
+    result, said, _ = await validate("patient_name", "06 12 34 56 78", tracker())
+    assert result["patient_name"] is None and said == ["utter_name_invalid"]
+
+
+async def offered(
+    services: Services, text: str = "", window_text: str = "jeudi aprem"
+) -> tuple[dict[str, Any], CollectingDispatcher]:
+    result, _, _ = await validate("when", None, tracker(window_text))
+    slots = {
+        "reason": "ordonnance",
+        "search_window": result["search_window"],
+        "patient_name": "Marie Dupont",
+    }
+    dispatcher = CollectingDispatcher()
+    events = await ActionOfferSlots().run(
+        dispatcher, tracker(text, slots, intent="book_appointment"), {}
+    )
+    for event in events:
+        slots[event["name"]] = event["value"]
+    return slots, dispatcher
+
+
+async def test_offer_shows_three_slots_as_buttons(services: Services) -> None:
+    slots, dispatcher = await offered(services)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_offer_slots"
+    titles = [b["title"] for b in message["buttons"]]
+    assert len(titles) == 4 and titles[-1] == "Autres créneaux"
+    assert all(len(t) <= 20 for t in titles)
+    assert all(t.startswith("Jeu. 3 déc.") for t in titles[:3])
+    assert message["buttons"][0]["payload"] == '/choose_slot{"slot_choice": "1"}'
+    assert len(slots["offered_slots"]) == 3
+    assert message["window"] == "jeudi 3 décembre après-midi"
+    assert message["slots"].startswith("1. jeudi 3 décembre à 12h – Dr Claire Martin\n2.")
+
+
+async def test_more_slots_excludes_what_was_shown(services: Services) -> None:
+    slots, _ = await offered(services)
+    first = {s["start"] for s in slots["offered_slots"]}
+    dispatcher = CollectingDispatcher()
+    events = await ActionOfferSlots().run(
+        dispatcher, tracker("autres créneaux", slots, intent="more_slots"), {}
+    )
+    again = {s["start"] for s in events[0]["value"]}
+    assert again and not again & first
+
+
+async def test_a_correction_after_the_offer_changes_the_window(services: Services) -> None:
+    slots, _ = await offered(services)
+    dispatcher = CollectingDispatcher()
+    t = tracker("non plutôt vendredi matin", slots, entities=[{"entity": "time", "value": "x"}])
+    events = await ActionOfferSlots().run(dispatcher, t, {})
+    assert dispatcher.messages[0]["window"] == "vendredi 4 décembre matin"
+    assert any(e["name"] == "when" and e["value"] == "vendredi 4 décembre matin" for e in events)
+
+
+async def test_choose_by_button_or_words_then_recap(services: Services) -> None:
+    slots, _ = await offered(services)
+    dispatcher = CollectingDispatcher()
+    events = await ActionChooseSlot().run(
+        dispatcher, tracker("/choose_slot", {**slots, "slot_choice": "2"}), {}
+    )
+    assert events[0]["value"] == slots["offered_slots"][1]
+    recap = dispatcher.messages[0]
+    assert recap["response"] == "utter_recap" and recap["patient_name"] == "Marie Dupont"
+    assert recap["reason"] == "Renouvellement d'ordonnance"
+    dispatcher = CollectingDispatcher()
+    events = await ActionChooseSlot().run(dispatcher, tracker("le dernier svp", slots), {})
+    assert events[0]["value"] == slots["offered_slots"][-1]
+    dispatcher = CollectingDispatcher()
+    events = await ActionChooseSlot().run(dispatcher, tracker("le septième", slots), {})
+    assert responses(dispatcher) == ["utter_ask_which_slot"]
+
+
+async def test_book_stores_the_appointment_and_the_name(services: Services) -> None:
+    slots, _ = await offered(services)
+    slots["chosen_slot"] = slots["offered_slots"][0]
+    dispatcher = CollectingDispatcher()
+    events = await ActionBookAppointment().run(
+        dispatcher, tracker("je confirme", slots, intent="affirm"), {}
+    )
+    assert responses(dispatcher) == ["utter_booked"]
+    assert "carte Vitale" in dispatcher.messages[0]["instructions"]
+    [appointment] = services.appointments.list(patient_id=PATIENT)
+    assert appointment.start == datetime.fromisoformat(slots["chosen_slot"]["start"])
+    assert appointment.status == "booked" and appointment.patient_name == "Marie Dupont"
+    assert services.patients.name(PATIENT) == "Marie Dupont"
+    assert {e["name"]: e["value"] for e in events}["chosen_slot"] is None
+
+
+async def test_a_slot_taken_meanwhile_gets_fresh_alternatives(services: Services) -> None:
+    slots, _ = await offered(services)
+    slots["chosen_slot"] = slots["offered_slots"][0]
+    other = tracker("je confirme", slots, intent="affirm", sender="someone-else")
+    await ActionBookAppointment().run(CollectingDispatcher(), other, {})
+    dispatcher = CollectingDispatcher()
+    events = await ActionBookAppointment().run(
+        dispatcher, tracker("je confirme", slots, intent="affirm"), {}
+    )
+    assert responses(dispatcher) == ["utter_slot_taken", "utter_offer_slots"]
+    fresh = {e["name"]: e["value"] for e in events}["offered_slots"]
+    assert slots["chosen_slot"]["start"] not in {s["start"] for s in fresh}
+    assert len(services.appointments.list()) == 1
+
+
+async def test_returning_patient_is_greeted_by_name_after_the_session_expired(
+    services: Services,
+) -> None:
+    services.patients.remember(PATIENT, "Marie Dupont", NOW)
+    events = await ActionSessionStart().run(CollectingDispatcher(), tracker(), {})
+    assert [e["event"] for e in events] == ["session_started", "slot", "action"]
+    assert events[1]["value"] == "Marie Dupont"
+    dispatcher = CollectingDispatcher()
+    await ActionGreet().run(dispatcher, tracker("bonjour", intent="greet"), {})
+    assert responses(dispatcher) == ["utter_greet_by_name", "utter_presentation"]
+    assert dispatcher.messages[0]["patient_name"] == "Marie Dupont"
+    dispatcher = CollectingDispatcher()
+    await ActionGreet().run(dispatcher, tracker("bonjour", intent="greet", sender="new"), {})
+    assert responses(dispatcher) == ["utter_greet", "utter_presentation"]
+
+
+async def test_emergency_answers_first_and_flags_once(services: Services) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionEmergency().run(
+        dispatcher, tracker("mon père a fait un malaise", intent="emergency"), {}
+    )
+    assert responses(dispatcher) == ["utter_emergency"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "flagged", "value": "emergency"}]
+    await ActionEmergency().run(CollectingDispatcher(), tracker(intent="emergency"), {})
+    assert [f["kind"] for f in services.patients.open_flags()] == ["emergency"]
+
+
+async def test_fallback_offers_a_human_after_two_in_a_row(services: Services) -> None:
+    def user(intent: str) -> dict[str, Any]:
+        return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+
+    dispatcher = CollectingDispatcher()
+    await ActionFallback().run(
+        dispatcher, tracker(events=[user("greet"), user("nlu_fallback")]), {}
+    )
+    assert responses(dispatcher) == ["utter_ask_rephrase"]
+    dispatcher = CollectingDispatcher()
+    await ActionFallback().run(
+        dispatcher, tracker(events=[user("nlu_fallback"), user("nlu_fallback")]), {}
+    )
+    assert responses(dispatcher) == ["utter_offer_human"]
+
+
+async def test_opening_hours_come_from_the_practice_file(services: Services) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionOpeningHours().run(dispatcher, tracker(), {})
+    hours = dispatcher.messages[0]["hours"].splitlines()
+    assert hours[0] == "lundi : 8h30-12h30, 14h-19h"
+    assert hours[6] == "dimanche : fermé"
+
+
+async def test_check_lists_only_the_patients_own_appointments(services: Services) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionCheckAppointments().run(dispatcher, tracker(), {})
+    assert responses(dispatcher) == ["utter_no_appointment"]
+    slots, _ = await offered(services)
+    slots["chosen_slot"] = slots["offered_slots"][0]
+    await ActionBookAppointment().run(CollectingDispatcher(), tracker("oui", slots), {})
+    dispatcher = CollectingDispatcher()
+    await ActionCheckAppointments().run(dispatcher, tracker(), {})
+    assert dispatcher.messages[0]["appointments"] == "• jeudi 3 décembre à 12h – Dr Claire Martin"
+    dispatcher = CollectingDispatcher()
+    await ActionCheckAppointments().run(dispatcher, tracker(sender="stranger"), {})
+    assert responses(dispatcher) == ["utter_no_appointment"]
