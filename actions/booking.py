@@ -154,6 +154,8 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         services = get_context()
         text = latest_text(tracker)
+        if not has_time(tracker) and tracker.get_slot("requested_slot") != "when":
+            return {"when": None}  # a date from an earlier message: ask rather than guess
         if text.startswith("/"):  # a button: the slot holds what was meant
             text = str(value or "")
         answer = understand_when(services, text)
@@ -299,7 +301,7 @@ def pick(tracker: Tracker, offered: list[dict[str, str]], tz: Any) -> dict[str, 
     if hour := re.search(r"\b(\d{1,2})\s*h\s*(\d{2})?", text):
         wanted = (int(hour[1]), int(hour[2] or 0))
         starts = [datetime.fromisoformat(s["start"]).astimezone(tz) for s in offered]
-        matches = [s for s, t in zip(offered, starts) if (t.hour, t.minute) == wanted]
+        matches = [s for s, t in zip(offered, starts, strict=True) if (t.hour, t.minute) == wanted]
         if len(matches) == 1:
             return matches[0]
     return None

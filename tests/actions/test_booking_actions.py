@@ -67,6 +67,11 @@ def tracker(
     return Tracker(sender, slots or {}, message, events or [], False, None, {}, "action_listen")
 
 
+def asked(text: str) -> Tracker:
+    """The patient answers the form's « quand ? » question."""
+    return tracker(text, {"requested_slot": "when"})
+
+
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages]
 
@@ -108,25 +113,30 @@ async def test_three_misses_explain_then_example_then_human(services: Services) 
 
 
 async def test_when_is_understood_with_slang(services: Services) -> None:
-    result, said, _ = await validate("when", None, tracker("jeudi aprem"))
+    result, said, _ = await validate("when", None, asked("jeudi aprem"))
     assert said == []
     assert result["when"] == "jeudi 3 décembre après-midi"
     assert result["search_window"]["daily_from"] == "12:00:00"
 
 
 async def test_when_on_a_closed_day_says_so_and_looks_at_the_nearest(services: Services) -> None:
-    result, said, dispatcher = await validate("when", None, tracker("dimanche"))
+    result, said, dispatcher = await validate("when", None, asked("dimanche"))
     assert said == ["utter_when_closed"]
     assert dispatcher.messages[0]["closed"] == "le dimanche"
     assert dispatcher.messages[0]["alternative"] == "lundi 7 décembre"
     assert result["when"] == "lundi 7 décembre"
-    _, said, dispatcher = await validate("when", None, tracker("le 25 décembre"))
+    _, said, dispatcher = await validate("when", None, asked("le 25 décembre"))
     assert dispatcher.messages[0]["closed"] == "vendredi 25 décembre (Noël)"
 
 
 async def test_when_not_understood_is_a_miss(services: Services) -> None:
-    result, said, _ = await validate("when", "euh", tracker("euh"))
+    result, said, _ = await validate("when", "euh", asked("euh"))
     assert result == {"when": None, "form_misses": {"when": 1}} and said == ["utter_when_unknown"]
+
+
+async def test_a_date_from_an_earlier_message_is_asked_again_silently(services: Services) -> None:
+    result, said, _ = await validate("when", "2026-12-03T00:00:00.000+01:00", tracker("un rdv svp"))
+    assert result == {"when": None} and said == []
 
 
 async def test_name_is_cleaned_or_refused(services: Services) -> None:
@@ -139,7 +149,7 @@ async def test_name_is_cleaned_or_refused(services: Services) -> None:
 async def offered(
     services: Services, text: str = "", window_text: str = "jeudi aprem"
 ) -> tuple[dict[str, Any], CollectingDispatcher]:
-    result, _, _ = await validate("when", None, tracker(window_text))
+    result, _, _ = await validate("when", None, asked(window_text))
     slots = {
         "reason": "ordonnance",
         "search_window": result["search_window"],
