@@ -16,8 +16,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run shell model test lint format pytest validate test-stories test-nlu \
-        test-stack bench lock clean
+.PHONY: help install run shell interactive model test lint format pytest validate test-stories \
+        test-nlu test-stack bench lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ run: model ## start Duckling, the action server and Rasa; Ctrl-C stops all
 
 shell: model ## chat with the assistant in the terminal (rasa shell)
 	@$(STACK) shell
+
+interactive: model ## train by talking: rasa interactive with the real action server and Duckling
+	@$(STACK) interactive
 
 lint: install ## ruff lint + format check
 	$(VENV)/bin/ruff check .
@@ -77,6 +80,8 @@ test: lint pytest validate model test-stories test-nlu test-stack ## the whole s
 
 bench: model ## benchmarks (numbers printed, never asserted)
 	$(PY) bench/duckling_parse.py
+	$(PY) bench/availability.py
+	$(STACK) exec --with duckling,rasa -- $(PY) bench/nlu_parse.py
 
 lock: install ## regenerate constraints.txt from the current .venv
 	@{ echo "# Full transitive pin set, proven to install together with pip check clean (Python 3.10)."; \

@@ -2,6 +2,7 @@
 
 ``run``   the whole assistant on the standard ports, until Ctrl-C (``make run``);
 ``shell`` a terminal chat (``rasa shell``) sharing Duckling, the actions and the database;
+``interactive`` the same for trainers (``rasa interactive``);
 ``exec``  a command (``rasa test``…) with the services it needs on free ports (``make test``).
 
 Each child runs in its own process group and dies with the supervisor (``PR_SET_PDEATHSIG``),
@@ -374,25 +375,46 @@ def cmd_exec(settings: Settings, args: argparse.Namespace) -> int:
         return subprocess.run(command, cwd=ROOT, env=env).returncode
 
 
-def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
+def _chat(settings: Settings, rasa_command: str, *extra: str) -> int:
+    """`rasa shell` / `rasa interactive` in the foreground, with Duckling and the actions behind."""
     model = current_model()
     token = auth_token(settings)
     services, env = _needed("duckling,actions", settings, token)
     command = _launch(
         "rasa",
-        "shell",
+        rasa_command,
         "--model",
         str(model),
         "--endpoints",
         "endpoints.yml",
         "--port",
         str(free_port()),
+        *extra,
     )
     with running(services, env, echo=False):
         try:
             return subprocess.run(command, cwd=ROOT, env=env).returncode
         except KeyboardInterrupt:
             return 0
+
+
+def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
+    return _chat(settings, "shell")
+
+
+def cmd_interactive(settings: Settings, args: argparse.Namespace) -> int:
+    """Trainers correct the bot turn by turn; stories and NLU examples are saved under data/."""
+    return _chat(
+        settings,
+        "interactive",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--data",
+        "data",
+        "--skip-visualization",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -405,11 +427,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     run.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
     sub.add_parser("shell", help="terminal chat against Duckling and the action server")
+    sub.add_parser("interactive", help="rasa interactive against Duckling and the action server")
     ex = sub.add_parser("exec", help="run a command with services on free ports")
     ex.add_argument("--with", dest="with_services", default="duckling,actions")
     ex.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
-    handlers = {"run": cmd_run, "shell": cmd_shell, "exec": cmd_exec}
+    handlers = {
+        "run": cmd_run,
+        "shell": cmd_shell,
+        "interactive": cmd_interactive,
+        "exec": cmd_exec,
+    }
     try:
         settings = Settings.from_env()
         code = handlers[args.cmd](settings, args)
