@@ -5,6 +5,7 @@
     clinic appointments cancel ID
     clinic calendar sync
     clinic calendar block START END [--practitioner ID] [--label TEXT]
+    clinic flags list [--json]
 
 Dates are the practice's local time: `2026-12-03` (a whole day) or `2026-12-03T14:00`.
 """
@@ -80,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     block.add_argument("--practitioner", help="practitioner id (default: the whole practice)")
     block.add_argument("--label", default="")
     block.set_defaults(handler=_block)
+
+    flags = groups.add_parser("flags", help="conversations staff must look at").add_subparsers(
+        dest="action", required=True
+    )
+    open_flags = flags.add_parser("list", help="open emergencies, handoffs and data requests")
+    open_flags.add_argument("--json", action="store_true", help="machine-readable output")
+    open_flags.set_defaults(handler=_flags)
     return parser
 
 
@@ -131,6 +139,30 @@ def _cancel(services: Services, args: argparse.Namespace) -> int:
     cancelled = services.booking.cancel(args.id)
     local = cancelled.start.astimezone(services.practice.tz)
     print(f"Annulé / cancelled: {cancelled.id} ({french.day_and_hour(local)})")
+    return 0
+
+
+def _flags(services: Services, args: argparse.Namespace) -> int:
+    tz = services.practice.tz
+    flags = services.patients.open_flags()
+    if args.json:
+        rows = [
+            {
+                "patient_id": f["patient_id"],
+                "kind": f["kind"],
+                "created_at": f["created_at"].astimezone(tz).isoformat(),
+            }
+            for f in flags
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not flags:
+        print("Aucune conversation à traiter.")
+        return 0
+    labels = {"emergency": "URGENCE", "handoff": "demande un humain", "data_request": "RGPD"}
+    for f in flags:
+        when = french.day_and_hour(f["created_at"].astimezone(tz))
+        print(f"{when}  {labels.get(f['kind'], f['kind'])}  conversation {f['patient_id']}")
     return 0
 
 

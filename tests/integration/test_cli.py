@@ -112,3 +112,22 @@ def test_block_keeps_time_free(env: dict[str, str], database: Database) -> None:
         datetime.fromisoformat(f"{day}T23:00").replace(tzinfo=PARIS),
     )
     assert len(busy[None]) == 1
+
+
+def test_flags_list_shows_what_staff_must_handle(env: dict[str, str], database: Database) -> None:
+    from clinic.patients import PatientRepository
+
+    assert "Aucune" in run("flags", "list", env=env).stdout
+    patients = PatientRepository(database)
+    patients.flag("p-emergency", "emergency", datetime(2026, 11, 30, 9, 0, tzinfo=PARIS))
+    patients.flag("p-human", "handoff", datetime(2026, 11, 30, 9, 5, tzinfo=PARIS))
+    result = run("flags", "list", env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "URGENCE" in lines[0] and "p-emergency" in lines[0] and "9h" in lines[0]
+    assert "humain" in lines[1]
+    rows = json.loads(run("flags", "list", "--json", env=env).stdout)
+    assert [(r["kind"], r["created_at"]) for r in rows] == [
+        ("emergency", "2026-11-30T09:00:00+01:00"),
+        ("handoff", "2026-11-30T09:05:00+01:00"),
+    ]
