@@ -23,7 +23,14 @@ from clinic.duckling.client import DucklingUnavailable
 from clinic.patients import clean_name
 from clinic.scheduling import SearchWindow, Slot
 from clinic.services import Services
-from clinic.timeexpr import TimeAnswer, describe, understand, window_from_dict, window_to_dict
+from clinic.timeexpr import (
+    TimeAnswer,
+    describe,
+    read,
+    understand,
+    window_from_dict,
+    window_to_dict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +111,27 @@ def reasons_list(services: Services) -> str:
     return ", ".join(r.label.lower() for r in services.practice.reasons)
 
 
+class ActionExtractWhen(Action):
+    """Custom slot mapping: a wish Duckling alone misses (« le plus tôt possible », « pas le
+    lundi », « aprem ») still fills `when` from any message, so it is not asked again."""
+
+    def name(self) -> str:
+        return "action_extract_when"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = latest_text(tracker)
+        if not text or text.startswith("/") or has_time(tracker):
+            return []
+        services = get_context()
+        try:
+            request = read(text, services.clock.now(), services.duckling.parse, services.practice)
+        except DucklingUnavailable:
+            return []
+        return [SlotSet("when", text)] if request.window is not None else []
+
+
 class ValidateBookingForm(FormValidationAction):
     """Checks each answer; explains, then gives an example, then offers a human."""
 
@@ -154,11 +182,11 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         services = get_context()
         text = latest_text(tracker)
-        if not has_time(tracker) and tracker.get_slot("requested_slot") != "when":
-            return {"when": None}  # a date from an earlier message: ask rather than guess
         if text.startswith("/"):  # a button: the slot holds what was meant
             text = str(value or "")
         answer = understand_when(services, text)
+        if not answer.understood and tracker.get_slot("requested_slot") != "when":
+            return {"when": None}  # a date from an earlier message: ask rather than guess
         if answer.problem is not None and answer.understood:
             explain_when(dispatcher, answer, services)
         if answer.window is None:
@@ -269,9 +297,9 @@ class ActionOfferSlots(Action):
         stored = tracker.get_slot("search_window")
         window = window_from_dict(stored) if stored else None
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
-        corrected = intent != "more_slots" and has_time(tracker)
-        if corrected or (window is None and latest_text(tracker)):
-            answer = understand_when(services, latest_text(tracker))
+        text = latest_text(tracker)
+        if intent != "more_slots" and text and not text.startswith("/"):
+            answer = understand_when(services, text)  # « non plutôt vendredi »
             if answer.problem is not None and answer.understood:
                 explain_when(dispatcher, answer, services)
             if answer.window is not None:

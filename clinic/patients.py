@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from clinic.french import fold
 from clinic.storage import Database
 from clinic.storage.tables import conversation_flags, patients
 
@@ -28,6 +29,12 @@ _TITLE = re.compile(r"^(?:m\.|mr|mme|mlle|madame|monsieur|mademoiselle)\s+", re.
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*\.?$")
 _TITLES = {"m.": "M.", "mr": "M.", "mme": "Mme", "mlle": "Mlle", "madame": "Mme", "monsieur": "M."}
 MAX_NAME_LENGTH = 60
+# Words no name is made of: « pour un vaccin » or « je sais pas » answered to « à quel nom ? ».
+_NOT_NAME_WORDS = frozenset(
+    "je j tu il elle on nous vous un une pour est suis sais pas veux voudrais voudrai rdv rendez "
+    "oui non merci bonjour bonsoir salut avec et mon ma mes ton ta ce cet cette ca demain quoi "
+    "qui quand comment pourquoi svp ok".split()
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,8 @@ def clean_name(text: str) -> NameCheck:
         text = text[match.end() :]
     words = text.split()
     if not words or len(words) > 5 or not all(_NAME_WORD.match(w) for w in words):
+        return NameCheck(None, "not_a_name")
+    if any(fold(w).strip(".") in _NOT_NAME_WORDS for w in words):
         return NameCheck(None, "not_a_name")
     if sum(len(w) for w in words) < 2:
         return NameCheck(None, "not_a_name")

@@ -311,3 +311,27 @@ async def test_check_lists_only_the_patients_own_appointments(services: Services
     dispatcher = CollectingDispatcher()
     await ActionCheckAppointments().run(dispatcher, tracker(sender="stranger"), {})
     assert responses(dispatcher) == ["utter_no_appointment"]
+
+
+async def test_a_wish_duckling_misses_still_fills_when(services: Services) -> None:
+    from actions.booking import ActionExtractWhen
+
+    extract = ActionExtractWhen()
+    events = await extract.run(
+        CollectingDispatcher(), tracker("un vaccin le plus tôt possible"), {}
+    )
+    assert events == [
+        {
+            "event": "slot",
+            "timestamp": None,
+            "name": "when",
+            "value": "un vaccin le plus tôt possible",
+        }
+    ]
+    assert await extract.run(CollectingDispatcher(), tracker("Marie Dupont"), {}) == []
+    assert await extract.run(CollectingDispatcher(), tracker("/affirm"), {}) == []
+    # then the form's validator reads it, without asking again
+    result, said, _ = await validate(
+        "when", "un vaccin le plus tôt possible", tracker("un vaccin le plus tôt possible")
+    )
+    assert said == [] and result["when"] == "à partir d'aujourd'hui"
