@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -233,25 +234,23 @@ def offer(
     services: Services,
     window: SearchWindow,
     reason_id: str,
-    exclude: list[dict[str, str]] = (),  # type: ignore[assignment]
+    shown: list[str] | None = None,
 ) -> list[EventType]:
-    """Search, widen once if the wish is full, and show up to 3 slots as buttons."""
+    """Search, widen once if the wish is full, and show up to 3 slots as buttons.
+
+    `shown` holds the starts already offered for this wish (« autres créneaux »): they are
+    skipped and the new ones kept apart from them.
+    """
     practice = services.practice
     now = services.clock.now().astimezone(practice.tz)
     today = now.date()
-    excluded = [datetime.fromisoformat(s["start"]) for s in exclude]
+    shown = list(shown or [])
+    excluded = [datetime.fromisoformat(start) for start in shown]
     result = services.booking.search(window, reason_id, exclude=excluded)
-    shown = window
+    described = window
     if not result.slots:
-        shown = SearchWindow(
-            window.start,
-            max(window.end, now + practice.rules.horizon),
-            daily_from=window.daily_from,
-            daily_to=window.daily_to,
-            around=window.around,
-            excluded_weekdays=window.excluded_weekdays,
-        )
-        result = services.booking.search(shown, reason_id, exclude=excluded)
+        described = replace(window, end=max(window.end, now + practice.rules.horizon))
+        result = services.booking.search(described, reason_id, exclude=excluded)
         if not result.slots:
             dispatcher.utter_message(
                 response="utter_no_slots", window=describe(window, today, practice.tz)
@@ -269,12 +268,16 @@ def offer(
     buttons.append({"title": "Autres créneaux", "payload": "/more_slots"})
     dispatcher.utter_message(
         response="utter_offer_slots",
-        window=describe(shown, today, practice.tz),
+        window=describe(described, today, practice.tz),
         slots="\n".join(lines),
         buttons=buttons,
     )
     offered = [slot_to_dict(s) for s in result.slots]
-    return [SlotSet("offered_slots", offered), SlotSet("chosen_slot", None)]
+    return [
+        SlotSet("offered_slots", offered),
+        SlotSet("shown_slots", shown + [s["start"] for s in offered]),
+        SlotSet("chosen_slot", None),
+    ]
 
 
 class ActionOfferSlots(Action):
@@ -312,8 +315,8 @@ class ActionOfferSlots(Action):
         if window is None or reason_id is None or practice.find_reason(reason_id) is None:
             dispatcher.utter_message(response="utter_nothing_chosen")
             return events
-        exclude = (tracker.get_slot("offered_slots") or []) if intent == "more_slots" else []
-        return events + offer(dispatcher, services, window, reason_id, exclude)
+        shown = (tracker.get_slot("shown_slots") or []) if intent == "more_slots" else []
+        return events + offer(dispatcher, services, window, reason_id, shown)
 
 
 def pick(tracker: Tracker, offered: list[dict[str, str]], tz: Any) -> dict[str, str] | None:
@@ -348,8 +351,7 @@ class ActionChooseSlot(Action):
         practice = services.practice
         chosen = pick(tracker, tracker.get_slot("offered_slots") or [], practice.tz)
         if chosen is None:
-            dispatcher.utter_message(response="utter_ask_which_slot")
-            return [SlotSet("slot_choice", None)]
+            return self._not_offered(dispatcher, tracker, services)
         reason = practice.find_reason(tracker.get_slot("reason") or "")
         today = services.clock.now().astimezone(practice.tz).date()
         start = datetime.fromisoformat(chosen["start"]).astimezone(practice.tz)
@@ -361,6 +363,29 @@ class ActionChooseSlot(Action):
             patient_name=tracker.get_slot("patient_name") or "",
         )
         return [SlotSet("chosen_slot", chosen), SlotSet("slot_choice", None)]
+
+    @staticmethod
+    def _not_offered(
+        dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
+    ) -> list[EventType]:
+        """« celui de 16h » when 16h was not offered: look around 16h on the same days."""
+        stored = tracker.get_slot("search_window")
+        reason_id = tracker.get_slot("reason")
+        text = latest_text(tracker)
+        answer = understand_when(services, text) if text and not text.startswith("/") else None
+        if answer is None or answer.window is None or not stored or not reason_id:
+            dispatcher.utter_message(response="utter_ask_which_slot")
+            return [SlotSet("slot_choice", None)]
+        window = answer.window
+        if window.around is not None and window.end - window.start > timedelta(days=1):
+            window = replace(window_from_dict(stored), around=window.around)  # same days
+        today = services.clock.now().astimezone(services.practice.tz).date()
+        return [
+            SlotSet("slot_choice", None),
+            SlotSet("search_window", window_to_dict(window)),
+            SlotSet("when", describe(window, today, services.practice.tz)),
+            *offer(dispatcher, services, window, reason_id),
+        ]
 
 
 class ActionBookAppointment(Action):
@@ -378,7 +403,9 @@ class ActionBookAppointment(Action):
         reason = practice.find_reason(tracker.get_slot("reason") or "")
         name = tracker.get_slot("patient_name")
         if not chosen or reason is None or not name:
-            dispatcher.utter_message(response="utter_nothing_chosen")
+            offered = tracker.get_slot("offered_slots")
+            response = "utter_ask_which_slot" if offered else "utter_nothing_chosen"
+            dispatcher.utter_message(response=response)
             return []
         slot = slot_from_dict(chosen)
         outcome = services.booking.book(slot, reason.id, tracker.sender_id, name)
@@ -390,7 +417,7 @@ class ActionBookAppointment(Action):
             window = window_from_dict(stored) if stored else None
             if window is None:
                 return [SlotSet("chosen_slot", None)]
-            return offer(dispatcher, services, window, reason.id, exclude=[chosen])
+            return offer(dispatcher, services, window, reason.id, shown=[chosen["start"]])
         services.patients.remember(tracker.sender_id, name, services.clock.now())
         if outcome.status == "pending":
             dispatcher.utter_message(response="utter_booking_pending", day=day)
@@ -407,6 +434,7 @@ class ActionBookAppointment(Action):
         return [
             SlotSet("chosen_slot", None),
             SlotSet("offered_slots", None),
+            SlotSet("shown_slots", None),
             SlotSet("reason", None),
             SlotSet("when", None),
             SlotSet("search_window", None),

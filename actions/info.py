@@ -98,11 +98,10 @@ class ActionManageAppointment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = upcoming_text(tracker)
+        phone = get_context().practice.phone
         if text is None:
-            dispatcher.utter_message(response="utter_no_appointment")
+            dispatcher.utter_message(response="utter_no_appointment_to_manage", phone=phone)
             return []
         dispatcher.utter_message(response="utter_your_appointments", appointments=text)
-        dispatcher.utter_message(
-            response="utter_manage_by_phone", phone=get_context().practice.phone
-        )
+        dispatcher.utter_message(response="utter_manage_by_phone", phone=phone)
         return []

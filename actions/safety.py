@@ -64,15 +64,27 @@ class ActionDataRequest(Action):
         return flag(tracker, "data_request")
 
 
+#: Actions Rasa runs around every turn: never an answer to the patient.
+_NOT_ANSWERS = {None, "action_listen", "action_extract_slots", "action_session_start"}
+
+
 def fallbacks_in_a_row(tracker: Tracker) -> int:
-    """How many of the latest user messages, counting back, the NLU could not classify."""
-    count = 0
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":
-            break
-        count += 1
+    """Misunderstood messages in a row, the current one included: earlier user messages count
+    while the assistant's first answer to each was this fallback (NLU or dialogue fallback)."""
+    events = tracker.events
+    if events and events[-1].get("event") == "user":
+        events = events[:-1]
+    count = 1
+    first_action_after: str | None = None
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "action" and event.get("name") not in _NOT_ANSWERS:
+            first_action_after = event.get("name")
+        elif kind == "user":
+            if first_action_after != "action_fallback":
+                break
+            count += 1
+            first_action_after = None
     return count
 
 

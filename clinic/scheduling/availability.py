@@ -75,7 +75,7 @@ def find_slots(
     block everyone (a practice-wide closure). Appointments should be given with their buffer
     already added. A wide window is spread across days (one slot per day first); one day's slots
     are spread across the day. Slots starting at an instant in `exclude` (already offered) are
-    skipped. An unknown reason gives a ValueError; an unknown practitioner gives no slot.
+    skipped, and new ones are kept SPREAD away from them when the day has room. An unknown reason gives a ValueError; an unknown practitioner gives no slot.
     """
     reason = practice.find_reason(reason_id)
     if reason is None:
@@ -131,9 +131,8 @@ def find_slots(
             if found:
                 days.append(_rank(found, window.around))
         day += timedelta(days=1)
-    return sorted(
-        Slot(_dt(start, tz), _dt(start + duration, tz), pid) for start, pid in _pick(days, limit)
-    )
+    picked = _pick(days, limit, skipped)
+    return sorted(Slot(_dt(start, tz), _dt(start + duration, tz), pid) for start, pid in picked)
 
 
 def _starts(
@@ -176,9 +175,11 @@ def _rank(found: Mapping[int, tuple[int, str]], around: time | None) -> list[tup
     return [(start, found[start][1]) for start in order]
 
 
-def _pick(days: list[list[tuple[int, str]]], limit: int) -> list[tuple[int, str]]:
+def _pick(
+    days: list[list[tuple[int, str]]], limit: int, shown: Collection[int]
+) -> list[tuple[int, str]]:
     """Round-robin over days (best slot of each day first), each day in spread order."""
-    queues = [_spread(ranked, limit) for ranked in days]
+    queues = [_spread(ranked, limit, shown) for ranked in days]
     picked: list[tuple[int, str]] = []
     while len(picked) < limit and any(queues):
         for queue in queues:
@@ -187,13 +188,17 @@ def _pick(days: list[list[tuple[int, str]]], limit: int) -> list[tuple[int, str]
     return picked
 
 
-def _spread(ranked: list[tuple[int, str]], limit: int) -> list[tuple[int, str]]:
-    """Ranked slots reordered so the first ones (up to `limit`) are at least SPREAD apart."""
+def _spread(
+    ranked: list[tuple[int, str]], limit: int, shown: Collection[int]
+) -> list[tuple[int, str]]:
+    """Ranked slots reordered so the first ones (up to `limit`) are at least SPREAD apart, from
+    each other and from slots already shown (« autres créneaux » must not mean « 15 min later »)."""
     gap = int(SPREAD.total_seconds())
     apart: list[tuple[int, str]] = []
     rest: list[tuple[int, str]] = []
     for item in ranked:
-        if len(apart) < limit and all(abs(item[0] - other[0]) >= gap for other in apart):
+        taken = [other[0] for other in apart] + [s for s in shown if abs(s - item[0]) < 86_400]
+        if len(apart) < limit and all(abs(item[0] - other) >= gap for other in taken):
             apart.append(item)
         else:
             rest.append(item)

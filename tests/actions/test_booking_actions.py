@@ -275,19 +275,59 @@ async def test_emergency_answers_first_and_flags_once(services: Services) -> Non
 
 
 async def test_fallback_offers_a_human_after_two_in_a_row(services: Services) -> None:
-    def user(intent: str) -> dict[str, Any]:
-        return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+    def turn(answer: str) -> list[dict[str, Any]]:
+        return [
+            {"event": "user", "parse_data": {"intent": {"name": "x"}}},
+            {"event": "action", "name": "action_extract_slots"},
+            {"event": "action", "name": answer},
+            {"event": "action", "name": "action_listen"},
+        ]
 
+    now = [{"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    history = turn("action_greet") + turn("action_fallback")
     dispatcher = CollectingDispatcher()
-    await ActionFallback().run(
-        dispatcher, tracker(events=[user("greet"), user("nlu_fallback")]), {}
-    )
+    await ActionFallback().run(dispatcher, tracker(events=turn("action_greet") + now), {})
     assert responses(dispatcher) == ["utter_ask_rephrase"]
     dispatcher = CollectingDispatcher()
-    await ActionFallback().run(
-        dispatcher, tracker(events=[user("nlu_fallback"), user("nlu_fallback")]), {}
-    )
+    await ActionFallback().run(dispatcher, tracker(events=history + now), {})
     assert responses(dispatcher) == ["utter_offer_human"]
+    # understood in between: the count starts again
+    dispatcher = CollectingDispatcher()
+    events = turn("action_fallback") + turn("utter_goodbye") + now
+    await ActionFallback().run(dispatcher, tracker(events=events), {})
+    assert responses(dispatcher) == ["utter_ask_rephrase"]
+
+
+async def test_more_slots_never_repeats_and_moves_on(services: Services) -> None:
+    slots, _ = await offered(services)
+    seen = {s["start"] for s in slots["offered_slots"]}
+    for _ in range(3):
+        dispatcher = CollectingDispatcher()
+        t = tracker("autres créneaux", slots, intent="more_slots")
+        for event in await ActionOfferSlots().run(dispatcher, t, {}):
+            slots[event["name"]] = event["value"]
+        new = {s["start"] for s in slots["offered_slots"]}
+        assert new and not new & seen
+        seen |= new
+    assert set(slots["shown_slots"]) == seen
+
+
+async def test_a_time_not_offered_is_looked_for_on_the_same_day(services: Services) -> None:
+    slots, _ = await offered(services)  # Thursday afternoon: 12h, 14h, 15h
+    dispatcher = CollectingDispatcher()
+    events = await ActionChooseSlot().run(dispatcher, tracker("celui de 17h30", slots), {})
+    assert responses(dispatcher) == ["utter_offer_slots"]
+    starts = [s["start"] for s in {e["name"]: e["value"] for e in events}["offered_slots"]]
+    assert "2026-12-03T17:30:00+01:00" in starts
+    assert all(s.startswith("2026-12-03T1") for s in starts)  # still Thursday afternoon
+
+
+async def test_confirming_without_a_choice_asks_which(services: Services) -> None:
+    slots, _ = await offered(services)
+    dispatcher = CollectingDispatcher()
+    await ActionBookAppointment().run(dispatcher, tracker("oui", slots, intent="affirm"), {})
+    assert responses(dispatcher) == ["utter_ask_which_slot"]
+    assert services.appointments.list() == []
 
 
 async def test_opening_hours_come_from_the_practice_file(services: Services) -> None:

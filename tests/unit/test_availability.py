@@ -105,6 +105,8 @@ def test_exclude_gives_the_next_ones(practice: Practice) -> None:
         practice, {}, NOW, window(at(1, 0)), "consultation", exclude=[s.start for s in first]
     )
     assert more and not {s.start for s in first} & {s.start for s in more}
+    # « autres créneaux » means other times, not the same ones 15 minutes later
+    assert all(abs(m.start - f.start) >= timedelta(minutes=60) for m in more for f in first)
 
 
 # -- daylight saving -------------------------------------------------------------------------
