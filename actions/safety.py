@@ -71,9 +71,8 @@ _NOT_ANSWERS = {None, "action_listen", "action_extract_slots", "action_session_s
 def fallbacks_in_a_row(tracker: Tracker) -> int:
     """Misunderstood messages in a row, the current one included: earlier user messages count
     while the assistant's first answer to each was this fallback (NLU or dialogue fallback)."""
-    events = tracker.events
-    if events and events[-1].get("event") == "user":
-        events = events[:-1]
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    events = tracker.events[: users[-1]] if users else []  # before the current message
     count = 1
     first_action_after: str | None = None
     for event in reversed(events):

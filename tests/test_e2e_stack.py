@@ -40,9 +40,11 @@ class Stack:
     log_offsets: dict[Path, int]
 
 
-def request(url: str, payload: dict | None = None) -> tuple[int, object]:
+def request(url: str, payload: object = None, method: str | None = None) -> tuple[int, object]:
     data = json.dumps(payload).encode() if payload is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json"}, method=method
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
             body = response.read()
@@ -203,8 +205,25 @@ def test_a_booking_over_http_shows_in_the_staff_command_line(stack: Stack) -> No
     [appointment] = json.loads(listed.stdout)
     assert appointment["patient_name"] == "Marie Dupont"
     assert appointment["reason"] == "ordonnance" and appointment["status"] == "booked"
-    # a returning patient is greeted by name
+    # a returning patient is greeted by name from the core store, even with the conversation
+    # history gone (as after session expiry or a tracker store purge)
+    status, _ = request(
+        f"{stack.rasa}/conversations/{sender}/tracker/events?token={stack.token}", [], "PUT"
+    )
+    assert status == 200
     assert "Marie Dupont" in say(stack, sender, "bonjour")[0]
+    status, tracker = request(f"{stack.rasa}/conversations/{sender}/tracker?token={stack.token}")
+    assert tracker["slots"]["patient_name"] == "Marie Dupont"  # type: ignore[index]
+    assert tracker["slots"]["reason"] is None  # type: ignore[index]
+
+
+def test_two_misunderstandings_in_a_row_offer_a_person(stack: Stack) -> None:
+    sender = "e2e-lost"
+    first = say(stack, sender, "😂😂😂")
+    assert not any("membre de l'équipe" in text for text in first)
+    second = send(stack, sender, "??")
+    assert any("membre de l'équipe" in m["text"] for m in second), second
+    assert [b["title"] for b in second[-1]["buttons"]] == ["Parler à quelqu'un", "Laisser tomber"]
 
 
 def test_an_emergency_interrupts_the_form(stack: Stack) -> None:

@@ -283,7 +283,10 @@ async def test_fallback_offers_a_human_after_two_in_a_row(services: Services) ->
             {"event": "action", "name": "action_listen"},
         ]
 
-    now = [{"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    now = [
+        {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "user_featurization"},  # what Rasa logs right after the message
+    ]
     history = turn("action_greet") + turn("action_fallback")
     dispatcher = CollectingDispatcher()
     await ActionFallback().run(dispatcher, tracker(events=turn("action_greet") + now), {})
