@@ -74,8 +74,7 @@ def explain_when(dispatcher: CollectingDispatcher, answer: TimeAnswer, services:
         )
         return
     alternative = describe(answer.window, today, practice.tz)
-    if answer.problem == "closed":
-        assert answer.requested is not None
+    if answer.problem == "closed" and answer.requested is not None:
         closed = french.day(answer.requested, today)
         if answer.detail:
             closed += f" ({answer.detail})"

@@ -378,3 +378,24 @@ async def test_a_wish_duckling_misses_still_fills_when(services: Services) -> No
         "when", "un vaccin le plus tôt possible", tracker("un vaccin le plus tôt possible")
     )
     assert said == [] and result["when"] == "à partir d'aujourd'hui"
+
+
+async def test_past_and_beyond_the_horizon_are_said_with_the_nearest_day(
+    services: Services,
+) -> None:
+    _, said, dispatcher = await validate("when", None, asked("en mars"))
+    assert said == ["utter_when_beyond_horizon"]
+    assert dispatcher.messages[0]["limit"] == "vendredi 29 janvier 2027"
+    assert dispatcher.messages[0]["alternative"].startswith(("jeudi 28", "vendredi 29"))
+    result, said, dispatcher = await validate("when", None, asked("hier"))
+    assert said == ["utter_when_past"] and dispatcher.messages[0]["alternative"] == "aujourd'hui"
+    assert result["when"] == "aujourd'hui"
+
+
+async def test_duckling_down_is_not_understood_never_a_crash(services: Services) -> None:
+    from clinic.duckling.client import DucklingClient
+
+    services.duckling.url = "http://127.0.0.1:9/parse"  # nothing listens on the discard port
+    assert isinstance(services.duckling, DucklingClient)
+    result, said, _ = await validate("when", None, asked("demain"))
+    assert result["when"] is None and said == ["utter_when_unknown"]
