@@ -64,7 +64,7 @@ def understand_when(services: Services, text: str) -> TimeAnswer:
 def explain_when(dispatcher: CollectingDispatcher, answer: TimeAnswer, services: Services) -> None:
     """Say why the wish cannot be served and which day is looked at instead."""
     practice = services.practice
-    now = services.clock.now().astimezone(practice.tz)
+    now = services.local_now()
     today = now.date()
     if answer.window is None:
         dispatcher.utter_message(
@@ -193,7 +193,7 @@ class ValidateBookingForm(FormValidationAction):
             if answer.understood:
                 return {"when": None}
             return self._miss("when", tracker, dispatcher)
-        today = services.clock.now().astimezone(services.practice.tz).date()
+        today = services.local_now().date()
         return self._hit(
             "when",
             tracker,
@@ -241,7 +241,7 @@ def offer(
     skipped and the new ones kept apart from them.
     """
     practice = services.practice
-    now = services.clock.now().astimezone(practice.tz)
+    now = services.local_now()
     today = now.date()
     shown = list(shown or [])
     excluded = [datetime.fromisoformat(start) for start in shown]
@@ -306,7 +306,7 @@ class ActionOfferSlots(Action):
                 explain_when(dispatcher, answer, services)
             if answer.window is not None:
                 window = answer.window
-                today = services.clock.now().astimezone(practice.tz).date()
+                today = services.local_now().date()
                 events += [
                     SlotSet("search_window", window_to_dict(window)),
                     SlotSet("when", describe(window, today, practice.tz)),
@@ -352,7 +352,7 @@ class ActionChooseSlot(Action):
         if chosen is None:
             return self._not_offered(dispatcher, tracker, services)
         reason = practice.find_reason(tracker.get_slot("reason") or "")
-        today = services.clock.now().astimezone(practice.tz).date()
+        today = services.local_now().date()
         start = datetime.fromisoformat(chosen["start"]).astimezone(practice.tz)
         dispatcher.utter_message(
             response="utter_recap",
@@ -378,7 +378,7 @@ class ActionChooseSlot(Action):
         window = answer.window
         if window.around is not None and window.end - window.start > timedelta(days=1):
             window = replace(window_from_dict(stored), around=window.around)  # same days
-        today = services.clock.now().astimezone(services.practice.tz).date()
+        today = services.local_now().date()
         return [
             SlotSet("slot_choice", None),
             SlotSet("search_window", window_to_dict(window)),
@@ -408,7 +408,7 @@ class ActionBookAppointment(Action):
             return []
         slot = slot_from_dict(chosen)
         outcome = services.booking.book(slot, reason.id, tracker.sender_id, name)
-        today = services.clock.now().astimezone(practice.tz).date()
+        today = services.local_now().date()
         day = french.day_and_hour(slot.start.astimezone(practice.tz), today)
         if outcome.status == "taken":
             dispatcher.utter_message(response="utter_slot_taken")

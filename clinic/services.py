@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from clinic.appointments import AppointmentRepository
 from clinic.booking import BookingService
@@ -27,6 +28,10 @@ class Services:
     patients: PatientRepository
     duckling: DucklingClient
     clock: Clock
+
+    def local_now(self) -> datetime:
+        """Now, on the practice's wall clock: what « aujourd'hui » and « demain » are relative to."""
+        return self.clock.now().astimezone(self.practice.tz)
 
 
 def build_calendar(settings: Settings, practice: Practice) -> Calendar:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import urllib.request
 import uuid
@@ -151,3 +153,16 @@ def _post_json(url: str, body: Any) -> Any:
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
+
+
+def clinic_appointments(database_url: str) -> list[dict[str, Any]]:
+    """`clinic appointments list --json` as staff run it, on `database_url`."""
+    listed = subprocess.run(
+        [str(Path(sys.executable).parent / "clinic"), "appointments", "list", "--json"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(listed.stdout)

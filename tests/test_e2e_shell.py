@@ -3,7 +3,6 @@ then the staff command line sees it. Runs with the stack tests (after `make mode
 
 from __future__ import annotations
 
-import json
 import os
 import pty
 import re
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from clinic.ops.model import model_path
+from tests.conftest import clinic_appointments
 
 ROOT = Path(__file__).parents[1]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
@@ -90,14 +90,6 @@ def test_a_booking_made_in_rasa_shell_shows_in_clinic_appointments_list(tmp_path
         terminal.expect(r"réservé|confirmé")
     finally:
         terminal.close()
-    listed = subprocess.run(
-        [str(Path(sys.executable).parent / "clinic"), "appointments", "list", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    [appointment] = json.loads(listed.stdout)
+    [appointment] = clinic_appointments(env["DATABASE_URL"])
     assert appointment["patient_name"] == "Marie Dupont"
     assert appointment["reason"] == "vaccination" and appointment["status"] == "booked"

@@ -24,6 +24,7 @@ import pytest
 from clinic.logs import PHONE_MASK
 from clinic.ops.model import model_path
 from clinic.ops.stack import free_port, port_in_use
+from tests.conftest import clinic_appointments
 
 ROOT = Path(__file__).parents[1]
 pytestmark = pytest.mark.stack
@@ -194,15 +195,7 @@ def test_a_booking_over_http_shows_in_the_staff_command_line(stack: Stack) -> No
     confirm = next(b for b in recap["buttons"] if b["title"] == "Je confirme")
     done = say(stack, sender, confirm["payload"])
     assert any("✅" in text for text in done), done
-    listed = subprocess.run(
-        [str(Path(sys.executable).parent / "clinic"), "appointments", "list", "--json"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{stack.database}"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    [appointment] = json.loads(listed.stdout)
+    [appointment] = clinic_appointments(f"sqlite:///{stack.database}")
     assert appointment["patient_name"] == "Marie Dupont"
     assert appointment["reason"] == "ordonnance" and appointment["status"] == "booked"
     # a returning patient is greeted by name from the core store, even with the conversation
