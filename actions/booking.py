@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 #: Misses on one slot before an example is given, then before a human is offered.
 EXAMPLE_AFTER, HUMAN_AFTER = 2, 3
 ORDINALS = {
-    "1": 0, "premier": 0, "premiere": 0, "1er": 0, "1ere": 0, "un": 0,
+    "1": 0, "premier": 0, "premiere": 0, "1er": 0, "1ere": 0,
     "2": 1, "deuxieme": 1, "second": 1, "seconde": 1, "2e": 1, "2eme": 1, "deux": 1,
     "3": 2, "troisieme": 2, "3e": 2, "3eme": 2, "trois": 2, "dernier": -1, "derniere": -1,
 }  # fmt: skip

@@ -146,8 +146,10 @@ def test_past_gets_the_nearest_bookable_day(parse: Parse, practice: Practice) ->
 
 
 def test_too_soon(parse: Parse, practice: Practice) -> None:
-    answer = understand("à 9h", NOW, parse, practice)  # today 9h: inside the 2 h notice
-    assert answer.problem is None or answer.problem == "too_soon"
+    # « à 9h » with no day is 9h on any day: bookable from the end of the notice on
+    answer = understand("à 9h", NOW, parse, practice)
+    assert answer.problem is None and answer.window is not None
+    assert answer.window.around == time(9) and answer.window.start == NOW + timedelta(hours=2)
     soon = check(SearchWindow(NOW, NOW + timedelta(hours=1)), NOW, practice)
     assert soon.problem == "too_soon" and soon.window is not None
 
