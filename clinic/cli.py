@@ -6,6 +6,8 @@
     clinic calendar sync
     clinic calendar block START END [--practitioner ID] [--label TEXT]
     clinic flags list [--json]
+    clinic whatsapp outbox [--status S] [--patient ID] [--json]
+    clinic worker [--once]
 
 Dates are the practice's local time: `2026-12-03` (a whole day) or `2026-12-03T14:00`.
 """
@@ -23,6 +25,7 @@ from clinic.appointments import STATUSES, Appointment
 from clinic.practice import Practice, PracticeConfigError, load_practice
 from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
+from clinic.whatsapp.store import STATUS_RANK, WhatsAppStore
 
 
 class UsageError(ValueError):
@@ -36,6 +39,8 @@ def main(argv: list[str] | None = None) -> None:
         practice = load_practice(settings.practice_config)
         if args.group == "config":
             code = _config_check(settings, practice)
+        elif args.group == "worker":
+            code = _worker(settings, args)
         else:
             services = build_services(settings, practice)
             code = args.handler(services, args)
@@ -88,6 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     open_flags = flags.add_parser("list", help="open emergencies, handoffs and data requests")
     open_flags.add_argument("--json", action="store_true", help="machine-readable output")
     open_flags.set_defaults(handler=_flags)
+
+    whatsapp = groups.add_parser("whatsapp", help="the WhatsApp channel").add_subparsers(
+        dest="action", required=True
+    )
+    outbox = whatsapp.add_parser("outbox", help="messages sent or waiting (no text, no number)")
+    outbox.add_argument("--status", choices=sorted(STATUS_RANK) + ["failed"])
+    outbox.add_argument("--patient", help="a pseudonymous conversation id")
+    outbox.add_argument("--json", action="store_true", help="machine-readable output")
+    outbox.set_defaults(handler=_outbox)
+
+    worker = groups.add_parser("worker", help="send the outbox and due jobs until stopped")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
     return parser
 
 
@@ -164,6 +181,32 @@ def _flags(services: Services, args: argparse.Namespace) -> int:
         when = french.day_and_hour(f["created_at"].astimezone(tz))
         print(f"{when}  {labels.get(f['kind'], f['kind'])}  conversation {f['patient_id']}")
     return 0
+
+
+def _outbox(services: Services, args: argparse.Namespace) -> int:
+    rows = WhatsAppStore(services.database).outbox(patient_id=args.patient, status=args.status)
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("Aucun message.")
+        return 0
+    tz = services.practice.tz
+    for row in rows:
+        when = french.day_and_hour(row.created_at.astimezone(tz))
+        error = f"  erreur {row.error_code}: {row.error_title}" if row.error_code else ""
+        print(f"#{row.id}  {when}  {row.kind:<12} {row.status:<9} {row.patient_id}{error}")
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from clinic.logs import configure_logging
+    from clinic.worker import main_async
+
+    configure_logging(settings.log_format, settings.log_level)
+    return asyncio.run(main_async(settings, args.once))
 
 
 def _sync(services: Services, args: argparse.Namespace) -> int:

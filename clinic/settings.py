@@ -13,12 +13,24 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite:///var/clinic.db"
 DEFAULT_DUCKLING_URL = "http://localhost:8000"
 DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v21.0"
+DEFAULT_WHATSAPP_MAX_MESSAGE_AGE = 3600  # seconds
 CALENDAR_BACKENDS = ("local", "google")
 LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
     """A setting has a value the assistant cannot run with."""
+
+
+def _seconds(env: Mapping[str, str], name: str) -> int:
+    raw = env.get(name, str(DEFAULT_WHATSAPP_MAX_MESSAGE_AGE))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a number of seconds") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r}: expected a positive number of seconds")
+    return value
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,8 @@ class Settings:
     whatsapp_access_token: str | None = field(default=None, repr=False)
     whatsapp_phone_number_id: str | None = None
     whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL
+    whatsapp_max_message_age: int = DEFAULT_WHATSAPP_MAX_MESSAGE_AGE
+    patient_id_key: str | None = field(default=None, repr=False)
     duckling_url: str = DEFAULT_DUCKLING_URL
     rasa_auth_token: str | None = field(default=None, repr=False)
     practice_config: Path = Path("practice.yml")
@@ -59,6 +73,8 @@ class Settings:
             whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN"),
             whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID"),
             whatsapp_api_url=env.get("WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL).rstrip("/"),
+            whatsapp_max_message_age=_seconds(env, "WHATSAPP_MAX_MESSAGE_AGE"),
+            patient_id_key=env.get("PATIENT_ID_KEY"),
             duckling_url=env.get("DUCKLING_URL", DEFAULT_DUCKLING_URL).rstrip("/"),
             rasa_auth_token=env.get("RASA_AUTH_TOKEN"),
             practice_config=Path(env.get("PRACTICE_CONFIG", "practice.yml")),
@@ -90,6 +106,8 @@ class Settings:
             raise SettingsError(
                 f"LOG_FORMAT={self.log_format!r}: expected one of {', '.join(LOG_FORMATS)}"
             )
+        if self.patient_id_key is not None and len(self.patient_id_key) < 16:
+            raise SettingsError("PATIENT_ID_KEY must be at least 16 characters long")
         if "://" not in self.database_url:
             raise SettingsError(
                 f"DATABASE_URL must be an SQLAlchemy URL such as {DEFAULT_DATABASE_URL}"

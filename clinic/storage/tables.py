@@ -117,3 +117,64 @@ conversation_flags = Table(
     Column("closed_at", UTCDateTime, nullable=True),
     Index("ix_flags_status", "status"),
 )
+
+# --- WhatsApp (clinic.whatsapp) -------------------------------------------------------------
+
+# The only place a phone number is kept: what sending needs. `last_inbound_at` is the start of
+# the 24-hour customer-service window (only the patient's own messages open or refresh it).
+whatsapp_contacts = Table(
+    "whatsapp_contacts",
+    metadata,
+    Column("patient_id", String(64), primary_key=True),
+    Column("wa_id", String(32), nullable=True),
+    Column("user_id", String(80), nullable=True),  # Meta's business-scoped user id (BSUID)
+    Column("last_inbound_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per inbound message id: the primary key is what makes a redelivered message a no-op,
+# across concurrent deliveries, workers and restarts. Kept at least 7 days (Meta's redelivery span).
+whatsapp_inbound = Table(
+    "whatsapp_inbound",
+    metadata,
+    Column("message_id", String(160), primary_key=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    # turn, stale, answered (a fixed reply), ignored, failed
+    Column("outcome", String(12), nullable=False),
+    Index("ix_whatsapp_inbound_received", "received_at"),
+)
+
+# Every outbound message, in order per patient. `body` (the Graph JSON without the number) is
+# dropped once Meta accepted the message; statuses from Meta only ever move forward.
+whatsapp_outbound = Table(
+    "whatsapp_outbound",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("body", Text, nullable=True),
+    # queued, sending, accepted, sent, delivered, read, failed
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("wamid", String(160), nullable=True, unique=True),
+    Column("error_code", Integer, nullable=True),
+    Column("error_title", String(200), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_whatsapp_outbound_patient", "patient_id", "id"),
+    Index("ix_whatsapp_outbound_due", "status", "next_attempt_at"),
+)
+
+# Keys the processes generate once and share through the database (pseudonymisation key).
+secrets_table = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)

@@ -1,0 +1,3 @@
+from clinic.simulator.server import main
+
+main()

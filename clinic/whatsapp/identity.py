@@ -1,0 +1,81 @@
+"""Pseudonymous ids and the button ids the assistant issues, both keyed by one secret.
+
+The Rasa `sender_id` is an HMAC of the WhatsApp id: stable for a patient, useless to anyone
+without the key, and never the number. Interactive reply ids carry a short HMAC tag bound to the
+patient, so a forged or replayed id (someone else's button, a hand-made payload) is not honoured.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from clinic.storage import Database
+from clinic.storage.tables import secrets_table
+
+KEY_NAME = "patient_id_key"
+#: Separates a choice's payload from its tag; never produced by base32.
+TAG_SEPARATOR = "~"
+TAG_LENGTH = 12
+#: Meta caps reply-button ids at 256 and list-row ids at 200 characters.
+MAX_CHOICE_ID = 200
+
+
+class Keyring:
+    """Derives the pseudonymous patient ids and signs the choices offered to a patient."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("the pseudonymisation key must be at least 16 bytes")
+        self._ids = hmac.new(key, b"patient-id", hashlib.sha256).digest()
+        self._choices = hmac.new(key, b"choice-id", hashlib.sha256).digest()
+
+    def patient_id(self, whatsapp_id: str) -> str:
+        """`wa-` and 24 hex characters: 96 bits, no collision in any practice's lifetime."""
+        digest = hmac.new(self._ids, whatsapp_id.encode(), hashlib.sha256).hexdigest()
+        return f"wa-{digest[:24]}"
+
+    def _tag(self, patient_id: str, payload: str) -> str:
+        mac = hmac.new(self._choices, f"{patient_id}\n{payload}".encode(), hashlib.sha256)
+        return base64.b32encode(mac.digest()).decode()[:TAG_LENGTH].lower()
+
+    def sign_choice(self, patient_id: str, payload: str) -> str | None:
+        """The id to put on a button, or None when the payload is too long to carry."""
+        choice_id = f"{payload}{TAG_SEPARATOR}{self._tag(patient_id, payload)}"
+        return choice_id if len(choice_id) <= MAX_CHOICE_ID else None
+
+    def open_choice(self, patient_id: str, choice_id: str) -> str | None:
+        """The payload of a choice this assistant issued to this patient, else None."""
+        payload, separator, tag = choice_id.rpartition(TAG_SEPARATOR)
+        if not separator or not hmac.compare_digest(tag, self._tag(patient_id, payload)):
+            return None
+        return payload
+
+
+def load_key(database: Database, override: str | None = None) -> bytes:
+    """PATIENT_ID_KEY when set; else a random key generated once and shared through the database.
+
+    Every Rasa replica, worker and CLI reads the same row, so ids agree everywhere with no setup.
+    Changing the key changes every patient's id: set it once, keep it with the database backups.
+    """
+    if override:
+        return override.encode()
+    with database.transaction() as connection:
+        row = connection.execute(
+            select(secrets_table.c.value).where(secrets_table.c.name == KEY_NAME)
+        ).first()
+    if row:
+        return row.value.encode()
+    try:
+        with database.transaction() as connection:
+            connection.execute(
+                secrets_table.insert().values(name=KEY_NAME, value=secrets.token_urlsafe(32))
+            )
+    except IntegrityError:
+        pass  # another process created it first: use theirs
+    return load_key(database)

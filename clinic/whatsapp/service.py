@@ -1,0 +1,224 @@
+"""One webhook delivery, from Meta's JSON to Rasa turns and replies.
+
+The connector acknowledges Meta at once and hands the parsed batch to `process` in the
+background. Here each message becomes exactly one outcome: a Rasa turn, a fixed French reply
+(voice note, photo, position), a polite note (a message that arrived hours late), or nothing
+(a reaction, a duplicate delivery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from clinic.clock import Clock, SystemClock
+from clinic.storage import Database
+from clinic.whatsapp import inbound as kinds
+from clinic.whatsapp import messages, texts
+from clinic.whatsapp.compose import compose
+from clinic.whatsapp.delivery import Delivery, KeyedLocks, RetryPolicy
+from clinic.whatsapp.graph import GraphClient
+from clinic.whatsapp.identity import Keyring, load_key
+from clinic.whatsapp.inbound import Inbound, Status
+from clinic.whatsapp.store import WhatsAppStore
+
+logger = logging.getLogger(__name__)
+
+#: Longer messages are cut before NLU: WhatsApp allows 4,096 characters, nobody books in 1,000.
+MAX_TURN_TEXT = 1000
+#: Inbound message ids are kept this long: Meta redelivers for up to 7 days.
+DEDUP_RETENTION = timedelta(days=8)
+_LEADING_COMMANDS = re.compile(r"^[\s/]+")
+
+#: `run_turn(patient_id, text, message_id)`: hand one message to the dialogue engine.
+TurnRunner = Callable[[str, str, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class WhatsAppConfig:
+    verify_token: str
+    app_secret: str = field(repr=False)
+    access_token: str = field(repr=False)
+    phone_number_id: str
+    api_url: str
+    #: Messages older than this when they arrive (after an outage) do not start a turn.
+    max_message_age: timedelta = timedelta(hours=1)
+    patient_id_key: str | None = field(default=None, repr=False)
+    #: The practice's phone, given when the assistant cannot answer.
+    practice_phone: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.app_secret:
+            raise ValueError(
+                "WHATSAPP_APP_SECRET is required: without it anyone could post fake messages"
+            )
+        if not self.verify_token:
+            raise ValueError("WHATSAPP_VERIFY_TOKEN is required for Meta's verification request")
+
+
+def neutralise(text: str) -> str:
+    """A patient's text as plain words: a leading « / » would let anyone type an intent or
+    `/restart`, so it is dropped; overlong pastes are cut."""
+    cleaned = _LEADING_COMMANDS.sub("", text).strip()[:MAX_TURN_TEXT]
+    return cleaned or "?"
+
+
+class WhatsAppService:
+    def __init__(
+        self,
+        config: WhatsAppConfig,
+        database: Database,
+        clock: Clock | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.store = WhatsAppStore(database)
+        self.keyring = Keyring(load_key(database, config.patient_id_key))
+        self.graph = GraphClient(config.api_url, config.phone_number_id, config.access_token)
+        self.delivery = Delivery(self.store, self.graph, self.clock, policy)
+        self._receipts: set[asyncio.Task[None]] = set()
+        #: Deliveries of one patient's messages run one after the other, in arrival order.
+        self._patients = KeyedLocks()
+
+    async def close(self) -> None:
+        await self.graph.close()
+
+    def patient_id(self, whatsapp_id: str) -> str:
+        return self.keyring.patient_id(whatsapp_id)
+
+    async def send(self, patient_id: str, response: dict[str, Any]) -> None:
+        """Send one assistant response (Rasa's dict) to the patient."""
+        bodies = compose(self.keyring, patient_id, response)
+        if bodies:
+            await self.delivery.deliver(patient_id, bodies)
+
+    async def say(self, patient_id: str, text: str, kind: str = "text") -> None:
+        await self.delivery.deliver(patient_id, messages.text(text), kind=kind)
+
+    async def process(
+        self, batch: list[Inbound], statuses: list[Status], run_turn: TurnRunner
+    ) -> None:
+        """Handle a parsed webhook: statuses first, then each patient's messages in order
+        (different patients concurrently). Never raises: this runs after Meta got its 200."""
+        for status in statuses:
+            try:
+                await self._status(status)
+            except Exception:
+                logger.exception("could not record a WhatsApp status")
+        by_sender: defaultdict[str, list[Inbound]] = defaultdict(list)
+        for message in batch:
+            if message.sender:
+                by_sender[message.sender].append(message)
+        await asyncio.gather(
+            *(
+                self._serve(sorted(items, key=lambda m: m.sent_at), run_turn)
+                for items in by_sender.values()
+            )
+        )
+
+    async def _status(self, status: Status) -> None:
+        changed = await asyncio.to_thread(
+            self.store.record_status,
+            status.message_id,
+            status.status,
+            status.errors,
+            self.clock.now(),
+        )
+        if status.status == "failed" and changed:
+            codes = ",".join(str(code) for code, _ in status.errors) or "?"
+            logger.warning("WhatsApp reports an outbound message failed: code %s", codes)
+            if any(code == 190 for code, _ in status.errors):
+                logger.critical("WhatsApp rejected the access token: replace WHATSAPP_ACCESS_TOKEN")
+
+    async def _serve(self, items: list[Inbound], run_turn: TurnRunner) -> None:
+        async with self._patients(items[0].sender):
+            for message in items:
+                try:
+                    await self._one(message, run_turn)
+                except Exception:
+                    logger.exception("WhatsApp message %s could not be handled", message.message_id)
+
+    async def _one(self, message: Inbound, run_turn: TurnRunner) -> None:
+        now = self.clock.now()
+        patient_id = self.patient_id(message.sender)
+        first = await asyncio.to_thread(
+            self.store.claim_inbound,
+            message.message_id,
+            patient_id,
+            message.kind,
+            message.sent_at,
+            now,
+        )
+        if not first:
+            logger.info("duplicate delivery of %s ignored", message.message_id)
+            return
+        if message.kind == kinds.SYSTEM:
+            # « user_changed_number »: no reply. The new number writes as a new patient.
+            await asyncio.to_thread(self.store.set_outcome, message.message_id, "ignored")
+            return
+        await asyncio.to_thread(
+            self.store.remember_contact,
+            patient_id,
+            message.wa_id,
+            message.user_id,
+            message.sent_at,
+            now,
+        )
+        if message.kind == kinds.REACTION:
+            await asyncio.to_thread(self.store.set_outcome, message.message_id, "ignored")
+            return
+        receipt = asyncio.create_task(self.delivery.mark_read(message.message_id))
+        self._receipts.add(receipt)
+        receipt.add_done_callback(self._receipts.discard)
+        if now - message.sent_at > self.config.max_message_age:
+            await self._stale(message, patient_id)
+            return
+        text = self._turn_text(message, patient_id)
+        if text is None:
+            await self.say(patient_id, self._fixed_reply(message.kind))
+            await asyncio.to_thread(self.store.set_outcome, message.message_id, "answered")
+            return
+        try:
+            await run_turn(patient_id, text, message.message_id)
+            outcome = "turn"
+        except Exception:
+            logger.exception("the dialogue failed on message %s", message.message_id)
+            await self.say(patient_id, texts.error(self.config.practice_phone), kind="apology")
+            outcome = "failed"
+        await asyncio.to_thread(self.store.set_outcome, message.message_id, outcome)
+
+    def _turn_text(self, message: Inbound, patient_id: str) -> str | None:
+        """What Rasa should read, or None when the message gets a fixed reply instead."""
+        if message.kind == kinds.TEXT:
+            return neutralise(message.text or "")
+        if message.kind == kinds.CHOICE:
+            payload = self.keyring.open_choice(patient_id, message.choice_id or "")
+            if payload is not None:
+                return payload  # issued by us to this patient: an intent payload is fine
+            logger.info("a choice id not issued to this patient was read as text")
+            return neutralise(message.text or "")
+        return None
+
+    @staticmethod
+    def _fixed_reply(kind: str) -> str:
+        return {kinds.VOICE: texts.VOICE, kinds.LOCATION: texts.LOCATION}.get(kind, texts.MEDIA)
+
+    async def _stale(self, message: Inbound, patient_id: str) -> None:
+        """After an outage Meta replays old messages: say so once, instead of answering each."""
+        await asyncio.to_thread(self.store.set_outcome, message.message_id, "stale")
+        since = self.clock.now() - self.config.max_message_age
+        if not await asyncio.to_thread(self.store.sent_recently, patient_id, "stale", since):
+            await self.say(patient_id, texts.STALE, kind="stale")
+
+    async def drain_outbox(self) -> int:
+        return await self.delivery.drain()
+
+    async def purge(self) -> int:
+        return await asyncio.to_thread(self.store.purge_inbound, self.clock.now() - DEDUP_RETENTION)

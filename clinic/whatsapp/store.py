@@ -1,0 +1,366 @@
+"""WhatsApp's rows in the SQL database: contacts, inbound message ids, the outbox.
+
+Every method is one short transaction that is safe when several Rasa replicas and workers run
+at once: uniqueness comes from primary keys and conditional UPDATEs, never from a check then write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from clinic.storage import Database
+from clinic.storage.tables import whatsapp_contacts, whatsapp_inbound, whatsapp_outbound
+
+#: How far each status is along the way; statuses from Meta only ever move forward.
+STATUS_RANK = {
+    "queued": 0,
+    "sending": 1,
+    "accepted": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "played": 5,
+}
+UNFINISHED = ("queued", "sending")
+WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Contact:
+    patient_id: str
+    wa_id: str | None
+    last_inbound_at: datetime | None
+
+    def window_open(self, now: datetime) -> bool:
+        """Free text may reach the patient only within 24 h of their last message."""
+        return self.last_inbound_at is not None and now - self.last_inbound_at < WINDOW
+
+
+@dataclass(frozen=True)
+class Outbound:
+    id: int
+    patient_id: str
+    kind: str
+    body: dict[str, Any] | None
+    status: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class OutboundView:
+    """An outbox row for operators: ids and states, never the text or the number."""
+
+    id: int
+    patient_id: str
+    kind: str
+    status: str
+    attempts: int
+    error_code: int | None
+    error_title: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "patient_id": self.patient_id,
+            "kind": self.kind,
+            "status": self.status,
+            "attempts": self.attempts,
+            "error_code": self.error_code,
+            "error_title": self.error_title,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+class WhatsAppStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # --- contacts --------------------------------------------------------------------------
+
+    def remember_contact(
+        self,
+        patient_id: str,
+        wa_id: str | None,
+        user_id: str | None,
+        sent_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Keep the number (needed to answer) and move the 24-hour window forward, never back."""
+        table = whatsapp_contacts
+        try:
+            with self.database.transaction() as connection:
+                connection.execute(
+                    table.insert().values(
+                        patient_id=patient_id,
+                        wa_id=wa_id,
+                        user_id=user_id,
+                        last_inbound_at=sent_at,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            return
+        except IntegrityError:
+            pass  # a known patient: update below
+        values: dict[str, Any] = {"updated_at": now}
+        if wa_id:
+            values["wa_id"] = wa_id
+        if user_id:
+            values["user_id"] = user_id
+        with self.database.transaction() as connection:
+            connection.execute(update(table).where(table.c.patient_id == patient_id).values(values))
+            connection.execute(
+                update(table)
+                .where(
+                    table.c.patient_id == patient_id,
+                    or_(table.c.last_inbound_at.is_(None), table.c.last_inbound_at < sent_at),
+                )
+                .values(last_inbound_at=sent_at)
+            )
+
+    def contact(self, patient_id: str) -> Contact | None:
+        table = whatsapp_contacts
+        with self.database.transaction() as connection:
+            row = connection.execute(
+                select(table.c.wa_id, table.c.last_inbound_at).where(
+                    table.c.patient_id == patient_id
+                )
+            ).first()
+        return None if row is None else Contact(patient_id, row.wa_id, row.last_inbound_at)
+
+    # --- inbound ---------------------------------------------------------------------------
+
+    def claim_inbound(
+        self, message_id: str, patient_id: str, kind: str, sent_at: datetime, now: datetime
+    ) -> bool:
+        """True for the first delivery of `message_id`, False for every later one."""
+        try:
+            with self.database.transaction() as connection:
+                connection.execute(
+                    whatsapp_inbound.insert().values(
+                        message_id=message_id,
+                        patient_id=patient_id,
+                        kind=kind,
+                        sent_at=sent_at,
+                        received_at=now,
+                        outcome="received",
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def set_outcome(self, message_id: str, outcome: str) -> None:
+        with self.database.transaction() as connection:
+            connection.execute(
+                update(whatsapp_inbound)
+                .where(whatsapp_inbound.c.message_id == message_id)
+                .values(outcome=outcome)
+            )
+
+    def inbound_outcomes(self, patient_id: str | None = None) -> dict[str, str]:
+        query = select(whatsapp_inbound.c.message_id, whatsapp_inbound.c.outcome)
+        if patient_id:
+            query = query.where(whatsapp_inbound.c.patient_id == patient_id)
+        with self.database.transaction() as connection:
+            return {row.message_id: row.outcome for row in connection.execute(query)}
+
+    def purge_inbound(self, before: datetime) -> int:
+        """Forget message ids received before `before` (callers keep at least 7 days)."""
+        with self.database.transaction() as connection:
+            result = connection.execute(
+                delete(whatsapp_inbound).where(whatsapp_inbound.c.received_at < before)
+            )
+        return result.rowcount or 0
+
+    # --- outbox ----------------------------------------------------------------------------
+
+    def enqueue(
+        self, patient_id: str, kind: str, body: dict[str, Any], now: datetime, lease: timedelta
+    ) -> tuple[int, bool]:
+        """Record a message to send. Returns (id, claimed).
+
+        Claimed means the caller sends it now. A message is never claimed while an earlier one
+        to the same patient is unfinished: it waits in the queue, and the worker keeps the order.
+        """
+        table = whatsapp_outbound
+        with self.database.transaction() as connection:
+            earlier = connection.execute(
+                select(func.count())
+                .select_from(table)
+                .where(table.c.patient_id == patient_id, table.c.status.in_(UNFINISHED))
+            ).scalar_one()
+            claimed = earlier == 0
+            result = connection.execute(
+                table.insert().values(
+                    patient_id=patient_id,
+                    kind=kind,
+                    body=json.dumps(body, ensure_ascii=False),
+                    status="sending" if claimed else "queued",
+                    attempts=0,
+                    next_attempt_at=now,
+                    lease_until=now + lease if claimed else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            return int(result.inserted_primary_key[0]), claimed
+
+    def claim_due(self, now: datetime, lease: timedelta, limit: int = 50) -> list[Outbound]:
+        """Take due messages for sending: the oldest unfinished one of each patient only.
+
+        A row in `sending` whose lease ran out belonged to a process that died mid-send: it is
+        due again. The conditional UPDATE lets only one worker win each row.
+        """
+        table = whatsapp_outbound
+        due = or_(
+            and_(table.c.status == "queued", table.c.next_attempt_at <= now),
+            and_(table.c.status == "sending", table.c.lease_until < now),
+        )
+        first_unfinished = (
+            select(table.c.patient_id, func.min(table.c.id).label("first_id"))
+            .where(table.c.status.in_(UNFINISHED))
+            .group_by(table.c.patient_id)
+            .subquery()
+        )
+        with self.database.transaction() as connection:
+            candidates = connection.execute(
+                select(table)
+                .join(first_unfinished, first_unfinished.c.first_id == table.c.id)
+                .where(due)
+                .order_by(table.c.id)
+                .limit(limit)
+            ).all()
+        claimed = []
+        for row in candidates:
+            with self.database.transaction() as connection:
+                won = connection.execute(
+                    update(table)
+                    .where(table.c.id == row.id, table.c.status == row.status, due)
+                    .values(status="sending", lease_until=now + lease, updated_at=now)
+                ).rowcount
+            if won:
+                claimed.append(
+                    Outbound(
+                        row.id,
+                        row.patient_id,
+                        row.kind,
+                        json.loads(row.body) if row.body else None,
+                        "sending",
+                        row.attempts,
+                    )
+                )
+        return claimed
+
+    def accepted(self, outbound_id: int, wamid: str, attempts: int, now: datetime) -> None:
+        """Meta took the message: keep its wamid for statuses, drop the text."""
+        self._finish(outbound_id, now, status="accepted", wamid=wamid, attempts=attempts, body=None)
+
+    def failed(self, outbound_id: int, code: int, title: str, attempts: int, now: datetime) -> None:
+        self._finish(
+            outbound_id,
+            now,
+            status="failed",
+            error_code=code,
+            error_title=title[:200],
+            attempts=attempts,
+            body=None,
+            lease_until=None,
+        )
+
+    def retry_later(
+        self, outbound_id: int, at: datetime, code: int, title: str, attempts: int, now: datetime
+    ) -> None:
+        self._finish(
+            outbound_id,
+            now,
+            status="queued",
+            next_attempt_at=at,
+            lease_until=None,
+            error_code=code,
+            error_title=title[:200],
+            attempts=attempts,
+        )
+
+    def _finish(self, outbound_id: int, now: datetime, **values: Any) -> None:
+        table = whatsapp_outbound
+        with self.database.transaction() as connection:
+            connection.execute(
+                update(table)
+                .where(table.c.id == outbound_id, table.c.status == "sending")
+                .values(updated_at=now, **values)
+            )
+
+    def record_status(
+        self, wamid: str, status: str, errors: Iterable[tuple[int, str]], now: datetime
+    ) -> bool:
+        """Apply Meta's status to our message; False for an unknown wamid or a step backwards."""
+        table = whatsapp_outbound
+        values: dict[str, Any] = {"status": status, "updated_at": now}
+        if status == "failed":
+            # A failure reported after delivery cannot be; one before it wins.
+            allowed = [s for s, rank in STATUS_RANK.items() if 2 <= rank < 4]
+            first = next(iter(errors), None)
+            if first:
+                values.update(error_code=first[0], error_title=first[1][:200])
+        elif status in STATUS_RANK:
+            allowed = [s for s, rank in STATUS_RANK.items() if 2 <= rank < STATUS_RANK[status]]
+        else:
+            return False
+        with self.database.transaction() as connection:
+            changed = connection.execute(
+                update(table)
+                .where(table.c.wamid == wamid, table.c.status.in_(allowed))
+                .values(values)
+            ).rowcount
+        return bool(changed)
+
+    def sent_recently(self, patient_id: str, kind: str, since: datetime) -> bool:
+        table = whatsapp_outbound
+        with self.database.transaction() as connection:
+            return (
+                connection.execute(
+                    select(table.c.id).where(
+                        table.c.patient_id == patient_id,
+                        table.c.kind == kind,
+                        table.c.created_at >= since,
+                    )
+                ).first()
+                is not None
+            )
+
+    def outbox(
+        self, patient_id: str | None = None, status: str | None = None, limit: int = 200
+    ) -> list[OutboundView]:
+        table = whatsapp_outbound
+        query = select(table).order_by(table.c.id.desc()).limit(limit)
+        if patient_id:
+            query = query.where(table.c.patient_id == patient_id)
+        if status:
+            query = query.where(table.c.status == status)
+        with self.database.transaction() as connection:
+            rows = connection.execute(query).all()
+        return [
+            OutboundView(
+                row.id,
+                row.patient_id,
+                row.kind,
+                row.status,
+                row.attempts,
+                row.error_code,
+                row.error_title,
+                row.created_at,
+                row.updated_at,
+            )
+            for row in reversed(rows)
+        ]

@@ -1,0 +1,202 @@
+"""The WhatsApp Cloud API channel for Rasa, thin over `clinic.whatsapp`.
+
+Mounted at /webhooks/whatsapp/webhook by credentials.yml:
+
+    connectors.whatsapp.WhatsAppInput:
+      verify_token: ${WHATSAPP_VERIFY_TOKEN}
+      ...
+
+GET answers Meta's verification handshake. POST checks the signature on the raw bytes (401
+missing, 403 wrong), parses the JSON (400 if it is not), answers 200 at once and handles the
+batch in a background task: Meta retries anything but a quick 200 for days.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from clinic.settings import Settings
+from clinic.storage import Database
+from clinic.whatsapp import inbound
+from clinic.whatsapp.delivery import RetryPolicy
+from clinic.whatsapp.service import WhatsAppConfig, WhatsAppService
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+
+
+class WhatsAppOutput(OutputChannel):
+    """Everything the assistant says to a patient, whatever method Rasa calls, goes through
+    `send_response`: one place turns it into WhatsApp messages, in order."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(self, service: WhatsAppService) -> None:
+        self.service = service
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        await self.service.send(recipient_id, dict(message))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": quick_replies})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"image": image})
+
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"attachment": attachment})
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"custom": json_message})
+
+
+class WhatsAppInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppInput:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        assert credentials is not None
+        settings = Settings.from_env()
+        config = WhatsAppConfig(
+            verify_token=str(credentials.get("verify_token") or ""),
+            app_secret=str(credentials.get("app_secret") or ""),
+            access_token=str(credentials.get("access_token") or ""),
+            phone_number_id=str(credentials.get("phone_number_id") or ""),
+            api_url=str(credentials.get("api_url") or settings.whatsapp_api_url),
+            max_message_age=timedelta(seconds=settings.whatsapp_max_message_age),
+            patient_id_key=settings.patient_id_key,
+            practice_phone=_practice_phone(settings),
+        )
+        return cls(config, settings.database_url)
+
+    def __init__(self, config: WhatsAppConfig, database_url: str) -> None:
+        self.config = config
+        self.database_url = database_url
+        self._service: WhatsAppService | None = None
+        #: Retry timings; None is production's (tests shorten them).
+        self.policy: RetryPolicy | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def service(self) -> WhatsAppService:
+        """Built on first use (server start), never at import or when credentials are read."""
+        if self._service is None:
+            database = Database(self.database_url)
+            database.create_schema()
+            self._service = WhatsAppService(self.config, database, policy=self.policy)
+        return self._service
+
+    def get_output_channel(self) -> OutputChannel:
+        """How reminders and `trigger_intent` reach a patient outside their own turn."""
+        return WhatsAppOutput(self.service)
+
+    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("whatsapp_webhook", __name__)
+        output = None
+
+        async def run_turn(patient_id: str, text: str, message_id: str) -> None:
+            nonlocal output
+            output = output or WhatsAppOutput(self.service)
+            await on_new_message(
+                UserMessage(
+                    text,
+                    output,
+                    patient_id,
+                    input_channel=CHANNEL,
+                    message_id=message_id,
+                    metadata={"message_id": message_id},
+                )
+            )
+
+        @webhook.listener("after_server_start")
+        async def _start(app: Any, loop: Any) -> None:
+            _ = self.service
+
+        @webhook.listener("before_server_stop")
+        async def _stop(app: Any, loop: Any) -> None:
+            if self._tasks:
+                await asyncio.wait(list(self._tasks), timeout=10)
+            if self._service is not None:
+                await self._service.close()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            args = {key: request.args.get(key) or "" for key in request.args}
+            challenge = inbound.handshake(args, self.config.verify_token)
+            if challenge is None:
+                logger.warning("WhatsApp verification refused: wrong mode or token")
+                return response.text("Forbidden", status=403)
+            return response.text(challenge, status=200)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.body or b""
+            try:
+                inbound.check_signature(
+                    body, request.headers.get(inbound.SIGNATURE_HEADER), self.config.app_secret
+                )
+            except inbound.SignatureMissing:
+                return response.text("missing signature", status=401)
+            except inbound.SignatureInvalid:
+                logger.warning("WhatsApp webhook with a wrong signature refused")
+                return response.text("invalid signature", status=403)
+            try:
+                payload = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                return response.text("body is not JSON", status=400)
+            if not isinstance(payload, dict):
+                return response.text("body is not a JSON object", status=400)
+            messages, statuses = inbound.parse(payload)
+            if messages or statuses:
+                self._spawn(self.service.process(messages, statuses, run_turn))
+            return response.text("ok", status=200)
+
+        return webhook
+
+
+def _practice_phone(settings: Settings) -> str | None:
+    """The practice's number for apologies; the channel works without a readable practice file."""
+    from clinic.practice import PracticeConfigError, load_practice
+
+    try:
+        return load_practice(settings.practice_config).phone
+    except (OSError, PracticeConfigError):
+        return None

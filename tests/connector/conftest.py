@@ -1,0 +1,164 @@
+"""The real connector in a real Sanic app on a loopback port, sending to the fake Graph API.
+
+The dialogue behind it is a small scripted stand-in (the connector's subject is the channel, not
+Rasa); tests/test_e2e_whatsapp.py runs the same connector inside the real Rasa server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from rasa.core.channels.channel import UserMessage, register
+from sanic import Sanic
+
+from clinic.simulator import payloads
+from clinic.simulator.graph import FakeGraph
+from clinic.storage import Database
+from clinic.whatsapp.delivery import RetryPolicy
+from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
+from clinic.whatsapp.service import WhatsAppConfig
+from connectors.whatsapp import WhatsAppInput
+
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "whatsapp-samples"
+APP_SECRET = "test-app-secret"
+ACCESS_TOKEN = "test-access-token"
+VERIFY_TOKEN = "test-verify-token"
+PHONE_NUMBER_ID = "106540352242922"
+PATIENT = "33612345678"
+#: Fast retries for tests: the policy's numbers, not its logic, are what differ in production.
+FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, lease=timedelta(seconds=1))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLES / name).read_text())
+
+
+Dialogue = Callable[[UserMessage], Any]
+
+
+async def echo(message: UserMessage) -> None:
+    """A stand-in dialogue: answers every turn with what it understood."""
+    await message.output_channel.send_text_message(message.sender_id, f"reçu : {message.text}")
+
+
+@dataclass
+class Harness:
+    url: str  # the webhook URL
+    graph: FakeGraph
+    channel: WhatsAppInput
+    database: Database
+    session: aiohttp.ClientSession
+    turns: list[UserMessage] = field(default_factory=list)
+
+    async def post(
+        self, payload: dict[str, Any] | bytes, signature: str | None | bool = True
+    ) -> tuple[int, str]:
+        body = payload if isinstance(payload, bytes) else payloads.dumps(payload)
+        headers = {"Content-Type": "application/json"}
+        if signature is True:
+            headers[SIGNATURE_HEADER] = sign(body, APP_SECRET)
+        elif isinstance(signature, str):
+            headers[SIGNATURE_HEADER] = signature
+        async with self.session.post(self.url, data=body, headers=headers) as response:
+            return response.status, await response.text()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every background turn and send has finished."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.channel._tasks or (self.channel._service and self.channel._service._receipts):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("background work did not finish")
+            await asyncio.sleep(0.01)
+
+    def sent(self, kind: str | None = None) -> list[dict[str, Any]]:
+        bodies = [item["body"] for item in self.graph.accepted]
+        return [b for b in bodies if kind is None or b["type"] == kind]
+
+    @property
+    def service(self):  # noqa: ANN201
+        return self.channel.service
+
+
+@pytest.fixture
+def dialogue() -> Dialogue:
+    return echo
+
+
+@pytest.fixture
+async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harness]:
+    graph = FakeGraph(phone_number_id=PHONE_NUMBER_ID, access_token=ACCESS_TOKEN)
+    graph_app = web.Application()
+    graph.routes(graph_app)
+    runner = web.AppRunner(graph_app)
+    await runner.setup()
+    graph_port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", graph_port).start()
+
+    config = WhatsAppConfig(
+        verify_token=VERIFY_TOKEN,
+        app_secret=APP_SECRET,
+        access_token=ACCESS_TOKEN,
+        phone_number_id=PHONE_NUMBER_ID,
+        api_url=f"http://127.0.0.1:{graph_port}/v21.0",
+        max_message_age=timedelta(hours=1),
+        practice_phone="01 23 45 67 89",
+    )
+    channel = WhatsAppInput(config, database_url)
+    channel.policy = FAST
+    turns: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        turns.append(message)
+        await dialogue(message)
+
+    Sanic.test_mode = True
+    app = Sanic(f"whatsapp_test_{uuid.uuid4().hex[:8]}")
+    # Rasa's own registration; the agent is the stand-in dialogue.
+    app.ctx.agent = SimpleNamespace(handle_message=on_new_message)
+    register([channel], app, route="/webhooks/")
+    port = free_port()
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    session = aiohttp.ClientSession()
+    harness = Harness(
+        f"http://127.0.0.1:{port}/webhooks/whatsapp/webhook",
+        graph,
+        channel,
+        channel.service.store.database,
+        session,
+        turns,
+    )
+    try:
+        yield harness
+    finally:
+        await harness.settle()
+        await session.close()
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+        channel.service.store.database.dispose()
+        await runner.cleanup()
