@@ -269,3 +269,7 @@ def _instant(text: str, tz: ZoneInfo, end_of_day: bool) -> datetime:
     except ValueError:
         raise UsageError(f"{text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+if __name__ == "__main__":
+    main()

@@ -52,6 +52,8 @@ class WhatsAppConfig:
     patient_id_key: str | None = field(default=None, repr=False)
     #: The practice's phone, given when the assistant cannot answer.
     practice_phone: str | None = None
+    #: Seconds before a Graph API call counts as failed (and is retried).
+    graph_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if not self.app_secret:
@@ -81,7 +83,13 @@ class WhatsAppService:
         self.clock = clock or SystemClock()
         self.store = WhatsAppStore(database)
         self.keyring = Keyring(load_key(database, config.patient_id_key))
-        self.graph = GraphClient(config.api_url, config.phone_number_id, config.access_token)
+        self.graph = GraphClient(
+            config.api_url,
+            config.phone_number_id,
+            config.access_token,
+            timeout=config.graph_timeout,
+            connect_timeout=min(3.0, config.graph_timeout),
+        )
         self.delivery = Delivery(self.store, self.graph, self.clock, policy)
         self._receipts: set[asyncio.Task[None]] = set()
         #: Deliveries of one patient's messages run one after the other, in arrival order.

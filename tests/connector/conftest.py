@@ -120,6 +120,7 @@ async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harnes
         api_url=f"http://127.0.0.1:{graph_port}/v21.0",
         max_message_age=timedelta(hours=1),
         practice_phone="01 23 45 67 89",
+        graph_timeout=0.5,
     )
     channel = WhatsAppInput(config, database_url)
     channel.policy = FAST
