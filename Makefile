@@ -16,8 +16,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run shell interactive model test lint format pytest validate test-stories \
-        test-nlu test-stack bench lock clean
+.PHONY: help install install-browser run simulator shell interactive model test lint format pytest \
+        validate test-stories test-nlu test-stack bench lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -56,7 +56,7 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: install ## unit + integration tests (loopback only); exit 5 (no test) fails
+pytest: install install-browser ## unit + integration tests (loopback only); exit 5 (no test) fails
 	$(PY) -m pytest -q -m "not stack" tests
 
 validate: install ## rasa data validate --fail-on-warnings
@@ -72,7 +72,12 @@ test-nlu: model ## score the model on the held-out NLU set; fail below NLU_MIN_F
 	  $(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu
 	$(PY) -m clinic.ops.nlu_gate results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
 
-test-stack: model ## end-to-end: the real stack on free ports, talked to over HTTP
+install-browser: ## Debian's Chromium for the browser tests (needs root or sudo once)
+	@scripts/install-chromium.sh
+
+simulator: run ## same as `make run`: the assistant plus the local WhatsApp simulator page
+
+test-stack: model install-browser ## end-to-end: the real stack on free ports, talked to over HTTP
 	$(PY) -m pytest -q -m stack tests
 
 test: lint pytest validate model test-stories test-nlu test-stack ## the whole suite, in CI's order

@@ -35,6 +35,7 @@ class Stack:
     rasa: str
     actions: str
     duckling: str
+    simulator: str
     token: str
     database: Path
     process: subprocess.Popen
@@ -59,7 +60,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not model_path(ROOT).exists():
         pytest.fail("no trained model for the current data: run `make model` first")
     database = tmp_path_factory.mktemp("db") / "clinic.db"
-    ports = {name: free_port() for name in ("rasa", "actions", "duckling")}
+    ports = {name: free_port() for name in ("rasa", "actions", "duckling", "simulator")}
     logs = ROOT / "var" / "log"
     offsets = {p: p.stat().st_size for p in logs.glob("*.log")} if logs.exists() else {}
     env = {
@@ -80,6 +81,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             str(ports["rasa"]),
             "--actions-port",
             str(ports["actions"]),
+            "--simulator-port",
+            str(ports["simulator"]),
         ],
         cwd=ROOT,
         env=env,
@@ -98,6 +101,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         rasa=f"http://127.0.0.1:{ports['rasa']}",
         actions=f"http://127.0.0.1:{ports['actions']}",
         duckling=f"http://127.0.0.1:{ports['duckling']}",
+        simulator=f"http://127.0.0.1:{ports['simulator']}",
         token="e2e-token",
         database=database,
         process=process,
@@ -247,6 +251,116 @@ def test_conversations_are_kept_in_the_sql_tracker_store(stack: Stack) -> None:
     assert count > 0
 
 
+# --- WhatsApp: the real connector inside the real Rasa, through the local simulator -------------
+
+WA_PATIENT = "33698765432"
+
+
+def whatsapp(stack: Stack, message: dict, wa_id: str = WA_PATIENT, wait: float = 30) -> list[dict]:
+    """Send like a phone (a signed Meta webhook, via the simulator); return the bot's new bodies."""
+    status, before = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}")
+    after = max([item["n"] for item in before["items"]], default=0)  # type: ignore[index]
+    status, sent = request(f"{stack.simulator}/_sim/send", {**message, "wa_id": wa_id})
+    assert status == 200 and sent["status"] == 200, sent  # type: ignore[index]
+    deadline = time.monotonic() + wait
+    replies: list[dict] = []
+    while time.monotonic() < deadline:
+        _, news = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}&after={after}")
+        replies = [i["body"] for i in news["items"] if i["from"] == "bot"]  # type: ignore[index]
+        if replies and time.monotonic() > deadline - wait + 1.5:  # a turn may send several
+            return replies
+        time.sleep(0.2)
+    return replies
+
+
+def test_whatsapp_verification_handshake(stack: Stack) -> None:
+    query = "hub.mode=subscribe&hub.challenge=987654&hub.verify_token=local-verify-token"
+    assert request(f"{stack.rasa}/webhooks/whatsapp/webhook?{query}") == (200, "987654")
+    bad = "hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope"
+    assert request(f"{stack.rasa}/webhooks/whatsapp/webhook?{bad}")[0] == 403
+
+
+def test_an_unsigned_webhook_is_refused_by_the_real_server(stack: Stack) -> None:
+    status, _ = request(f"{stack.rasa}/webhooks/whatsapp/webhook", {"object": "x"})
+    assert status == 401
+
+
+def test_a_booking_over_whatsapp(stack: Stack) -> None:
+    """Phone → signed webhook → Rasa + actions → Graph API (fake) → phone, then the CLI."""
+    first = whatsapp(
+        stack,
+        {
+            "type": "text",
+            "text": "Bonjour, je voudrais un rdv jeudi aprem pour un renouvellement d'ordonnance",
+        },
+    )
+    assert any("nom" in b.get("text", {}).get("body", "") for b in first), first
+    [offer] = [
+        b
+        for b in whatsapp(stack, {"type": "text", "text": "Marie Dupont"})
+        if b["type"] == "interactive"
+    ]
+    assert offer["interactive"]["type"] == "list"  # 3 slots + « Autres créneaux »: 4 choices
+    rows = offer["interactive"]["action"]["sections"][0]["rows"]
+    assert [r["title"] for r in rows][-1] == "Autres créneaux"
+    recap = whatsapp(stack, {"type": "list_reply", "id": rows[0]["id"], "title": rows[0]["title"]})
+    [question] = [b for b in recap if b["type"] == "interactive"]
+    assert question["interactive"]["body"]["text"].startswith("Je récapitule")
+    confirm = next(
+        b["reply"]
+        for b in question["interactive"]["action"]["buttons"]
+        if b["reply"]["title"] == "Je confirme"
+    )
+    done = whatsapp(stack, {"type": "button_reply", **confirm})
+    assert any("✅" in b.get("text", {}).get("body", "") for b in done), done
+    [appointment] = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Marie Dupont"
+    ]
+    assert appointment["status"] == "booked"
+    with sqlite3.connect(stack.database) as db:
+        senders = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
+        statuses = [row[0] for row in db.execute("SELECT status FROM whatsapp_outbound")]
+    assert not any(WA_PATIENT in sender for sender in senders)  # pseudonymous conversation ids
+    assert any(sender.startswith("wa-") for sender in senders)
+    assert statuses and set(statuses) <= {"accepted", "sent", "delivered", "read"}
+
+
+def test_whatsapp_media_and_forged_buttons(stack: Stack) -> None:
+    voice = whatsapp(stack, {"type": "audio"}, wa_id="33655555555")
+    assert "vocaux" in voice[0]["text"]["body"] and "112" in voice[0]["text"]["body"]
+    forged = whatsapp(
+        stack, {"type": "button_reply", "id": "/restart", "title": "?"}, "33655555555"
+    )
+    assert forged and all(b["type"] in ("text", "interactive") for b in forged)
+
+
+def test_the_simulator_page_in_chromium(stack: Stack) -> None:
+    """A person's view: type in the chat page, tap the buttons, see the booking confirmed."""
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(stack.simulator + "/")
+        page.fill("#text", "bonjour je voudrais un rendez-vous vendredi matin pour un vaccin")
+        page.press("#text", "Enter")
+        page.locator(".msg.bot", has_text="nom").first.wait_for(timeout=30_000)
+        page.fill("#text", "Jean Martin")
+        page.click("#send")
+        page.locator(".msg.bot button", has_text="Voir les choix").first.click(timeout=30_000)
+        page.locator(".rows.open button").first.click()
+        page.locator(".msg.bot button", has_text="Je confirme").first.click(timeout=30_000)
+        page.locator(".msg.bot", has_text="✅").first.wait_for(timeout=30_000)
+        assert page.locator(".msg.me .ticks.read").count() >= 3  # marked read by the connector
+    booked = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Jean Martin"
+    ]
+    assert len(booked) == 1 and booked[0]["reason"] == "vaccin"
+
+
 def test_no_phone_number_reaches_any_log(stack: Stack) -> None:
     say(stack, "e2e-privacy", "bonjour mon numéro est le 06 12 34 56 78")
     time.sleep(1)
@@ -258,10 +372,12 @@ def test_no_phone_number_reaches_any_log(stack: Stack) -> None:
     assert "e2e-privacy" in written  # the debug log did record the turn…
     assert PHONE_MASK in written  # …with the number masked
     assert "06 12 34 56 78" not in written and "0612345678" not in written
+    assert WA_PATIENT not in written  # the WhatsApp conversations above left no number either
 
 
 def test_ctrl_c_stops_everything(stack: Stack) -> None:
-    ports = [int(url.rsplit(":", 1)[1]) for url in (stack.rasa, stack.actions, stack.duckling)]
+    urls = (stack.rasa, stack.actions, stack.duckling, stack.simulator)
+    ports = [int(url.rsplit(":", 1)[1]) for url in urls]
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=60) == 0
     deadline = time.monotonic() + 15

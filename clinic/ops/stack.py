@@ -5,6 +5,9 @@
 ``interactive`` the same for trainers (``rasa interactive``);
 ``exec``  a command (``rasa test``…) with the services it needs on free ports (``make test``).
 
+Without Meta's credentials, ``run`` also starts the local WhatsApp simulator (fake Graph API and
+chat page) and points the connector at it; the worker always runs beside Rasa.
+
 Each child runs in its own process group and dies with the supervisor (``PR_SET_PDEATHSIG``),
 so neither Ctrl-C nor a killed supervisor leaves an orphan. A port already taken, a missing
 model or a child that dies while starting gives one line naming the culprit.
@@ -72,7 +75,7 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
 class Service:
     name: str
     argv: list[str]
-    port: int
+    port: int | None  # None: no HTTP port (the worker); healthy once it stays up
     health_path: str
     startup_timeout: float = 60.0
     process: subprocess.Popen[bytes] | None = None
@@ -80,7 +83,7 @@ class Service:
 
     @property
     def health_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.health_path}"
+        return f"http://127.0.0.1:{self.port}{self.health_path}" if self.port else "(no port)"
 
 
 class Supervisor:
@@ -93,7 +96,7 @@ class Supervisor:
         self.services: list[Service] = []
 
     def start(self, service: Service) -> None:
-        if port_in_use(service.port):
+        if service.port is not None and port_in_use(service.port):
             raise StackError(
                 f"{service.name}: port {service.port} is already in use by another process "
                 f"(stop it, e.g. `fuser -k {service.port}/tcp`, or choose another port)"
@@ -136,6 +139,11 @@ class Supervisor:
                     + "\n  ".join(service.tail)
                     + f"\n(full log: {self.log_dir / (service.name + '.log')})"
                 )
+            if service.port is None:
+                time.sleep(1.0)  # no endpoint: alive after a second counts as started
+                if service.process.poll() is None:
+                    return
+                continue
             if http_ok(service.health_url):
                 return
             time.sleep(0.3)
@@ -184,11 +192,43 @@ def auth_token(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+#: The local simulator's stand-ins for Meta's credentials (nothing leaves the machine).
+LOCAL_WHATSAPP = {
+    "WHATSAPP_VERIFY_TOKEN": "local-verify-token",
+    "WHATSAPP_ACCESS_TOKEN": "local-access-token",
+    "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+}
+
+
+def local_app_secret() -> str:
+    """The simulator's app secret: generated once, kept in var/ (mode 0600) like the token."""
+    path = ROOT / "var" / "whatsapp_local_app_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def whatsapp_env(settings: Settings, simulator_port: int) -> dict[str, str]:
+    """Meta's credentials when they are set; else the local simulator's, so the connector is
+    always mounted and anyone can try it with no Meta account."""
+    if settings.whatsapp_enabled:
+        return {}
+    return {
+        **LOCAL_WHATSAPP,
+        "WHATSAPP_APP_SECRET": local_app_secret(),
+        "WHATSAPP_API_URL": f"http://127.0.0.1:{simulator_port}/v21.0",
+    }
+
+
 def child_env(
     settings: Settings, duckling_url: str, actions_port: int, token: str
 ) -> dict[str, str]:
     """Environment of every child: the settings' defaults made explicit for Rasa's YAML files."""
     env = dict(os.environ)
+    env.setdefault("WHATSAPP_API_URL", settings.whatsapp_api_url)
     env.update(
         DATABASE_URL=settings.database_url,
         DUCKLING_URL=duckling_url,
@@ -261,6 +301,21 @@ def rasa_service(port: int, model: Path, token: str) -> Service:
     )
 
 
+def simulator_service(port: int, rasa_port: int) -> Service:
+    webhook = f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook"
+    return Service(
+        "simulator",
+        [sys.executable, "-m", "clinic.simulator", "--port", str(port), "--webhook-url", webhook],
+        port,
+        "/health",
+        startup_timeout=30,
+    )
+
+
+def worker_service() -> Service:
+    return Service("worker", [sys.executable, "-m", "clinic.cli", "worker"], None, "")
+
+
 def current_model() -> Path:
     path = model_path(ROOT)
     if not path.exists():
@@ -302,16 +357,24 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     token = auth_token(settings)
     duckling_port = _local_port(settings.duckling_url)
     env = child_env(settings, settings.duckling_url, args.actions_port, token)
+    env.update(whatsapp_env(settings, args.simulator_port))
+    simulated = not settings.whatsapp_enabled
     services = []
     if duckling_port is not None:
         services.append(duckling_service(duckling_port))
-    services += [actions_service(args.actions_port), rasa_service(args.rasa_port, model, token)]
+    if simulated:
+        services.append(simulator_service(args.simulator_port, args.rasa_port))
+    services += [
+        actions_service(args.actions_port),
+        rasa_service(args.rasa_port, model, token),
+        worker_service(),
+    ]
     with running(services, env, echo=not args.quiet) as supervisor:
         base = f"http://localhost:{args.rasa_port}"
-        whatsapp = (
-            f"\n  WhatsApp webhook:  {base}/webhooks/whatsapp/webhook"
-            if settings.whatsapp_enabled
-            else ""
+        whatsapp = f"\n  WhatsApp webhook:  {base}/webhooks/whatsapp/webhook" + (
+            f"\n  Simulateur WhatsApp (local): http://localhost:{args.simulator_port}/"
+            if simulated
+            else " (Meta)"
         )
         print(
             f"""
@@ -344,7 +407,7 @@ Ctrl-C stops everything.""",
 def _needed(names: str, settings: Settings, token: str) -> tuple[list[Service], dict[str, str]]:
     """Services for `exec`/`shell` on free ports, so they never clash with a running `make run`."""
     wanted = {n.strip() for n in names.split(",") if n.strip()}
-    unknown = wanted - {"duckling", "actions", "rasa"}
+    unknown = wanted - {"duckling", "actions", "rasa", "simulator", "worker"}
     if unknown:
         raise StackError(f"unknown service(s): {', '.join(sorted(unknown))}")
     services: list[Service] = []
@@ -356,12 +419,21 @@ def _needed(names: str, settings: Settings, token: str) -> tuple[list[Service], 
     actions_port = free_port()
     if "actions" in wanted:
         services.append(actions_service(actions_port))
+    rasa_port, simulator_port = free_port(), free_port()
+    # Rasa mounts the WhatsApp channel; without Meta's credentials it talks to the simulator.
+    if ("simulator" in wanted or "rasa" in wanted) and not settings.whatsapp_enabled:
+        services.append(simulator_service(simulator_port, rasa_port))
+        wanted.add("simulator")
     if "rasa" in wanted:
-        rasa_port = free_port()
         services.append(rasa_service(rasa_port, current_model(), token))
+    if "worker" in wanted:
+        services.append(worker_service())
     env = child_env(settings, duckling_url, actions_port, token)
+    env.update(whatsapp_env(settings, simulator_port))
     if "rasa" in wanted:
         env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
+    if "simulator" in wanted:
+        env["SIMULATOR_URL"] = f"http://127.0.0.1:{simulator_port}"
     return services, env
 
 
@@ -424,6 +496,9 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     run.add_argument(
         "--actions-port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", 5055))
+    )
+    run.add_argument(
+        "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
     )
     run.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
     sub.add_parser("shell", help="terminal chat against Duckling and the action server")

@@ -104,7 +104,9 @@ class Simulator:
 
     def _on_accepted(self, wamid: str, to: str, body: dict[str, Any]) -> None:
         self.typing_until = 0.0
-        self.chat.append({"n": len(self.chat) + 1, "from": "bot", "wamid": wamid, "body": body})
+        self.chat.append(
+            {"n": len(self.chat) + 1, "from": "bot", "wa_id": to, "wamid": wamid, "body": body}
+        )
         if self.statuses:
             task = asyncio.ensure_future(self._report(wamid, to))
             self._tasks.add(task)
@@ -143,38 +145,41 @@ class Simulator:
 
     async def send(self, request: web.Request) -> web.Response:
         data = await request.json()
-        payload, shown = self._payload(data)
+        wa_id = str(data.get("wa_id") or self.wa_id)
+        payload, shown = self._payload(data, wa_id)
         if payload is None:
             return web.json_response({"error": "unknown message type"}, status=400)
         wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
-        self.chat.append({"n": len(self.chat) + 1, "from": "me", "wamid": wamid, "body": shown})
+        self.chat.append(
+            {"n": len(self.chat) + 1, "from": "me", "wa_id": wa_id, "wamid": wamid, "body": shown}
+        )
         self.typing_until = time.monotonic() + 20
         status = await self.post_webhook(payload)
         return web.json_response({"status": status, "wamid": wamid})
 
-    def _payload(self, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    def _payload(
+        self, data: dict[str, Any], wa_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         kind, phone = data.get("type"), self.graph.phone_number_id
         if kind == "text":
             text = str(data.get("text", ""))
-            return payloads.text_payload(self.wa_id, text, phone), {"type": "text", "text": text}
+            return payloads.text_payload(wa_id, text, phone), {"type": "text", "text": text}
         if kind in ("button_reply", "list_reply"):
             title = str(data.get("title", ""))
             payload = payloads.reply_payload(
-                self.wa_id, str(data.get("id", "")), title, phone, list_reply=kind == "list_reply"
+                wa_id, str(data.get("id", "")), title, phone, list_reply=kind == "list_reply"
             )
             return payload, {"type": "text", "text": title}
         if kind == "quick_reply":
             text = str(data.get("text", ""))
-            payload = payloads.quick_reply_payload(
-                self.wa_id, str(data.get("payload", "")), text, phone
-            )
+            payload = payloads.quick_reply_payload(wa_id, str(data.get("payload", "")), text, phone)
             return payload, {"type": "text", "text": text}
         if kind == "location":
             content = {"latitude": 48.8566, "longitude": 2.3522, "name": "Ma position"}
-            item = payloads.message(self.wa_id, "location", content)
+            item = payloads.message(wa_id, "location", content)
             return payloads.messages_payload([item], phone), {"type": "text", "text": "📍 Position"}
         if kind in MEDIA:
-            item = payloads.message(self.wa_id, kind, dict(MEDIA[kind]))
+            item = payloads.message(wa_id, kind, dict(MEDIA[kind]))
             label = {
                 "image": "📷 Photo",
                 "sticker": "🙂 Sticker",

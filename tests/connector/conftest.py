@@ -25,6 +25,7 @@ from sanic import Sanic
 
 from clinic.simulator import payloads
 from clinic.simulator.graph import FakeGraph
+from clinic.simulator.server import build
 from clinic.storage import Database
 from clinic.whatsapp.delivery import RetryPolicy
 from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
@@ -67,6 +68,7 @@ class Harness:
     database: Database
     session: aiohttp.ClientSession
     turns: list[UserMessage] = field(default_factory=list)
+    simulator_url: str = ""  # the chat page and the fake Graph API
 
     async def post(
         self, payload: dict[str, Any] | bytes, signature: str | None | bool = True
@@ -104,12 +106,18 @@ def dialogue() -> Dialogue:
 
 @pytest.fixture
 async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harness]:
-    graph = FakeGraph(phone_number_id=PHONE_NUMBER_ID, access_token=ACCESS_TOKEN)
-    graph_app = web.Application()
-    graph.routes(graph_app)
+    port, graph_port = free_port(), free_port()
+    # The simulator: the fake Graph API plus the chat page, posting to this connector.
+    simulator, graph_app = build(
+        f"http://127.0.0.1:{port}/webhooks/whatsapp/webhook",
+        APP_SECRET,
+        ACCESS_TOKEN,
+        PHONE_NUMBER_ID,
+        statuses=False,
+    )
+    graph = simulator.graph
     runner = web.AppRunner(graph_app)
     await runner.setup()
-    graph_port = free_port()
     await web.TCPSite(runner, "127.0.0.1", graph_port).start()
 
     config = WhatsAppConfig(
@@ -135,7 +143,6 @@ async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harnes
     # Rasa's own registration; the agent is the stand-in dialogue.
     app.ctx.agent = SimpleNamespace(handle_message=on_new_message)
     register([channel], app, route="/webhooks/")
-    port = free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
     )
@@ -151,6 +158,7 @@ async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harnes
         channel.service.store.database,
         session,
         turns,
+        f"http://127.0.0.1:{graph_port}",
     )
     try:
         yield harness

@@ -448,3 +448,22 @@ async def test_statuses_for_unknown_messages_are_acknowledged(harness: Harness, 
     assert status == 200
     await harness.settle()
     assert harness.turns == [] and harness.graph.accepted == []
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def test_the_channel_refuses_to_start_without_an_app_secret() -> None:
+    from connectors.whatsapp import WhatsAppInput
+
+    credentials = {
+        "verify_token": "v",
+        "app_secret": "",
+        "access_token": "a",
+        "phone_number_id": "1",
+        "api_url": "http://127.0.0.1:1/v21.0",
+    }
+    with pytest.raises(ValueError, match="WHATSAPP_APP_SECRET"):
+        WhatsAppInput.from_credentials(credentials)
+    with pytest.raises(Exception, match="credentials"):
+        WhatsAppInput.from_credentials(None)
