@@ -87,6 +87,7 @@ bench: model ## benchmarks (numbers printed, never asserted)
 	$(PY) bench/duckling_parse.py
 	$(PY) bench/availability.py
 	$(STACK) exec --with duckling,rasa -- $(PY) bench/nlu_parse.py
+	$(STACK) exec --with duckling,actions,rasa -- $(PY) bench/whatsapp.py
 
 lock: install ## regenerate constraints.txt from the current .venv
 	@{ echo "# Full transitive pin set, proven to install together with pip check clean (Python 3.10)."; \

@@ -297,7 +297,7 @@ def test_a_booking_over_whatsapp(stack: Stack) -> None:
     assert any("nom" in b.get("text", {}).get("body", "") for b in first), first
     [offer] = [
         b
-        for b in whatsapp(stack, {"type": "text", "text": "Marie Dupont"})
+        for b in whatsapp(stack, {"type": "text", "text": "paul bernard"})
         if b["type"] == "interactive"
     ]
     assert offer["interactive"]["type"] == "list"  # 3 slots + « Autres créneaux »: 4 choices
@@ -316,7 +316,7 @@ def test_a_booking_over_whatsapp(stack: Stack) -> None:
     [appointment] = [
         a
         for a in clinic_appointments(f"sqlite:///{stack.database}")
-        if a["patient_name"] == "Marie Dupont"
+        if a["patient_name"] == "Paul Bernard"
     ]
     assert appointment["status"] == "booked"
     with sqlite3.connect(stack.database) as db:
@@ -353,12 +353,15 @@ def test_the_simulator_page_in_chromium(stack: Stack) -> None:
         page.locator(".msg.bot button", has_text="Je confirme").first.click(timeout=30_000)
         page.locator(".msg.bot", has_text="✅").first.wait_for(timeout=30_000)
         assert page.locator(".msg.me .ticks.read").count() >= 3  # marked read by the connector
+        transcript = page.locator("#chat").inner_text()
+        (ROOT / "var" / "log" / "simulator-page.txt").write_text(transcript)
     booked = [
         a
         for a in clinic_appointments(f"sqlite:///{stack.database}")
         if a["patient_name"] == "Jean Martin"
     ]
-    assert len(booked) == 1 and booked[0]["reason"] == "vaccin"
+    everything = clinic_appointments(f"sqlite:///{stack.database}")
+    assert len(booked) == 1 and booked[0]["reason"] == "vaccination", (everything, transcript)
 
 
 def test_no_phone_number_reaches_any_log(stack: Stack) -> None:

@@ -127,21 +127,16 @@ class Simulator:
         return web.json_response({"status": "ok"})
 
     async def messages(self, request: web.Request) -> web.Response:
+        """What the page shows for one phone: new bubbles, read ticks, « écrit… »."""
         after = int(request.query.get("after", "0") or 0)
-        items = [item for item in self.chat if item["n"] > after]
-        read = [
-            item["n"]
-            for item in self.chat
-            if item["from"] == "me" and item["wamid"] in set(self.graph.read)
-        ]
-        typing = (
-            time.monotonic() < self.typing_until and bool(read) and read[-1] == self._last_mine()
-        )
+        wa_id = request.query.get("wa_id") or self.wa_id
+        chat = [item for item in self.chat if item["wa_id"] == wa_id]
+        items = [item for item in chat if item["n"] > after]
+        seen = set(self.graph.read)
+        read = [item["n"] for item in chat if item["from"] == "me" and item["wamid"] in seen]
+        mine = [item["n"] for item in chat if item["from"] == "me"]
+        typing = time.monotonic() < self.typing_until and bool(read) and read[-1] == mine[-1]
         return web.json_response({"items": items, "read": read, "typing": typing})
-
-    def _last_mine(self) -> int:
-        mine = [item["n"] for item in self.chat if item["from"] == "me"]
-        return mine[-1] if mine else 0
 
     async def send(self, request: web.Request) -> web.Response:
         data = await request.json()

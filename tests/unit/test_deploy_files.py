@@ -60,3 +60,23 @@ def test_compose_file_is_valid_for_the_compose_client() -> None:
         pytest.skip("no compose client on this machine (apt-get install docker-compose)")
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_compose_runs_a_worker_and_rasa_mounts_the_whatsapp_channel() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["worker"]["command"][-1] == "worker"
+    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    whatsapp = credentials["connectors.whatsapp.WhatsAppInput"]
+    assert whatsapp == {
+        "verify_token": "${WHATSAPP_VERIFY_TOKEN}",
+        "app_secret": "${WHATSAPP_APP_SECRET}",
+        "access_token": "${WHATSAPP_ACCESS_TOKEN}",
+        "phone_number_id": "${WHATSAPP_PHONE_NUMBER_ID}",
+        "api_url": "${WHATSAPP_API_URL}",
+    }
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name in ("WHATSAPP_MAX_MESSAGE_AGE", "PATIENT_ID_KEY", "SIMULATOR_PORT", "SIMULATOR_WA_ID"):
+        assert f"`{name}`" in readme or f"{name}`" in readme, name

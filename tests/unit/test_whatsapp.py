@@ -78,7 +78,11 @@ def test_statuses_with_errors() -> None:
                     {
                         "value": {
                             "statuses": [
-                                {"id": "w", "status": "failed", "errors": [{"code": 131047, "title": "x"}]}
+                                {
+                                    "id": "w",
+                                    "status": "failed",
+                                    "errors": [{"code": 131047, "title": "x"}],
+                                }
                             ]
                         }
                     }
@@ -90,10 +94,16 @@ def test_statuses_with_errors() -> None:
     assert status.errors == ((131047, "x"),)
 
 
-@given(st.recursive(st.none() | st.integers() | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c)))
+@given(
+    st.recursive(
+        st.none() | st.integers() | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c)
+    )
+)
 def test_parse_never_raises(payload: object) -> None:
     inbound.parse(payload)
-    inbound.parse({"entry": [{"changes": [{"value": {"messages": [payload], "statuses": [payload]}}]}]})
+    inbound.parse(
+        {"entry": [{"changes": [{"value": {"messages": [payload], "statuses": [payload]}}]}]}
+    )
 
 
 # --- limits -------------------------------------------------------------------------------------------
@@ -219,5 +229,5 @@ def test_new_settings_are_validated() -> None:
 
 
 def test_hmac_is_what_meta_computes() -> None:
-    body = '{"text":"\\u00e9t\\u00e9 \\ud83d\\ude00"}'.encode()
+    body = b'{"text":"\\u00e9t\\u00e9 \\ud83d\\ude00"}'
     assert inbound.sign(body, "s")[7:] == hmac.new(b"s", body, hashlib.sha256).hexdigest()

@@ -1,0 +1,150 @@
+"""Benchmark: the WhatsApp channel inside the real Rasa server.
+
+1. Webhook acknowledgement: 50 concurrent senders post signed Meta webhooks; latency is from the
+   request to Meta's 200. Measured twice: status callbacks (no dialogue behind them) and patient
+   text messages (each starts a real Rasa turn in the background, competing for the CPU).
+2. Reply latency of a text turn: a signed text webhook in, until the assistant's first answer
+   reaches the simulator's fake Graph API (NLU, policies, action server, Graph call).
+
+`make bench` runs it inside `clinic.ops.stack exec --with duckling,actions,rasa`, which starts
+the simulator and sets RASA_URL, SIMULATOR_URL and WHATSAPP_APP_SECRET. Numbers only.
+
+    .venv/bin/python bench/whatsapp.py [--senders 50] [--acks 1000] [--turns 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stats import rss_mib, summary  # noqa: E402
+
+from clinic.simulator import payloads  # noqa: E402
+from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
+
+PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "106540352242922")
+
+
+async def post(session: aiohttp.ClientSession, url: str, secret: str, payload: dict) -> float:
+    body = payloads.dumps(payload)
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)}
+    start = time.perf_counter()
+    async with session.post(url, data=body, headers=headers) as response:
+        await response.read()
+        assert response.status == 200, response.status
+    return (time.perf_counter() - start) * 1000
+
+
+async def acks(url: str, secret: str, senders: int, total: int, kind: str) -> list[float]:
+    latencies: list[float] = []
+    per_sender = total // senders
+
+    async def sender(index: int, session: aiohttp.ClientSession) -> None:
+        wa_id = f"3360{index:07d}"
+        for i in range(per_sender):
+            if kind == "status":
+                payload = payloads.status_payload(
+                    payloads.new_wamid(), "delivered", wa_id, PHONE_NUMBER_ID
+                )
+            else:
+                payload = payloads.text_payload(wa_id, f"bonjour {i}", PHONE_NUMBER_ID)
+            latencies.append(await post(session, url, secret, payload))
+
+    connector = aiohttp.TCPConnector(limit=senders)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter()
+        await asyncio.gather(*(sender(i, session) for i in range(senders)))
+        elapsed = time.perf_counter() - start
+    print(
+        f"  {kind:<6} {len(latencies)} webhooks, {senders} senders: {summary(latencies)}  "
+        f"{len(latencies) / elapsed:7.1f} req/s"
+    )
+    return latencies
+
+
+async def drain(simulator: str, wa_prefix: str, timeout: float = 600) -> None:
+    """Wait until the background turns of the text run have answered (quiet for 3 s)."""
+    last, quiet_since = -1, time.monotonic()
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            async with session.get(f"{simulator}/_fake/requests") as response:
+                count = len((await response.json())["accepted"])
+            if count != last:
+                last, quiet_since = count, time.monotonic()
+            elif time.monotonic() - quiet_since > 3:
+                return
+            await asyncio.sleep(0.5)
+
+
+async def reply_latency(url: str, simulator: str, secret: str, turns: int) -> list[float]:
+    wa_id = "33699999999"
+    latencies = []
+    async with aiohttp.ClientSession() as session:
+        for i in range(turns):
+            async with session.get(f"{simulator}/_fake/requests") as response:
+                before = len((await response.json())["accepted"])
+            text = "bonjour" if i % 2 == 0 else "vous êtes ouverts le samedi ?"
+            start = time.perf_counter()
+            await post(session, url, secret, payloads.text_payload(wa_id, text, PHONE_NUMBER_ID))
+            while True:
+                async with session.get(f"{simulator}/_fake/requests") as response:
+                    accepted = (await response.json())["accepted"][before:]
+                if any(a["to"] == wa_id for a in accepted):
+                    break
+                await asyncio.sleep(0.005)
+            latencies.append((time.perf_counter() - start) * 1000)
+            await asyncio.sleep(0.3)  # let the turn's other messages go before the next one
+    print(f"  text turn → first answer at the Graph API, {turns} turns: {summary(latencies)}")
+    return latencies
+
+
+def rasa_pid(port: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["fuser", f"{port}/tcp"], capture_output=True, text=True
+        ).stdout.split()
+    except FileNotFoundError:
+        return None
+    return out[0] if out else None
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--senders", type=int, default=50)
+    parser.add_argument("--acks", type=int, default=1000)
+    parser.add_argument("--turns", type=int, default=100)
+    args = parser.parse_args()
+    rasa, simulator = os.environ["RASA_URL"], os.environ["SIMULATOR_URL"]
+    secret = os.environ["WHATSAPP_APP_SECRET"]
+    url = f"{rasa}/webhooks/whatsapp/webhook"
+    with urllib.request.urlopen(f"{rasa}/") as response:  # noqa: S310 (loopback)
+        response.read()
+    print(f"WhatsApp webhook at {url}")
+    print("Reply latency (one patient, sequential):")
+    await reply_latency(url, simulator, secret, args.turns)
+    print("Acknowledgement latency (Meta's POST → 200):")
+    await acks(url, secret, args.senders, args.acks, "status")
+    await acks(url, secret, args.senders, args.acks // 2, "text")
+    started = time.monotonic()
+    await drain(simulator, "3360")
+    print(
+        f"  the {args.acks // 2} background turns finished {time.monotonic() - started:.0f} s after the last ack"
+    )
+    pid = rasa_pid(rasa.rsplit(":", 1)[1])
+    if pid:
+        print(f"Rasa server RSS: {rss_mib(pid):.0f} MiB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
