@@ -21,15 +21,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import func, select  # noqa: E402
 from stats import rss_mib, summary  # noqa: E402
 
 from clinic.simulator import payloads  # noqa: E402
+from clinic.storage import Database  # noqa: E402
+from clinic.storage.tables import whatsapp_inbound  # noqa: E402
 from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
 
 PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "106540352242922")
@@ -45,12 +49,15 @@ async def post(session: aiohttp.ClientSession, url: str, secret: str, payload: d
     return (time.perf_counter() - start) * 1000
 
 
-async def acks(url: str, secret: str, senders: int, total: int, kind: str) -> list[float]:
+async def acks(
+    url: str, secret: str, senders: int, total: int, kind: str, rate: float | None = None
+) -> list[float]:
+    """`senders` concurrent clients; each as fast as it can, or at `rate` webhooks per second."""
     latencies: list[float] = []
     per_sender = total // senders
 
     async def sender(index: int, session: aiohttp.ClientSession) -> None:
-        wa_id = f"3360{index:07d}"
+        wa_id = f"3360{int(time.time()) % 1000:03d}{index:04d}"
         for i in range(per_sender):
             if kind == "status":
                 payload = payloads.status_payload(
@@ -58,42 +65,51 @@ async def acks(url: str, secret: str, senders: int, total: int, kind: str) -> li
                 )
             else:
                 payload = payloads.text_payload(wa_id, f"bonjour {i}", PHONE_NUMBER_ID)
+            began = time.perf_counter()
             latencies.append(await post(session, url, secret, payload))
+            if rate:
+                await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - began)))
 
     connector = aiohttp.TCPConnector(limit=senders)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.perf_counter()
         await asyncio.gather(*(sender(i, session) for i in range(senders)))
         elapsed = time.perf_counter() - start
+    pace = f"{rate:g}/s each" if rate else "flat out"
     print(
-        f"  {kind:<6} {len(latencies)} webhooks, {senders} senders: {summary(latencies)}  "
+        f"  {kind:<6} {len(latencies)} webhooks, {senders} senders {pace}: {summary(latencies)}  "
         f"{len(latencies) / elapsed:7.1f} req/s"
     )
     return latencies
 
 
-async def drain(simulator: str, wa_prefix: str, timeout: float = 600) -> None:
-    """Wait until the background turns of the text run have answered (quiet for 3 s)."""
-    last, quiet_since = -1, time.monotonic()
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            async with session.get(f"{simulator}/_fake/requests") as response:
-                count = len((await response.json())["accepted"])
-            if count != last:
-                last, quiet_since = count, time.monotonic()
-            elif time.monotonic() - quiet_since > 3:
-                return
+async def drain(expected: int, since: datetime, timeout: float = 900) -> float:
+    """Wait until `expected` text messages received since `since` have had their turn; seconds."""
+    database = Database(os.environ["DATABASE_URL"])
+    table = whatsapp_inbound
+    query = select(func.count()).where(
+        table.c.received_at >= since, table.c.kind == "text", table.c.outcome != "received"
+    )
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < timeout:
+            with database.transaction() as connection:
+                if connection.execute(query).scalar_one() >= expected:
+                    return time.monotonic() - start
             await asyncio.sleep(0.5)
+        return float("nan")
+    finally:
+        database.dispose()
 
 
 async def reply_latency(url: str, simulator: str, secret: str, turns: int) -> list[float]:
-    wa_id = "33699999999"
+    run = int(time.time()) % 100_000
     latencies = []
     async with aiohttp.ClientSession() as session:
         for i in range(turns):
             async with session.get(f"{simulator}/_fake/requests") as response:
                 before = len((await response.json())["accepted"])
+            wa_id = f"3369{run:05d}{i // 10:02d}"  # a new conversation every 10 messages
             text = "bonjour" if i % 2 == 0 else "vous êtes ouverts le samedi ?"
             start = time.perf_counter()
             await post(session, url, secret, payloads.text_payload(wa_id, text, PHONE_NUMBER_ID))
@@ -134,12 +150,17 @@ async def main() -> None:
     print("Reply latency (one patient, sequential):")
     await reply_latency(url, simulator, secret, args.turns)
     print("Acknowledgement latency (Meta's POST → 200):")
+    await acks(url, secret, args.senders, args.acks, "status", rate=5)
     await acks(url, secret, args.senders, args.acks, "status")
-    await acks(url, secret, args.senders, args.acks // 2, "text")
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    texts = args.acks // 4
     started = time.monotonic()
-    await drain(simulator, "3360")
+    await acks(url, secret, args.senders, texts, "text")
+    acked = time.monotonic() - started
+    waited = await drain(texts, since)
     print(
-        f"  the {args.acks // 2} background turns finished {time.monotonic() - started:.0f} s after the last ack"
+        f"  the {texts} turns behind those acks all finished {waited:.0f} s after the last ack "
+        f"({texts / (acked + waited):.1f} turns/s through NLU, policies and the action server)"
     )
     pid = rasa_pid(rasa.rsplit(":", 1)[1])
     if pid:

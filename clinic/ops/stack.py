@@ -179,17 +179,20 @@ class Supervisor:
         self.services.clear()
 
 
-def auth_token(settings: Settings) -> str:
-    """RASA_AUTH_TOKEN, or a token generated once and kept in var/ (mode 0600)."""
-    if settings.rasa_auth_token:
-        return settings.rasa_auth_token
-    path = ROOT / "var" / "rasa_auth_token"
+def _local_secret(name: str) -> str:
+    """A random secret generated once and kept in var/<name> (mode 0600)."""
+    path = ROOT / "var" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(24))
     return path.read_text().strip()
+
+
+def auth_token(settings: Settings) -> str:
+    """RASA_AUTH_TOKEN, or a token generated once and kept in var/rasa_auth_token."""
+    return settings.rasa_auth_token or _local_secret("rasa_auth_token")
 
 
 #: The local simulator's stand-ins for Meta's credentials (nothing leaves the machine).
@@ -200,17 +203,6 @@ LOCAL_WHATSAPP = {
 }
 
 
-def local_app_secret() -> str:
-    """The simulator's app secret: generated once, kept in var/ (mode 0600) like the token."""
-    path = ROOT / "var" / "whatsapp_local_app_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(24))
-    return path.read_text().strip()
-
-
 def whatsapp_env(settings: Settings, simulator_port: int) -> dict[str, str]:
     """Meta's credentials when they are set; else the local simulator's, so the connector is
     always mounted and anyone can try it with no Meta account."""
@@ -218,7 +210,7 @@ def whatsapp_env(settings: Settings, simulator_port: int) -> dict[str, str]:
         return {}
     return {
         **LOCAL_WHATSAPP,
-        "WHATSAPP_APP_SECRET": local_app_secret(),
+        "WHATSAPP_APP_SECRET": _local_secret("whatsapp_local_app_secret"),
         "WHATSAPP_API_URL": f"http://127.0.0.1:{simulator_port}/v21.0",
     }
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.storage import Database
@@ -85,6 +85,15 @@ class WhatsAppStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
+    def _insert_once(self, table: Table, **values: Any) -> bool:
+        """Insert a row; False when its primary key exists (the database decides, not a check)."""
+        try:
+            with self.database.transaction() as connection:
+                connection.execute(table.insert().values(**values))
+        except IntegrityError:
+            return False
+        return True
+
     # --- contacts --------------------------------------------------------------------------
 
     def remember_contact(
@@ -97,21 +106,16 @@ class WhatsAppStore:
     ) -> None:
         """Keep the number (needed to answer) and move the 24-hour window forward, never back."""
         table = whatsapp_contacts
-        try:
-            with self.database.transaction() as connection:
-                connection.execute(
-                    table.insert().values(
-                        patient_id=patient_id,
-                        wa_id=wa_id,
-                        user_id=user_id,
-                        last_inbound_at=sent_at,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+        if self._insert_once(
+            table,
+            patient_id=patient_id,
+            wa_id=wa_id,
+            user_id=user_id,
+            last_inbound_at=sent_at,
+            created_at=now,
+            updated_at=now,
+        ):
             return
-        except IntegrityError:
-            pass  # a known patient: update below
         values: dict[str, Any] = {"updated_at": now}
         if wa_id:
             values["wa_id"] = wa_id
@@ -144,21 +148,15 @@ class WhatsAppStore:
         self, message_id: str, patient_id: str, kind: str, sent_at: datetime, now: datetime
     ) -> bool:
         """True for the first delivery of `message_id`, False for every later one."""
-        try:
-            with self.database.transaction() as connection:
-                connection.execute(
-                    whatsapp_inbound.insert().values(
-                        message_id=message_id,
-                        patient_id=patient_id,
-                        kind=kind,
-                        sent_at=sent_at,
-                        received_at=now,
-                        outcome="received",
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return self._insert_once(
+            whatsapp_inbound,
+            message_id=message_id,
+            patient_id=patient_id,
+            kind=kind,
+            sent_at=sent_at,
+            received_at=now,
+            outcome="received",
+        )
 
     def set_outcome(self, message_id: str, outcome: str) -> None:
         with self.database.transaction() as connection:
