@@ -86,6 +86,7 @@ test: lint pytest validate model test-stories test-nlu test-stack ## the whole s
 bench: model ## benchmarks (numbers printed, never asserted)
 	$(PY) bench/duckling_parse.py
 	$(PY) bench/availability.py
+	$(PY) bench/reminders.py
 	$(STACK) exec --with duckling,rasa -- $(PY) bench/nlu_parse.py
 	$(STACK) exec --with duckling,actions,rasa -- $(PY) bench/whatsapp.py
 

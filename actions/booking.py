@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions.context import get_context
 from clinic import french
 from clinic.duckling.client import DucklingUnavailable
+from clinic.ics import FILENAME
 from clinic.patients import clean_name
 from clinic.scheduling import SearchWindow, Slot
 from clinic.services import Services
@@ -387,6 +388,26 @@ class ActionChooseSlot(Action):
         ]
 
 
+def calendar_file(appointment_id: str, day: str, practitioner: str) -> dict[str, Any]:
+    """The confirmation's calendar file, as a WhatsApp document with the address in its
+    caption; if WhatsApp cannot send the document, the fallback text carries the same link."""
+    services = get_context()
+    practice = services.practice
+    link = services.calendar_files.link(
+        appointment_id, services.settings.public_url, services.clock.now()
+    )
+    return {
+        "document": {
+            "link": link,
+            "filename": FILENAME,
+            "caption": f"📅 {day[0].upper()}{day[1:]} au {practice.name}, {practice.address}. "
+            "Ouvrez ce fichier pour ajouter le rendez-vous à votre agenda.",
+        },
+        "fallback": f"📅 {day[0].upper()}{day[1:]} avec {practitioner}, {practice.address}. "
+        f"Pour l'ajouter à votre agenda : {link}",
+    }
+
+
 class ActionBookAppointment(Action):
     """Books the chosen slot; a slot taken meanwhile gets fresh alternatives, never a double booking."""
 
@@ -422,12 +443,17 @@ class ActionBookAppointment(Action):
             dispatcher.utter_message(response="utter_booking_pending", day=day)
         else:
             instructions = f"{reason.instructions} " if reason.instructions else ""
+            practitioner = practice.practitioner(slot.practitioner_id).name
             dispatcher.utter_message(
                 response="utter_booked",
                 reason=reason.label,
                 day=day,
-                practitioner=practice.practitioner(slot.practitioner_id).name,
+                practitioner=practitioner,
                 instructions=instructions,
+            )
+            assert outcome.appointment is not None
+            dispatcher.utter_message(
+                json_message=calendar_file(outcome.appointment.id, day, practitioner)
             )
         logger.info("booking done", extra={"status": outcome.status})
         return [

@@ -152,6 +152,17 @@ class AppointmentRepository:
             )
         return replace(current, status="cancelled", updated_at=now)
 
+    def confirm(self, appointment_id: str, now: datetime) -> Appointment | None:
+        """The patient said they will come: booked → confirmed. None when it is not active."""
+        with self.db.transaction() as connection:
+            connection.execute(
+                update(appointments)
+                .where(appointments.c.id == appointment_id, appointments.c.status == "booked")
+                .values(status="confirmed", updated_at=now)
+            )
+        current = self.get(appointment_id)
+        return current if current is not None and current.active else None
+
     def set_calendar_state(self, appointment_id: str, state: str, now: datetime) -> None:
         with self.db.transaction() as connection:
             connection.execute(

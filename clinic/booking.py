@@ -27,6 +27,7 @@ from clinic.appointments import (
 from clinic.calendars import Calendar, CalendarUnavailable
 from clinic.clock import Clock
 from clinic.practice import Practice
+from clinic.reminders import ReminderRepository
 from clinic.scheduling import Interval, SearchWindow, Slot, find_slots
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,13 @@ class BookingService:
         repository: AppointmentRepository,
         calendar: Calendar,
         clock: Clock,
+        reminders: ReminderRepository | None = None,
     ) -> None:
         self.practice = practice
         self.repository = repository
         self.calendar = calendar
         self.clock = clock
+        self.reminders = reminders
 
     def search(
         self,
@@ -130,11 +133,15 @@ class BookingService:
         )
         if appointment.status == "booked":
             self._mirror(appointment)
+        if self.reminders is not None:
+            self.reminders.schedule(appointment, now)
         return BookingOutcome(appointment.status, appointment)  # type: ignore[arg-type]
 
     def cancel(self, appointment_id: str) -> Appointment:
         """Cancel and release the time; the outside event is removed now or by the next sync."""
         appointment = self.repository.cancel(appointment_id, self.clock.now())
+        if self.reminders is not None:
+            self.reminders.cancel(appointment_id, self.clock.now())
         if appointment.calendar_state != "local":
             self._push(appointment)
         return appointment

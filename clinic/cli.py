@@ -6,6 +6,7 @@
     clinic calendar sync
     clinic calendar block START END [--practitioner ID] [--label TEXT]
     clinic flags list [--json]
+    clinic reminders list [--status S] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
     clinic worker [--once]
 
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 from clinic import french
 from clinic.appointments import STATUSES, Appointment
 from clinic.practice import Practice, PracticeConfigError, load_practice
+from clinic.reminders import STATUSES as REMINDER_STATUSES
 from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
 from clinic.whatsapp.store import STATUS_RANK, WhatsAppStore
@@ -93,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     open_flags = flags.add_parser("list", help="open emergencies, handoffs and data requests")
     open_flags.add_argument("--json", action="store_true", help="machine-readable output")
     open_flags.set_defaults(handler=_flags)
+
+    reminders = groups.add_parser("reminders", help="WhatsApp reminders").add_subparsers(
+        dest="action", required=True
+    )
+    due = reminders.add_parser("list", help="reminders by due time (practice time)")
+    due.add_argument("--status", choices=REMINDER_STATUSES)
+    due.add_argument("--json", action="store_true", help="machine-readable output")
+    due.set_defaults(handler=_reminders)
 
     whatsapp = groups.add_parser("whatsapp", help="the WhatsApp channel").add_subparsers(
         dest="action", required=True
@@ -180,6 +190,32 @@ def _flags(services: Services, args: argparse.Namespace) -> int:
     for f in flags:
         when = french.day_and_hour(f["created_at"].astimezone(tz))
         print(f"{when}  {labels.get(f['kind'], f['kind'])}  conversation {f['patient_id']}")
+    return 0
+
+
+def _reminders(services: Services, args: argparse.Namespace) -> int:
+    tz = services.practice.tz
+    rows = services.reminders.list(status=args.status)
+    if args.json:
+        print(json.dumps([r.as_json(tz) for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("Aucun rappel.")
+        return 0
+    labels = {
+        "pending": "à envoyer",
+        "sending": "en cours",
+        "sent": "envoyé",
+        "failed": "ÉCHEC",
+        "cancelled": "annulé",
+        "skipped": "non envoyé",
+    }
+    for r in rows:
+        note = f"  ({r.note})" if r.note else ""
+        when = french.day_and_hour(r.due.astimezone(tz))
+        print(
+            f"{when}  {r.kind:<4} {labels.get(r.status, r.status):<10} rdv {r.appointment_id}{note}"
+        )
     return 0
 
 

@@ -96,6 +96,17 @@ class BookingRules:
 
 
 @dataclass(frozen=True)
+class ReminderRules:
+    """When reminders go out, and the WhatsApp template they use (docs/whatsapp-templates.md)."""
+
+    offsets: tuple[timedelta, ...] = (timedelta(hours=24),)
+    #: Reminders are only sent within these hours; one due outside goes out earlier.
+    send_hours: TimeRange = TimeRange(time(8, 0), time(21, 0))
+    template: str = "rappel_rdv"
+    language: str = "fr"
+
+
+@dataclass(frozen=True)
 class Practice:
     name: str
     address: str
@@ -108,6 +119,7 @@ class Practice:
     closed_dates: frozenset[date] = frozenset()
     staff_alerts: tuple[str, ...] = ()
     reason_in_calendar: bool = False
+    reminders: ReminderRules = ReminderRules()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -308,7 +320,7 @@ def load_practice(path: Path) -> Practice:
         "(top)",
         {
             "practice", "opening_hours", "practitioners", "reasons", "booking",
-            "closed_dates", "staff_alerts", "calendar",
+            "closed_dates", "staff_alerts", "calendar", "reminders",
         },
     )  # fmt: skip
     head = reader.section(top["practice"], "practice", {"name", "address", "phone", "timezone"})
@@ -358,6 +370,7 @@ def load_practice(path: Path) -> Practice:
             "staff_alerts", "liste de numéros au format +33…", "list of +E.164 phone numbers"
         )
     calendar = reader.section(top.get("calendar"), "calendar", {"reason_in_event"})
+    reminders = _reminders(reader, top.get("reminders"))
 
     return Practice(
         name=name,
@@ -371,6 +384,39 @@ def load_practice(path: Path) -> Practice:
         closed_dates=reader.closed_dates(top.get("closed_dates"), "closed_dates"),
         staff_alerts=tuple(a.replace(" ", "") for a in alerts),
         reason_in_calendar=reader.flag(calendar, "reason_in_event", "calendar", False),
+        reminders=reminders,
+    )
+
+
+def _reminders(reader: _Reader, value: Any) -> ReminderRules:
+    section = reader.section(
+        value, "reminders", {"offsets_hours", "send_hours", "template", "language"}
+    )
+    offsets = section.get("offsets_hours", [24])
+    if (
+        not isinstance(offsets, list)
+        or not offsets
+        or not all(
+            isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 24 * 14 for h in offsets
+        )
+    ):
+        raise reader.error(
+            "reminders.offsets_hours",
+            "liste d'heures avant le rendez-vous (ex. [24])",
+            "list of hours before the appointment (e.g. [24])",
+        )
+    template = reader.text(section, "template", "reminders", "rappel_rdv")
+    if not re.fullmatch(r"[a-z0-9_]{1,512}", template):
+        raise reader.error(
+            "reminders.template", "minuscules, chiffres et _ (nom Meta)", "lowercase, digits, _"
+        )
+    return ReminderRules(
+        offsets=tuple(timedelta(hours=h) for h in sorted(set(offsets), reverse=True)),
+        send_hours=reader.time_range(
+            section.get("send_hours", "8h00-21h00"), "reminders.send_hours"
+        ),
+        template=template,
+        language=reader.text(section, "language", "reminders", "fr"),
     )
 
 

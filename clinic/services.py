@@ -11,8 +11,11 @@ from clinic.calendars import Calendar
 from clinic.calendars.local import LocalCalendar
 from clinic.clock import Clock, SystemClock
 from clinic.duckling.client import DucklingClient
+from clinic.ics import CalendarFiles
+from clinic.keys import load_key
 from clinic.patients import PatientRepository
 from clinic.practice import Practice
+from clinic.reminders import ReminderRepository
 from clinic.settings import Settings
 from clinic.storage import Database
 
@@ -26,6 +29,8 @@ class Services:
     calendar: Calendar
     booking: BookingService
     patients: PatientRepository
+    reminders: ReminderRepository
+    calendar_files: CalendarFiles
     duckling: DucklingClient
     clock: Clock
 
@@ -55,14 +60,19 @@ def build_services(settings: Settings, practice: Practice, clock: Clock | None =
     database.create_schema()
     repository = AppointmentRepository(database, buffer=practice.rules.buffer)
     calendar = build_calendar(settings, practice)
+    reminders = ReminderRepository(database, practice)
     return Services(
         settings=settings,
         practice=practice,
         database=database,
         appointments=repository,
         calendar=calendar,
-        booking=BookingService(practice, repository, calendar, clock),
+        booking=BookingService(practice, repository, calendar, clock, reminders),
         patients=PatientRepository(database),
+        reminders=reminders,
+        calendar_files=CalendarFiles(
+            repository, practice, load_key(database, settings.patient_id_key)
+        ),
         duckling=DucklingClient(settings.duckling_url, tz=practice.timezone),
         clock=clock,
     )

@@ -14,6 +14,7 @@ DEFAULT_DATABASE_URL = "sqlite:///var/clinic.db"
 DEFAULT_DUCKLING_URL = "http://localhost:8000"
 DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v21.0"
 DEFAULT_WHATSAPP_MAX_MESSAGE_AGE = 3600  # seconds
+DEFAULT_PUBLIC_URL = "http://localhost:5005"
 CALENDAR_BACKENDS = ("local", "google")
 LOG_FORMATS = ("text", "json")
 
@@ -49,6 +50,7 @@ class Settings:
     whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL
     whatsapp_max_message_age: int = DEFAULT_WHATSAPP_MAX_MESSAGE_AGE
     patient_id_key: str | None = field(default=None, repr=False)
+    public_url: str = DEFAULT_PUBLIC_URL
     duckling_url: str = DEFAULT_DUCKLING_URL
     rasa_auth_token: str | None = field(default=None, repr=False)
     practice_config: Path = Path("practice.yml")
@@ -75,6 +77,7 @@ class Settings:
             whatsapp_api_url=env.get("WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL).rstrip("/"),
             whatsapp_max_message_age=_seconds(env, "WHATSAPP_MAX_MESSAGE_AGE"),
             patient_id_key=env.get("PATIENT_ID_KEY"),
+            public_url=env.get("PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
             duckling_url=env.get("DUCKLING_URL", DEFAULT_DUCKLING_URL).rstrip("/"),
             rasa_auth_token=env.get("RASA_AUTH_TOKEN"),
             practice_config=Path(env.get("PRACTICE_CONFIG", "practice.yml")),

@@ -1,8 +1,9 @@
 """The background worker: `clinic worker` (started by `make run`, one service in compose).
 
-Sends what the outbox holds (messages that failed while a patient waited, in order per patient)
-and forgets inbound message ids older than Meta's redelivery span. Several workers may run at
-once: each outbox row is claimed by exactly one of them (clinic.whatsapp.store.claim_due).
+Sends the reminders that are due (clinic.reminders), what the outbox holds (messages that failed
+while a patient waited, in order per patient), and forgets inbound message ids older than Meta's
+redelivery span. Several workers may run at once: each reminder and each outbox row is claimed
+by exactly one of them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import logging
 import signal
 from datetime import timedelta
 
+from clinic.appointments import AppointmentRepository
 from clinic.clock import Clock
-from clinic.practice import PracticeConfigError, load_practice
+from clinic.practice import Practice, PracticeConfigError, load_practice
+from clinic.reminders import ReminderDispatcher, ReminderRepository
 from clinic.settings import Settings, SettingsError
 from clinic.storage import Database
 from clinic.whatsapp.service import WhatsAppConfig, WhatsAppService
@@ -46,9 +49,23 @@ def whatsapp_config(settings: Settings) -> WhatsAppConfig:
     )
 
 
+def dispatcher(
+    service: WhatsAppService, database: Database, practice: Practice
+) -> ReminderDispatcher:
+    return ReminderDispatcher(
+        ReminderRepository(database, practice),
+        AppointmentRepository(database, buffer=practice.rules.buffer),
+        practice,
+        service.clock,
+        service.send_template_now,
+        service.sign,
+    )
+
+
 async def run(
     service: WhatsAppService,
     stop: asyncio.Event,
+    reminders: ReminderDispatcher | None = None,
     idle: float = 1.0,
     once: bool = False,
     clock: Clock | None = None,
@@ -59,7 +76,8 @@ async def run(
     next_purge = clock.now()
     while not stop.is_set():
         try:
-            claimed = await service.drain_outbox()
+            claimed = await reminders.run_once() if reminders else 0
+            claimed += await service.drain_outbox()
             handled += claimed
             if clock.now() >= next_purge:
                 purged = await service.purge()
@@ -83,13 +101,14 @@ async def main_async(settings: Settings, once: bool) -> int:
     database = Database(settings.database_url)
     database.create_schema()
     service = WhatsAppService(whatsapp_config(settings), database)
+    reminders = dispatcher(service, database, load_practice(settings.practice_config))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     logger.info("worker started")
     try:
-        await run(service, stop, once=once)
+        await run(service, stop, reminders, once=once)
     finally:
         await service.close()
         database.dispose()

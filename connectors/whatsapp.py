@@ -25,6 +25,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from clinic.appointments import AppointmentRepository
+from clinic.ics import FILENAME, CalendarFiles
+from clinic.keys import load_key
+from clinic.practice import Practice, PracticeConfigError, load_practice
 from clinic.settings import Settings
 from clinic.storage import Database
 from clinic.whatsapp import inbound
@@ -86,6 +90,7 @@ class WhatsAppInput(InputChannel):
             cls.raise_missing_credentials_exception()
         assert credentials is not None
         settings = Settings.from_env()
+        practice = _practice(settings)
         config = WhatsAppConfig(
             verify_token=str(credentials.get("verify_token") or ""),
             app_secret=str(credentials.get("app_secret") or ""),
@@ -94,13 +99,17 @@ class WhatsAppInput(InputChannel):
             api_url=str(credentials.get("api_url") or settings.whatsapp_api_url),
             max_message_age=timedelta(seconds=settings.whatsapp_max_message_age),
             patient_id_key=settings.patient_id_key,
-            practice_phone=_practice_phone(settings),
+            practice_phone=practice.phone if practice else None,
         )
-        return cls(config, settings.database_url)
+        return cls(config, settings.database_url, practice)
 
-    def __init__(self, config: WhatsAppConfig, database_url: str) -> None:
+    def __init__(
+        self, config: WhatsAppConfig, database_url: str, practice: Practice | None = None
+    ) -> None:
         self.config = config
         self.database_url = database_url
+        self.practice = practice
+        self._files: CalendarFiles | None = None
         self._service: WhatsAppService | None = None
         #: Retry timings; None is production's (tests shorten them).
         self.policy: RetryPolicy | None = None
@@ -113,6 +122,10 @@ class WhatsAppInput(InputChannel):
             database = Database(self.database_url)
             database.create_schema()
             self._service = WhatsAppService(self.config, database, policy=self.policy)
+            if self.practice is not None:
+                repository = AppointmentRepository(database, buffer=self.practice.rules.buffer)
+                key = load_key(database, self.config.patient_id_key)
+                self._files = CalendarFiles(repository, self.practice, key)
         return self._service
 
     def get_output_channel(self) -> OutputChannel:
@@ -157,6 +170,24 @@ class WhatsAppInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/ics/<token>", methods=["GET"])
+        async def calendar_file(request: Request, token: str) -> HTTPResponse:
+            """The confirmation's calendar file, behind a signed link that expires."""
+            _ = self.service
+            files = self._files
+            body = (
+                await asyncio.to_thread(files.file, token, self.service.clock.now())
+                if files
+                else None
+            )
+            if body is None:
+                return response.html(LINK_GONE, status=404)
+            return response.raw(
+                body,
+                content_type="text/calendar; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{FILENAME}"'},
+            )
+
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             args = {key: request.args.get(key) or "" for key in request.args}
@@ -192,11 +223,16 @@ class WhatsAppInput(InputChannel):
         return webhook
 
 
-def _practice_phone(settings: Settings) -> str | None:
-    """The practice's number for apologies; the channel works without a readable practice file."""
-    from clinic.practice import PracticeConfigError, load_practice
+LINK_GONE = """<!doctype html><html lang="fr"><meta charset="utf-8">
+<title>Lien expiré</title><body style="font-family:system-ui;margin:3em">
+<h1>Ce lien n'est plus valide</h1><p>Demandez à l'assistant du cabinet de vous renvoyer
+votre rendez-vous sur WhatsApp.</p></body></html>"""
 
+
+def _practice(settings: Settings) -> Practice | None:
+    """The practice file (phone for apologies, calendar files); the channel works without it."""
     try:
-        return load_practice(settings.practice_config).phone
+        return load_practice(settings.practice_config)
     except (OSError, PracticeConfigError):
+        logger.warning("practice file unreadable: no calendar files, no phone in apologies")
         return None

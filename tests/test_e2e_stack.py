@@ -122,7 +122,8 @@ def send(stack: Stack, sender: str, text: str) -> list[dict]:
 
 
 def say(stack: Stack, sender: str, text: str) -> list[str]:
-    return [m["text"] for m in send(stack, sender, text)]
+    """The texts of the answer (the calendar file comes as a custom message)."""
+    return [m["text"] for m in send(stack, sender, text) if "text" in m]
 
 
 def test_each_process_is_healthy(stack: Stack) -> None:
@@ -325,6 +326,86 @@ def test_a_booking_over_whatsapp(stack: Stack) -> None:
     assert not any(WA_PATIENT in sender for sender in senders)  # pseudonymous conversation ids
     assert any(sender.startswith("wa-") for sender in senders)
     assert statuses and set(statuses) <= {"accepted", "sent", "delivered", "read"}
+
+
+def paul(stack: Stack) -> dict:
+    [appointment] = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Paul Bernard"
+    ]
+    return appointment
+
+
+def test_the_whatsapp_confirmation_carries_its_calendar_file(stack: Stack) -> None:
+    from icalendar import Calendar
+
+    _, news = request(f"{stack.simulator}/_sim/messages?wa_id={WA_PATIENT}")
+    documents = [
+        i["body"]["document"]
+        for i in news["items"]
+        if i["from"] == "bot" and i["body"]["type"] == "document"  # type: ignore[index]
+    ]
+    [document] = documents
+    assert (
+        document["filename"] == "rendez-vous.ics" and "12 rue des Tilleuls" in document["caption"]
+    )
+    with urllib.request.urlopen(document["link"], timeout=10) as response:  # noqa: S310 (loopback)
+        assert response.headers["Content-Type"].startswith("text/calendar")
+        calendar = Calendar.from_ical(response.read())
+    [event] = calendar.walk("VEVENT")
+    assert str(event["uid"]).startswith(paul(stack)["id"])
+    assert event.decoded("dtstart").isoformat() == paul(stack)["start"]
+    assert request(document["link"].replace(paul(stack)["id"], "0" * 32))[0] == 404
+
+
+def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(stack: Stack) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from clinic.storage import Database
+    from clinic.storage.tables import reminders
+
+    appointment = paul(stack)
+    database = Database(f"sqlite:///{stack.database}")
+    with database.transaction() as connection:  # travel to the day before
+        connection.execute(
+            update(reminders)
+            .where(reminders.c.appointment_id == appointment["id"])
+            .values(due_at=datetime.now(timezone.utc) - timedelta(minutes=1))
+        )
+    database.dispose()
+    deadline = time.monotonic() + 30
+    template = None
+    while template is None and time.monotonic() < deadline:
+        _, news = request(f"{stack.simulator}/_sim/messages?wa_id={WA_PATIENT}")
+        bodies = [i["body"] for i in news["items"] if i["from"] == "bot"]  # type: ignore[index]
+        template = next((b["template"] for b in bodies if b["type"] == "template"), None)
+        time.sleep(0.3)
+    assert template is not None, "the worker did not send the reminder"
+    assert template["name"] == "rappel_rdv"
+    assert [p["text"] for p in template["components"][0]["parameters"]][0] == "Paul"
+    confirm = template["components"][1]["parameters"][0]["payload"]
+    # Days later: the conversation's session has long expired.
+    for (sender,) in sqlite3.connect(stack.database).execute(
+        "SELECT DISTINCT sender_id FROM events"
+    ):
+        request(
+            f"{stack.rasa}/conversations/{sender}/tracker/events?token={stack.token}", [], "PUT"
+        )
+    replies = whatsapp(stack, {"type": "quick_reply", "payload": confirm, "text": "Je confirme"})
+    assert any("c'est noté" in b.get("text", {}).get("body", "") for b in replies), replies
+    assert paul(stack)["status"] == "confirmed"
+    result = subprocess.run(
+        [sys.executable, "-m", "clinic.cli", "reminders", "list", "--json"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{stack.database}"},
+        capture_output=True,
+        text=True,
+    )
+    rows = [r for r in json.loads(result.stdout) if r["appointment_id"] == appointment["id"]]
+    assert [(r["kind"], r["status"]) for r in rows] == [("24h", "sent")]
 
 
 def test_whatsapp_media_and_forged_buttons(stack: Stack) -> None:

@@ -350,6 +350,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     duckling_port = _local_port(settings.duckling_url)
     env = child_env(settings, settings.duckling_url, args.actions_port, token)
     env.update(whatsapp_env(settings, args.simulator_port))
+    env.setdefault("PUBLIC_URL", f"http://localhost:{args.rasa_port}")
     simulated = not settings.whatsapp_enabled
     services = []
     if duckling_port is not None:
@@ -424,6 +425,7 @@ def _needed(names: str, settings: Settings, token: str) -> tuple[list[Service], 
     env.update(whatsapp_env(settings, simulator_port))
     if "rasa" in wanted:
         env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
+        env.setdefault("PUBLIC_URL", env["RASA_URL"])
     if "simulator" in wanted:
         env["SIMULATOR_URL"] = f"http://127.0.0.1:{simulator_port}"
     return services, env

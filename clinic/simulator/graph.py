@@ -30,6 +30,7 @@ ERRORS = {
     131016: (503, "Service unavailable"),
     131026: (400, "Message undeliverable"),
     131047: (400, "Re-engagement message"),
+    131053: (400, "Media upload error"),
     131056: (400, "(Business Account, Consumer Account) pair rate limit hit"),
 }
 
@@ -109,7 +110,9 @@ def limit_problems(body: dict[str, Any]) -> list[str]:
 class FakeGraph:
     phone_number_id: str
     access_token: str
-    #: Scripted answers, used one per send: an error code, or "hang" (never answers in time).
+    #: Scripted answers, used one per send: an error code, "hang" (never answers in time) or
+    #: "accept-hang" (accepts the message, statuses included, then never answers in time),
+    #: or "ok" (answers normally: lets a script fail the n-th send).
     script: deque[int | str] = field(default_factory=deque)
     #: Every request received: {"path", "body", "authorized", "answer"}.
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -141,9 +144,14 @@ class FakeGraph:
         if not authorized:
             record["answer"] = 190
             return web.json_response(error_body(190), status=401)
+        accept_then_hang = False
         if self.script:
             step = self.script.popleft()
-            if step == "hang":
+            if step == "ok":
+                pass
+            elif step == "accept-hang":
+                accept_then_hang = True
+            elif step == "hang":
                 record["answer"] = "hang"
                 await asyncio.sleep(self.hang_seconds)
             else:
@@ -166,6 +174,8 @@ class FakeGraph:
         for listener in self.listeners:
             listener(wamid, to, body)
         self._notify()
+        if accept_then_hang:
+            await asyncio.sleep(self.hang_seconds)
         return web.json_response(
             {
                 "messaging_product": "whatsapp",

@@ -88,6 +88,7 @@ def status_payload(
     wa_id: str,
     phone_number_id: str,
     errors: list[dict[str, Any]] | None = None,
+    callback: str | None = None,
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": wamid,
@@ -97,6 +98,8 @@ def status_payload(
     }
     if errors:
         item["errors"] = errors
+    if callback:
+        item["biz_opaque_callback_data"] = callback
     return envelope({"statuses": [item]}, phone_number_id)
 
 

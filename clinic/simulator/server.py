@@ -108,15 +108,19 @@ class Simulator:
             {"n": len(self.chat) + 1, "from": "bot", "wa_id": to, "wamid": wamid, "body": body}
         )
         if self.statuses:
-            task = asyncio.ensure_future(self._report(wamid, to))
+            callback = body.get("biz_opaque_callback_data")
+            task = asyncio.ensure_future(self._report(wamid, to, callback))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _report(self, wamid: str, to: str) -> None:
+    async def _report(self, wamid: str, to: str, callback: str | None) -> None:
+        """Meta's `sent` then `delivered` statuses, echoing biz_opaque_callback_data."""
         for status in ("sent", "delivered"):
             await asyncio.sleep(0.05)
             await self.post_webhook(
-                payloads.status_payload(wamid, status, to, self.graph.phone_number_id)
+                payloads.status_payload(
+                    wamid, status, to, self.graph.phone_number_id, callback=callback
+                )
             )
 
     async def page(self, request: web.Request) -> web.Response:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -177,4 +178,32 @@ secrets_table = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("value", String(200), nullable=False),
+)
+
+# One row per appointment and reminder offset: the reminders' own outbox. Sent exactly once:
+# claimed by one worker (conditional UPDATE), confirmed by Meta's answer or, after a timeout, by
+# the status webhook that echoes `reminder:<id>` (biz_opaque_callback_data).
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "appointment_id",
+        String(32),
+        ForeignKey("appointments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(16), nullable=False),  # the offset, e.g. "24h"
+    Column("due_at", UTCDateTime, nullable=False),
+    # pending, sending, sent, failed, cancelled, skipped
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("wamid", String(160), nullable=True),
+    Column("note", String(200), nullable=True),  # why skipped / failed (no personal data)
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("appointment_id", "kind", name="uq_reminders_appointment_kind"),
+    Index("ix_reminders_due", "status", "due_at"),
 )

@@ -58,8 +58,13 @@ def compose(keyring: Keyring, patient_id: str, response: dict[str, Any]) -> list
     return bodies
 
 
+#: Key of a body's plain-text stand-in; keys starting with « _ » stay on our side.
+FALLBACK = "_fallback"
+
+
 def _custom(keyring: Keyring, patient_id: str, custom: dict[str, Any]) -> list[dict[str, Any]]:
-    """`{"template": {...}}`, `{"document": {...}}`, or `{"whatsapp": <raw Graph body>}`."""
+    """`{"template": {...}}`, `{"document": {...}, "fallback": text}`, or
+    `{"whatsapp": <raw Graph body>}`."""
     if isinstance(custom.get("template"), dict):
         spec = custom["template"]
         replies = [
@@ -76,7 +81,11 @@ def _custom(keyring: Keyring, patient_id: str, custom: dict[str, Any]) -> list[d
         ]
     if isinstance(custom.get("document"), dict) and custom["document"].get("link"):
         doc = custom["document"]
-        return [messages.document(str(doc["link"]), doc.get("filename"), doc.get("caption"))]
+        body = messages.document(str(doc["link"]), doc.get("filename"), doc.get("caption"))
+        if custom.get("fallback"):
+            # Sent instead if WhatsApp refuses the document for good (never sent to Meta).
+            body[FALLBACK] = str(custom["fallback"])
+        return [body]
     if isinstance(custom.get("whatsapp"), dict) and custom["whatsapp"].get("type"):
         return [custom["whatsapp"]]
     logger.warning("custom response with no WhatsApp form; skipped")

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from clinic.clock import Clock
+from clinic.whatsapp import messages
 from clinic.whatsapp.graph import WINDOW_CLOSED, GraphClient, GraphError
 from clinic.whatsapp.messages import is_template
 from clinic.whatsapp.store import WhatsAppStore
@@ -106,9 +107,10 @@ class Delivery:
             )
             logger.info("outbound %s not sent: the 24-hour window is closed", row_id)
             return False
+        wire = {key: value for key, value in body.items() if not key.startswith("_")}
         for attempt in range(budget):
             try:
-                wamid = await self.graph.send(contact.wa_id, body)
+                wamid = await self.graph.send(contact.wa_id, wire)
             except GraphError as error:
                 attempts += 1
                 if error.needs_operator:
@@ -129,6 +131,8 @@ class Delivery:
                         error.code,
                         error.fbtrace_id,
                     )
+                    if body.get("_fallback"):
+                        await self._fallback(patient_id, str(body["_fallback"]))
                     return False
                 delay = self.policy.delay(attempts, error.code)
                 if attempt == budget - 1:
@@ -155,6 +159,20 @@ class Delivery:
                 await asyncio.to_thread(store.accepted, row_id, wamid, attempts, self.clock.now())
                 return True
         return False
+
+    async def _fallback(self, patient_id: str, text: str) -> None:
+        """The plain-text stand-in of a message WhatsApp refused (a document it could not fetch)."""
+        for piece in messages.text(text):
+            row_id, claimed = await asyncio.to_thread(
+                self.store.enqueue,
+                patient_id,
+                "fallback",
+                piece,
+                self.clock.now(),
+                self.policy.lease,
+            )
+            if claimed:
+                await self._attempt(row_id, patient_id, piece, 0, self.policy.inline_attempts)
 
     async def drain(self, limit: int = 50) -> int:
         """Send what is due in the outbox (one pass); returns how many rows were claimed.

@@ -33,6 +33,7 @@ class GraphError(Exception):
         http_status: int | None = None,
         retryable: bool = False,
         fbtrace_id: str | None = None,
+        ambiguous: bool = False,
     ) -> None:
         super().__init__(f"({code}) {title}")
         self.code = code
@@ -40,6 +41,8 @@ class GraphError(Exception):
         self.http_status = http_status
         self.retryable = retryable
         self.fbtrace_id = fbtrace_id
+        #: The request may have reached Meta (a timeout, a dropped response): it may be sent.
+        self.ambiguous = ambiguous
 
     @property
     def needs_operator(self) -> bool:
@@ -113,9 +116,11 @@ class GraphClient:
                     raise classify(response.status, payload)
                 return payload
         except asyncio.TimeoutError as error:
-            raise GraphError(0, "timeout", retryable=True) from error
-        except aiohttp.ClientError as error:
+            raise GraphError(0, "timeout", retryable=True, ambiguous=True) from error
+        except aiohttp.ClientConnectorError as error:  # never connected: nothing was sent
             raise GraphError(0, type(error).__name__, retryable=True) from error
+        except aiohttp.ClientError as error:
+            raise GraphError(0, type(error).__name__, retryable=True, ambiguous=True) from error
 
     async def send(self, to: str, message: dict[str, Any]) -> str:
         """Send one message; return its wamid. `to` is the WhatsApp id (digits, no « + »)."""

@@ -99,6 +99,8 @@ class Status:
     status: str
     at: datetime
     errors: tuple[tuple[int, str], ...] = field(default=())
+    #: Echo of what we attached when sending (`reminder:<id>` for reminders).
+    callback: str | None = None
 
 
 def _timestamp(value: Any) -> datetime:
@@ -172,7 +174,14 @@ def _status(raw: dict[str, Any]) -> Status | None:
         for error in _list(raw.get("errors"))
         if isinstance(error, dict)
     )
-    return Status(message_id, status, _timestamp(raw.get("timestamp")), errors)
+    callback = raw.get("biz_opaque_callback_data")
+    return Status(
+        message_id,
+        status,
+        _timestamp(raw.get("timestamp")),
+        errors,
+        callback if isinstance(callback, str) else None,
+    )
 
 
 def parse(payload: Any) -> tuple[list[Inbound], list[Status]]:

@@ -18,12 +18,13 @@ from datetime import timedelta
 from typing import Any
 
 from clinic.clock import Clock, SystemClock
+from clinic.reminders import ReminderRepository, SendFailed, parse_callback
 from clinic.storage import Database
 from clinic.whatsapp import inbound as kinds
 from clinic.whatsapp import messages, texts
 from clinic.whatsapp.compose import compose
 from clinic.whatsapp.delivery import Delivery, KeyedLocks, RetryPolicy
-from clinic.whatsapp.graph import GraphClient
+from clinic.whatsapp.graph import GraphClient, GraphError
 from clinic.whatsapp.identity import Keyring, load_key
 from clinic.whatsapp.inbound import Inbound, Status
 from clinic.whatsapp.store import WhatsAppStore
@@ -91,6 +92,7 @@ class WhatsAppService:
             connect_timeout=min(3.0, config.graph_timeout),
         )
         self.delivery = Delivery(self.store, self.graph, self.clock, policy)
+        self.reminders = ReminderRepository(database)
         self._receipts: set[asyncio.Task[None]] = set()
         #: Deliveries of one patient's messages run one after the other, in arrival order.
         self._patients = KeyedLocks()
@@ -106,6 +108,24 @@ class WhatsAppService:
         bodies = compose(self.keyring, patient_id, response)
         if bodies:
             await self.delivery.deliver(patient_id, bodies)
+
+    async def send_template_now(self, patient_id: str, body: dict[str, Any], callback: str) -> str:
+        """Send a template at once, outside the outbox (reminders keep their own rows);
+        Meta echoes `callback` in the message's statuses. Raises SendFailed."""
+        contact = await asyncio.to_thread(self.store.contact, patient_id)
+        if contact is None or not contact.wa_id:
+            raise SendFailed(0, "no WhatsApp number for this patient", retryable=False)
+        try:
+            return await self.graph.send(
+                contact.wa_id, {**body, "biz_opaque_callback_data": callback}
+            )
+        except GraphError as error:
+            if error.needs_operator:
+                logger.critical("WhatsApp rejected the access token: replace WHATSAPP_ACCESS_TOKEN")
+            raise SendFailed(error.code, error.title, error.retryable, error.ambiguous) from error
+
+    def sign(self, patient_id: str, payload: str) -> str:
+        return self.keyring.sign_choice(patient_id, payload) or payload
 
     async def say(self, patient_id: str, text: str, kind: str = "text") -> None:
         await self.delivery.deliver(patient_id, messages.text(text), kind=kind)
@@ -132,6 +152,15 @@ class WhatsAppService:
         )
 
     async def _status(self, status: Status) -> None:
+        reminder_id = parse_callback(status.callback)
+        if reminder_id is not None and status.status in ("sent", "delivered", "read", "failed"):
+            await asyncio.to_thread(
+                self.reminders.confirmed_by_meta,
+                reminder_id,
+                status.message_id,
+                status.status,
+                self.clock.now(),
+            )
         changed = await asyncio.to_thread(
             self.store.record_status,
             status.message_id,

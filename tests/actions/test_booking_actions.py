@@ -7,7 +7,7 @@ actions call is the real thing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.booking
 import actions.greeting
 import actions.info
+import actions.reminders
 import actions.safety
 from actions.booking import (
     ActionBookAppointment,
@@ -45,7 +46,13 @@ def services(
         database_url=f"sqlite:///{tmp_path / 'clinic.db'}", duckling_url=duckling_url
     )
     built = build_services(settings, practice, clock=FixedClock(NOW))
-    for module in (actions.booking, actions.greeting, actions.info, actions.safety):
+    for module in (
+        actions.booking,
+        actions.greeting,
+        actions.info,
+        actions.safety,
+        actions.reminders,
+    ):
         monkeypatch.setattr(module, "get_context", lambda: built)
     yield built
     built.database.dispose()
@@ -223,9 +230,25 @@ async def test_book_stores_the_appointment_and_the_name(services: Services) -> N
     events = await ActionBookAppointment().run(
         dispatcher, tracker("je confirme", slots, intent="affirm"), {}
     )
-    assert responses(dispatcher) == ["utter_booked"]
+    assert responses(dispatcher) == ["utter_booked", None]
     assert "carte Vitale" in dispatcher.messages[0]["instructions"]
     [appointment] = services.appointments.list(patient_id=PATIENT)
+    # The calendar file: a document whose signed link serves this appointment's ICS.
+    custom = dispatcher.messages[1]["custom"]
+    document = custom["document"]
+    assert document["filename"] == "rendez-vous.ics"
+    assert (
+        "12 rue des Tilleuls" in document["caption"]
+        or services.practice.address in document["caption"]
+    )
+    assert document["link"] in custom["fallback"]
+    token = document["link"].rsplit("/", 1)[1]
+    ics = services.calendar_files.file(token, services.clock.now())
+    assert ics is not None and f"UID:{appointment.id}@".encode() in ics
+    # …and its reminder is planned for the day before, same time.
+    [reminder] = services.reminders.for_appointment(appointment.id)
+    assert reminder.status == "pending"
+    assert reminder.due == appointment.start - timedelta(days=1)
     assert appointment.start == datetime.fromisoformat(slots["chosen_slot"]["start"])
     assert appointment.status == "booked" and appointment.patient_name == "Marie Dupont"
     assert services.patients.name(PATIENT) == "Marie Dupont"

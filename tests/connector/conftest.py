@@ -32,7 +32,8 @@ from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
 from clinic.whatsapp.service import WhatsAppConfig
 from connectors.whatsapp import WhatsAppInput
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "whatsapp-samples"
+#: Meta's own sample payloads (copied from ../shared/whatsapp-samples, sources in SOURCES.md).
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 APP_SECRET = "test-app-secret"
 ACCESS_TOKEN = "test-access-token"
 VERIFY_TOKEN = "test-verify-token"

@@ -419,3 +419,26 @@ async def test_a_worker_killed_mid_send_leaves_the_message_to_the_next_one(
     assert [b["text"]["body"] for b in posted(harness)] == ["Rappel important"]
     assert [r["status"] for r in rows(harness)] == ["accepted"]
     assert json.dumps(rows(harness), default=str).count(PATIENT) == 0
+
+
+async def test_a_document_whatsapp_refuses_falls_back_to_its_text(harness: Harness) -> None:
+    patient_id = open_window(harness)
+    link = "https://cabinet.example/webhooks/whatsapp/ics/x.ics"
+    harness.graph.script.append(131053)  # media upload error: permanent
+    custom = {
+        "document": {"link": link, "filename": "rendez-vous.ics"},
+        "fallback": f"Pour l'ajouter à votre agenda : {link}",
+    }
+    await harness.service.send(patient_id, {"custom": custom})
+    assert [r["answer"] for r in harness.graph.requests][0] == 131053
+    assert "_fallback" not in harness.graph.requests[0]["body"]  # our stand-in never goes to Meta
+    assert posted(harness) == [
+        {
+            "type": "text",
+            "text": {"preview_url": False, "body": f"Pour l'ajouter à votre agenda : {link}"},
+        }
+    ]
+    assert [(r["kind"], r["status"]) for r in rows(harness)] == [
+        ("document", "failed"),
+        ("fallback", "accepted"),
+    ]

@@ -467,3 +467,54 @@ def test_the_channel_refuses_to_start_without_an_app_secret() -> None:
         WhatsAppInput.from_credentials(credentials)
     with pytest.raises(Exception, match="credentials"):
         WhatsAppInput.from_credentials(None)
+
+
+# --- calendar files -----------------------------------------------------------------------------
+
+
+async def test_the_calendar_file_link_serves_the_ics_and_nothing_else(
+    harness: Harness, practice
+) -> None:  # noqa: ANN001
+    from datetime import datetime, timedelta, timezone
+
+    from clinic.appointments import Appointment, AppointmentRepository
+    from clinic.ics import CalendarFiles
+    from clinic.keys import load_key
+
+    harness.channel.practice = practice
+    harness.channel._service = None  # rebuilt with the practice: calendar files on
+    service = harness.service
+    now = datetime.now(timezone.utc)
+    start = (now + timedelta(days=2)).replace(microsecond=0, second=0, minute=0)
+    appointment = AppointmentRepository(harness.database).add(
+        Appointment(
+            "b" * 32,
+            "wa-x",
+            "Marie Dupont",
+            "dr-martin",
+            "ordonnance",
+            start,
+            start + timedelta(minutes=15),
+        ),
+        now,
+    )
+    files = CalendarFiles(
+        AppointmentRepository(harness.database), practice, load_key(harness.database)
+    )
+    base = harness.url.rsplit("/webhooks/", 1)[0]
+    link = files.link(appointment.id, base, now)
+    async with harness.session.get(link) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/calendar")
+        assert 'filename="rendez-vous.ics"' in response.headers["Content-Disposition"]
+        body = await response.read()
+    assert b"BEGIN:VCALENDAR" in body and f"UID:{appointment.id}@".encode() in body
+    for bad in (
+        link.replace(appointment.id, "c" * 32),
+        link[:-8] + "AAAA.ics",
+        base + "/webhooks/whatsapp/ics/x",
+    ):
+        async with harness.session.get(bad) as response:
+            assert response.status == 404
+            assert "plus valide" in await response.text()
+    await service.close()

@@ -131,3 +131,56 @@ def test_flags_list_shows_what_staff_must_handle(env: dict[str, str], database: 
         ("emergency", "2026-11-30T09:00:00+01:00"),
         ("handoff", "2026-11-30T09:05:00+01:00"),
     ]
+
+
+def test_reminders_list_is_the_staff_view_of_reminders(
+    env: dict[str, str], database: Database
+) -> None:
+    from clinic.appointments import Appointment, AppointmentRepository
+    from clinic.practice import load_practice
+    from clinic.reminders import ReminderRepository
+
+    assert "Aucun rappel" in run("reminders", "list", env=env).stdout
+    practice = load_practice(Path(env["PRACTICE_CONFIG"]))
+    booked_at = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
+    repository = ReminderRepository(database, practice)
+    for hour, start in (
+        (14, datetime(2026, 12, 3, 14, 0, tzinfo=PARIS)),
+        (10, datetime(2026, 11, 30, 18, 0, tzinfo=PARIS)),
+    ):
+        appointment = AppointmentRepository(database).add(
+            Appointment(
+                f"{hour:032d}",
+                "wa-1",
+                "Marie Dupont",
+                "dr-martin",
+                "ordonnance",
+                start,
+                start + timedelta(minutes=15),
+            ),
+            booked_at,
+        )
+        repository.schedule(appointment, booked_at)
+    rows = json.loads(run("reminders", "list", "--json", env=env).stdout)
+    assert [{k: r[k] for k in ("appointment_id", "due", "status", "kind")} for r in rows] == [
+        {
+            "appointment_id": f"{10:032d}",
+            "due": "2026-11-29T18:00:00+01:00",
+            "status": "skipped",
+            "kind": "24h",
+        },
+        {
+            "appointment_id": f"{14:032d}",
+            "due": "2026-12-02T14:00:00+01:00",
+            "status": "pending",
+            "kind": "24h",
+        },
+    ]
+    text = run("reminders", "list", env=env).stdout
+    assert "à envoyer" in text and "non envoyé" in text and "ordonnance" not in text
+    assert (
+        json.loads(run("reminders", "list", "--json", "--status", "pending", env=env).stdout)[0][
+            "status"
+        ]
+        == "pending"
+    )

@@ -1,0 +1,405 @@
+"""Reminders before each appointment, in the database: never lost, never sent twice.
+
+Rasa's own reminders live in the process and die with it. Ours are rows (table `reminders`),
+created with the booking, moved or cancelled with the appointment, and sent by `clinic worker`:
+
+* a worker claims a due row with a conditional UPDATE, so two workers never take the same one;
+* it sends a WhatsApp template whose `biz_opaque_callback_data` is `reminder:<id>`;
+* Meta's answer marks it sent. When the answer is lost (a timeout after Meta accepted it, or a
+  worker killed mid-send) the row stays claimed until its lease runs out, and Meta's status
+  webhook, which echoes `reminder:<id>`, marks it sent meanwhile: it is sent again only if Meta
+  never heard of it;
+* a reminder missed while everything was down goes out on restart if the appointment is still
+  ahead, and is recorded as skipped if not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from clinic import french
+from clinic.appointments import Appointment, AppointmentRepository
+from clinic.clock import Clock
+from clinic.practice import Practice
+from clinic.storage import Database
+from clinic.storage.tables import reminders
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "skipped")
+CALLBACK_PREFIX = "reminder:"
+#: How long a claimed reminder waits for Meta's answer or status before it may be sent again.
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+
+
+def kind_of(offset: timedelta) -> str:
+    return f"{int(offset.total_seconds() // 3600)}h"
+
+
+def due_time(start: datetime, offset: timedelta, practice: Practice) -> datetime:
+    """When the reminder `offset` before `start` goes out, on the practice's wall clock.
+
+    Whole days are calendar days (24 h before 9h00 is 9h00 the day before, also across a DST
+    change); a time outside the practice's sending hours moves earlier, to the end of the
+    previous sending window, so a reminder never wakes anyone and never comes late.
+    """
+    tz = practice.tz
+    local = start.astimezone(tz)
+    days, rest = divmod(offset, timedelta(days=1))
+    wall = datetime.combine(local.date() - timedelta(days=days), local.time())
+    due = (wall.replace(tzinfo=tz) - rest).astimezone(tz)
+    window = practice.reminders.send_hours
+    last = timedelta(minutes=5)
+    if due.time() >= window.end:
+        due = _at(due.date(), window.end, tz) - last
+    elif due.time() < window.start:
+        due = _at(due.date() - timedelta(days=1), window.end, tz) - last
+    return due
+
+
+def _at(day: date, moment: time, tz: Any) -> datetime:
+    return datetime.combine(day, moment).replace(tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    appointment_id: str
+    kind: str
+    due: datetime
+    status: str
+    attempts: int
+    note: str | None = None
+
+    def as_json(self, tz: Any) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "appointment_id": self.appointment_id,
+            "kind": self.kind,
+            "due": self.due.astimezone(tz).isoformat(),
+            "status": self.status,
+            "attempts": self.attempts,
+            "note": self.note,
+        }
+
+
+def _reminder(row: Any) -> Reminder:
+    return Reminder(
+        row.id, row.appointment_id, row.kind, row.due_at, row.status, row.attempts, row.note
+    )
+
+
+class ReminderRepository:
+    """`practice` is needed to schedule; status updates (the connector) work without it."""
+
+    def __init__(self, database: Database, practice: Practice | None = None) -> None:
+        self.database = database
+        self.practice = practice
+
+    def schedule(self, appointment: Appointment, now: datetime) -> list[Reminder]:
+        """(Re)plan the reminders of `appointment`: after a booking or a move.
+
+        A reminder whose time has already passed (a booking made less than 24 h ahead) is
+        recorded as skipped: the confirmation just sent says the same.
+        """
+        assert self.practice is not None, "scheduling needs the practice's reminder rules"
+        for offset in self.practice.reminders.offsets:
+            due = due_time(appointment.start, offset, self.practice)
+            status, note = ("pending", None) if due > now else ("skipped", "booked after due time")
+            values = {
+                "due_at": due,
+                "status": status,
+                "note": note,
+                "lease_until": None,
+                "wamid": None,
+                "sent_at": None,
+                "attempts": 0,
+                "updated_at": now,
+            }
+            try:
+                with self.database.transaction() as connection:
+                    connection.execute(
+                        reminders.insert().values(
+                            appointment_id=appointment.id,
+                            kind=kind_of(offset),
+                            created_at=now,
+                            **values,
+                        )
+                    )
+            except IntegrityError:  # a move: the same row, a new time (a claimed send loses)
+                with self.database.transaction() as connection:
+                    connection.execute(
+                        update(reminders)
+                        .where(
+                            reminders.c.appointment_id == appointment.id,
+                            reminders.c.kind == kind_of(offset),
+                        )
+                        .values(values)
+                    )
+        return self.for_appointment(appointment.id)
+
+    def cancel(self, appointment_id: str, now: datetime) -> int:
+        """Cancel what is not sent yet, also a reminder a worker is sending right now: its
+        final UPDATE then finds the row cancelled and reports the race."""
+        with self.database.transaction() as connection:
+            result = connection.execute(
+                update(reminders)
+                .where(
+                    reminders.c.appointment_id == appointment_id,
+                    reminders.c.status.in_(("pending", "sending")),
+                )
+                .values(status="cancelled", lease_until=None, updated_at=now)
+            )
+        return result.rowcount or 0
+
+    def for_appointment(self, appointment_id: str) -> list[Reminder]:
+        with self.database.transaction() as connection:
+            rows = connection.execute(
+                select(reminders)
+                .where(reminders.c.appointment_id == appointment_id)
+                .order_by(reminders.c.due_at)
+            ).all()
+        return [_reminder(row) for row in rows]
+
+    def list(self, status: str | None = None, limit: int = 1000) -> list[Reminder]:
+        query = select(reminders).order_by(reminders.c.due_at, reminders.c.id).limit(limit)
+        if status:
+            query = query.where(reminders.c.status == status)
+        with self.database.transaction() as connection:
+            return [_reminder(row) for row in connection.execute(query).all()]
+
+    def claim_due(
+        self, now: datetime, limit: int = 100, lease: timedelta = LEASE, take: int | None = None
+    ) -> list[Reminder]:
+        """Take due reminders for sending (at most `take`); each row is won by one worker only."""
+        due = or_(
+            and_(reminders.c.status == "pending", reminders.c.due_at <= now),
+            and_(reminders.c.status == "sending", reminders.c.lease_until < now),
+        )
+        with self.database.transaction() as connection:
+            candidates = connection.execute(
+                select(reminders).where(due).order_by(reminders.c.due_at).limit(limit)
+            ).all()
+        won = []
+        for row in candidates:
+            with self.database.transaction() as connection:
+                claimed = connection.execute(
+                    update(reminders)
+                    .where(reminders.c.id == row.id, reminders.c.status == row.status, due)
+                    .values(
+                        status="sending",
+                        lease_until=now + lease,
+                        attempts=reminders.c.attempts + 1,
+                        updated_at=now,
+                    )
+                ).rowcount
+            if claimed:
+                won.append(_reminder(row))
+                if take is not None and len(won) >= take:
+                    break
+        return won
+
+    def finish(
+        self,
+        reminder_id: int,
+        status: str,
+        now: datetime,
+        *,
+        wamid: str | None = None,
+        note: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Record a claimed reminder's outcome; False when it was cancelled (or moved) meanwhile."""
+        values: dict[str, Any] = {"status": status, "updated_at": now, "lease_until": None}
+        if status == "sent":
+            values.update(wamid=wamid, sent_at=now)
+        if note is not None:
+            values["note"] = note[:200]
+        if retry_at is not None:
+            values.update(status="pending", due_at=retry_at)
+        with self.database.transaction() as connection:
+            return bool(
+                connection.execute(
+                    update(reminders)
+                    .where(reminders.c.id == reminder_id, reminders.c.status == "sending")
+                    .values(values)
+                ).rowcount
+            )
+
+    def confirmed_by_meta(self, reminder_id: int, wamid: str, status: str, now: datetime) -> bool:
+        """Meta's status webhook for `reminder:<id>`: the message exists, whatever we thought."""
+        target = "failed" if status == "failed" else "sent"
+        with self.database.transaction() as connection:
+            return bool(
+                connection.execute(
+                    update(reminders)
+                    .where(
+                        reminders.c.id == reminder_id,
+                        reminders.c.status.in_(("sending", "pending", "failed")),
+                    )
+                    .values(
+                        status=target, wamid=wamid, sent_at=now, lease_until=None, updated_at=now
+                    )
+                ).rowcount
+            )
+
+
+def parse_callback(data: str | None) -> int | None:
+    """The reminder id in a status webhook's `biz_opaque_callback_data`, if it is one of ours."""
+    if not data or not data.startswith(CALLBACK_PREFIX):
+        return None
+    try:
+        return int(data[len(CALLBACK_PREFIX) :])
+    except ValueError:
+        return None
+
+
+class SendFailed(Exception):
+    """The template was not accepted. `retryable` says whether trying later may work;
+    `ambiguous` says Meta may have accepted it anyway (a timeout)."""
+
+    def __init__(self, code: int, title: str, retryable: bool, ambiguous: bool = False) -> None:
+        super().__init__(f"({code}) {title}")
+        self.code = code
+        self.title = title
+        self.retryable = retryable
+        self.ambiguous = ambiguous
+
+
+#: `send(patient_id, template_body, callback_data) -> wamid`, raising SendFailed.
+Sender = Callable[[str, dict[str, Any], str], Awaitable[str]]
+
+
+class ReminderDispatcher:
+    """The worker's job: send each due reminder once, as the practice's approved template."""
+
+    def __init__(
+        self,
+        repository: ReminderRepository,
+        appointments: AppointmentRepository,
+        practice: Practice,
+        clock: Clock,
+        send: Sender,
+        sign: Callable[[str, str], str],
+    ) -> None:
+        self.repository = repository
+        self.appointments = appointments
+        self.practice = practice
+        self.clock = clock
+        self._send = send
+        self._sign = sign
+
+    def template(self, appointment: Appointment) -> dict[str, Any]:
+        """The template body: first name, day and time; no reason, no practitioner (no health
+        data). Its quick replies carry this appointment's id, signed for this patient."""
+        rules = self.practice.reminders
+        local = appointment.start.astimezone(self.practice.tz)
+        first_name = appointment.patient_name.split()[0] if appointment.patient_name else ""
+        payloads = [
+            f'/{intent}{{"appointment_id": "{appointment.id}"}}'
+            for intent in ("confirm_appointment", "cancel_appointment", "reschedule_appointment")
+        ]
+        return {
+            "type": "template",
+            "template": {
+                "name": rules.template,
+                "language": {"code": rules.language},
+                "components": [
+                    {
+                        "type": "body",
+                        "parameters": [
+                            {"type": "text", "text": first_name or "Madame, Monsieur"},
+                            {"type": "text", "text": french.day_and_hour(local)},
+                        ],
+                    },
+                    *(
+                        {
+                            "type": "button",
+                            "sub_type": "quick_reply",
+                            "index": str(index),
+                            "parameters": [
+                                {
+                                    "type": "payload",
+                                    "payload": self._sign(appointment.patient_id, p),
+                                }
+                            ],
+                        }
+                        for index, p in enumerate(payloads)
+                    ),
+                ],
+            },
+        }
+
+    async def run_once(self, limit: int = 100) -> int:
+        """One pass over what is due; returns how many reminders were claimed.
+
+        Reminders are claimed one at a time, so a worker that dies holds at most one (until
+        its lease runs out) and never a batch that others could have sent.
+        """
+        handled = 0
+        while handled < limit:
+            claimed = await asyncio.to_thread(
+                self.repository.claim_due, self.clock.now(), 20, LEASE, 1
+            )
+            if not claimed:
+                break
+            handled += 1
+            try:
+                await self._one(claimed[0])
+            except Exception:  # one bad row must not stop the others
+                logger.exception("reminder %s could not be handled", claimed[0].id)
+        return handled
+
+    async def _one(self, reminder: Reminder) -> None:
+        now = self.clock.now()
+        appointment = await asyncio.to_thread(self.appointments.get, reminder.appointment_id)
+        finish = self.repository.finish
+        if appointment is None or not appointment.active:
+            await asyncio.to_thread(
+                finish, reminder.id, "cancelled", now, note="appointment cancelled"
+            )
+            return
+        if appointment.start <= now:
+            # Missed while everything was down, and too late now: say so in the record only.
+            await asyncio.to_thread(
+                finish, reminder.id, "skipped", now, note="appointment already started"
+            )
+            logger.info("reminder %s skipped: its appointment has started", reminder.id)
+            return
+        try:
+            wamid = await self._send(
+                appointment.patient_id,
+                self.template(appointment),
+                f"{CALLBACK_PREFIX}{reminder.id}",
+            )
+        except SendFailed as error:
+            if error.ambiguous:
+                # Meta may have it: keep the claim; its status webhook will tell, else the
+                # lease runs out and the next pass sends it.
+                logger.info("reminder %s: no answer from Meta; waiting for its status", reminder.id)
+                return
+            attempts = reminder.attempts + 1
+            if error.retryable and attempts < MAX_ATTEMPTS:
+                retry = now + timedelta(seconds=min(600, 15 * 2**attempts))
+                await asyncio.to_thread(
+                    finish, reminder.id, "pending", now, note=f"code {error.code}", retry_at=retry
+                )
+            else:
+                await asyncio.to_thread(
+                    finish, reminder.id, "failed", now, note=f"code {error.code}: {error.title}"
+                )
+                logger.warning("reminder %s failed: code %s", reminder.id, error.code)
+            return
+        if not await asyncio.to_thread(finish, reminder.id, "sent", now, wamid=wamid):
+            logger.warning(
+                "reminder %s was sent while its appointment was cancelled or moved", reminder.id
+            )
