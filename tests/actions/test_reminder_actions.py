@@ -1,0 +1,104 @@
+"""Answers to a reminder, over the real core: the button names the appointment; only the
+patient's own, still active appointment is touched; stale buttons get a clear answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.info import ActionManageAppointment
+from actions.reminders import ActionConfirmAppointment
+from clinic.appointments import Appointment
+from clinic.services import Services
+from tests.actions.test_booking_actions import PATIENT, responses, services, tracker  # noqa: F401
+from tests.conftest import NOW
+
+
+def booked(services: Services, patient: str = PATIENT, days: int = 3) -> Appointment:  # noqa: F811
+    start = (NOW + timedelta(days=days)).replace(hour=10, minute=0)
+    appointment = services.appointments.add(
+        Appointment(
+            f"{days:02d}{patient[-6:]:0>30}"[:32],
+            patient,
+            "Marie Dupont",
+            "dr-martin",
+            "ordonnance",
+            start,
+            start + timedelta(minutes=15),
+        ),
+        NOW,
+    )
+    services.reminders.schedule(appointment, NOW)
+    return appointment
+
+
+def tapped(intent: str, appointment_id: str, sender: str = PATIENT):  # noqa: ANN201
+    return tracker(
+        f'/{intent}{{"appointment_id": "{appointment_id}"}}',
+        intent=intent,
+        entities=[{"entity": "appointment_id", "value": appointment_id}],
+        sender=sender,
+    )
+
+
+async def run(action, t) -> CollectingDispatcher:  # noqa: ANN001
+    dispatcher = CollectingDispatcher()
+    await action.run(dispatcher, t, {})
+    return dispatcher
+
+
+async def test_je_confirme_confirms_that_appointment(services: Services) -> None:  # noqa: F811
+    appointment = booked(services)
+    dispatcher = await run(
+        ActionConfirmAppointment(), tapped("confirm_appointment", appointment.id)
+    )
+    assert responses(dispatcher) == ["utter_appointment_confirmed"]
+    assert dispatcher.messages[0]["practitioner"] == "Dr Claire Martin"
+    assert services.appointments.get(appointment.id).status == "confirmed"
+
+
+async def test_a_stale_or_foreign_button_changes_nothing(services: Services) -> None:  # noqa: F811
+    mine = booked(services)
+    theirs = booked(services, patient="p-someone-else", days=4)
+    services.booking.cancel(mine.id)
+    for appointment_id in (mine.id, theirs.id, "0" * 32):
+        dispatcher = await run(
+            ActionConfirmAppointment(), tapped("confirm_appointment", appointment_id)
+        )
+        assert responses(dispatcher) == ["utter_appointment_gone"]
+    assert services.appointments.get(theirs.id).status == "booked"
+    assert services.appointments.get(mine.id).status == "cancelled"
+
+
+async def test_confirming_in_words_takes_the_only_upcoming_appointment(services: Services) -> None:  # noqa: F811
+    said = await run(
+        ActionConfirmAppointment(), tracker("je serai là", intent="confirm_appointment")
+    )
+    assert responses(said) == ["utter_no_appointment"]
+    appointment = booked(services)
+    said = await run(
+        ActionConfirmAppointment(), tracker("je serai là", intent="confirm_appointment")
+    )
+    assert responses(said) == ["utter_appointment_confirmed"]
+    assert services.appointments.get(appointment.id).status == "confirmed"
+    booked(services, days=5)
+    said = await run(
+        ActionConfirmAppointment(), tracker("je serai là", intent="confirm_appointment")
+    )
+    assert responses(said) == ["utter_which_appointment"]
+
+
+async def test_annuler_and_deplacer_show_that_appointment_only(services: Services) -> None:  # noqa: F811
+    first, second = booked(services), booked(services, days=5)
+    for intent in ("cancel_appointment", "reschedule_appointment"):
+        dispatcher = await run(ActionManageAppointment(), tapped(intent, second.id))
+        assert responses(dispatcher) == ["utter_your_appointments", "utter_manage_by_phone"]
+        listed = dispatcher.messages[0]["appointments"]
+        assert listed.count("•") == 1 and "5 décembre" in listed
+    services.booking.cancel(first.id)
+    dispatcher = await run(ActionManageAppointment(), tapped("cancel_appointment", first.id))
+    assert responses(dispatcher) == ["utter_appointment_gone"]
+    # A cancellation cancels the reminders too.
+    assert [r.status for r in services.reminders.for_appointment(first.id)] == ["cancelled"]
+    assert [r.status for r in services.reminders.for_appointment(second.id)] == ["pending"]
