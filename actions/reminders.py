@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.context import get_context
 from clinic import french
 from clinic.appointments import Appointment
+from clinic.audit import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,11 @@ class ActionConfirmAppointment(Action):
                 dispatcher.utter_message(response=response)
                 return []
             appointment = upcoming[0]
-        services.appointments.confirm(appointment.id, services.clock.now())
+        now = services.clock.now()
+        confirmed = services.appointments.confirm(appointment.id, now)
+        if confirmed is not None and confirmed.status != appointment.status:
+            actor = Actor("patient", tracker.sender_id)
+            services.audit.record("confirmed", actor, appointment.id, appointment, confirmed, now)
         logger.info("appointment %s confirmed by the patient", appointment.id)
         dispatcher.utter_message(response="utter_appointment_confirmed", **describe(appointment))
         return []

@@ -163,6 +163,53 @@ class AppointmentRepository:
         current = self.get(appointment_id)
         return current if current is not None and current.active else None
 
+    def move(
+        self, appointment_id: str, start: datetime, end: datetime, now: datetime
+    ) -> Appointment:
+        """Move an active appointment to [start, end) with the same practitioner, atomically.
+
+        One transaction releases the old time and claims the new one: if the new time is taken
+        the whole move rolls back (SlotTaken) and the patient keeps the old appointment; they
+        never hold two, nor none. The id stays (calendar event, reminders, calendar file UID);
+        the sequence goes up, and an outside event is marked to be moved.
+        """
+        with self.db.transaction() as connection:
+            row = connection.execute(
+                select(appointments).where(appointments.c.id == appointment_id).with_for_update()
+            ).first()
+            if row is None:
+                raise AppointmentNotFound(appointment_id)
+            current = _from_row(row)
+            if not current.active:
+                raise AppointmentNotFound(appointment_id)
+            moved = replace(
+                current,
+                start=start,
+                end=end,
+                sequence=current.sequence + 1,
+                calendar_state="local" if current.calendar_state == "local" else "pending",
+                updated_at=now,
+            )
+            connection.execute(
+                delete(slot_claims).where(slot_claims.c.appointment_id == appointment_id)
+            )
+            try:  # raising rolls the whole move back: the old claims come back with it
+                connection.execute(insert(slot_claims), self._claims(moved))
+            except IntegrityError as error:
+                raise SlotTaken(start.isoformat()) from error
+            connection.execute(
+                update(appointments)
+                .where(appointments.c.id == appointment_id)
+                .values(
+                    start_at=start,
+                    end_at=end,
+                    sequence=moved.sequence,
+                    calendar_state=moved.calendar_state,
+                    updated_at=now,
+                )
+            )
+        return moved
+
     def set_calendar_state(self, appointment_id: str, state: str, now: datetime) -> None:
         with self.db.transaction() as connection:
             connection.execute(

@@ -24,6 +24,7 @@ from clinic.appointments import (
     SlotTaken,
     new_appointment_id,
 )
+from clinic.audit import SYSTEM, Actor, AuditTrail
 from clinic.calendars import Calendar, CalendarUnavailable
 from clinic.clock import Clock
 from clinic.practice import Practice
@@ -44,7 +45,9 @@ class Offer:
 
 @dataclass(frozen=True)
 class BookingOutcome:
-    status: Literal["booked", "pending", "taken"]
+    #: booked, pending (unverifiable), taken (+ alternatives); for a move also moved, gone (no
+    #: longer active), too_late (within the cancellation cut-off), unverified (calendar down)
+    status: Literal["booked", "pending", "taken", "moved", "gone", "too_late", "unverified"]
     appointment: Appointment | None = None
     alternatives: tuple[Slot, ...] = ()
 
@@ -57,12 +60,14 @@ class BookingService:
         calendar: Calendar,
         clock: Clock,
         reminders: ReminderRepository | None = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.practice = practice
         self.repository = repository
         self.calendar = calendar
         self.clock = clock
         self.reminders = reminders
+        self.audit = audit
 
     def search(
         self,
@@ -135,11 +140,68 @@ class BookingService:
             self._mirror(appointment)
         if self.reminders is not None:
             self.reminders.schedule(appointment, now)
+        if self.audit is not None:
+            actor = Actor("patient", patient_id)
+            self.audit.record(appointment.status, actor, appointment.id, None, appointment, now)
         return BookingOutcome(appointment.status, appointment)  # type: ignore[arg-type]
 
-    def cancel(self, appointment_id: str) -> Appointment:
+    def too_late(self, appointment: Appointment) -> bool:
+        """Within the practice's cut-off (4 h by default), changes go through the phone."""
+        return appointment.start - self.clock.now() < self.practice.rules.cancellation_cutoff
+
+    def reschedule(self, appointment_id: str, slot: Slot, actor: Actor = SYSTEM) -> BookingOutcome:
+        """Move an appointment to `slot` (same practitioner): the new time is booked and the old
+        one released in one transaction, the outside event is moved (now, or by the next sync if
+        the calendar fails half-way), the reminders follow, the audit trail records it."""
+        now = self.clock.now()
+        before = self.repository.get(appointment_id)
+        if before is None or not before.active:
+            return BookingOutcome("gone")
+        if self.too_late(before):
+            return BookingOutcome("too_late", before)
+        hold_end = slot.end + self.practice.rules.buffer
+        busy, verified = self._busy(slot.start, hold_end)
+        if not verified:
+            return BookingOutcome("unverified", before)  # the old appointment stays as it was
+        own = Interval(before.start, before.end + self.practice.rules.buffer)
+        busy = {
+            key: [i for i in value if not (key == before.practitioner_id and i == own)]
+            for key, value in busy.items()
+        }
+        window = SearchWindow(slot.start, slot.start + timedelta(minutes=1))
+        free = find_slots(
+            self.practice, busy, now, window, before.reason_id, before.practitioner_id, limit=1
+        )
+        if not free or free[0].start != slot.start or free[0].end != slot.end:
+            return BookingOutcome(
+                "taken",
+                before,
+                tuple(self.alternatives(slot, before.reason_id, before.practitioner_id)),
+            )
+        try:
+            moved = self.repository.move(appointment_id, slot.start, slot.end, now)
+        except SlotTaken:
+            return BookingOutcome(
+                "taken",
+                before,
+                tuple(self.alternatives(slot, before.reason_id, before.practitioner_id)),
+            )
+        logger.info("appointment %s moved (sequence %d)", moved.id, moved.sequence)
+        self._mirror(moved)
+        if self.reminders is not None:
+            self.reminders.schedule(moved, now)
+        if self.audit is not None:
+            self.audit.record("moved", actor, moved.id, before, moved, now)
+        return BookingOutcome("moved", self.repository.get(moved.id) or moved)
+
+    def cancel(self, appointment_id: str, actor: Actor = SYSTEM) -> Appointment:
         """Cancel and release the time; the outside event is removed now or by the next sync."""
+        before = self.repository.get(appointment_id)
         appointment = self.repository.cancel(appointment_id, self.clock.now())
+        if self.audit is not None and before is not None and before.status != "cancelled":
+            self.audit.record(
+                "cancelled", actor, appointment_id, before, appointment, self.clock.now()
+            )
         if self.reminders is not None:
             self.reminders.cancel(appointment_id, self.clock.now())
         if appointment.calendar_state != "local":
@@ -158,7 +220,9 @@ class BookingService:
         """Write (active) or remove (cancelled) the outside event: synced, or pending for the
         next sync if the calendar cannot take it now."""
         try:
-            if appointment.active:
+            if appointment.active and appointment.sequence > 0:
+                self.calendar.move_event(appointment)  # moved: the same event, new times
+            elif appointment.active:
                 self.calendar.create_event(appointment)
             else:
                 self.calendar.delete_event(appointment)

@@ -7,6 +7,7 @@
     clinic calendar block START END [--practitioner ID] [--label TEXT]
     clinic flags list [--json]
     clinic reminders list [--status S] [--json]
+    clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
     clinic worker [--once]
 
@@ -23,8 +24,10 @@ from zoneinfo import ZoneInfo
 
 from clinic import french
 from clinic.appointments import STATUSES, Appointment
+from clinic.audit import Actor
 from clinic.practice import Practice, PracticeConfigError, load_practice
 from clinic.reminders import STATUSES as REMINDER_STATUSES
+from clinic.reminders import cancellation_notice
 from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
 from clinic.whatsapp.store import STATUS_RANK, WhatsAppStore
@@ -104,6 +107,14 @@ def _parser() -> argparse.ArgumentParser:
     due.add_argument("--json", action="store_true", help="machine-readable output")
     due.set_defaults(handler=_reminders)
 
+    audit = groups.add_parser("audit", help="who booked, changed or cancelled what").add_subparsers(
+        dest="action", required=True
+    )
+    trail = audit.add_parser("list", help="the audit trail, oldest first")
+    trail.add_argument("--appointment", help="one appointment's history")
+    trail.add_argument("--json", action="store_true", help="machine-readable output")
+    trail.set_defaults(handler=_audit)
+
     whatsapp = groups.add_parser("whatsapp", help="the WhatsApp channel").add_subparsers(
         dest="action", required=True
     )
@@ -163,9 +174,21 @@ def _cancel(services: Services, args: argparse.Namespace) -> int:
     if existing.status == "cancelled":
         print(f"Déjà annulé / already cancelled: {args.id}")
         return 0
-    cancelled = services.booking.cancel(args.id)
+    cancelled = services.booking.cancel(args.id, Actor("staff", "cli"))
     local = cancelled.start.astimezone(services.practice.tz)
     print(f"Annulé / cancelled: {cancelled.id} ({french.day_and_hour(local)})")
+    store = WhatsAppStore(services.database)
+    contact = store.contact(cancelled.patient_id)
+    if contact is not None and contact.wa_id:
+        store.queue(
+            cancelled.patient_id,
+            "cancellation",
+            cancellation_notice(cancelled, services.practice),
+            services.clock.now(),
+        )
+        print("Le patient est prévenu sur WhatsApp / the patient is told on WhatsApp")
+    else:
+        print("Patient sans WhatsApp : prévenez-le par téléphone / no WhatsApp: call the patient")
     return 0
 
 
@@ -190,6 +213,26 @@ def _flags(services: Services, args: argparse.Namespace) -> int:
     for f in flags:
         when = french.day_and_hour(f["created_at"].astimezone(tz))
         print(f"{when}  {labels.get(f['kind'], f['kind'])}  conversation {f['patient_id']}")
+    return 0
+
+
+def _audit(services: Services, args: argparse.Namespace) -> int:
+    tz = services.practice.tz
+    entries = services.audit.entries(appointment_id=args.appointment)
+    if args.json:
+        print(json.dumps([e.as_json(tz) for e in entries], ensure_ascii=False, indent=2))
+        return 0
+    if not entries:
+        print("Aucune opération.")
+        return 0
+    for e in entries:
+        when = french.day_and_hour(e.at.astimezone(tz))
+        who = f"{e.actor} {e.actor_id or ''}".strip()
+        slot = ""
+        if e.after:
+            start = datetime.fromisoformat(e.after["start"]).astimezone(tz)
+            slot = f" → {french.day_and_hour(start)}"
+        print(f"{when}  {e.action:<10} rdv {e.appointment_id}  par {who}{slot}")
     return 0
 
 

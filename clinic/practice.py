@@ -104,6 +104,8 @@ class ReminderRules:
     send_hours: TimeRange = TimeRange(time(8, 0), time(21, 0))
     template: str = "rappel_rdv"
     language: str = "fr"
+    #: Sent when staff cancel an appointment (the patient's 24-hour window is usually closed).
+    cancellation_template: str = "annulation_rdv"
 
 
 @dataclass(frozen=True)
@@ -390,7 +392,9 @@ def load_practice(path: Path) -> Practice:
 
 def _reminders(reader: _Reader, value: Any) -> ReminderRules:
     section = reader.section(
-        value, "reminders", {"offsets_hours", "send_hours", "template", "language"}
+        value,
+        "reminders",
+        {"offsets_hours", "send_hours", "template", "language", "cancellation_template"},
     )
     offsets = section.get("offsets_hours", [24])
     if (
@@ -406,10 +410,12 @@ def _reminders(reader: _Reader, value: Any) -> ReminderRules:
             "list of hours before the appointment (e.g. [24])",
         )
     template = reader.text(section, "template", "reminders", "rappel_rdv")
-    if not re.fullmatch(r"[a-z0-9_]{1,512}", template):
-        raise reader.error(
-            "reminders.template", "minuscules, chiffres et _ (nom Meta)", "lowercase, digits, _"
-        )
+    cancellation = reader.text(section, "cancellation_template", "reminders", "annulation_rdv")
+    for key, name in (("template", template), ("cancellation_template", cancellation)):
+        if not re.fullmatch(r"[a-z0-9_]{1,512}", name):
+            raise reader.error(
+                f"reminders.{key}", "minuscules, chiffres et _ (nom Meta)", "lowercase, digits, _"
+            )
     return ReminderRules(
         offsets=tuple(timedelta(hours=h) for h in sorted(set(offsets), reverse=True)),
         send_hours=reader.time_range(
@@ -417,6 +423,7 @@ def _reminders(reader: _Reader, value: Any) -> ReminderRules:
         ),
         template=template,
         language=reader.text(section, "language", "reminders", "fr"),
+        cancellation_template=cancellation,
     )
 
 

@@ -403,3 +403,27 @@ class ReminderDispatcher:
             logger.warning(
                 "reminder %s was sent while its appointment was cancelled or moved", reminder.id
             )
+
+
+def cancellation_notice(appointment: Appointment, practice: Practice) -> dict[str, Any]:
+    """The template telling a patient that staff cancelled their appointment: first name and
+    day only (no reason, no practitioner), in the practice's approved wording."""
+    rules = practice.reminders
+    first_name = appointment.patient_name.split()[0] if appointment.patient_name else ""
+    local = appointment.start.astimezone(practice.tz)
+    return {
+        "type": "template",
+        "template": {
+            "name": rules.cancellation_template,
+            "language": {"code": rules.language},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "text": first_name or "Madame, Monsieur"},
+                        {"type": "text", "text": french.day_and_hour(local)},
+                    ],
+                }
+            ],
+        },
+    }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from clinic.appointments import AppointmentRepository
+from clinic.audit import AuditTrail
 from clinic.booking import BookingService
 from clinic.calendars import Calendar
 from clinic.calendars.local import LocalCalendar
@@ -31,6 +32,7 @@ class Services:
     patients: PatientRepository
     reminders: ReminderRepository
     calendar_files: CalendarFiles
+    audit: AuditTrail
     duckling: DucklingClient
     clock: Clock
 
@@ -61,15 +63,17 @@ def build_services(settings: Settings, practice: Practice, clock: Clock | None =
     repository = AppointmentRepository(database, buffer=practice.rules.buffer)
     calendar = build_calendar(settings, practice)
     reminders = ReminderRepository(database, practice)
+    audit = AuditTrail(database)
     return Services(
         settings=settings,
         practice=practice,
         database=database,
         appointments=repository,
         calendar=calendar,
-        booking=BookingService(practice, repository, calendar, clock, reminders),
+        booking=BookingService(practice, repository, calendar, clock, reminders, audit),
         patients=PatientRepository(database),
         reminders=reminders,
+        audit=audit,
         calendar_files=CalendarFiles(
             repository, practice, load_key(database, settings.patient_id_key)
         ),

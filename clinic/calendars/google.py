@@ -113,12 +113,19 @@ class GoogleCalendar:
             logger.info("event %s already exists (retried insert)", appointment.id)
 
     def move_event(self, appointment: Appointment) -> None:
+        """Patch the event's times (same id: staff see it move, not a new one)."""
         calendar_id = self._calendar_of(appointment.practitioner_id)
         body = {k: v for k, v in self._event(appointment).items() if k in ("start", "end")}
-        self._call(
-            "events.patch",
-            lambda s: s.events().patch(calendarId=calendar_id, eventId=appointment.id, body=body),
-        )
+        try:
+            self._call(
+                "events.patch",
+                lambda s: s.events().patch(
+                    calendarId=calendar_id, eventId=appointment.id, body=body
+                ),
+                accept={404},
+            )
+        except _Accepted:  # never written (it was pending when moved): write it now
+            self.create_event(appointment)
 
     def delete_event(self, appointment: Appointment) -> None:
         calendar_id = self._calendar_of(appointment.practitioner_id)

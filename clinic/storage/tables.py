@@ -207,3 +207,19 @@ reminders = Table(
     UniqueConstraint("appointment_id", "kind", name="uq_reminders_appointment_kind"),
     Index("ix_reminders_due", "status", "due_at"),
 )
+
+# Every booking, change and cancellation, appended, never updated: who (patient, staff, system,
+# by pseudonymous id), what, when, and the appointment before and after (ids, times, states only).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(16), nullable=False),  # patient, staff, system
+    Column("actor_id", String(64), nullable=True),
+    Column("action", String(24), nullable=False),
+    Column("appointment_id", String(32), nullable=False),
+    Column("before", Text, nullable=True),  # JSON
+    Column("after", Text, nullable=True),  # JSON
+    Index("ix_audit_appointment", "appointment_id", "id"),
+)

@@ -214,6 +214,23 @@ class WhatsAppStore:
             )
             return int(result.inserted_primary_key[0]), claimed
 
+    def queue(self, patient_id: str, kind: str, body: dict[str, Any], now: datetime) -> int:
+        """Leave a message for the worker (from a process that does not send: the staff CLI)."""
+        with self.database.transaction() as connection:
+            result = connection.execute(
+                whatsapp_outbound.insert().values(
+                    patient_id=patient_id,
+                    kind=kind,
+                    body=json.dumps(body, ensure_ascii=False),
+                    status="queued",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return int(result.inserted_primary_key[0])
+
     def claim_due(self, now: datetime, lease: timedelta, limit: int = 50) -> list[Outbound]:
         """Take due messages for sending: the oldest unfinished one of each patient only.
 

@@ -260,3 +260,97 @@ def test_the_reason_goes_in_the_event_only_when_the_practice_opts_in(
     outcome = google.booking.book(first_slot(google), "consultation", "patient-a", "A")
     event = google.gcal.events()[outcome.appointment.id]  # type: ignore[union-attr]
     assert "Motif : Consultation" in event["description"]
+
+
+# --- moving and the audit trail (issue 7's core) ----------------------------------------------
+
+
+def later_slot(backend: Backend, after: Slot) -> Slot:
+    """Another free slot with the same practitioner, later that day or the next."""
+    start = after.start + timedelta(hours=2)
+    window = SearchWindow(start, start + timedelta(days=2))
+    [slot] = backend.booking.search(window, "consultation", after.practitioner_id, limit=1).slots
+    return slot
+
+
+def test_a_move_keeps_one_appointment_and_moves_the_same_event(backend: Backend) -> None:
+    from clinic.audit import Actor, AuditTrail
+    from clinic.reminders import ReminderRepository
+
+    audit = AuditTrail(backend.repository.db)
+    reminders = ReminderRepository(backend.repository.db, backend.booking.practice)
+    backend.booking.audit, backend.booking.reminders = audit, reminders
+    slot = first_slot(backend)
+    booked = backend.booking.book(slot, "consultation", "patient-a", "A").appointment
+    assert booked is not None
+    target = later_slot(backend, slot)
+    outcome = backend.booking.reschedule(booked.id, target, Actor("patient", "patient-a"))
+    assert outcome.status == "moved" and outcome.appointment is not None
+    moved = outcome.appointment
+    assert (moved.id, moved.start, moved.sequence) == (booked.id, target.start, 1)
+    [only] = backend.repository.list(patient_id="patient-a")
+    assert only.start == target.start and only.active
+    # the old time is free again, the new one is not
+    assert backend.booking.book(slot, "consultation", "patient-b", "B").status == "booked"
+    assert backend.booking.book(target, "consultation", "patient-c", "C").status == "taken"
+    [reminder] = reminders.for_appointment(booked.id)
+    assert reminder.due == target.start - timedelta(days=1) and reminder.status == "pending"
+    assert [(e.action, e.actor) for e in audit.entries(booked.id)] == [
+        ("booked", "patient"),
+        ("moved", "patient"),
+    ]
+    entry = audit.entries(booked.id)[1]
+    assert datetime.fromisoformat(entry.before["start"]) == slot.start
+    assert datetime.fromisoformat(entry.after["start"]) == target.start
+    assert entry.after["sequence"] == 1
+    assert "A" not in str(entry.before.values())  # no name in the trail
+    if backend.gcal is not None:
+        events = backend.gcal.events()
+        assert list(events) == [booked.id, backend.repository.list(patient_id="patient-b")[0].id]
+        assert events[booked.id]["start"]["dateTime"].startswith(
+            target.start.astimezone(PARIS).isoformat()[:16]
+        )
+        assert backend.repository.get(booked.id).calendar_state == "synced"
+
+
+def test_a_move_to_a_taken_time_changes_nothing(backend: Backend) -> None:
+    slot = first_slot(backend)
+    mine = backend.booking.book(slot, "consultation", "patient-a", "A").appointment
+    target = later_slot(backend, slot)
+    backend.booking.book(target, "consultation", "patient-b", "B")
+    outcome = backend.booking.reschedule(mine.id, target)  # type: ignore[union-attr]
+    assert outcome.status == "taken" and outcome.alternatives
+    assert backend.repository.get(mine.id).start == slot.start  # type: ignore[union-attr]
+
+
+def test_a_move_inside_the_cut_off_or_of_a_cancelled_appointment_is_refused(
+    backend: Backend, clock: FixedClock
+) -> None:
+    slot = first_slot(backend)
+    mine = backend.booking.book(slot, "consultation", "patient-a", "A").appointment
+    target = later_slot(backend, slot)
+    clock.set(slot.start - timedelta(hours=3))  # cut-off is 4 h
+    assert backend.booking.reschedule(mine.id, target).status == "too_late"  # type: ignore[union-attr]
+    clock.set(NOW)
+    backend.booking.cancel(mine.id)  # type: ignore[union-attr]
+    assert backend.booking.reschedule(mine.id, target).status == "gone"  # type: ignore[union-attr]
+
+
+def test_google_failing_half_way_through_a_move_is_caught_up_by_the_sync(google: Backend) -> None:
+    slot = first_slot(google)
+    mine = google.booking.book(slot, "consultation", "patient-a", "A").appointment
+    assert mine is not None
+    target = later_slot(google, slot)
+    google.gcal.fault("/events/", status=503, times=10)  # type: ignore[union-attr]
+    outcome = google.booking.reschedule(mine.id, target)
+    assert outcome.status == "moved"  # the database moved: one appointment, at the new time
+    [only] = google.repository.list(patient_id="patient-a")
+    assert only.start == target.start and only.calendar_state == "pending"
+    google.gcal.server.state.faults.clear()  # type: ignore[union-attr]
+    assert google.booking.sync_calendar() == 1
+    events = google.gcal.events()  # type: ignore[union-attr]
+    assert list(events) == [mine.id]  # moved (patched), not re-created
+    assert events[mine.id]["start"]["dateTime"].startswith(
+        target.start.astimezone(PARIS).isoformat()[:16]
+    )
+    assert google.repository.get(mine.id).calendar_state == "synced"  # type: ignore[union-attr]

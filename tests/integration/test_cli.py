@@ -184,3 +184,37 @@ def test_reminders_list_is_the_staff_view_of_reminders(
         ]
         == "pending"
     )
+
+
+def test_a_staff_cancellation_is_audited_and_told_to_the_patient_on_whatsapp(
+    env: dict[str, str], booked: list[str], database: Database
+) -> None:
+    from clinic.storage.tables import whatsapp_outbound
+    from clinic.whatsapp.store import WhatsAppStore
+
+    store = WhatsAppStore(database)
+    now = datetime.now(PARIS)
+    store.remember_contact("patient-0", "33611111111", None, now - timedelta(days=5), now)
+    result = run("appointments", "cancel", booked[0], env=env)
+    assert "prévenu sur WhatsApp" in result.stdout, result.stdout
+    [row] = store.outbox()
+    assert (row.patient_id, row.kind, row.status) == ("patient-0", "cancellation", "queued")
+    with database.transaction() as connection:
+        body = json.loads(connection.execute(whatsapp_outbound.select()).first().body)
+    template = body["template"]
+    assert template["name"] == "annulation_rdv" and template["language"] == {"code": "fr"}
+    assert [p["text"] for p in template["components"][0]["parameters"]][0] == "Jeanne"
+    assert "ordonnance" not in json.dumps(body).lower()
+    # The other patient has no WhatsApp: staff are told to call.
+    assert "prévenez-le par téléphone" in run("appointments", "cancel", booked[1], env=env).stdout
+
+    trail = json.loads(run("audit", "list", "--json", env=env).stdout)
+    assert [(e["action"], e["actor"], e["actor_id"]) for e in trail] == [
+        ("cancelled", "staff", "cli"),
+        ("cancelled", "staff", "cli"),
+    ]
+    assert trail[0]["before"]["status"] == "booked" and trail[0]["after"]["status"] == "cancelled"
+    one = json.loads(run("audit", "list", "--appointment", booked[0], "--json", env=env).stdout)
+    assert [e["appointment_id"] for e in one] == [booked[0]]
+    text = run("audit", "list", env=env).stdout
+    assert "cancelled" in text and "staff cli" in text and "Jeanne" not in text
