@@ -19,7 +19,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import get_context
+from actions.manage import RESET, moving
 from clinic import french
+from clinic.audit import Actor
+from clinic.booking import BookingOutcome
 from clinic.duckling.client import DucklingUnavailable
 from clinic.ics import FILENAME
 from clinic.patients import clean_name
@@ -235,6 +238,7 @@ def offer(
     window: SearchWindow,
     reason_id: str,
     shown: list[str] | None = None,
+    practitioner_id: str | None = None,
 ) -> list[EventType]:
     """Search, widen once if the wish is full, and show up to 3 slots as buttons.
 
@@ -246,11 +250,11 @@ def offer(
     today = now.date()
     shown = list(shown or [])
     excluded = [datetime.fromisoformat(start) for start in shown]
-    result = services.booking.search(window, reason_id, exclude=excluded)
+    result = services.booking.search(window, reason_id, practitioner_id, exclude=excluded)
     described = window
     if not result.slots:
         described = replace(window, end=max(window.end, now + practice.rules.horizon))
-        result = services.booking.search(described, reason_id, exclude=excluded)
+        result = services.booking.search(described, reason_id, practitioner_id, exclude=excluded)
         if not result.slots:
             dispatcher.utter_message(
                 response="utter_no_slots", window=describe(window, today, practice.tz)
@@ -316,7 +320,9 @@ class ActionOfferSlots(Action):
             dispatcher.utter_message(response="utter_nothing_chosen")
             return events
         shown = (tracker.get_slot("shown_slots") or []) if intent == "more_slots" else []
-        return events + offer(dispatcher, services, window, reason_id, shown)
+        return events + offer(
+            dispatcher, services, window, reason_id, shown, moving_practitioner(tracker)
+        )
 
 
 def pick(tracker: Tracker, offered: list[dict[str, str]], tz: Any) -> dict[str, str] | None:
@@ -355,13 +361,20 @@ class ActionChooseSlot(Action):
         reason = practice.find_reason(tracker.get_slot("reason") or "")
         today = services.local_now().date()
         start = datetime.fromisoformat(chosen["start"]).astimezone(practice.tz)
-        dispatcher.utter_message(
-            response="utter_recap",
-            reason=reason.label if reason else "Rendez-vous",
-            day=french.day_and_hour(start, today),
-            practitioner=practice.practitioner(chosen["practitioner"]).name,
-            patient_name=tracker.get_slot("patient_name") or "",
-        )
+        day = french.day_and_hour(start, today)
+        practitioner = practice.practitioner(chosen["practitioner"]).name
+        if moving(tracker):
+            dispatcher.utter_message(
+                response="utter_recap_move", day=day, practitioner=practitioner
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_recap",
+                reason=reason.label if reason else "Rendez-vous",
+                day=day,
+                practitioner=practitioner,
+                patient_name=tracker.get_slot("patient_name") or "",
+            )
         return [SlotSet("chosen_slot", chosen), SlotSet("slot_choice", None)]
 
     @staticmethod
@@ -384,7 +397,13 @@ class ActionChooseSlot(Action):
             SlotSet("slot_choice", None),
             SlotSet("search_window", window_to_dict(window)),
             SlotSet("when", describe(window, today, services.practice.tz)),
-            *offer(dispatcher, services, window, reason_id),
+            *offer(
+                dispatcher,
+                services,
+                window,
+                reason_id,
+                practitioner_id=moving_practitioner(tracker),
+            ),
         ]
 
 
@@ -408,6 +427,25 @@ def calendar_file(appointment_id: str, day: str, practitioner: str) -> dict[str,
     }
 
 
+#: Slots a finished booking (or move) leaves empty for the next request.
+DONE: list[EventType] = [
+    SlotSet("chosen_slot", None),
+    SlotSet("offered_slots", None),
+    SlotSet("shown_slots", None),
+    SlotSet("reason", None),
+    SlotSet("when", None),
+    SlotSet("search_window", None),
+    SlotSet("form_misses", None),
+]
+
+
+def moving_practitioner(tracker: Tracker) -> str | None:
+    """A move keeps the practitioner: the slots offered are theirs."""
+    appointment_id = moving(tracker)
+    appointment = get_context().appointments.get(appointment_id) if appointment_id else None
+    return appointment.practitioner_id if appointment else None
+
+
 class ActionBookAppointment(Action):
     """Books the chosen slot; a slot taken meanwhile gets fresh alternatives, never a double booking."""
 
@@ -428,7 +466,13 @@ class ActionBookAppointment(Action):
             dispatcher.utter_message(response=response)
             return []
         slot = slot_from_dict(chosen)
-        outcome = services.booking.book(slot, reason.id, tracker.sender_id, name)
+        moved_id = moving(tracker)
+        if moved_id:
+            outcome = services.booking.reschedule(
+                moved_id, slot, Actor("patient", tracker.sender_id)
+            )
+        else:
+            outcome = services.booking.book(slot, reason.id, tracker.sender_id, name)
         today = services.local_now().date()
         day = french.day_and_hour(slot.start.astimezone(practice.tz), today)
         if outcome.status == "taken":
@@ -437,7 +481,16 @@ class ActionBookAppointment(Action):
             window = window_from_dict(stored) if stored else None
             if window is None:
                 return [SlotSet("chosen_slot", None)]
-            return offer(dispatcher, services, window, reason.id, shown=[chosen["start"]])
+            return offer(
+                dispatcher,
+                services,
+                window,
+                reason.id,
+                shown=[chosen["start"]],
+                practitioner_id=slot.practitioner_id if moved_id else None,
+            )
+        if moved_id:
+            return self._moved(dispatcher, outcome, day, reason.instructions)
         services.patients.remember(tracker.sender_id, name, services.clock.now())
         if outcome.status == "pending":
             dispatcher.utter_message(response="utter_booking_pending", day=day)
@@ -456,12 +509,38 @@ class ActionBookAppointment(Action):
                 json_message=calendar_file(outcome.appointment.id, day, practitioner)
             )
         logger.info("booking done", extra={"status": outcome.status})
-        return [
-            SlotSet("chosen_slot", None),
-            SlotSet("offered_slots", None),
-            SlotSet("shown_slots", None),
-            SlotSet("reason", None),
-            SlotSet("when", None),
-            SlotSet("search_window", None),
-            SlotSet("form_misses", None),
-        ]
+        return DONE
+
+    @staticmethod
+    def _moved(
+        dispatcher: CollectingDispatcher,
+        outcome: BookingOutcome,
+        day: str,
+        instructions: str | None,
+    ) -> list[EventType]:
+        """The answer to a move: done (with the updated calendar file), or why not."""
+        services = get_context()
+        phone = services.practice.phone
+        if outcome.status == "moved" and outcome.appointment is not None:
+            practitioner = services.practice.practitioner(outcome.appointment.practitioner_id).name
+            dispatcher.utter_message(
+                response="utter_moved",
+                day=day,
+                practitioner=practitioner,
+                instructions=f"{instructions} " if instructions else "",
+            )
+            dispatcher.utter_message(
+                json_message=calendar_file(outcome.appointment.id, day, practitioner)
+            )
+        elif outcome.status == "too_late" and outcome.appointment is not None:
+            hours = int(services.practice.rules.cancellation_cutoff.total_seconds() // 3600)
+            old = french.day_and_hour(
+                outcome.appointment.start.astimezone(services.practice.tz),
+                services.local_now().date(),
+            )
+            dispatcher.utter_message(response="utter_too_late", day=old, hours=hours, phone=phone)
+        elif outcome.status == "unverified":
+            dispatcher.utter_message(response="utter_move_unverified", phone=phone)
+        else:
+            dispatcher.utter_message(response="utter_appointment_gone", phone=phone)
+        return DONE + RESET

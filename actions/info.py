@@ -8,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import get_context
-from actions.reminders import appointment_in_message, describe, own_upcoming
 from clinic import french
 from clinic.practice import Practice
 
@@ -86,33 +85,4 @@ class ActionCheckAppointments(Action):
             dispatcher.utter_message(response="utter_no_appointment")
         else:
             dispatcher.utter_message(response="utter_your_appointments", appointments=text)
-        return []
-
-
-class ActionManageAppointment(Action):
-    """Cancel / move: shows the appointments and, until managing by message lands, the phone."""
-
-    def name(self) -> str:
-        return "action_manage_appointment"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        phone = get_context().practice.phone
-        appointment_id = appointment_in_message(tracker)
-        if appointment_id:  # « Annuler » / « Déplacer » under a reminder: that appointment only
-            appointment = own_upcoming(tracker, appointment_id)
-            if appointment is None:
-                dispatcher.utter_message(response="utter_appointment_gone", phone=phone)
-                return []
-            text = f"• {describe(appointment)['day']} – {describe(appointment)['practitioner']}"
-            dispatcher.utter_message(response="utter_your_appointments", appointments=text)
-            dispatcher.utter_message(response="utter_manage_by_phone", phone=phone)
-            return []
-        text = upcoming_text(tracker)
-        if text is None:
-            dispatcher.utter_message(response="utter_no_appointment_to_manage", phone=phone)
-            return []
-        dispatcher.utter_message(response="utter_your_appointments", appointments=text)
-        dispatcher.utter_message(response="utter_manage_by_phone", phone=phone)
         return []

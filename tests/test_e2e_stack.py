@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -213,6 +214,72 @@ def test_a_booking_over_http_shows_in_the_staff_command_line(stack: Stack) -> No
     status, tracker = request(f"{stack.rasa}/conversations/{sender}/tracker?token={stack.token}")
     assert tracker["slots"]["patient_name"] == "Marie Dupont"  # type: ignore[index]
     assert tracker["slots"]["reason"] is None  # type: ignore[index]
+
+
+def test_move_then_cancel_by_message_with_the_audit_trail(stack: Stack) -> None:
+    """Issue 7 over the real stack: book, « déplacer » to another day, then « annuler »."""
+    sender = "e2e-manage"
+    say(stack, sender, "je voudrais un rendez-vous pour un vaccin jeudi matin")
+    offer = send(stack, sender, "Lucie Moreau")
+    recap = send(stack, sender, offer[-1]["buttons"][0]["payload"])[-1]
+    confirm = next(b for b in recap["buttons"] if b["title"] == "Je confirme")
+    assert any("✅" in t for t in say(stack, sender, confirm["payload"]))
+    [booked] = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Lucie Moreau"
+    ]
+
+    intro = say(stack, sender, "je voudrais déplacer mon rendez-vous")
+    assert intro[0].startswith("D'accord, déplaçons votre rendez-vous"), intro
+    offer = send(stack, sender, "plutôt vendredi après-midi")
+    assert "vendredi" in offer[-1]["text"], offer
+    recap = send(stack, sender, offer[-1]["buttons"][0]["payload"])[-1]
+    assert recap["text"].startswith("Je déplace votre rendez-vous"), recap
+    moved = say(stack, sender, "je confirme")
+    assert any(t.startswith("C'est déplacé ✅") for t in moved), moved
+    [after] = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Lucie Moreau"
+    ]
+    assert after["id"] == booked["id"] and after["start"] != booked["start"]
+    assert datetime.fromisoformat(after["start"]).weekday() == 4  # vendredi
+
+    recap = send(stack, sender, "en fait je dois annuler mon rdv")[-1]
+    assert recap["text"].startswith("Vous souhaitez annuler votre rendez-vous"), recap
+    assert [b["title"] for b in recap["buttons"]] == ["Oui, annuler", "Non, le garder"]
+    done = say(stack, sender, "oui")
+    assert any(t.startswith("C'est annulé ✅") for t in done), done
+    [cancelled] = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Lucie Moreau"
+    ]
+    assert cancelled["status"] == "cancelled"
+    trail = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clinic.cli",
+            "audit",
+            "list",
+            "--appointment",
+            booked["id"],
+            "--json",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{stack.database}"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert [(e["action"], e["actor"]) for e in json.loads(trail.stdout)] == [
+        ("booked", "patient"),
+        ("moved", "patient"),
+        ("cancelled", "patient"),
+    ]
+    assert "Lucie" not in trail.stdout
 
 
 def test_two_misunderstandings_in_a_row_offer_a_person(stack: Stack) -> None:

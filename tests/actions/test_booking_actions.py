@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.booking
 import actions.greeting
 import actions.info
+import actions.manage
 import actions.reminders
 import actions.safety
 from actions.booking import (
@@ -52,6 +53,7 @@ def services(
         actions.info,
         actions.safety,
         actions.reminders,
+        actions.manage,
     ):
         monkeypatch.setattr(module, "get_context", lambda: built)
     yield built

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.info import ActionManageAppointment
+from actions.manage import ActionFindAppointment
 from actions.reminders import ActionConfirmAppointment
 from clinic.appointments import Appointment
 from clinic.services import Services
@@ -89,15 +89,23 @@ async def test_confirming_in_words_takes_the_only_upcoming_appointment(services:
     assert responses(said) == ["utter_which_appointment"]
 
 
-async def test_annuler_and_deplacer_show_that_appointment_only(services: Services) -> None:  # noqa: F811
+async def test_annuler_and_deplacer_take_that_appointment(services: Services) -> None:  # noqa: F811
     first, second = booked(services), booked(services, days=5)
-    for intent in ("cancel_appointment", "reschedule_appointment"):
-        dispatcher = await run(ActionManageAppointment(), tapped(intent, second.id))
-        assert responses(dispatcher) == ["utter_your_appointments", "utter_manage_by_phone"]
-        listed = dispatcher.messages[0]["appointments"]
-        assert listed.count("•") == 1 and "5 décembre" in listed
+    dispatcher = CollectingDispatcher()
+    events = await ActionFindAppointment().run(
+        dispatcher, tapped("cancel_appointment", second.id), {}
+    )
+    assert responses(dispatcher) == ["utter_cancel_recap"]
+    assert "5 décembre" in dispatcher.messages[0]["day"]
+    assert {e["name"]: e["value"] for e in events}["managed_appointment"] == second.id
+    dispatcher = CollectingDispatcher()
+    events = await ActionFindAppointment().run(
+        dispatcher, tapped("reschedule_appointment", first.id), {}
+    )
+    assert responses(dispatcher) == ["utter_move_intro"]
+    assert {e["name"]: e["value"] for e in events}["managing"] == "reschedule"
     services.booking.cancel(first.id)
-    dispatcher = await run(ActionManageAppointment(), tapped("cancel_appointment", first.id))
+    dispatcher = await run(ActionFindAppointment(), tapped("cancel_appointment", first.id))
     assert responses(dispatcher) == ["utter_appointment_gone"]
     # A cancellation cancels the reminders too.
     assert [r.status for r in services.reminders.for_appointment(first.id)] == ["cancelled"]
