@@ -19,12 +19,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import get_context
-from actions.manage import RESET, moving
+from actions.manage import RESET, ics_document, moving
 from clinic import french
 from clinic.audit import Actor
 from clinic.booking import BookingOutcome
 from clinic.duckling.client import DucklingUnavailable
-from clinic.ics import FILENAME
 from clinic.patients import clean_name
 from clinic.scheduling import SearchWindow, Slot
 from clinic.services import Services
@@ -408,23 +407,16 @@ class ActionChooseSlot(Action):
 
 
 def calendar_file(appointment_id: str, day: str, practitioner: str) -> dict[str, Any]:
-    """The confirmation's calendar file, as a WhatsApp document with the address in its
-    caption; if WhatsApp cannot send the document, the fallback text carries the same link."""
-    services = get_context()
-    practice = services.practice
-    link = services.calendar_files.link(
-        appointment_id, services.settings.public_url, services.clock.now()
+    """The confirmation's calendar file, the address in its caption; if WhatsApp cannot send
+    the document, the fallback text carries the same details and link."""
+    practice = get_context().practice
+    when = f"{day[0].upper()}{day[1:]}"
+    return ics_document(
+        appointment_id,
+        f"📅 {when} au {practice.name}, {practice.address}. "
+        "Ouvrez ce fichier pour ajouter le rendez-vous à votre agenda.",
+        f"📅 {when} avec {practitioner}, {practice.address}. Pour l'ajouter à votre agenda :",
     )
-    return {
-        "document": {
-            "link": link,
-            "filename": FILENAME,
-            "caption": f"📅 {day[0].upper()}{day[1:]} au {practice.name}, {practice.address}. "
-            "Ouvrez ce fichier pour ajouter le rendez-vous à votre agenda.",
-        },
-        "fallback": f"📅 {day[0].upper()}{day[1:]} avec {practitioner}, {practice.address}. "
-        f"Pour l'ajouter à votre agenda : {link}",
-    }
 
 
 #: Slots a finished booking (or move) leaves empty for the next request.

@@ -118,20 +118,26 @@ class ActionFindAppointment(Action):
         ]
 
 
-def cancel_file(appointment_id: str) -> dict[str, Any]:
-    """The calendar file that removes the event (same UID, METHOD:CANCEL)."""
+def ics_document(appointment_id: str, caption: str, fallback: str) -> dict[str, Any]:
+    """The appointment's calendar file as a WhatsApp document (custom JSON for the channel);
+    `fallback` is sent with the link appended if WhatsApp cannot send the document."""
     services = get_context()
     link = services.calendar_files.link(
         appointment_id, services.settings.public_url, services.clock.now()
     )
     return {
-        "document": {
-            "link": link,
-            "filename": FILENAME,
-            "caption": "Ouvrez ce fichier pour retirer le rendez-vous de votre agenda.",
-        },
-        "fallback": f"Pour retirer le rendez-vous de votre agenda : {link}",
+        "document": {"link": link, "filename": FILENAME, "caption": caption},
+        "fallback": f"{fallback} {link}",
     }
+
+
+def cancel_file(appointment_id: str) -> dict[str, Any]:
+    """The calendar file that removes the event (same UID, METHOD:CANCEL)."""
+    return ics_document(
+        appointment_id,
+        "Ouvrez ce fichier pour retirer le rendez-vous de votre agenda.",
+        "Pour retirer le rendez-vous de votre agenda :",
+    )
 
 
 class ActionCancelAppointment(Action):

@@ -31,6 +31,7 @@ from clinic.clock import Clock
 from clinic.practice import Practice
 from clinic.storage import Database
 from clinic.storage.tables import reminders
+from clinic.whatsapp import messages
 
 logger = logging.getLogger(__name__)
 
@@ -302,42 +303,16 @@ class ReminderDispatcher:
         """The template body: first name, day and time; no reason, no practitioner (no health
         data). Its quick replies carry this appointment's id, signed for this patient."""
         rules = self.practice.reminders
-        local = appointment.start.astimezone(self.practice.tz)
-        first_name = appointment.patient_name.split()[0] if appointment.patient_name else ""
         payloads = [
             f'/{intent}{{"appointment_id": "{appointment.id}"}}'
             for intent in ("confirm_appointment", "cancel_appointment", "reschedule_appointment")
         ]
-        return {
-            "type": "template",
-            "template": {
-                "name": rules.template,
-                "language": {"code": rules.language},
-                "components": [
-                    {
-                        "type": "body",
-                        "parameters": [
-                            {"type": "text", "text": first_name or "Madame, Monsieur"},
-                            {"type": "text", "text": french.day_and_hour(local)},
-                        ],
-                    },
-                    *(
-                        {
-                            "type": "button",
-                            "sub_type": "quick_reply",
-                            "index": str(index),
-                            "parameters": [
-                                {
-                                    "type": "payload",
-                                    "payload": self._sign(appointment.patient_id, p),
-                                }
-                            ],
-                        }
-                        for index, p in enumerate(payloads)
-                    ),
-                ],
-            },
-        }
+        return messages.template(
+            rules.template,
+            rules.language,
+            name_and_day(appointment, self.practice),
+            [self._sign(appointment.patient_id, payload) for payload in payloads],
+        )
 
     async def run_once(self, limit: int = 100) -> int:
         """One pass over what is due; returns how many reminders were claimed.
@@ -405,25 +380,17 @@ class ReminderDispatcher:
             )
 
 
-def cancellation_notice(appointment: Appointment, practice: Practice) -> dict[str, Any]:
-    """The template telling a patient that staff cancelled their appointment: first name and
-    day only (no reason, no practitioner), in the practice's approved wording."""
-    rules = practice.reminders
+def name_and_day(appointment: Appointment, practice: Practice) -> list[str]:
+    """The only variables our templates carry: the first name and the day and time."""
     first_name = appointment.patient_name.split()[0] if appointment.patient_name else ""
     local = appointment.start.astimezone(practice.tz)
-    return {
-        "type": "template",
-        "template": {
-            "name": rules.cancellation_template,
-            "language": {"code": rules.language},
-            "components": [
-                {
-                    "type": "body",
-                    "parameters": [
-                        {"type": "text", "text": first_name or "Madame, Monsieur"},
-                        {"type": "text", "text": french.day_and_hour(local)},
-                    ],
-                }
-            ],
-        },
-    }
+    return [first_name or "Madame, Monsieur", french.day_and_hour(local)]
+
+
+def cancellation_notice(appointment: Appointment, practice: Practice) -> dict[str, Any]:
+    """The template telling a patient that staff cancelled their appointment, in the practice's
+    approved wording (no reason, no practitioner)."""
+    rules = practice.reminders
+    return messages.template(
+        rules.cancellation_template, rules.language, name_and_day(appointment, practice)
+    )

@@ -172,3 +172,24 @@ async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harnes
         await server.after_stop()
         channel.service.store.database.dispose()
         await runner.cleanup()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_env(harness: Harness) -> dict[str, str]:
+    """The environment of a `clinic worker` process pointed at this harness."""
+    import os
+
+    config = harness.channel.config
+    return dict(
+        os.environ,
+        DATABASE_URL=harness.channel.database_url,
+        WHATSAPP_VERIFY_TOKEN=config.verify_token,
+        WHATSAPP_APP_SECRET=config.app_secret,
+        WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
+        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
+        WHATSAPP_API_URL=config.api_url,
+        PRACTICE_CONFIG=str(ROOT / "tests" / "fixtures" / "practice.yml"),
+        LOG_LEVEL="WARNING",
+    )

@@ -21,7 +21,7 @@ from clinic.clock import FixedClock
 from clinic.practice import Practice, ReminderRules, TimeRange
 from clinic.reminders import ReminderDispatcher, ReminderRepository, due_time
 from clinic.simulator import payloads
-from tests.connector.conftest import ACCESS_TOKEN, PHONE_NUMBER_ID, Harness
+from tests.connector.conftest import PHONE_NUMBER_ID, Harness, worker_env
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -314,18 +314,7 @@ async def test_moving_an_appointment_moves_its_reminder(
 
 
 def worker_process(harness: Harness) -> subprocess.Popen:
-    config = harness.channel.config
-    env = dict(
-        os.environ,
-        DATABASE_URL=harness.channel.database_url,
-        WHATSAPP_VERIFY_TOKEN=config.verify_token,
-        WHATSAPP_APP_SECRET=config.app_secret,
-        WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
-        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
-        WHATSAPP_API_URL=config.api_url,
-        PRACTICE_CONFIG=os.path.join(ROOT, "tests", "fixtures", "practice.yml"),
-        LOG_LEVEL="WARNING",
-    )
+    env = worker_env(harness)
     return subprocess.Popen(
         [sys.executable, "-m", "clinic.cli", "worker"],
         cwd=ROOT,

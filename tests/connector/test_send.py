@@ -22,11 +22,11 @@ from clinic.storage.tables import whatsapp_outbound
 from clinic.whatsapp.delivery import Delivery
 from clinic.whatsapp.service import WhatsAppService
 from tests.connector.conftest import (
-    ACCESS_TOKEN,
     FAST,
     PATIENT,
     PHONE_NUMBER_ID,
     Harness,
+    worker_env,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -378,17 +378,7 @@ async def test_a_worker_killed_mid_send_leaves_the_message_to_the_next_one(
     harness.graph.hang_seconds = 60
     await harness.service.send(patient_id, {"text": "Rappel important"})
     assert [r["status"] for r in rows(harness)] == ["queued"]
-    config = harness.channel.config
-    env = dict(
-        os.environ,
-        DATABASE_URL=harness.channel.database_url,
-        WHATSAPP_VERIFY_TOKEN=config.verify_token,
-        WHATSAPP_APP_SECRET=config.app_secret,
-        WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
-        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
-        WHATSAPP_API_URL=config.api_url,
-        PRACTICE_CONFIG=os.path.join(ROOT, "tests", "fixtures", "practice.yml"),
-    )
+    env = worker_env(harness)
     worker = subprocess.Popen(
         [sys.executable, "-m", "clinic.cli", "worker"],
         cwd=ROOT,
