@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stats import rss_mib, summary  # noqa: E402
 
 from clinic.appointments import Appointment, AppointmentRepository  # noqa: E402
+from clinic.ops.stack import free_port  # noqa: E402
 from clinic.practice import load_practice  # noqa: E402
 from clinic.reminders import ReminderDispatcher, ReminderRepository  # noqa: E402
 from clinic.simulator.server import build  # noqa: E402
@@ -34,12 +34,6 @@ from clinic.storage.tables import metadata  # noqa: E402
 from clinic.whatsapp.service import WhatsAppConfig, WhatsAppService  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def main() -> None:

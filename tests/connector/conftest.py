@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from aiohttp import web
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
+from clinic.ops.stack import free_port
 from clinic.simulator import payloads
 from clinic.simulator.graph import FakeGraph
 from clinic.simulator.server import build
@@ -41,12 +41,6 @@ PHONE_NUMBER_ID = "106540352242922"
 PATIENT = "33612345678"
 #: Fast retries for tests: the policy's numbers, not its logic, are what differ in production.
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, lease=timedelta(seconds=1))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def sample(name: str) -> dict[str, Any]:

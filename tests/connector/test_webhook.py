@@ -210,10 +210,6 @@ async def test_a_5000_character_paste_is_cut_before_the_dialogue(harness: Harnes
 async def test_a_button_issued_to_this_patient_comes_back_as_its_payload(harness: Harness) -> None:
     patient_id = harness.service.patient_id(PATIENT)
     payload = '/choose_slot{"slot_choice": "2"}'
-    await harness.service.send(
-        patient_id, {"text": "?", "buttons": [{"title": "Mardi 10h", "payload": payload}]}
-    )
-    # (nothing sent: no window yet; the id is what matters)
     choice_id = harness.service.keyring.sign_choice(patient_id, payload)
     await harness.post(payloads.reply_payload(PATIENT, choice_id, "Mardi 10h", PHONE_NUMBER_ID))
     await harness.post(
