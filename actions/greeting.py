@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import get_context
+from actions.base import ClinicAction
+from clinic.services import Services
 
 
-def known_name(tracker: Tracker) -> str | None:
+def known_name(services: Services, tracker: Tracker) -> str | None:
     """The name from this conversation, else from the core store (survives expired sessions)."""
-    return tracker.get_slot("patient_name") or get_context().patients.name(tracker.sender_id)
+    return tracker.get_slot("patient_name") or services.patients.name(tracker.sender_id)
 
 
-class ActionSessionStart(Action):
+class ActionSessionStart(ClinicAction):
     """Starts a session after inactivity, keeping only the patient's name."""
 
     def name(self) -> str:
@@ -26,14 +27,14 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events: list[EventType] = [SessionStarted()]
-        name = known_name(tracker)
+        name = known_name(self.services, tracker)
         if name:
             events.append(SlotSet("patient_name", name))
         events.append(ActionExecuted("action_listen"))
         return events
 
 
-class ActionGreet(Action):
+class ActionGreet(ClinicAction):
     """Greets with the practice's name (from practice.yml) and the patient's, when known."""
 
     def name(self) -> str:
@@ -42,8 +43,8 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        practice = get_context().practice
-        name = known_name(tracker)
+        practice = self.services.practice
+        name = known_name(self.services, tracker)
         if name:
             dispatcher.utter_message(
                 response="utter_greet_by_name", practice_name=practice.name, patient_name=name

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import get_context
+from actions.base import ClinicAction
 from clinic import french
 from clinic.practice import Practice
+from clinic.services import Services
 
 
 def opening_hours_text(practice: Practice) -> str:
@@ -22,26 +23,26 @@ def opening_hours_text(practice: Practice) -> str:
     return "\n".join(lines)
 
 
-class ActionOpeningHours(Action):
+class ActionOpeningHours(ClinicAction):
     def name(self) -> str:
         return "action_opening_hours"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        practice = get_context().practice
+        practice = self.services.practice
         dispatcher.utter_message(response="utter_opening_hours", hours=opening_hours_text(practice))
         return []
 
 
-class ActionAddress(Action):
+class ActionAddress(ClinicAction):
     def name(self) -> str:
         return "action_address"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        practice = get_context().practice
+        practice = self.services.practice
         dispatcher.utter_message(
             response="utter_address",
             practice_name=practice.name,
@@ -53,15 +54,11 @@ class ActionAddress(Action):
         return []
 
 
-def upcoming_text(tracker: Tracker) -> str | None:
+def upcoming_text(services: Services, tracker: Tracker) -> str | None:
     """The patient's active appointments from now on, one line each; None when there are none."""
-    services = get_context()
     practice = services.practice
-    now = services.clock.now()
-    today = now.astimezone(practice.tz).date()
-    appointments = services.appointments.list(
-        start=now, statuses=("pending", "booked", "confirmed"), patient_id=tracker.sender_id
-    )
+    today = services.local_now().date()
+    appointments = services.booking.upcoming(tracker.sender_id)
     if not appointments:
         return None
     lines = []
@@ -73,14 +70,14 @@ def upcoming_text(tracker: Tracker) -> str | None:
     return "\n".join(lines)
 
 
-class ActionCheckAppointments(Action):
+class ActionCheckAppointments(ClinicAction):
     def name(self) -> str:
         return "action_check_appointments"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        text = upcoming_text(tracker)
+        text = upcoming_text(self.services, tracker)
         if text is None:
             dispatcher.utter_message(response="utter_no_appointment")
         else:

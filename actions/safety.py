@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import get_context
+from actions.base import ClinicAction
+from clinic.services import Services
+from clinic.statuses import FlagKind
 
 logger = logging.getLogger(__name__)
 
@@ -17,15 +19,14 @@ logger = logging.getLogger(__name__)
 FALLBACKS_BEFORE_HUMAN = 2
 
 
-def flag(tracker: Tracker, kind: str) -> list[EventType]:
+def flag(services: Services, tracker: Tracker, kind: FlagKind) -> list[EventType]:
     """Record the flag for staff (core store) and on the conversation."""
-    services = get_context()
     services.patients.flag(tracker.sender_id, kind, services.clock.now())
     logger.warning("conversation flagged for staff", extra={"kind": kind})
     return [SlotSet("flagged", kind)]
 
 
-class ActionEmergency(Action):
+class ActionEmergency(ClinicAction):
     """Says 15 / 112 first, whatever was going on, then flags the conversation."""
 
     def name(self) -> str:
@@ -36,13 +37,13 @@ class ActionEmergency(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_emergency")
         try:
-            return flag(tracker, "emergency")
+            return flag(self.services, tracker, "emergency")
         except Exception:  # the advice is already given; a database hiccup must not hide it
             logger.exception("could not record the emergency flag")
             return []
 
 
-class ActionHandoff(Action):
+class ActionHandoff(ClinicAction):
     def name(self) -> str:
         return "action_handoff"
 
@@ -50,10 +51,10 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_handoff")
-        return flag(tracker, "handoff")
+        return flag(self.services, tracker, "handoff")
 
 
-class ActionDataRequest(Action):
+class ActionDataRequest(ClinicAction):
     def name(self) -> str:
         return "action_data_request"
 
@@ -61,7 +62,7 @@ class ActionDataRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_data_request")
-        return flag(tracker, "data_request")
+        return flag(self.services, tracker, "data_request")
 
 
 #: Actions Rasa runs around every turn: never an answer to the patient.
@@ -87,7 +88,7 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
     return count
 
 
-class ActionFallback(Action):
+class ActionFallback(ClinicAction):
     """Asks to rephrase with suggestions; after two misunderstandings in a row offers a human."""
 
     def name(self) -> str:

@@ -17,12 +17,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from clinic.scheduling import Interval
+from clinic.statuses import ACTIVE, APPOINTMENT_STATUSES, AppointmentStatus, CalendarState
 from clinic.storage import Database
 from clinic.storage.tables import appointments, blocks, slot_claims
 
 CELL_SECONDS = 300
-ACTIVE = ("pending", "booked", "confirmed")
-STATUSES = (*ACTIVE, "cancelled")
 
 
 class SlotTaken(Exception):
@@ -42,9 +41,9 @@ class Appointment:
     reason_id: str
     start: datetime
     end: datetime
-    status: str = "booked"
+    status: AppointmentStatus = "booked"
     sequence: int = 0
-    calendar_state: str = "local"
+    calendar_state: CalendarState = "local"
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -96,7 +95,7 @@ class AppointmentRepository:
         self,
         start: datetime | None = None,
         end: datetime | None = None,
-        statuses: Sequence[str] = STATUSES,
+        statuses: Sequence[AppointmentStatus] = APPOINTMENT_STATUSES,
         patient_id: str | None = None,
     ) -> list[Appointment]:
         query = select(appointments).where(appointments.c.status.in_(statuses))
@@ -210,7 +209,7 @@ class AppointmentRepository:
             )
         return moved
 
-    def set_calendar_state(self, appointment_id: str, state: str, now: datetime) -> None:
+    def set_calendar_state(self, appointment_id: str, state: CalendarState, now: datetime) -> None:
         with self.db.transaction() as connection:
             connection.execute(
                 update(appointments)

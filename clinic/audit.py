@@ -15,19 +15,18 @@ from typing import Any
 from sqlalchemy import select
 
 from clinic.appointments import Appointment
+from clinic.statuses import ACTOR_KINDS, ActorKind, AuditAction
 from clinic.storage import Database
 from clinic.storage.tables import audit_log
-
-ACTORS = ("patient", "staff", "system")
 
 
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # patient, staff, system
+    kind: ActorKind
     id: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in ACTORS:
+        if self.kind not in ACTOR_KINDS:
             raise ValueError(f"unknown actor {self.kind!r}")
 
 
@@ -80,7 +79,7 @@ class AuditTrail:
 
     def record(
         self,
-        action: str,
+        action: AuditAction,
         actor: Actor,
         appointment_id: str,
         before: Appointment | None,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -30,6 +30,7 @@ from clinic.clock import Clock
 from clinic.practice import Practice
 from clinic.reminders import ReminderRepository
 from clinic.scheduling import Interval, SearchWindow, Slot, find_slots
+from clinic.statuses import ACTIVE
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ ALTERNATIVES_SPAN = timedelta(days=14)
 class Offer:
     slots: list[Slot]
     verified: bool  # False: the outside calendar could not be read, slots are wishes only
+    #: The window the slots come from: the wish, or the wish widened to the horizon when full.
+    window: SearchWindow | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,59 @@ class BookingService:
             self.practice, busy, now, window, reason_id, practitioner_id, limit, exclude
         )
         return Offer(slots, verified)
+
+    def offer(
+        self,
+        window: SearchWindow,
+        reason_id: str,
+        practitioner_id: str | None = None,
+        exclude: Collection[datetime] = (),
+    ) -> Offer:
+        """What to show for a wish: its best slots, or, when it is full, the first ones after it
+        up to the booking horizon (searched once more, never in a loop). `exclude` holds the
+        starts already shown for this wish (« autres créneaux »)."""
+        result = self.search(window, reason_id, practitioner_id, exclude=exclude)
+        if result.slots:
+            return replace(result, window=window)
+        now = self.clock.now().astimezone(self.practice.tz)
+        widened = replace(window, end=max(window.end, now + self.practice.rules.horizon))
+        result = self.search(widened, reason_id, practitioner_id, exclude=exclude)
+        return replace(result, window=widened)
+
+    def own_upcoming(self, patient_id: str, appointment_id: str) -> Appointment | None:
+        """The appointment if it is this patient's, active and still ahead; else None.
+
+        Every change a patient asks for goes through here: an id from a button, a slot or a
+        forged payload never reaches someone else's appointment.
+        """
+        appointment = self.repository.get(appointment_id)
+        if (
+            appointment is None
+            or appointment.patient_id != patient_id
+            or not appointment.active
+            or appointment.start <= self.clock.now()
+        ):
+            return None
+        return appointment
+
+    def upcoming(self, patient_id: str) -> list[Appointment]:
+        """The patient's active appointments from now on, soonest first."""
+        return self.repository.list(start=self.clock.now(), statuses=ACTIVE, patient_id=patient_id)
+
+    def confirm(self, appointment_id: str, actor: Actor = SYSTEM) -> Appointment | None:
+        """Booked → confirmed (the patient answered the reminder), audited once; None when the
+        appointment no longer exists. Confirming twice changes nothing."""
+        now = self.clock.now()
+        before = self.repository.get(appointment_id)
+        confirmed = self.repository.confirm(appointment_id, now)
+        if (
+            self.audit is not None
+            and before is not None
+            and confirmed is not None
+            and confirmed.status != before.status
+        ):
+            self.audit.record("confirmed", actor, appointment_id, before, confirmed, now)
+        return confirmed
 
     def alternatives(
         self, wanted: Slot, reason_id: str, practitioner_id: str | None = None

@@ -19,18 +19,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from clinic import french
-from clinic.appointments import STATUSES, Appointment
-from clinic.audit import Actor
+from clinic.appointments import Appointment
+from clinic.audit import Actor, Entry
 from clinic.practice import Practice, PracticeConfigError, load_practice
-from clinic.reminders import STATUSES as REMINDER_STATUSES
-from clinic.reminders import cancellation_notice
+from clinic.reminders import Reminder, cancellation_notice
 from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
-from clinic.whatsapp.store import STATUS_RANK, WhatsAppStore
+from clinic.statuses import APPOINTMENT_STATUSES, OUTBOX_STATUSES, REMINDER_STATUSES
+from clinic.whatsapp.outbox import OutboundView
+
+Row = TypeVar("Row")
 
 
 class UsageError(ValueError):
@@ -48,7 +52,10 @@ def main(argv: list[str] | None = None) -> None:
             code = _worker(settings, args)
         else:
             services = build_services(settings, practice)
-            code = args.handler(services, args)
+            try:
+                code = args.handler(services, args)
+            finally:
+                services.database.dispose()
     except (SettingsError, PracticeConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         code = 2
@@ -72,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     listing = appts.add_parser("list", help="list appointments (from today by default)")
     listing.add_argument("--from", dest="start", help="first day or instant (local time)")
     listing.add_argument("--to", dest="end", help="last day (included) or instant")
-    listing.add_argument("--status", action="append", choices=STATUSES, help="repeatable")
+    listing.add_argument(
+        "--status", action="append", choices=APPOINTMENT_STATUSES, help="repeatable"
+    )
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=_list)
     cancel = appts.add_parser("cancel", help="cancel an appointment and free its time")
@@ -119,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     outbox = whatsapp.add_parser("outbox", help="messages sent or waiting (no text, no number)")
-    outbox.add_argument("--status", choices=sorted(STATUS_RANK) + ["failed"])
+    outbox.add_argument("--status", choices=OUTBOX_STATUSES)
     outbox.add_argument("--patient", help="a pseudonymous conversation id")
     outbox.add_argument("--json", action="store_true", help="machine-readable output")
     outbox.set_defaults(handler=_outbox)
@@ -127,6 +136,25 @@ def _parser() -> argparse.ArgumentParser:
     worker = groups.add_parser("worker", help="send the outbox and due jobs until stopped")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     return parser
+
+
+def emit(
+    rows: Sequence[Row],
+    args: argparse.Namespace,
+    as_json: Callable[[Row], Any],
+    line: Callable[[Row], str],
+    empty: str,
+) -> int:
+    """Every listing prints the same way: JSON with --json (contract fields), else one French
+    line per row, or a sentence saying there is nothing."""
+    if args.json:
+        print(json.dumps([as_json(row) for row in rows], ensure_ascii=False, indent=2))
+    elif not rows:
+        print(empty)
+    else:
+        for row in rows:
+            print(line(row))
+    return 0
 
 
 def _config_check(settings: Settings, practice: Practice) -> int:
@@ -141,29 +169,23 @@ def _config_check(settings: Settings, practice: Practice) -> int:
 
 
 def _list(services: Services, args: argparse.Namespace) -> int:
-    tz = services.practice.tz
+    practice = services.practice
+    tz = practice.tz
     today = datetime.now(tz).date()
     start = _instant(args.start, tz, end_of_day=False) if args.start else _midnight(today, tz)
     end = _instant(args.end, tz, end_of_day=True) if args.end else None
-    items = services.appointments.list(start, end, statuses=args.status or STATUSES)
-    if args.json:
-        print(
-            json.dumps(
-                [_as_json(a, services.practice) for a in items], ensure_ascii=False, indent=2
-            )
+    items = services.appointments.list(start, end, statuses=args.status or APPOINTMENT_STATUSES)
+
+    def line(a: Appointment) -> str:
+        when = french.day_and_hour(a.start.astimezone(tz))
+        who = _practitioner_name(practice, a.practitioner_id)
+        return (
+            f"{a.id}  {when}  {who}  {_reason_label(practice, a)}  {a.patient_name}  [{a.status}]"
         )
-        return 0
-    if not items:
-        print("Aucun rendez-vous sur cette période.")
-        return 0
-    for a in items:
-        local = a.start.astimezone(tz)
-        who = _practitioner_name(services.practice, a.practitioner_id)
-        print(
-            f"{a.id}  {french.day_and_hour(local)}  {who}  {_reason_label(services.practice, a)}"
-            f"  {a.patient_name}  [{a.status}]"
-        )
-    return 0
+
+    return emit(
+        items, args, lambda a: _as_json(a, practice), line, "Aucun rendez-vous sur cette période."
+    )
 
 
 def _cancel(services: Services, args: argparse.Namespace) -> int:
@@ -177,14 +199,10 @@ def _cancel(services: Services, args: argparse.Namespace) -> int:
     cancelled = services.booking.cancel(args.id, Actor("staff", "cli"))
     local = cancelled.start.astimezone(services.practice.tz)
     print(f"Annulé / cancelled: {cancelled.id} ({french.day_and_hour(local)})")
-    store = WhatsAppStore(services.database)
-    contact = store.contact(cancelled.patient_id)
-    if contact is not None and contact.wa_id:
-        store.queue(
-            cancelled.patient_id,
-            "cancellation",
-            cancellation_notice(cancelled, services.practice),
-            services.clock.now(),
+    messenger = services.messenger
+    if messenger.reachable(cancelled.patient_id):
+        messenger.queue(
+            cancelled.patient_id, "cancellation", cancellation_notice(cancelled, services.practice)
         )
         print("Le patient est prévenu sur WhatsApp / the patient is told on WhatsApp")
     else:
@@ -192,90 +210,77 @@ def _cancel(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+FLAG_LABELS = {"emergency": "URGENCE", "handoff": "demande un humain", "data_request": "RGPD"}
+
+
 def _flags(services: Services, args: argparse.Namespace) -> int:
     tz = services.practice.tz
-    flags = services.patients.open_flags()
-    if args.json:
-        rows = [
-            {
-                "patient_id": f["patient_id"],
-                "kind": f["kind"],
-                "created_at": f["created_at"].astimezone(tz).isoformat(),
-            }
-            for f in flags
-        ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    if not flags:
-        print("Aucune conversation à traiter.")
-        return 0
-    labels = {"emergency": "URGENCE", "handoff": "demande un humain", "data_request": "RGPD"}
-    for f in flags:
+
+    def as_json(f: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "patient_id": f["patient_id"],
+            "kind": f["kind"],
+            "created_at": f["created_at"].astimezone(tz).isoformat(),
+        }
+
+    def line(f: dict[str, Any]) -> str:
         when = french.day_and_hour(f["created_at"].astimezone(tz))
-        print(f"{when}  {labels.get(f['kind'], f['kind'])}  conversation {f['patient_id']}")
-    return 0
+        return f"{when}  {FLAG_LABELS.get(f['kind'], f['kind'])}  conversation {f['patient_id']}"
+
+    return emit(
+        services.patients.open_flags(), args, as_json, line, "Aucune conversation à traiter."
+    )
 
 
 def _audit(services: Services, args: argparse.Namespace) -> int:
     tz = services.practice.tz
-    entries = services.audit.entries(appointment_id=args.appointment)
-    if args.json:
-        print(json.dumps([e.as_json(tz) for e in entries], ensure_ascii=False, indent=2))
-        return 0
-    if not entries:
-        print("Aucune opération.")
-        return 0
-    for e in entries:
+
+    def line(e: Entry) -> str:
         when = french.day_and_hour(e.at.astimezone(tz))
         who = f"{e.actor} {e.actor_id or ''}".strip()
         slot = ""
         if e.after:
             start = datetime.fromisoformat(e.after["start"]).astimezone(tz)
             slot = f" → {french.day_and_hour(start)}"
-        print(f"{when}  {e.action:<10} rdv {e.appointment_id}  par {who}{slot}")
-    return 0
+        return f"{when}  {e.action:<10} rdv {e.appointment_id}  par {who}{slot}"
+
+    entries = services.audit.entries(appointment_id=args.appointment)
+    return emit(entries, args, lambda e: e.as_json(tz), line, "Aucune opération.")
+
+
+REMINDER_LABELS = {
+    "pending": "à envoyer",
+    "sending": "en cours",
+    "sent": "envoyé",
+    "failed": "ÉCHEC",
+    "cancelled": "annulé",
+    "skipped": "non envoyé",
+}
 
 
 def _reminders(services: Services, args: argparse.Namespace) -> int:
     tz = services.practice.tz
-    rows = services.reminders.list(status=args.status)
-    if args.json:
-        print(json.dumps([r.as_json(tz) for r in rows], ensure_ascii=False, indent=2))
-        return 0
-    if not rows:
-        print("Aucun rappel.")
-        return 0
-    labels = {
-        "pending": "à envoyer",
-        "sending": "en cours",
-        "sent": "envoyé",
-        "failed": "ÉCHEC",
-        "cancelled": "annulé",
-        "skipped": "non envoyé",
-    }
-    for r in rows:
+
+    def line(r: Reminder) -> str:
         note = f"  ({r.note})" if r.note else ""
         when = french.day_and_hour(r.due.astimezone(tz))
-        print(
-            f"{when}  {r.kind:<4} {labels.get(r.status, r.status):<10} rdv {r.appointment_id}{note}"
-        )
-    return 0
+        label = REMINDER_LABELS.get(r.status, r.status)
+        return f"{when}  {r.kind:<4} {label:<10} rdv {r.appointment_id}{note}"
+
+    rows = services.reminders.list(status=args.status)
+    return emit(rows, args, lambda r: r.as_json(tz), line, "Aucun rappel.")
 
 
 def _outbox(services: Services, args: argparse.Namespace) -> int:
-    rows = WhatsAppStore(services.database).outbox(patient_id=args.patient, status=args.status)
-    if args.json:
-        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
-        return 0
-    if not rows:
-        print("Aucun message.")
-        return 0
     tz = services.practice.tz
-    for row in rows:
+
+    def line(row: OutboundView) -> str:
         when = french.day_and_hour(row.created_at.astimezone(tz))
         error = f"  erreur {row.error_code}: {row.error_title}" if row.error_code else ""
-        print(f"#{row.id}  {when}  {row.kind:<12} {row.status:<9} {row.patient_id}{error}")
-    return 0
+        return f"#{row.id}  {when}  {row.kind:<12} {row.status:<9} {row.patient_id}{error}"
+
+    rows = services.outbox.outbox(patient_id=args.patient, status=args.status)
+    return emit(rows, args, lambda row: row.as_json(), line, "Aucun message.")
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

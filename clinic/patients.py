@@ -14,10 +14,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.french import fold
+from clinic.statuses import FLAG_KINDS, FlagKind
 from clinic.storage import Database
 from clinic.storage.tables import conversation_flags, patients
-
-FLAG_KINDS = ("emergency", "handoff", "data_request")
 
 _INTRO = re.compile(
     r"^\s*(?:(?:bonjour|bonsoir|salut)[ ,.!]*)?(?:je m'?appelle|je suis|moi c'?est|c'?est|"
@@ -113,7 +112,7 @@ class PatientRepository:
         except IntegrityError:  # inserted meanwhile by another replica: update instead
             self.remember(patient_id, name, now)
 
-    def flag(self, patient_id: str, kind: str, now: datetime) -> bool:
+    def flag(self, patient_id: str, kind: FlagKind, now: datetime) -> bool:
         """Open a flag for staff; False if one of that kind is already open (no duplicate alert)."""
         if kind not in FLAG_KINDS:
             raise ValueError(f"unknown flag kind {kind!r}")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,14 +27,15 @@ from sqlalchemy.exc import IntegrityError
 from clinic import french
 from clinic.appointments import Appointment, AppointmentRepository
 from clinic.clock import Clock
+from clinic.notify import Messenger, SendFailed, TemplateMessage
 from clinic.practice import Practice
-from clinic.storage import Database
+from clinic.statuses import REMINDER_STATUSES, ReminderStatus
+from clinic.storage import Database, claim_each
 from clinic.storage.tables import reminders
-from clinic.whatsapp import messages
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "skipped")
+STATUSES = REMINDER_STATUSES
 CALLBACK_PREFIX = "reminder:"
 #: How long a claimed reminder waits for Meta's answer or status before it may be sent again.
 LEASE = timedelta(minutes=2)
@@ -77,7 +77,7 @@ class Reminder:
     appointment_id: str
     kind: str
     due: datetime
-    status: str
+    status: ReminderStatus
     attempts: int
     note: str | None = None
 
@@ -100,9 +100,9 @@ def _reminder(row: Any) -> Reminder:
 
 
 class ReminderRepository:
-    """`practice` is needed to schedule; status updates (the connector) work without it."""
+    """The `reminders` table, planned by the practice's reminder rules."""
 
-    def __init__(self, database: Database, practice: Practice | None = None) -> None:
+    def __init__(self, database: Database, practice: Practice) -> None:
         self.database = database
         self.practice = practice
 
@@ -112,7 +112,6 @@ class ReminderRepository:
         A reminder whose time has already passed (a booking made less than 24 h ahead) is
         recorded as skipped: the confirmation just sent says the same.
         """
-        assert self.practice is not None, "scheduling needs the practice's reminder rules"
         for offset in self.practice.reminders.offsets:
             due = due_time(appointment.start, offset, self.practice)
             status, note = ("pending", None) if due > now else ("skipped", "booked after due time")
@@ -186,33 +185,25 @@ class ReminderRepository:
             and_(reminders.c.status == "pending", reminders.c.due_at <= now),
             and_(reminders.c.status == "sending", reminders.c.lease_until < now),
         )
-        with self.database.transaction() as connection:
-            candidates = connection.execute(
-                select(reminders).where(due).order_by(reminders.c.due_at).limit(limit)
-            ).all()
-        won = []
-        for row in candidates:
-            with self.database.transaction() as connection:
-                claimed = connection.execute(
-                    update(reminders)
-                    .where(reminders.c.id == row.id, reminders.c.status == row.status, due)
-                    .values(
-                        status="sending",
-                        lease_until=now + lease,
-                        attempts=reminders.c.attempts + 1,
-                        updated_at=now,
-                    )
-                ).rowcount
-            if claimed:
-                won.append(_reminder(row))
-                if take is not None and len(won) >= take:
-                    break
-        return won
+        rows = claim_each(
+            self.database,
+            reminders,
+            select(reminders).where(due).order_by(reminders.c.due_at).limit(limit),
+            due,
+            {
+                "status": "sending",
+                "lease_until": now + lease,
+                "attempts": reminders.c.attempts + 1,
+                "updated_at": now,
+            },
+            take,
+        )
+        return [_reminder(row) for row in rows]
 
     def finish(
         self,
         reminder_id: int,
-        status: str,
+        status: ReminderStatus,
         now: datetime,
         *,
         wamid: str | None = None,
@@ -264,22 +255,6 @@ def parse_callback(data: str | None) -> int | None:
         return None
 
 
-class SendFailed(Exception):
-    """The template was not accepted. `retryable` says whether trying later may work;
-    `ambiguous` says Meta may have accepted it anyway (a timeout)."""
-
-    def __init__(self, code: int, title: str, retryable: bool, ambiguous: bool = False) -> None:
-        super().__init__(f"({code}) {title}")
-        self.code = code
-        self.title = title
-        self.retryable = retryable
-        self.ambiguous = ambiguous
-
-
-#: `send(patient_id, template_body, callback_data) -> wamid`, raising SendFailed.
-Sender = Callable[[str, dict[str, Any], str], Awaitable[str]]
-
-
 class ReminderDispatcher:
     """The worker's job: send each due reminder once, as the practice's approved template."""
 
@@ -289,29 +264,30 @@ class ReminderDispatcher:
         appointments: AppointmentRepository,
         practice: Practice,
         clock: Clock,
-        send: Sender,
-        sign: Callable[[str, str], str],
+        messenger: Messenger,
     ) -> None:
         self.repository = repository
         self.appointments = appointments
         self.practice = practice
         self.clock = clock
-        self._send = send
-        self._sign = sign
+        self.messenger = messenger
 
-    def template(self, appointment: Appointment) -> dict[str, Any]:
-        """The template body: first name, day and time; no reason, no practitioner (no health
-        data). Its quick replies carry this appointment's id, signed for this patient."""
+    def template(self, appointment: Appointment) -> TemplateMessage:
+        """First name, day and time; no reason, no practitioner (no health data). Its quick
+        replies carry this appointment's id, so they work days later, after the session ended."""
         rules = self.practice.reminders
-        payloads = [
-            f'/{intent}{{"appointment_id": "{appointment.id}"}}'
-            for intent in ("confirm_appointment", "cancel_appointment", "reschedule_appointment")
-        ]
-        return messages.template(
+        return TemplateMessage(
             rules.template,
             rules.language,
             name_and_day(appointment, self.practice),
-            [self._sign(appointment.patient_id, payload) for payload in payloads],
+            tuple(
+                f'/{intent}{{"appointment_id": "{appointment.id}"}}'
+                for intent in (
+                    "confirm_appointment",
+                    "cancel_appointment",
+                    "reschedule_appointment",
+                )
+            ),
         )
 
     async def run_once(self, limit: int = 100) -> int:
@@ -351,7 +327,7 @@ class ReminderDispatcher:
             logger.info("reminder %s skipped: its appointment has started", reminder.id)
             return
         try:
-            wamid = await self._send(
+            wamid = await self.messenger.send_now(
                 appointment.patient_id,
                 self.template(appointment),
                 f"{CALLBACK_PREFIX}{reminder.id}",
@@ -380,17 +356,17 @@ class ReminderDispatcher:
             )
 
 
-def name_and_day(appointment: Appointment, practice: Practice) -> list[str]:
+def name_and_day(appointment: Appointment, practice: Practice) -> tuple[str, str]:
     """The only variables our templates carry: the first name and the day and time."""
     first_name = appointment.patient_name.split()[0] if appointment.patient_name else ""
     local = appointment.start.astimezone(practice.tz)
-    return [first_name or "Madame, Monsieur", french.day_and_hour(local)]
+    return (first_name or "Madame, Monsieur", french.day_and_hour(local))
 
 
-def cancellation_notice(appointment: Appointment, practice: Practice) -> dict[str, Any]:
+def cancellation_notice(appointment: Appointment, practice: Practice) -> TemplateMessage:
     """The template telling a patient that staff cancelled their appointment, in the practice's
     approved wording (no reason, no practitioner)."""
     rules = practice.reminders
-    return messages.template(
+    return TemplateMessage(
         rules.cancellation_template, rules.language, name_and_day(appointment, practice)
     )

@@ -1,9 +1,16 @@
-"""Wiring: build the core's objects from settings, once per process, when first needed."""
+"""The composition root: every process (Rasa's WhatsApp channel, the action server, the worker,
+the staff CLI, and what comes next) gets its objects from `build_services`, and nowhere else.
+
+What only some processes need (the Graph API client, the WhatsApp channel, the reminder
+dispatcher) is built on first use, so the CLI runs without WhatsApp credentials and nothing
+connects anywhere at import time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cached_property
 
 from clinic.appointments import AppointmentRepository
 from clinic.audit import AuditTrail
@@ -14,38 +21,60 @@ from clinic.clock import Clock, SystemClock
 from clinic.duckling.client import DucklingClient
 from clinic.ics import CalendarFiles
 from clinic.keys import load_key
+from clinic.notify import Messenger
 from clinic.patients import PatientRepository
-from clinic.practice import Practice
-from clinic.reminders import ReminderRepository
-from clinic.settings import Settings
+from clinic.practice import Practice, load_practice
+from clinic.reminders import ReminderDispatcher, ReminderRepository
+from clinic.settings import Settings, SettingsError
 from clinic.storage import Database
+from clinic.whatsapp.contacts import Contacts
+from clinic.whatsapp.delivery import Delivery, RetryPolicy
+from clinic.whatsapp.graph import GraphClient
+from clinic.whatsapp.identity import Keyring
+from clinic.whatsapp.inbound_log import InboundLog
+from clinic.whatsapp.messenger import WhatsAppMessenger
+from clinic.whatsapp.outbox import Outbox
+from clinic.whatsapp.service import WhatsAppConfig, WhatsAppService
 
 
 @dataclass(frozen=True)
-class Services:
-    settings: Settings
-    practice: Practice
-    database: Database
-    appointments: AppointmentRepository
-    calendar: Calendar
-    booking: BookingService
-    patients: PatientRepository
-    reminders: ReminderRepository
-    calendar_files: CalendarFiles
-    audit: AuditTrail
-    duckling: DucklingClient
-    clock: Clock
+class Tuning:
+    """Timings production leaves at their defaults and tests shorten (the logic is the same)."""
 
-    def local_now(self) -> datetime:
-        """Now, on the practice's wall clock: what « aujourd'hui » and « demain » are relative to."""
-        return self.clock.now().astimezone(self.practice.tz)
+    retry: RetryPolicy = RetryPolicy()
+    #: Seconds before a Graph API call counts as failed (and is retried).
+    graph_timeout: float = 10.0
+
+
+def whatsapp_config(
+    settings: Settings, graph_timeout: float = Tuning.graph_timeout
+) -> WhatsAppConfig:
+    """The WhatsApp channel's settings, or a SettingsError naming what is missing."""
+    if not settings.whatsapp_enabled:
+        raise SettingsError(
+            "WhatsApp is not configured: set WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET, "
+            "WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID (make run sets local values)"
+        )
+    return WhatsAppConfig(
+        verify_token=settings.whatsapp_verify_token or "",
+        app_secret=settings.whatsapp_app_secret or "",
+        access_token=settings.whatsapp_access_token or "",
+        phone_number_id=settings.whatsapp_phone_number_id or "",
+        api_url=settings.whatsapp_api_url,
+        max_message_age=timedelta(seconds=settings.whatsapp_max_message_age),
+        graph_timeout=graph_timeout,
+    )
 
 
 def build_calendar(settings: Settings, practice: Practice) -> Calendar:
+    """The outside calendar: Google's when configured, else the built-in one."""
     if settings.calendar_backend == "google":
         from clinic.calendars.google import GoogleCalendar
 
-        assert settings.google_calendar_id and settings.google_application_credentials
+        if not (settings.google_calendar_id and settings.google_application_credentials):
+            raise SettingsError(
+                "CALENDAR_BACKEND=google needs GOOGLE_CALENDAR_ID and GOOGLE_APPLICATION_CREDENTIALS"
+            )
         return GoogleCalendar(
             practice,
             calendar_id=settings.google_calendar_id,
@@ -55,28 +84,122 @@ def build_calendar(settings: Settings, practice: Practice) -> Calendar:
     return LocalCalendar()
 
 
-def build_services(settings: Settings, practice: Practice, clock: Clock | None = None) -> Services:
-    """Connect to the database (creating missing tables), the calendar backend and Duckling."""
-    clock = clock or SystemClock()
+class Services:
+    """One process's objects, each built once and shared: one database engine, one key, one
+    client per outside system (calendar, Duckling, Graph API)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        practice: Practice,
+        database: Database,
+        clock: Clock,
+        tuning: Tuning,
+    ) -> None:
+        self.settings = settings
+        self.practice = practice
+        self.database = database
+        self.clock = clock
+        self.tuning = tuning
+        self.appointments = AppointmentRepository(database, buffer=practice.rules.buffer)
+        self.calendar = build_calendar(settings, practice)
+        self.reminders = ReminderRepository(database, practice)
+        self.audit = AuditTrail(database)
+        self.patients = PatientRepository(database)
+        self.booking = BookingService(
+            practice, self.appointments, self.calendar, clock, self.reminders, self.audit
+        )
+        self.duckling = DucklingClient(settings.duckling_url, tz=practice.timezone)
+        self.contacts = Contacts(database)
+        self.inbound = InboundLog(database)
+        self.outbox = Outbox(database)
+
+    def local_now(self) -> datetime:
+        """Now, on the practice's wall clock: what « aujourd'hui » and « demain » are relative to."""
+        return self.clock.now().astimezone(self.practice.tz)
+
+    @cached_property
+    def key(self) -> bytes:
+        """The application key (PATIENT_ID_KEY, or the one kept in the database)."""
+        return load_key(self.database, self.settings.patient_id_key)
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        return Keyring(self.key)
+
+    @cached_property
+    def calendar_files(self) -> CalendarFiles:
+        return CalendarFiles(self.appointments, self.practice, self.key)
+
+    @cached_property
+    def whatsapp_config(self) -> WhatsAppConfig:
+        return whatsapp_config(self.settings, self.tuning.graph_timeout)
+
+    @cached_property
+    def graph(self) -> GraphClient:
+        """The one Graph API client of this process (needs the WhatsApp settings)."""
+        config = self.whatsapp_config
+        return GraphClient(
+            config.api_url,
+            config.phone_number_id,
+            config.access_token,
+            timeout=config.graph_timeout,
+            connect_timeout=min(3.0, config.graph_timeout),
+        )
+
+    @cached_property
+    def messenger(self) -> Messenger:
+        """How the domain reaches a patient: WhatsApp templates. Processes without WhatsApp
+        credentials (the staff CLI) can still queue them for the worker."""
+        graph = self.graph if self.settings.whatsapp_enabled else None
+        return WhatsAppMessenger(self.contacts, self.outbox, self.keyring, self.clock, graph)
+
+    @cached_property
+    def whatsapp(self) -> WhatsAppService:
+        """The WhatsApp channel's work: webhook batches, sends, the outbox."""
+        delivery = Delivery(self.outbox, self.contacts, self.graph, self.clock, self.tuning.retry)
+        return WhatsAppService(
+            self.whatsapp_config,
+            contacts=self.contacts,
+            inbound=self.inbound,
+            outbox=self.outbox,
+            keyring=self.keyring,
+            graph=self.graph,
+            delivery=delivery,
+            reminders=self.reminders,
+            clock=self.clock,
+            practice_phone=self.practice.phone,
+        )
+
+    @cached_property
+    def reminder_dispatcher(self) -> ReminderDispatcher:
+        return ReminderDispatcher(
+            self.reminders, self.appointments, self.practice, self.clock, self.messenger
+        )
+
+    async def close(self) -> None:
+        """Close the network clients this process opened, then the database engine."""
+        if "graph" in self.__dict__:
+            await self.graph.close()
+        self.database.dispose()
+
+
+def build_services(
+    settings: Settings,
+    practice: Practice | None = None,
+    clock: Clock | None = None,
+    tuning: Tuning | None = None,
+) -> Services:
+    """Connect to the database (creating missing tables) and wire the core for one process.
+
+    `practice` defaults to the file PRACTICE_CONFIG names; tests pass their own, and a clock.
+    """
     database = Database(settings.database_url)
     database.create_schema()
-    repository = AppointmentRepository(database, buffer=practice.rules.buffer)
-    calendar = build_calendar(settings, practice)
-    reminders = ReminderRepository(database, practice)
-    audit = AuditTrail(database)
     return Services(
-        settings=settings,
-        practice=practice,
-        database=database,
-        appointments=repository,
-        calendar=calendar,
-        booking=BookingService(practice, repository, calendar, clock, reminders, audit),
-        patients=PatientRepository(database),
-        reminders=reminders,
-        audit=audit,
-        calendar_files=CalendarFiles(
-            repository, practice, load_key(database, settings.patient_id_key)
-        ),
-        duckling=DucklingClient(settings.duckling_url, tz=practice.timezone),
-        clock=clock,
+        settings,
+        practice or load_practice(settings.practice_config),
+        database,
+        clock or SystemClock(),
+        tuning or Tuning(),
     )

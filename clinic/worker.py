@@ -13,53 +13,15 @@ import logging
 import signal
 from datetime import timedelta
 
-from clinic.appointments import AppointmentRepository
 from clinic.clock import Clock
-from clinic.practice import Practice, PracticeConfigError, load_practice
-from clinic.reminders import ReminderDispatcher, ReminderRepository
-from clinic.settings import Settings, SettingsError
-from clinic.storage import Database
-from clinic.whatsapp.service import WhatsAppConfig, WhatsAppService
+from clinic.reminders import ReminderDispatcher
+from clinic.services import build_services
+from clinic.settings import Settings
+from clinic.whatsapp.service import WhatsAppService
 
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(hours=1)
-
-
-def whatsapp_config(settings: Settings) -> WhatsAppConfig:
-    """The WhatsApp settings, or a SettingsError naming what is missing."""
-    if not settings.whatsapp_enabled:
-        raise SettingsError(
-            "WhatsApp is not configured: set WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET, "
-            "WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID (make run sets local values)"
-        )
-    try:
-        phone: str | None = load_practice(settings.practice_config).phone
-    except (OSError, PracticeConfigError):
-        phone = None
-    return WhatsAppConfig(
-        verify_token=settings.whatsapp_verify_token or "",
-        app_secret=settings.whatsapp_app_secret or "",
-        access_token=settings.whatsapp_access_token or "",
-        phone_number_id=settings.whatsapp_phone_number_id or "",
-        api_url=settings.whatsapp_api_url,
-        max_message_age=timedelta(seconds=settings.whatsapp_max_message_age),
-        patient_id_key=settings.patient_id_key,
-        practice_phone=phone,
-    )
-
-
-def dispatcher(
-    service: WhatsAppService, database: Database, practice: Practice
-) -> ReminderDispatcher:
-    return ReminderDispatcher(
-        ReminderRepository(database, practice),
-        AppointmentRepository(database, buffer=practice.rules.buffer),
-        practice,
-        service.clock,
-        service.send_template_now,
-        service.sign,
-    )
 
 
 async def run(
@@ -98,19 +60,16 @@ async def run(
 
 
 async def main_async(settings: Settings, once: bool) -> int:
-    database = Database(settings.database_url)
-    database.create_schema()
-    service = WhatsAppService(whatsapp_config(settings), database)
-    reminders = dispatcher(service, database, load_practice(settings.practice_config))
+    services = build_services(settings)
+    service = services.whatsapp  # fails here, with the missing variables named, if unconfigured
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     logger.info("worker started")
     try:
-        await run(service, stop, reminders, once=once)
+        await run(service, stop, services.reminder_dispatcher, once=once)
     finally:
-        await service.close()
-        database.dispose()
+        await services.close()
     logger.info("worker stopped")
     return 0

@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -25,15 +25,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from clinic.appointments import AppointmentRepository
-from clinic.ics import FILENAME, CalendarFiles
-from clinic.keys import load_key
-from clinic.practice import Practice, PracticeConfigError, load_practice
+from clinic.ics import FILENAME
+from clinic.services import Services, build_services, whatsapp_config
 from clinic.settings import Settings
-from clinic.storage import Database
 from clinic.whatsapp import inbound
-from clinic.whatsapp.delivery import RetryPolicy
-from clinic.whatsapp.service import WhatsAppConfig, WhatsAppService
+from clinic.whatsapp.service import WhatsAppService
 
 logger = logging.getLogger(__name__)
 
@@ -86,47 +82,28 @@ class WhatsAppInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppInput:
+        """Reads credentials.yml's values (Rasa expands their ${ENV}) over the environment."""
         if not credentials:
             cls.raise_missing_credentials_exception()
-        assert credentials is not None
-        settings = Settings.from_env()
-        practice = _practice(settings)
-        config = WhatsAppConfig(
-            verify_token=str(credentials.get("verify_token") or ""),
-            app_secret=str(credentials.get("app_secret") or ""),
-            access_token=str(credentials.get("access_token") or ""),
-            phone_number_id=str(credentials.get("phone_number_id") or ""),
-            api_url=str(credentials.get("api_url") or settings.whatsapp_api_url),
-            max_message_age=timedelta(seconds=settings.whatsapp_max_message_age),
-            patient_id_key=settings.patient_id_key,
-            practice_phone=practice.phone if practice else None,
-        )
-        return cls(config, settings.database_url, practice)
+        return cls(settings=with_credentials(Settings.from_env(), credentials or {}))
 
-    def __init__(
-        self, config: WhatsAppConfig, database_url: str, practice: Practice | None = None
-    ) -> None:
-        self.config = config
-        self.database_url = database_url
-        self.practice = practice
-        self._files: CalendarFiles | None = None
-        self._service: WhatsAppService | None = None
-        #: Retry timings; None is production's (tests shorten them).
-        self.policy: RetryPolicy | None = None
+    def __init__(self, settings: Settings | None = None, services: Services | None = None) -> None:
+        """Refuses to start insecurely (no app secret, no verify token), before any I/O."""
+        self.settings = services.settings if services else settings or Settings.from_env()
+        whatsapp_config(self.settings)
+        self._services = services
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
-    def service(self) -> WhatsAppService:
+    def services(self) -> Services:
         """Built on first use (server start), never at import or when credentials are read."""
-        if self._service is None:
-            database = Database(self.database_url)
-            database.create_schema()
-            self._service = WhatsAppService(self.config, database, policy=self.policy)
-            if self.practice is not None:
-                repository = AppointmentRepository(database, buffer=self.practice.rules.buffer)
-                key = load_key(database, self.config.patient_id_key)
-                self._files = CalendarFiles(repository, self.practice, key)
-        return self._service
+        if self._services is None:
+            self._services = build_services(self.settings)
+        return self._services
+
+    @property
+    def service(self) -> WhatsAppService:
+        return self.services.whatsapp
 
     def get_output_channel(self) -> OutputChannel:
         """How reminders and `trigger_intent` reach a patient outside their own turn."""
@@ -163,8 +140,8 @@ class WhatsAppInput(InputChannel):
         async def _stop(app: Any, loop: Any) -> None:
             if self._tasks:
                 await asyncio.wait(list(self._tasks), timeout=10)
-            if self._service is not None:
-                await self._service.close()
+            if self._services is not None:
+                await self._services.close()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -173,12 +150,9 @@ class WhatsAppInput(InputChannel):
         @webhook.route("/ics/<token>", methods=["GET"])
         async def calendar_file(request: Request, token: str) -> HTTPResponse:
             """The confirmation's calendar file, behind a signed link that expires."""
-            _ = self.service
-            files = self._files
-            body = (
-                await asyncio.to_thread(files.file, token, self.service.clock.now())
-                if files
-                else None
+            services = self.services
+            body = await asyncio.to_thread(
+                services.calendar_files.file, token, services.clock.now()
             )
             if body is None:
                 return response.html(LINK_GONE, status=404)
@@ -191,7 +165,7 @@ class WhatsAppInput(InputChannel):
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             args = {key: request.args.get(key) or "" for key in request.args}
-            challenge = inbound.handshake(args, self.config.verify_token)
+            challenge = inbound.handshake(args, self.service.config.verify_token)
             if challenge is None:
                 logger.warning("WhatsApp verification refused: wrong mode or token")
                 return response.text("Forbidden", status=403)
@@ -202,7 +176,9 @@ class WhatsAppInput(InputChannel):
             body = request.body or b""
             try:
                 inbound.check_signature(
-                    body, request.headers.get(inbound.SIGNATURE_HEADER), self.config.app_secret
+                    body,
+                    request.headers.get(inbound.SIGNATURE_HEADER),
+                    self.service.config.app_secret,
                 )
             except inbound.SignatureMissing:
                 return response.text("missing signature", status=401)
@@ -229,10 +205,13 @@ LINK_GONE = """<!doctype html><html lang="fr"><meta charset="utf-8">
 votre rendez-vous sur WhatsApp.</p></body></html>"""
 
 
-def _practice(settings: Settings) -> Practice | None:
-    """The practice file (phone for apologies, calendar files); the channel works without it."""
-    try:
-        return load_practice(settings.practice_config)
-    except (OSError, PracticeConfigError):
-        logger.warning("practice file unreadable: no calendar files, no phone in apologies")
-        return None
+def with_credentials(settings: Settings, credentials: Mapping[str, Any]) -> Settings:
+    """`settings` with the WhatsApp values of credentials.yml, which win over the environment."""
+    values = {
+        f"whatsapp_{key}": str(credentials[key])
+        for key in ("verify_token", "app_secret", "access_token", "phone_number_id")
+        if credentials.get(key)
+    }
+    if credentials.get("api_url"):
+        values["whatsapp_api_url"] = str(credentials["api_url"]).rstrip("/")
+    return replace(settings, **values)

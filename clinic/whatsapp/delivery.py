@@ -20,9 +20,10 @@ from typing import Any
 
 from clinic.clock import Clock
 from clinic.whatsapp import messages
+from clinic.whatsapp.contacts import Contacts
 from clinic.whatsapp.graph import WINDOW_CLOSED, GraphClient, GraphError
 from clinic.whatsapp.messages import is_template
-from clinic.whatsapp.store import WhatsAppStore
+from clinic.whatsapp.outbox import Outbound, Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +62,15 @@ class KeyedLocks:
 class Delivery:
     def __init__(
         self,
-        store: WhatsAppStore,
+        outbox: Outbox,
+        contacts: Contacts,
         graph: GraphClient,
         clock: Clock,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self.store = store
+        self.outbox = outbox
+        self.contacts = contacts
         self.graph = graph
         self.clock = clock
         self.policy = policy or RetryPolicy()
@@ -80,7 +83,7 @@ class Delivery:
         async with self._locks(patient_id):
             for body in bodies:
                 row_id, claimed = await asyncio.to_thread(
-                    self.store.enqueue,
+                    self.outbox.enqueue,
                     patient_id,
                     kind or body.get("type", "text"),
                     body,
@@ -94,16 +97,16 @@ class Delivery:
         self, row_id: int, patient_id: str, body: dict[str, Any], attempts: int, budget: int
     ) -> bool:
         """Up to `budget` tries now; True when Meta accepted the message."""
-        store, now = self.store, self.clock.now()
-        contact = await asyncio.to_thread(store.contact, patient_id)
+        outbox, now = self.outbox, self.clock.now()
+        contact = await asyncio.to_thread(self.contacts.contact, patient_id)
         if contact is None or not contact.wa_id:
-            await asyncio.to_thread(store.failed, row_id, 0, "no phone number", attempts, now)
+            await asyncio.to_thread(outbox.failed, row_id, 0, "no phone number", attempts, now)
             logger.warning("outbound %s: no WhatsApp number for this patient", row_id)
             return False
         if not is_template(body) and not contact.window_open(now):
             # Meta would refuse with 131047; only a template can reach the patient now.
             await asyncio.to_thread(
-                store.failed, row_id, WINDOW_CLOSED, "24-hour window closed", attempts, now
+                outbox.failed, row_id, WINDOW_CLOSED, "24-hour window closed", attempts, now
             )
             logger.info("outbound %s not sent: the 24-hour window is closed", row_id)
             return False
@@ -122,7 +125,7 @@ class Delivery:
                 give_up = not error.retryable or attempts >= self.policy.max_attempts
                 if give_up:
                     await asyncio.to_thread(
-                        store.failed, row_id, error.code, error.title, attempts, self.clock.now()
+                        outbox.failed, row_id, error.code, error.title, attempts, self.clock.now()
                     )
                     logger.warning(
                         "outbound %s failed for good after %d attempt(s): code %s (fbtrace %s)",
@@ -138,7 +141,7 @@ class Delivery:
                 if attempt == budget - 1:
                     at = self.clock.now() + timedelta(seconds=delay)
                     await asyncio.to_thread(
-                        store.retry_later,
+                        outbox.retry_later,
                         row_id,
                         at,
                         error.code,
@@ -156,7 +159,7 @@ class Delivery:
                 await self._sleep(delay)
             else:
                 attempts += 1
-                await asyncio.to_thread(store.accepted, row_id, wamid, attempts, self.clock.now())
+                await asyncio.to_thread(outbox.accepted, row_id, wamid, attempts, self.clock.now())
                 return True
         return False
 
@@ -164,7 +167,7 @@ class Delivery:
         """The plain-text stand-in of a message WhatsApp refused (a document it could not fetch)."""
         for piece in messages.text(text):
             row_id, claimed = await asyncio.to_thread(
-                self.store.enqueue,
+                self.outbox.enqueue,
                 patient_id,
                 "fallback",
                 piece,
@@ -180,17 +183,17 @@ class Delivery:
         Each patient's messages go one at a time and in order; patients are served concurrently.
         """
         rows = await asyncio.to_thread(
-            self.store.claim_due, self.clock.now(), self.policy.lease, limit
+            self.outbox.claim_due, self.clock.now(), self.policy.lease, limit
         )
-        by_patient: defaultdict[str, list] = defaultdict(list)
+        by_patient: defaultdict[str, list[Outbound]] = defaultdict(list)
         for row in rows:
             by_patient[row.patient_id].append(row)
 
-        async def serve(patient_rows: list) -> None:
+        async def serve(patient_rows: list[Outbound]) -> None:
             for row in patient_rows:
                 if row.body is None:
                     await asyncio.to_thread(
-                        self.store.failed, row.id, 0, "body lost", row.attempts, self.clock.now()
+                        self.outbox.failed, row.id, 0, "body lost", row.attempts, self.clock.now()
                     )
                     continue
                 await self._attempt(row.id, row.patient_id, row.body, row.attempts, 1)

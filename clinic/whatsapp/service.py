@@ -17,17 +17,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from clinic.clock import Clock, SystemClock
-from clinic.reminders import ReminderRepository, SendFailed, parse_callback
-from clinic.storage import Database
+from clinic.clock import Clock
+from clinic.reminders import ReminderRepository, parse_callback
 from clinic.whatsapp import inbound as kinds
 from clinic.whatsapp import messages, texts
 from clinic.whatsapp.compose import compose
-from clinic.whatsapp.delivery import Delivery, KeyedLocks, RetryPolicy
-from clinic.whatsapp.graph import GraphClient, GraphError
-from clinic.whatsapp.identity import Keyring, load_key
+from clinic.whatsapp.contacts import Contacts
+from clinic.whatsapp.delivery import Delivery, KeyedLocks
+from clinic.whatsapp.graph import GraphClient
+from clinic.whatsapp.identity import Keyring
 from clinic.whatsapp.inbound import Inbound, Status
-from clinic.whatsapp.store import WhatsAppStore
+from clinic.whatsapp.inbound_log import InboundLog
+from clinic.whatsapp.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,6 @@ class WhatsAppConfig:
     api_url: str
     #: Messages older than this when they arrive (after an outage) do not start a turn.
     max_message_age: timedelta = timedelta(hours=1)
-    patient_id_key: str | None = field(default=None, repr=False)
-    #: The practice's phone, given when the assistant cannot answer.
-    practice_phone: str | None = None
     #: Seconds before a Graph API call counts as failed (and is retried).
     graph_timeout: float = 10.0
 
@@ -73,26 +71,34 @@ def neutralise(text: str) -> str:
 
 
 class WhatsAppService:
+    """The channel's work for one process; its parts come from the composition root
+    (`clinic.services`), which shares the same tables and Graph client with the messenger."""
+
     def __init__(
         self,
         config: WhatsAppConfig,
-        database: Database,
-        clock: Clock | None = None,
-        policy: RetryPolicy | None = None,
+        *,
+        contacts: Contacts,
+        inbound: InboundLog,
+        outbox: Outbox,
+        keyring: Keyring,
+        graph: GraphClient,
+        delivery: Delivery,
+        reminders: ReminderRepository,
+        clock: Clock,
+        practice_phone: str | None = None,
     ) -> None:
         self.config = config
-        self.clock = clock or SystemClock()
-        self.store = WhatsAppStore(database)
-        self.keyring = Keyring(load_key(database, config.patient_id_key))
-        self.graph = GraphClient(
-            config.api_url,
-            config.phone_number_id,
-            config.access_token,
-            timeout=config.graph_timeout,
-            connect_timeout=min(3.0, config.graph_timeout),
-        )
-        self.delivery = Delivery(self.store, self.graph, self.clock, policy)
-        self.reminders = ReminderRepository(database)
+        #: Given when the assistant cannot answer.
+        self.practice_phone = practice_phone
+        self.clock = clock
+        self.contacts = contacts
+        self.inbound = inbound
+        self.outbox = outbox
+        self.keyring = keyring
+        self.graph = graph
+        self.delivery = delivery
+        self.reminders = reminders
         self._receipts: set[asyncio.Task[None]] = set()
         #: Deliveries of one patient's messages run one after the other, in arrival order.
         self._patients = KeyedLocks()
@@ -108,24 +114,6 @@ class WhatsAppService:
         bodies = compose(self.keyring, patient_id, response)
         if bodies:
             await self.delivery.deliver(patient_id, bodies)
-
-    async def send_template_now(self, patient_id: str, body: dict[str, Any], callback: str) -> str:
-        """Send a template at once, outside the outbox (reminders keep their own rows);
-        Meta echoes `callback` in the message's statuses. Raises SendFailed."""
-        contact = await asyncio.to_thread(self.store.contact, patient_id)
-        if contact is None or not contact.wa_id:
-            raise SendFailed(0, "no WhatsApp number for this patient", retryable=False)
-        try:
-            return await self.graph.send(
-                contact.wa_id, {**body, "biz_opaque_callback_data": callback}
-            )
-        except GraphError as error:
-            if error.needs_operator:
-                logger.critical("WhatsApp rejected the access token: replace WHATSAPP_ACCESS_TOKEN")
-            raise SendFailed(error.code, error.title, error.retryable, error.ambiguous) from error
-
-    def sign(self, patient_id: str, payload: str) -> str:
-        return self.keyring.sign_choice(patient_id, payload) or payload
 
     async def say(self, patient_id: str, text: str, kind: str = "text") -> None:
         await self.delivery.deliver(patient_id, messages.text(text), kind=kind)
@@ -162,7 +150,7 @@ class WhatsAppService:
                 self.clock.now(),
             )
         changed = await asyncio.to_thread(
-            self.store.record_status,
+            self.outbox.record_status,
             status.message_id,
             status.status,
             status.errors,
@@ -186,7 +174,7 @@ class WhatsAppService:
         now = self.clock.now()
         patient_id = self.patient_id(message.sender)
         first = await asyncio.to_thread(
-            self.store.claim_inbound,
+            self.inbound.claim_inbound,
             message.message_id,
             patient_id,
             message.kind,
@@ -198,10 +186,10 @@ class WhatsAppService:
             return
         if message.kind == kinds.SYSTEM:
             # « user_changed_number »: no reply. The new number writes as a new patient.
-            await asyncio.to_thread(self.store.set_outcome, message.message_id, "ignored")
+            await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
             return
         await asyncio.to_thread(
-            self.store.remember_contact,
+            self.contacts.remember_contact,
             patient_id,
             message.wa_id,
             message.user_id,
@@ -209,7 +197,7 @@ class WhatsAppService:
             now,
         )
         if message.kind == kinds.REACTION:
-            await asyncio.to_thread(self.store.set_outcome, message.message_id, "ignored")
+            await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
             return
         receipt = asyncio.create_task(self.delivery.mark_read(message.message_id))
         self._receipts.add(receipt)
@@ -220,16 +208,16 @@ class WhatsAppService:
         text = self._turn_text(message, patient_id)
         if text is None:
             await self.say(patient_id, self._fixed_reply(message.kind))
-            await asyncio.to_thread(self.store.set_outcome, message.message_id, "answered")
+            await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "answered")
             return
         try:
             await run_turn(patient_id, text, message.message_id)
             outcome = "turn"
         except Exception:
             logger.exception("the dialogue failed on message %s", message.message_id)
-            await self.say(patient_id, texts.error(self.config.practice_phone), kind="apology")
+            await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
             outcome = "failed"
-        await asyncio.to_thread(self.store.set_outcome, message.message_id, outcome)
+        await asyncio.to_thread(self.inbound.set_outcome, message.message_id, outcome)
 
     def _turn_text(self, message: Inbound, patient_id: str) -> str | None:
         """What Rasa should read, or None when the message gets a fixed reply instead."""
@@ -249,13 +237,15 @@ class WhatsAppService:
 
     async def _stale(self, message: Inbound, patient_id: str) -> None:
         """After an outage Meta replays old messages: say so once, instead of answering each."""
-        await asyncio.to_thread(self.store.set_outcome, message.message_id, "stale")
+        await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "stale")
         since = self.clock.now() - self.config.max_message_age
-        if not await asyncio.to_thread(self.store.sent_recently, patient_id, "stale", since):
+        if not await asyncio.to_thread(self.outbox.sent_recently, patient_id, "stale", since):
             await self.say(patient_id, texts.STALE, kind="stale")
 
     async def drain_outbox(self) -> int:
         return await self.delivery.drain()
 
     async def purge(self) -> int:
-        return await asyncio.to_thread(self.store.purge_inbound, self.clock.now() - DEDUP_RETENTION)
+        return await asyncio.to_thread(
+            self.inbound.purge_inbound, self.clock.now() - DEDUP_RETENTION
+        )

@@ -1,7 +1,7 @@
-"""WhatsApp's rows in the SQL database: contacts, inbound message ids, the outbox.
+"""Table `whatsapp_outbound`: every message is written here before it is sent, so a crash loses
+nothing, a patient's messages keep their order, and statuses from Meta have a row to land on.
 
-Every method is one short transaction that is safe when several Rasa replicas and workers run
-at once: uniqueness comes from primary keys and conditional UPDATEs, never from a check then write.
+Several senders share it: claims are conditional UPDATEs (`clinic.storage.claim_each`).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select, update
 
-from clinic.storage import Database
-from clinic.storage.tables import whatsapp_contacts, whatsapp_inbound, whatsapp_outbound
+from clinic.statuses import UNFINISHED, OutboxStatus
+from clinic.storage import Database, claim_each
+from clinic.storage.tables import whatsapp_outbound
 
 #: How far each status is along the way; statuses from Meta only ever move forward.
-STATUS_RANK = {
+STATUS_RANK: dict[OutboxStatus, int] = {
     "queued": 0,
     "sending": 1,
     "accepted": 2,
@@ -28,19 +28,6 @@ STATUS_RANK = {
     "read": 5,
     "played": 5,
 }
-UNFINISHED = ("queued", "sending")
-WINDOW = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class Contact:
-    patient_id: str
-    wa_id: str | None
-    last_inbound_at: datetime | None
-
-    def window_open(self, now: datetime) -> bool:
-        """Free text may reach the patient only within 24 h of their last message."""
-        return self.last_inbound_at is not None and now - self.last_inbound_at < WINDOW
 
 
 @dataclass(frozen=True)
@@ -49,7 +36,7 @@ class Outbound:
     patient_id: str
     kind: str
     body: dict[str, Any] | None
-    status: str
+    status: OutboxStatus
     attempts: int
 
 
@@ -60,7 +47,7 @@ class OutboundView:
     id: int
     patient_id: str
     kind: str
-    status: str
+    status: OutboxStatus
     attempts: int
     error_code: int | None
     error_title: str | None
@@ -81,107 +68,9 @@ class OutboundView:
         }
 
 
-class WhatsAppStore:
+class Outbox:
     def __init__(self, database: Database) -> None:
         self.database = database
-
-    def _insert_once(self, table: Table, **values: Any) -> bool:
-        """Insert a row; False when its primary key exists (the database decides, not a check)."""
-        try:
-            with self.database.transaction() as connection:
-                connection.execute(table.insert().values(**values))
-        except IntegrityError:
-            return False
-        return True
-
-    # --- contacts --------------------------------------------------------------------------
-
-    def remember_contact(
-        self,
-        patient_id: str,
-        wa_id: str | None,
-        user_id: str | None,
-        sent_at: datetime,
-        now: datetime,
-    ) -> None:
-        """Keep the number (needed to answer) and move the 24-hour window forward, never back."""
-        table = whatsapp_contacts
-        if self._insert_once(
-            table,
-            patient_id=patient_id,
-            wa_id=wa_id,
-            user_id=user_id,
-            last_inbound_at=sent_at,
-            created_at=now,
-            updated_at=now,
-        ):
-            return
-        values: dict[str, Any] = {"updated_at": now}
-        if wa_id:
-            values["wa_id"] = wa_id
-        if user_id:
-            values["user_id"] = user_id
-        with self.database.transaction() as connection:
-            connection.execute(update(table).where(table.c.patient_id == patient_id).values(values))
-            connection.execute(
-                update(table)
-                .where(
-                    table.c.patient_id == patient_id,
-                    or_(table.c.last_inbound_at.is_(None), table.c.last_inbound_at < sent_at),
-                )
-                .values(last_inbound_at=sent_at)
-            )
-
-    def contact(self, patient_id: str) -> Contact | None:
-        table = whatsapp_contacts
-        with self.database.transaction() as connection:
-            row = connection.execute(
-                select(table.c.wa_id, table.c.last_inbound_at).where(
-                    table.c.patient_id == patient_id
-                )
-            ).first()
-        return None if row is None else Contact(patient_id, row.wa_id, row.last_inbound_at)
-
-    # --- inbound ---------------------------------------------------------------------------
-
-    def claim_inbound(
-        self, message_id: str, patient_id: str, kind: str, sent_at: datetime, now: datetime
-    ) -> bool:
-        """True for the first delivery of `message_id`, False for every later one."""
-        return self._insert_once(
-            whatsapp_inbound,
-            message_id=message_id,
-            patient_id=patient_id,
-            kind=kind,
-            sent_at=sent_at,
-            received_at=now,
-            outcome="received",
-        )
-
-    def set_outcome(self, message_id: str, outcome: str) -> None:
-        with self.database.transaction() as connection:
-            connection.execute(
-                update(whatsapp_inbound)
-                .where(whatsapp_inbound.c.message_id == message_id)
-                .values(outcome=outcome)
-            )
-
-    def inbound_outcomes(self, patient_id: str | None = None) -> dict[str, str]:
-        query = select(whatsapp_inbound.c.message_id, whatsapp_inbound.c.outcome)
-        if patient_id:
-            query = query.where(whatsapp_inbound.c.patient_id == patient_id)
-        with self.database.transaction() as connection:
-            return {row.message_id: row.outcome for row in connection.execute(query)}
-
-    def purge_inbound(self, before: datetime) -> int:
-        """Forget message ids received before `before` (callers keep at least 7 days)."""
-        with self.database.transaction() as connection:
-            result = connection.execute(
-                delete(whatsapp_inbound).where(whatsapp_inbound.c.received_at < before)
-            )
-        return result.rowcount or 0
-
-    # --- outbox ----------------------------------------------------------------------------
 
     def enqueue(
         self, patient_id: str, kind: str, body: dict[str, Any], now: datetime, lease: timedelta
@@ -248,34 +137,28 @@ class WhatsAppStore:
             .group_by(table.c.patient_id)
             .subquery()
         )
-        with self.database.transaction() as connection:
-            candidates = connection.execute(
-                select(table)
-                .join(first_unfinished, first_unfinished.c.first_id == table.c.id)
-                .where(due)
-                .order_by(table.c.id)
-                .limit(limit)
-            ).all()
-        claimed = []
-        for row in candidates:
-            with self.database.transaction() as connection:
-                won = connection.execute(
-                    update(table)
-                    .where(table.c.id == row.id, table.c.status == row.status, due)
-                    .values(status="sending", lease_until=now + lease, updated_at=now)
-                ).rowcount
-            if won:
-                claimed.append(
-                    Outbound(
-                        row.id,
-                        row.patient_id,
-                        row.kind,
-                        json.loads(row.body) if row.body else None,
-                        "sending",
-                        row.attempts,
-                    )
-                )
-        return claimed
+        rows = claim_each(
+            self.database,
+            table,
+            select(table)
+            .join(first_unfinished, first_unfinished.c.first_id == table.c.id)
+            .where(due)
+            .order_by(table.c.id)
+            .limit(limit),
+            due,
+            {"status": "sending", "lease_until": now + lease, "updated_at": now},
+        )
+        return [
+            Outbound(
+                row.id,
+                row.patient_id,
+                row.kind,
+                json.loads(row.body) if row.body else None,
+                "sending",
+                row.attempts,
+            )
+            for row in rows
+        ]
 
     def accepted(self, outbound_id: int, wamid: str, attempts: int, now: datetime) -> None:
         """Meta took the message: keep its wamid for statuses, drop the text."""
@@ -317,7 +200,7 @@ class WhatsAppStore:
             )
 
     def record_status(
-        self, wamid: str, status: str, errors: Iterable[tuple[int, str]], now: datetime
+        self, wamid: str, status: OutboxStatus, errors: Iterable[tuple[int, str]], now: datetime
     ) -> bool:
         """Apply Meta's status to our message; False for an unknown wamid or a step backwards."""
         table = whatsapp_outbound
@@ -355,7 +238,7 @@ class WhatsAppStore:
             )
 
     def outbox(
-        self, patient_id: str | None = None, status: str | None = None, limit: int = 200
+        self, patient_id: str | None = None, status: OutboxStatus | None = None, limit: int = 200
     ) -> list[OutboundView]:
         table = whatsapp_outbound
         query = select(table).order_by(table.c.id.desc()).limit(limit)

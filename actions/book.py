@@ -1,0 +1,122 @@
+"""« Je confirme »: book the chosen slot, or move the appointment being moved to it.
+
+The core decides (clinic.booking: never a double booking, never an unverified slot confirmed);
+a slot taken meanwhile gets fresh alternatives.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import ClinicAction
+from actions.conversation import DONE, RESET, moving
+from actions.offer import offer, slot_from_dict
+from actions.replies import booked_file, describe
+from clinic import french
+from clinic.audit import Actor
+from clinic.booking import BookingOutcome
+from clinic.services import Services
+from clinic.timeexpr import window_from_dict
+
+logger = logging.getLogger(__name__)
+
+
+class ActionBookAppointment(ClinicAction):
+    """Books the chosen slot; a slot taken meanwhile gets fresh alternatives, never a double booking."""
+
+    def name(self) -> str:
+        return "action_book_appointment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        services = self.services
+        practice = services.practice
+        chosen = tracker.get_slot("chosen_slot")
+        reason = practice.find_reason(tracker.get_slot("reason") or "")
+        name = tracker.get_slot("patient_name")
+        if not chosen or reason is None or not name:
+            offered = tracker.get_slot("offered_slots")
+            response = "utter_ask_which_slot" if offered else "utter_nothing_chosen"
+            dispatcher.utter_message(response=response)
+            return []
+        slot = slot_from_dict(chosen)
+        moved_id = moving(tracker)
+        actor = Actor("patient", tracker.sender_id)
+        if moved_id:
+            outcome = services.booking.reschedule(moved_id, slot, actor)
+        else:
+            outcome = services.booking.book(slot, reason.id, tracker.sender_id, name)
+        today = services.local_now().date()
+        day = french.day_and_hour(slot.start.astimezone(practice.tz), today)
+        if outcome.status == "taken":
+            dispatcher.utter_message(response="utter_slot_taken")
+            stored = tracker.get_slot("search_window")
+            window = window_from_dict(stored) if stored else None
+            if window is None:
+                return [SlotSet("chosen_slot", None)]
+            return offer(
+                dispatcher,
+                services,
+                window,
+                reason.id,
+                shown=[chosen["start"]],
+                practitioner_id=slot.practitioner_id if moved_id else None,
+            )
+        if moved_id:
+            return moved(dispatcher, services, outcome, day, reason.instructions)
+        services.patients.remember(tracker.sender_id, name, services.clock.now())
+        if outcome.status == "booked" and outcome.appointment is not None:
+            instructions = f"{reason.instructions} " if reason.instructions else ""
+            practitioner = practice.practitioner(slot.practitioner_id).name
+            dispatcher.utter_message(
+                response="utter_booked",
+                reason=reason.label,
+                day=day,
+                practitioner=practitioner,
+                instructions=instructions,
+            )
+            dispatcher.utter_message(
+                json_message=booked_file(services, outcome.appointment.id, day, practitioner)
+            )
+        else:
+            dispatcher.utter_message(response="utter_booking_pending", day=day)
+        logger.info("booking done", extra={"status": outcome.status})
+        return DONE
+
+
+def moved(
+    dispatcher: CollectingDispatcher,
+    services: Services,
+    outcome: BookingOutcome,
+    day: str,
+    instructions: str | None,
+) -> list[EventType]:
+    """The answer to a move: done (with the updated calendar file), or why not."""
+    practice = services.practice
+    phone = practice.phone
+    if outcome.status == "moved" and outcome.appointment is not None:
+        practitioner = practice.practitioner(outcome.appointment.practitioner_id).name
+        dispatcher.utter_message(
+            response="utter_moved",
+            day=day,
+            practitioner=practitioner,
+            instructions=f"{instructions} " if instructions else "",
+        )
+        dispatcher.utter_message(
+            json_message=booked_file(services, outcome.appointment.id, day, practitioner)
+        )
+    elif outcome.status == "too_late" and outcome.appointment is not None:
+        hours = int(practice.rules.cancellation_cutoff.total_seconds() // 3600)
+        old = describe(services, outcome.appointment)["day"]
+        dispatcher.utter_message(response="utter_too_late", day=old, hours=hours, phone=phone)
+    elif outcome.status == "unverified":
+        dispatcher.utter_message(response="utter_move_unverified", phone=phone)
+    else:
+        dispatcher.utter_message(response="utter_appointment_gone", phone=phone)
+    return DONE + RESET

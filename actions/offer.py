@@ -1,0 +1,208 @@
+"""The slot offer and the patient's choice: the core searches (and widens a full wish once)
+and reads « le 2e » / « celui de 10h30 »; these actions show slots as buttons and read back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import ClinicAction
+from actions.conversation import latest_intent, latest_text, moving, typed
+from actions.when import explain_when, understand_when
+from clinic import french
+from clinic.choice import chosen_index
+from clinic.scheduling import SearchWindow, Slot
+from clinic.services import Services
+from clinic.timeexpr import describe, window_from_dict, window_to_dict
+
+
+def slot_to_dict(slot: Slot) -> dict[str, str]:
+    return {
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "practitioner": slot.practitioner_id,
+    }
+
+
+def slot_from_dict(data: dict[str, str]) -> Slot:
+    return Slot(
+        datetime.fromisoformat(data["start"]),
+        datetime.fromisoformat(data["end"]),
+        data["practitioner"],
+    )
+
+
+def moving_practitioner(services: Services, tracker: Tracker) -> str | None:
+    """A move keeps the practitioner: the slots offered are theirs."""
+    appointment_id = moving(tracker)
+    appointment = services.appointments.get(appointment_id) if appointment_id else None
+    return appointment.practitioner_id if appointment else None
+
+
+def offer(
+    dispatcher: CollectingDispatcher,
+    services: Services,
+    window: SearchWindow,
+    reason_id: str,
+    shown: list[str] | None = None,
+    practitioner_id: str | None = None,
+) -> list[EventType]:
+    """Show up to 3 slots for the wish as buttons (the core widens a full wish once).
+
+    `shown` holds the starts already offered for this wish (« autres créneaux »): they are
+    skipped and the new ones kept apart from them.
+    """
+    practice = services.practice
+    today = services.local_now().date()
+    shown = list(shown or [])
+    excluded = [datetime.fromisoformat(start) for start in shown]
+    result = services.booking.offer(window, reason_id, practitioner_id, exclude=excluded)
+    if not result.slots:
+        dispatcher.utter_message(
+            response="utter_no_slots", window=describe(window, today, practice.tz)
+        )
+        return [SlotSet("offered_slots", None)]
+    lines, buttons = [], []
+    for number, slot in enumerate(result.slots, start=1):
+        start = slot.start.astimezone(practice.tz)
+        who = practice.practitioner(slot.practitioner_id).name
+        lines.append(f"{number}. {french.day_and_hour(start, today)} – {who}")
+        choice = json.dumps({"slot_choice": f"{number}"})
+        buttons.append(
+            {"title": french.short_slot(start, today), "payload": f"/choose_slot{choice}"}
+        )
+    buttons.append({"title": "Autres créneaux", "payload": "/more_slots"})
+    dispatcher.utter_message(
+        response="utter_offer_slots",
+        window=describe(result.window or window, today, practice.tz),
+        slots="\n".join(lines),
+        buttons=buttons,
+    )
+    offered = [slot_to_dict(s) for s in result.slots]
+    return [
+        SlotSet("offered_slots", offered),
+        SlotSet("shown_slots", shown + [s["start"] for s in offered]),
+        SlotSet("chosen_slot", None),
+    ]
+
+
+class ActionOfferSlots(ClinicAction):
+    """After the form, « autres créneaux », or a correction such as « non plutôt vendredi »."""
+
+    def name(self) -> str:
+        return "action_offer_slots"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        services = self.services
+        practice = services.practice
+        events: list[EventType] = []
+        reason_id = tracker.get_slot("reason")
+        new_reason = practice.match_reason(latest_text(tracker))
+        if new_reason is not None and new_reason.id != reason_id:
+            reason_id = new_reason.id
+            events.append(SlotSet("reason", reason_id))
+        stored = tracker.get_slot("search_window")
+        window = window_from_dict(stored) if stored else None
+        intent = latest_intent(tracker)
+        text = latest_text(tracker)
+        if intent != "more_slots" and typed(text):
+            answer = understand_when(services, text)  # « non plutôt vendredi »
+            if answer.problem is not None and answer.understood:
+                explain_when(dispatcher, answer, services)
+            if answer.window is not None:
+                window = answer.window
+                today = services.local_now().date()
+                events += [
+                    SlotSet("search_window", window_to_dict(window)),
+                    SlotSet("when", describe(window, today, practice.tz)),
+                ]
+        if window is None or reason_id is None or practice.find_reason(reason_id) is None:
+            dispatcher.utter_message(response="utter_nothing_chosen")
+            return events
+        shown = (tracker.get_slot("shown_slots") or []) if intent == "more_slots" else []
+        return events + offer(
+            dispatcher,
+            services,
+            window,
+            reason_id,
+            shown,
+            moving_practitioner(services, tracker),
+        )
+
+
+class ActionChooseSlot(ClinicAction):
+    """Keeps the chosen offered slot and reads it back for « je confirme »."""
+
+    def name(self) -> str:
+        return "action_choose_slot"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        services = self.services
+        practice = services.practice
+        offered = tracker.get_slot("offered_slots") or []
+        index = chosen_index(
+            [slot_from_dict(s) for s in offered],
+            str(tracker.get_slot("slot_choice") or ""),
+            latest_text(tracker),
+            practice.tz,
+        )
+        if index is None:
+            return self._not_offered(dispatcher, tracker, services)
+        chosen = offered[index]
+        reason = practice.find_reason(tracker.get_slot("reason") or "")
+        today = services.local_now().date()
+        start = datetime.fromisoformat(chosen["start"]).astimezone(practice.tz)
+        day = french.day_and_hour(start, today)
+        practitioner = practice.practitioner(chosen["practitioner"]).name
+        if moving(tracker):
+            dispatcher.utter_message(
+                response="utter_recap_move", day=day, practitioner=practitioner
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_recap",
+                reason=reason.label if reason else "Rendez-vous",
+                day=day,
+                practitioner=practitioner,
+                patient_name=tracker.get_slot("patient_name") or "",
+            )
+        return [SlotSet("chosen_slot", chosen), SlotSet("slot_choice", None)]
+
+    @staticmethod
+    def _not_offered(
+        dispatcher: CollectingDispatcher, tracker: Tracker, services: Services
+    ) -> list[EventType]:
+        """« celui de 16h » when 16h was not offered: look around 16h on the same days."""
+        stored = tracker.get_slot("search_window")
+        reason_id = tracker.get_slot("reason")
+        text = latest_text(tracker)
+        answer = understand_when(services, text) if typed(text) else None
+        if answer is None or answer.window is None or not stored or not reason_id:
+            dispatcher.utter_message(response="utter_ask_which_slot")
+            return [SlotSet("slot_choice", None)]
+        window = answer.window
+        if window.around is not None and window.end - window.start > timedelta(days=1):
+            window = replace(window_from_dict(stored), around=window.around)  # same days
+        today = services.local_now().date()
+        return [
+            SlotSet("slot_choice", None),
+            SlotSet("search_window", window_to_dict(window)),
+            SlotSet("when", describe(window, today, services.practice.tz)),
+            *offer(
+                dispatcher,
+                services,
+                window,
+                reason_id,
+                practitioner_id=moving_practitioner(services, tracker),
+            ),
+        ]

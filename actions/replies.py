@@ -1,0 +1,79 @@
+"""Replies several flows share: an appointment said in French, its calendar file (booked,
+moved or cancelled), and « trop tard pour le changer ici »."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from clinic import french
+from clinic.appointments import Appointment
+from clinic.ics import FILENAME
+from clinic.services import Services
+
+
+def describe(services: Services, appointment: Appointment) -> dict[str, Any]:
+    """The day and practitioner of an appointment, as the responses' variables."""
+    practice = services.practice
+    today = services.local_now().date()
+    return {
+        "day": french.day_and_hour(appointment.start.astimezone(practice.tz), today),
+        "practitioner": practice.practitioner(appointment.practitioner_id).name,
+    }
+
+
+def ics_document(
+    services: Services, appointment_id: str, caption: str, fallback: str
+) -> dict[str, Any]:
+    """The appointment's calendar file as a WhatsApp document (custom JSON for the channel);
+    `fallback` is sent with the link appended if WhatsApp cannot send the document."""
+    link = services.calendar_files.link(
+        appointment_id, services.settings.public_url, services.clock.now()
+    )
+    return {
+        "document": {"link": link, "filename": FILENAME, "caption": caption},
+        "fallback": f"{fallback} {link}",
+    }
+
+
+def booked_file(
+    services: Services, appointment_id: str, day: str, practitioner: str
+) -> dict[str, Any]:
+    """The confirmation's calendar file, the address in its caption; if WhatsApp cannot send
+    the document, the fallback text carries the same details and link."""
+    practice = services.practice
+    when = f"{day[0].upper()}{day[1:]}"
+    return ics_document(
+        services,
+        appointment_id,
+        f"📅 {when} au {practice.name}, {practice.address}. "
+        "Ouvrez ce fichier pour ajouter le rendez-vous à votre agenda.",
+        f"📅 {when} avec {practitioner}, {practice.address}. Pour l'ajouter à votre agenda :",
+    )
+
+
+def cancel_file(services: Services, appointment_id: str) -> dict[str, Any]:
+    """The calendar file that removes the event (same UID, METHOD:CANCEL)."""
+    return ics_document(
+        services,
+        appointment_id,
+        "Ouvrez ce fichier pour retirer le rendez-vous de votre agenda.",
+        "Pour retirer le rendez-vous de votre agenda :",
+    )
+
+
+def too_late(
+    dispatcher: CollectingDispatcher, services: Services, appointment: Appointment
+) -> bool:
+    """Within the practice's cut-off, changes go through the phone: say so and return True."""
+    if not services.booking.too_late(appointment):
+        return False
+    hours = int(services.practice.rules.cancellation_cutoff.total_seconds() // 3600)
+    dispatcher.utter_message(
+        response="utter_too_late",
+        day=describe(services, appointment)["day"],
+        hours=hours,
+        phone=services.practice.phone,
+    )
+    return True

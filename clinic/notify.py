@@ -1,0 +1,55 @@
+"""The port between the domain and the channels that reach a patient.
+
+The domain decides *what* to say outside a conversation (a reminder, a cancellation by staff) in
+its own words, a `TemplateMessage`; a channel (today `clinic.whatsapp.messenger`) decides how it
+travels. The domain never imports a channel: the composition root (`clinic.services`) plugs one
+in. Staff alerts (WhatsApp, e-mail) will plug into the same kind of port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class TemplateMessage:
+    """A pre-approved message: WhatsApp only delivers these outside the 24-hour window.
+
+    `quick_replies` are intent payloads; the channel makes them its own (signs them for the
+    patient) so that only that patient's answer is honoured.
+    """
+
+    name: str
+    language: str
+    parameters: tuple[str, ...] = ()
+    quick_replies: tuple[str, ...] = ()
+
+
+class SendFailed(Exception):
+    """The message was not accepted. `retryable` says whether trying later may work;
+    `ambiguous` says the channel may have accepted it anyway (a timeout)."""
+
+    def __init__(self, code: int, title: str, retryable: bool, ambiguous: bool = False) -> None:
+        super().__init__(f"({code}) {title}")
+        self.code = code
+        self.title = title
+        self.retryable = retryable
+        self.ambiguous = ambiguous
+
+
+class Messenger(Protocol):
+    """How the domain reaches a patient outside their own turn."""
+
+    def reachable(self, patient_id: str) -> bool:
+        """Whether this channel knows how to reach the patient at all."""
+        ...
+
+    def queue(self, patient_id: str, kind: str, message: TemplateMessage) -> int:
+        """Leave the message for the worker to send (in order, retried); returns its id."""
+        ...
+
+    async def send_now(self, patient_id: str, message: TemplateMessage, callback: str) -> str:
+        """Send at once and return the channel's message id; the channel echoes `callback` in
+        its delivery statuses. Raises SendFailed."""
+        ...

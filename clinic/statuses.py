@@ -1,0 +1,43 @@
+"""Every status the core stores, in one place: the code, the CLI's choices and the tests use
+these names, so a typo is a type error instead of a row no query ever finds again."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+#: An appointment's life: `pending` (held, the outside calendar could not verify it), `booked`,
+#: `confirmed` (the patient answered the reminder), `cancelled`.
+AppointmentStatus = Literal["pending", "booked", "confirmed", "cancelled"]
+APPOINTMENT_STATUSES: tuple[AppointmentStatus, ...] = get_args(AppointmentStatus)
+#: The statuses that hold time in the agenda.
+ACTIVE: tuple[AppointmentStatus, ...] = ("pending", "booked", "confirmed")
+
+#: Where the appointment stands in the outside calendar: `local` (built-in calendar, nothing to
+#: mirror), `pending` (to write or remove at the next sync), `synced`.
+CalendarState = Literal["local", "pending", "synced"]
+
+#: A reminder row: `sending` is claimed by one worker under a lease.
+ReminderStatus = Literal["pending", "sending", "sent", "failed", "cancelled", "skipped"]
+REMINDER_STATUSES: tuple[ReminderStatus, ...] = get_args(ReminderStatus)
+
+#: An outbox row: ours (`queued`, `sending`), then Meta's, which only move forward.
+OutboxStatus = Literal[
+    "queued", "sending", "accepted", "sent", "delivered", "read", "played", "failed"
+]
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
+#: Rows that still have to reach Meta.
+UNFINISHED: tuple[OutboxStatus, ...] = ("queued", "sending")
+
+#: What became of one inbound WhatsApp message.
+InboundOutcome = Literal["received", "turn", "answered", "stale", "ignored", "failed"]
+
+#: Why a conversation needs staff.
+FlagKind = Literal["emergency", "handoff", "data_request"]
+FLAG_KINDS: tuple[FlagKind, ...] = get_args(FlagKind)
+
+#: Who did something to an appointment (audit trail).
+ActorKind = Literal["patient", "staff", "system"]
+ACTOR_KINDS: tuple[ActorKind, ...] = get_args(ActorKind)
+
+#: What happened to an appointment (audit trail).
+AuditAction = Literal["booked", "pending", "moved", "confirmed", "cancelled"]
