@@ -1,63 +1,40 @@
 """The actions over the real core: SQLite, the real Duckling (HTTP on loopback), a fixed clock.
 
-Only the composition root (`get_context`) is replaced, so the clock is fixed; everything the
-actions call is the real thing.
+The services are built by the real composition root and handed to each action, so the clock is
+fixed and nothing is patched; everything the actions call is the real thing. The form's
+validators run through rasa-sdk's `FormValidationAction.run()` with the project's real domain,
+as Rasa's action server runs them, and the exact events are asserted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
+from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-import actions.booking
-import actions.greeting
-import actions.info
-import actions.manage
-import actions.reminders
-import actions.safety
-from actions.booking import (
-    ActionBookAppointment,
-    ActionChooseSlot,
-    ActionOfferSlots,
-    ValidateBookingForm,
-)
+from actions.book import ActionBookAppointment
+from actions.booking_form import ActionExtractWhen, ValidateBookingForm
 from actions.greeting import ActionGreet, ActionSessionStart
 from actions.info import ActionCheckAppointments, ActionOpeningHours
+from actions.offer import ActionChooseSlot, ActionOfferSlots
 from actions.safety import ActionEmergency, ActionFallback
-from clinic.clock import FixedClock
-from clinic.practice import Practice
-from clinic.services import Services, build_services
-from clinic.settings import Settings
+from clinic.services import Services
 from tests.conftest import NOW
 
 PATIENT = "p-4f2a9c"
+ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def services(
-    practice: Practice, duckling_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Services]:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'clinic.db'}", duckling_url=duckling_url
-    )
-    built = build_services(settings, practice, clock=FixedClock(NOW))
-    for module in (
-        actions.booking,
-        actions.greeting,
-        actions.info,
-        actions.safety,
-        actions.reminders,
-        actions.manage,
-    ):
-        monkeypatch.setattr(module, "get_context", lambda: built)
-    yield built
-    built.database.dispose()
+@cache
+def real_domain() -> DomainDict:
+    """domain.yml as Rasa sends it to the action server."""
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 def tracker(
@@ -67,13 +44,15 @@ def tracker(
     entities: list[dict[str, Any]] | None = None,
     events: list[dict[str, Any]] | None = None,
     sender: str = PATIENT,
+    active_loop: str | None = None,
 ) -> Tracker:
     message = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
         "entities": entities or [],
     }
-    return Tracker(sender, slots or {}, message, events or [], False, None, {}, "action_listen")
+    loop = {"name": active_loop} if active_loop else {}
+    return Tracker(sender, slots or {}, message, events or [], False, None, loop, "action_listen")
 
 
 def asked(text: str) -> Tracker:
@@ -86,18 +65,59 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
 
 
 async def validate(
-    slot: str, value: Any, t: Tracker
+    services: Services, slot: str, value: Any, t: Tracker
 ) -> tuple[dict[str, Any], list[str], CollectingDispatcher]:
+    """Run the form's validation as Rasa does: the candidate value is the last event (and in
+    the slots), the form is active; returns the SlotSet events as {slot: value}."""
+    form_tracker = Tracker(
+        t.sender_id,
+        {**t.slots, slot: value},
+        t.latest_message,
+        [*t.events, {"event": "slot", "timestamp": None, "name": slot, "value": value}],
+        False,
+        None,
+        {"name": "booking_form"},
+        "action_listen",
+    )
     dispatcher = CollectingDispatcher()
-    method = getattr(ValidateBookingForm(), f"validate_{slot}")
-    result = method(value, dispatcher, t, {})
-    return result, responses(dispatcher), dispatcher
+    events = await ValidateBookingForm(services).run(dispatcher, form_tracker, real_domain())
+    assert all(e["event"] == "slot" for e in events)
+    return {e["name"]: e["value"] for e in events}, responses(dispatcher), dispatcher
+
+
+async def test_validation_returns_exactly_rasas_slot_events(services: Services) -> None:
+    dispatcher = CollectingDispatcher()
+    t = Tracker(
+        PATIENT,
+        {"requested_slot": "when", "when": "jeudi aprem"},
+        {"text": "jeudi aprem", "intent": {"name": "inform"}, "entities": []},
+        [{"event": "slot", "timestamp": None, "name": "when", "value": "jeudi aprem"}],
+        False,
+        None,
+        {"name": "booking_form"},
+        "action_listen",
+    )
+    events = await ValidateBookingForm(services).run(dispatcher, t, real_domain())
+    assert [e["name"] for e in events] == ["when", "search_window"]
+    assert events[0] == {
+        "event": "slot",
+        "timestamp": None,
+        "name": "when",
+        "value": "jeudi 3 décembre après-midi",
+    }
+    assert dispatcher.messages == []
+    # a slot the form does not own is left alone, as Rasa's own validation does
+    t.events.append({"event": "slot", "timestamp": None, "name": "flagged", "value": "x"})
+    events = await ValidateBookingForm(services).run(CollectingDispatcher(), t, real_domain())
+    assert "flagged" not in [e["name"] for e in events]
 
 
 async def test_reason_from_synonym_or_free_text(services: Services) -> None:
-    assert (await validate("reason", "vaccin", tracker("vaccin")))[0] == {"reason": "vaccination"}
+    assert (await validate(services, "reason", "vaccin", tracker("vaccin")))[0] == {
+        "reason": "vaccination"
+    }
     result, said, _ = await validate(
-        "reason", "c'est pour un renouvellement", tracker("c'est pour un renouvellement")
+        services, "reason", "c'est pour un renouvellement", tracker("c'est pour un renouvellement")
     )
     assert result == {"reason": "ordonnance"} and said == []
 
@@ -106,7 +126,7 @@ async def test_three_misses_explain_then_example_then_human(services: Services) 
     slots: dict[str, Any] = {}
     said_each = []
     for _ in range(3):
-        result, said, dispatcher = await validate("reason", "bof", tracker("bof", slots))
+        result, said, dispatcher = await validate(services, "reason", "bof", tracker("bof", slots))
         assert result["reason"] is None
         slots["form_misses"] = result["form_misses"]
         said_each.append(said)
@@ -117,55 +137,57 @@ async def test_three_misses_explain_then_example_then_human(services: Services) 
     ]
     assert "vaccination" in dispatcher.messages[0]["reasons"]
     # a good answer clears the count for that slot
-    result, _, _ = await validate("reason", "vaccin", tracker("vaccin", slots))
+    result, _, _ = await validate(services, "reason", "vaccin", tracker("vaccin", slots))
     assert result == {"reason": "vaccination", "form_misses": {}}
 
 
 async def test_when_is_understood_with_slang(services: Services) -> None:
-    result, said, _ = await validate("when", None, asked("jeudi aprem"))
+    result, said, _ = await validate(services, "when", None, asked("jeudi aprem"))
     assert said == []
     assert result["when"] == "jeudi 3 décembre après-midi"
     assert result["search_window"]["daily_from"] == "12:00:00"
 
 
 async def test_when_on_a_closed_day_says_so_and_looks_at_the_nearest(services: Services) -> None:
-    result, said, dispatcher = await validate("when", None, asked("dimanche"))
+    result, said, dispatcher = await validate(services, "when", None, asked("dimanche"))
     assert said == ["utter_when_closed"]
     assert dispatcher.messages[0]["closed"] == "le dimanche"
     assert dispatcher.messages[0]["alternative"] == "lundi 7 décembre"
     assert result["when"] == "lundi 7 décembre"
-    _, said, dispatcher = await validate("when", None, asked("le 25 décembre"))
+    _, said, dispatcher = await validate(services, "when", None, asked("le 25 décembre"))
     assert dispatcher.messages[0]["closed"] == "vendredi 25 décembre (Noël)"
 
 
 async def test_when_not_understood_is_a_miss(services: Services) -> None:
-    result, said, _ = await validate("when", "euh", asked("euh"))
+    result, said, _ = await validate(services, "when", "euh", asked("euh"))
     assert result == {"when": None, "form_misses": {"when": 1}} and said == ["utter_when_unknown"]
 
 
 async def test_a_date_from_an_earlier_message_is_asked_again_silently(services: Services) -> None:
-    result, said, _ = await validate("when", "2026-12-03T00:00:00.000+01:00", tracker("un rdv svp"))
+    result, said, _ = await validate(
+        services, "when", "2026-12-03T00:00:00.000+01:00", tracker("un rdv svp")
+    )
     assert result == {"when": None} and said == []
 
 
 async def test_name_is_cleaned_or_refused(services: Services) -> None:
-    result, _, _ = await validate("patient_name", "je m'appelle marie dupont", tracker())
+    result, _, _ = await validate(services, "patient_name", "je m'appelle marie dupont", tracker())
     assert result == {"patient_name": "Marie Dupont"}
-    result, said, _ = await validate("patient_name", "06 12 34 56 78", tracker())
+    result, said, _ = await validate(services, "patient_name", "06 12 34 56 78", tracker())
     assert result["patient_name"] is None and said == ["utter_name_invalid"]
 
 
 async def offered(
     services: Services, text: str = "", window_text: str = "jeudi aprem"
 ) -> tuple[dict[str, Any], CollectingDispatcher]:
-    result, _, _ = await validate("when", None, asked(window_text))
+    result, _, _ = await validate(services, "when", None, asked(window_text))
     slots = {
         "reason": "ordonnance",
         "search_window": result["search_window"],
         "patient_name": "Marie Dupont",
     }
     dispatcher = CollectingDispatcher()
-    events = await ActionOfferSlots().run(
+    events = await ActionOfferSlots(services).run(
         dispatcher, tracker(text, slots, intent="book_appointment"), {}
     )
     for event in events:
@@ -191,7 +213,7 @@ async def test_more_slots_excludes_what_was_shown(services: Services) -> None:
     slots, _ = await offered(services)
     first = {s["start"] for s in slots["offered_slots"]}
     dispatcher = CollectingDispatcher()
-    events = await ActionOfferSlots().run(
+    events = await ActionOfferSlots(services).run(
         dispatcher, tracker("autres créneaux", slots, intent="more_slots"), {}
     )
     again = {s["start"] for s in events[0]["value"]}
@@ -202,7 +224,7 @@ async def test_a_correction_after_the_offer_changes_the_window(services: Service
     slots, _ = await offered(services)
     dispatcher = CollectingDispatcher()
     t = tracker("non plutôt vendredi matin", slots, entities=[{"entity": "time", "value": "x"}])
-    events = await ActionOfferSlots().run(dispatcher, t, {})
+    events = await ActionOfferSlots(services).run(dispatcher, t, {})
     assert dispatcher.messages[0]["window"] == "vendredi 4 décembre matin"
     assert any(e["name"] == "when" and e["value"] == "vendredi 4 décembre matin" for e in events)
 
@@ -210,7 +232,7 @@ async def test_a_correction_after_the_offer_changes_the_window(services: Service
 async def test_choose_by_button_or_words_then_recap(services: Services) -> None:
     slots, _ = await offered(services)
     dispatcher = CollectingDispatcher()
-    events = await ActionChooseSlot().run(
+    events = await ActionChooseSlot(services).run(
         dispatcher, tracker("/choose_slot", {**slots, "slot_choice": "2"}), {}
     )
     assert events[0]["value"] == slots["offered_slots"][1]
@@ -218,10 +240,10 @@ async def test_choose_by_button_or_words_then_recap(services: Services) -> None:
     assert recap["response"] == "utter_recap" and recap["patient_name"] == "Marie Dupont"
     assert recap["reason"] == "Renouvellement d'ordonnance"
     dispatcher = CollectingDispatcher()
-    events = await ActionChooseSlot().run(dispatcher, tracker("le dernier svp", slots), {})
+    events = await ActionChooseSlot(services).run(dispatcher, tracker("le dernier svp", slots), {})
     assert events[0]["value"] == slots["offered_slots"][-1]
     dispatcher = CollectingDispatcher()
-    events = await ActionChooseSlot().run(dispatcher, tracker("le septième", slots), {})
+    events = await ActionChooseSlot(services).run(dispatcher, tracker("le septième", slots), {})
     assert responses(dispatcher) == ["utter_ask_which_slot"]
 
 
@@ -229,7 +251,7 @@ async def test_book_stores_the_appointment_and_the_name(services: Services) -> N
     slots, _ = await offered(services)
     slots["chosen_slot"] = slots["offered_slots"][0]
     dispatcher = CollectingDispatcher()
-    events = await ActionBookAppointment().run(
+    events = await ActionBookAppointment(services).run(
         dispatcher, tracker("je confirme", slots, intent="affirm"), {}
     )
     assert responses(dispatcher) == ["utter_booked", None]
@@ -261,9 +283,9 @@ async def test_a_slot_taken_meanwhile_gets_fresh_alternatives(services: Services
     slots, _ = await offered(services)
     slots["chosen_slot"] = slots["offered_slots"][0]
     other = tracker("je confirme", slots, intent="affirm", sender="someone-else")
-    await ActionBookAppointment().run(CollectingDispatcher(), other, {})
+    await ActionBookAppointment(services).run(CollectingDispatcher(), other, {})
     dispatcher = CollectingDispatcher()
-    events = await ActionBookAppointment().run(
+    events = await ActionBookAppointment(services).run(
         dispatcher, tracker("je confirme", slots, intent="affirm"), {}
     )
     assert responses(dispatcher) == ["utter_slot_taken", "utter_offer_slots"]
@@ -276,26 +298,28 @@ async def test_returning_patient_is_greeted_by_name_after_the_session_expired(
     services: Services,
 ) -> None:
     services.patients.remember(PATIENT, "Marie Dupont", NOW)
-    events = await ActionSessionStart().run(CollectingDispatcher(), tracker(), {})
+    events = await ActionSessionStart(services).run(CollectingDispatcher(), tracker(), {})
     assert [e["event"] for e in events] == ["session_started", "slot", "action"]
     assert events[1]["value"] == "Marie Dupont"
     dispatcher = CollectingDispatcher()
-    await ActionGreet().run(dispatcher, tracker("bonjour", intent="greet"), {})
+    await ActionGreet(services).run(dispatcher, tracker("bonjour", intent="greet"), {})
     assert responses(dispatcher) == ["utter_greet_by_name", "utter_presentation"]
     assert dispatcher.messages[0]["patient_name"] == "Marie Dupont"
     dispatcher = CollectingDispatcher()
-    await ActionGreet().run(dispatcher, tracker("bonjour", intent="greet", sender="new"), {})
+    await ActionGreet(services).run(
+        dispatcher, tracker("bonjour", intent="greet", sender="new"), {}
+    )
     assert responses(dispatcher) == ["utter_greet", "utter_presentation"]
 
 
 async def test_emergency_answers_first_and_flags_once(services: Services) -> None:
     dispatcher = CollectingDispatcher()
-    events = await ActionEmergency().run(
+    events = await ActionEmergency(services).run(
         dispatcher, tracker("mon père a fait un malaise", intent="emergency"), {}
     )
     assert responses(dispatcher) == ["utter_emergency"]
     assert events == [{"event": "slot", "timestamp": None, "name": "flagged", "value": "emergency"}]
-    await ActionEmergency().run(CollectingDispatcher(), tracker(intent="emergency"), {})
+    await ActionEmergency(services).run(CollectingDispatcher(), tracker(intent="emergency"), {})
     assert [f["kind"] for f in services.patients.open_flags()] == ["emergency"]
 
 
@@ -314,15 +338,15 @@ async def test_fallback_offers_a_human_after_two_in_a_row(services: Services) ->
     ]
     history = turn("action_greet") + turn("action_fallback")
     dispatcher = CollectingDispatcher()
-    await ActionFallback().run(dispatcher, tracker(events=turn("action_greet") + now), {})
+    await ActionFallback(services).run(dispatcher, tracker(events=turn("action_greet") + now), {})
     assert responses(dispatcher) == ["utter_ask_rephrase"]
     dispatcher = CollectingDispatcher()
-    await ActionFallback().run(dispatcher, tracker(events=history + now), {})
+    await ActionFallback(services).run(dispatcher, tracker(events=history + now), {})
     assert responses(dispatcher) == ["utter_offer_human"]
     # understood in between: the count starts again
     dispatcher = CollectingDispatcher()
     events = turn("action_fallback") + turn("utter_goodbye") + now
-    await ActionFallback().run(dispatcher, tracker(events=events), {})
+    await ActionFallback(services).run(dispatcher, tracker(events=events), {})
     assert responses(dispatcher) == ["utter_ask_rephrase"]
 
 
@@ -332,7 +356,7 @@ async def test_more_slots_never_repeats_and_moves_on(services: Services) -> None
     for _ in range(3):
         dispatcher = CollectingDispatcher()
         t = tracker("autres créneaux", slots, intent="more_slots")
-        for event in await ActionOfferSlots().run(dispatcher, t, {}):
+        for event in await ActionOfferSlots(services).run(dispatcher, t, {}):
             slots[event["name"]] = event["value"]
         new = {s["start"] for s in slots["offered_slots"]}
         assert new and not new & seen
@@ -343,7 +367,7 @@ async def test_more_slots_never_repeats_and_moves_on(services: Services) -> None
 async def test_a_time_not_offered_is_looked_for_on_the_same_day(services: Services) -> None:
     slots, _ = await offered(services)  # Thursday afternoon: 12h, 14h, 15h
     dispatcher = CollectingDispatcher()
-    events = await ActionChooseSlot().run(dispatcher, tracker("celui de 17h30", slots), {})
+    events = await ActionChooseSlot(services).run(dispatcher, tracker("celui de 17h30", slots), {})
     assert responses(dispatcher) == ["utter_offer_slots"]
     starts = [s["start"] for s in {e["name"]: e["value"] for e in events}["offered_slots"]]
     assert "2026-12-03T17:30:00+01:00" in starts
@@ -353,14 +377,16 @@ async def test_a_time_not_offered_is_looked_for_on_the_same_day(services: Servic
 async def test_confirming_without_a_choice_asks_which(services: Services) -> None:
     slots, _ = await offered(services)
     dispatcher = CollectingDispatcher()
-    await ActionBookAppointment().run(dispatcher, tracker("oui", slots, intent="affirm"), {})
+    await ActionBookAppointment(services).run(
+        dispatcher, tracker("oui", slots, intent="affirm"), {}
+    )
     assert responses(dispatcher) == ["utter_ask_which_slot"]
     assert services.appointments.list() == []
 
 
 async def test_opening_hours_come_from_the_practice_file(services: Services) -> None:
     dispatcher = CollectingDispatcher()
-    await ActionOpeningHours().run(dispatcher, tracker(), {})
+    await ActionOpeningHours(services).run(dispatcher, tracker(), {})
     hours = dispatcher.messages[0]["hours"].splitlines()
     assert hours[0] == "lundi : 8h30-12h30, 14h-19h"
     assert hours[6] == "dimanche : fermé"
@@ -368,23 +394,21 @@ async def test_opening_hours_come_from_the_practice_file(services: Services) -> 
 
 async def test_check_lists_only_the_patients_own_appointments(services: Services) -> None:
     dispatcher = CollectingDispatcher()
-    await ActionCheckAppointments().run(dispatcher, tracker(), {})
+    await ActionCheckAppointments(services).run(dispatcher, tracker(), {})
     assert responses(dispatcher) == ["utter_no_appointment"]
     slots, _ = await offered(services)
     slots["chosen_slot"] = slots["offered_slots"][0]
-    await ActionBookAppointment().run(CollectingDispatcher(), tracker("oui", slots), {})
+    await ActionBookAppointment(services).run(CollectingDispatcher(), tracker("oui", slots), {})
     dispatcher = CollectingDispatcher()
-    await ActionCheckAppointments().run(dispatcher, tracker(), {})
+    await ActionCheckAppointments(services).run(dispatcher, tracker(), {})
     assert dispatcher.messages[0]["appointments"] == "• jeudi 3 décembre à 12h – Dr Claire Martin"
     dispatcher = CollectingDispatcher()
-    await ActionCheckAppointments().run(dispatcher, tracker(sender="stranger"), {})
+    await ActionCheckAppointments(services).run(dispatcher, tracker(sender="stranger"), {})
     assert responses(dispatcher) == ["utter_no_appointment"]
 
 
 async def test_a_wish_duckling_misses_still_fills_when(services: Services) -> None:
-    from actions.booking import ActionExtractWhen
-
-    extract = ActionExtractWhen()
+    extract = ActionExtractWhen(services)
     events = await extract.run(
         CollectingDispatcher(), tracker("un vaccin le plus tôt possible"), {}
     )
@@ -400,7 +424,10 @@ async def test_a_wish_duckling_misses_still_fills_when(services: Services) -> No
     assert await extract.run(CollectingDispatcher(), tracker("/affirm"), {}) == []
     # then the form's validator reads it, without asking again
     result, said, _ = await validate(
-        "when", "un vaccin le plus tôt possible", tracker("un vaccin le plus tôt possible")
+        services,
+        "when",
+        "un vaccin le plus tôt possible",
+        tracker("un vaccin le plus tôt possible"),
     )
     assert said == [] and result["when"] == "à partir d'aujourd'hui"
 
@@ -408,11 +435,11 @@ async def test_a_wish_duckling_misses_still_fills_when(services: Services) -> No
 async def test_past_and_beyond_the_horizon_are_said_with_the_nearest_day(
     services: Services,
 ) -> None:
-    _, said, dispatcher = await validate("when", None, asked("en mars"))
+    _, said, dispatcher = await validate(services, "when", None, asked("en mars"))
     assert said == ["utter_when_beyond_horizon"]
     assert dispatcher.messages[0]["limit"] == "vendredi 29 janvier 2027"
     assert dispatcher.messages[0]["alternative"].startswith(("jeudi 28", "vendredi 29"))
-    result, said, dispatcher = await validate("when", None, asked("hier"))
+    result, said, dispatcher = await validate(services, "when", None, asked("hier"))
     assert said == ["utter_when_past"] and dispatcher.messages[0]["alternative"] == "aujourd'hui"
     assert result["when"] == "aujourd'hui"
 
@@ -422,5 +449,5 @@ async def test_duckling_down_is_not_understood_never_a_crash(services: Services)
 
     services.duckling.url = "http://127.0.0.1:9/parse"  # nothing listens on the discard port
     assert isinstance(services.duckling, DucklingClient)
-    result, said, _ = await validate("when", None, asked("demain"))
+    result, said, _ = await validate(services, "when", None, asked("demain"))
     assert result["when"] is None and said == ["utter_when_unknown"]
