@@ -24,14 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stats import rss_mib, summary  # noqa: E402
 
-from clinic.appointments import Appointment, AppointmentRepository  # noqa: E402
+from clinic.appointments import Appointment  # noqa: E402
 from clinic.ops.stack import free_port  # noqa: E402
 from clinic.practice import load_practice  # noqa: E402
-from clinic.reminders import ReminderDispatcher, ReminderRepository  # noqa: E402
+from clinic.services import build_services  # noqa: E402
+from clinic.settings import Settings  # noqa: E402
 from clinic.simulator.server import build  # noqa: E402
 from clinic.storage import Database  # noqa: E402
 from clinic.storage.tables import metadata  # noqa: E402
-from clinic.whatsapp.service import WhatsAppConfig, WhatsAppService  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,9 +43,9 @@ async def main() -> None:
     args = parser.parse_args()
     tmp = tempfile.mkdtemp()
     url = args.database_url or f"sqlite:///{tmp}/bench.db"
-    database = Database(url)
-    metadata.drop_all(database.engine)  # a throwaway database: never point this at real data
-    database.create_schema()
+    throwaway = Database(url)
+    metadata.drop_all(throwaway.engine)  # a throwaway database: never point this at real data
+    throwaway.dispose()
     practice = load_practice(ROOT / "practice.yml")
 
     port = free_port()
@@ -53,24 +53,25 @@ async def main() -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    config = WhatsAppConfig(
-        "verify",
-        "secret",
-        "token",
-        simulator.graph.phone_number_id,
-        f"http://127.0.0.1:{port}/v21.0",
+    settings = Settings(
+        database_url=url,
+        whatsapp_verify_token="verify",
+        whatsapp_app_secret="secret",
+        whatsapp_access_token="token",
+        whatsapp_phone_number_id=simulator.graph.phone_number_id,
+        whatsapp_api_url=f"http://127.0.0.1:{port}/v21.0",
     )
-    service = WhatsAppService(config, database)
+    services = build_services(settings, practice)  # what `clinic worker` builds
+    database, service = services.database, services.whatsapp
 
     now = datetime.now(timezone.utc)
     tomorrow = (now + timedelta(days=1)).replace(second=0, microsecond=0)
     tomorrow = tomorrow.replace(minute=tomorrow.minute // 5 * 5)
-    appointments = AppointmentRepository(database)
-    reminders = ReminderRepository(database, practice)
+    appointments, reminders = services.appointments, services.reminders
     for i in range(args.count):
         wa_id = f"3362{i:07d}"
         patient_id = service.patient_id(wa_id)
-        service.store.remember_contact(patient_id, wa_id, None, now - timedelta(days=2), now)
+        service.contacts.remember_contact(patient_id, wa_id, None, now - timedelta(days=2), now)
         start = tomorrow + timedelta(minutes=15 * i)
         appointment = appointments.add(
             Appointment(
@@ -94,9 +95,7 @@ async def main() -> None:
             update(table).values(due_at=now - timedelta(minutes=1), status="pending")
         )
 
-    dispatcher = ReminderDispatcher(
-        reminders, appointments, practice, service.clock, service.send_template_now, service.sign
-    )
+    dispatcher = services.reminder_dispatcher
     latencies: list[float] = []
     original = dispatcher._one
 
@@ -116,9 +115,8 @@ async def main() -> None:
     print(f"  sent {sent} in {elapsed:.1f} s: {sent / elapsed:.1f} reminders/s")
     print(f"  per reminder (claim → template → Graph → record): {summary(latencies)}")
     print(f"  process RSS: {rss_mib():.0f} MiB")
-    await service.close()
+    await services.close()
     await runner.cleanup()
-    database.dispose()
 
 
 if __name__ == "__main__":

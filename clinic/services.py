@@ -50,10 +50,19 @@ def whatsapp_config(
     settings: Settings, graph_timeout: float = Tuning.graph_timeout
 ) -> WhatsAppConfig:
     """The WhatsApp channel's settings, or a SettingsError naming what is missing."""
-    if not settings.whatsapp_enabled:
+    missing = [
+        name
+        for name, value in (
+            ("WHATSAPP_VERIFY_TOKEN", settings.whatsapp_verify_token),
+            ("WHATSAPP_APP_SECRET", settings.whatsapp_app_secret),
+            ("WHATSAPP_ACCESS_TOKEN", settings.whatsapp_access_token),
+            ("WHATSAPP_PHONE_NUMBER_ID", settings.whatsapp_phone_number_id),
+        )
+        if not value
+    ]
+    if missing:
         raise SettingsError(
-            "WhatsApp is not configured: set WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET, "
-            "WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID (make run sets local values)"
+            f"WhatsApp is not configured: set {', '.join(missing)} (make run sets local values)"
         )
     return WhatsAppConfig(
         verify_token=settings.whatsapp_verify_token or "",

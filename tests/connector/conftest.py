@@ -23,13 +23,16 @@ from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
 from clinic.ops.stack import free_port
+from clinic.practice import Practice
+from clinic.services import Services, Tuning, build_services
+from clinic.settings import Settings
 from clinic.simulator import payloads
 from clinic.simulator.graph import FakeGraph
 from clinic.simulator.server import build
 from clinic.storage import Database
 from clinic.whatsapp.delivery import RetryPolicy
 from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
-from clinic.whatsapp.service import WhatsAppConfig
+from clinic.whatsapp.service import WhatsAppService
 from connectors.whatsapp import WhatsAppInput
 
 #: Meta's own sample payloads (copied from ../shared/whatsapp-samples, sources in SOURCES.md).
@@ -41,6 +44,7 @@ PHONE_NUMBER_ID = "106540352242922"
 PATIENT = "33612345678"
 #: Fast retries for tests: the policy's numbers, not its logic, are what differ in production.
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, lease=timedelta(seconds=1))
+TUNING = Tuning(retry=FAST, graph_timeout=0.5)
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -80,7 +84,7 @@ class Harness:
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until every background turn and send has finished."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self.channel._tasks or (self.channel._service and self.channel._service._receipts):
+        while self.channel._tasks or self.service._receipts:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError("background work did not finish")
             await asyncio.sleep(0.01)
@@ -90,7 +94,11 @@ class Harness:
         return [b for b in bodies if kind is None or b["type"] == kind]
 
     @property
-    def service(self):  # noqa: ANN201
+    def services(self) -> Services:
+        return self.channel.services
+
+    @property
+    def service(self) -> WhatsAppService:
         return self.channel.service
 
 
@@ -99,8 +107,23 @@ def dialogue() -> Dialogue:
     return echo
 
 
+def harness_services(database_url: str, practice: Practice, api_url: str) -> Services:
+    """What a Rasa server with the WhatsApp channel builds, pointed at the fake Graph API."""
+    settings = Settings(
+        database_url=database_url,
+        whatsapp_verify_token=VERIFY_TOKEN,
+        whatsapp_app_secret=APP_SECRET,
+        whatsapp_access_token=ACCESS_TOKEN,
+        whatsapp_phone_number_id=PHONE_NUMBER_ID,
+        whatsapp_api_url=api_url,
+    )
+    return build_services(settings, practice, tuning=TUNING)
+
+
 @pytest.fixture
-async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harness]:
+async def harness(
+    database_url: str, dialogue: Dialogue, practice: Practice
+) -> AsyncIterator[Harness]:
     port, graph_port = free_port(), free_port()
     # The simulator: the fake Graph API plus the chat page, posting to this connector.
     simulator, graph_app = build(
@@ -115,18 +138,8 @@ async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harnes
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", graph_port).start()
 
-    config = WhatsAppConfig(
-        verify_token=VERIFY_TOKEN,
-        app_secret=APP_SECRET,
-        access_token=ACCESS_TOKEN,
-        phone_number_id=PHONE_NUMBER_ID,
-        api_url=f"http://127.0.0.1:{graph_port}/v21.0",
-        max_message_age=timedelta(hours=1),
-        practice_phone="01 23 45 67 89",
-        graph_timeout=0.5,
-    )
-    channel = WhatsAppInput(config, database_url)
-    channel.policy = FAST
+    services = harness_services(database_url, practice, f"http://127.0.0.1:{graph_port}/v21.0")
+    channel = WhatsAppInput(services=services)
     turns: list[UserMessage] = []
 
     async def on_new_message(message: UserMessage) -> None:
@@ -150,7 +163,7 @@ async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harnes
         f"http://127.0.0.1:{port}/webhooks/whatsapp/webhook",
         graph,
         channel,
-        channel.service.store.database,
+        services.database,
         session,
         turns,
         f"http://127.0.0.1:{graph_port}",
@@ -164,7 +177,7 @@ async def harness(database_url: str, dialogue: Dialogue) -> AsyncIterator[Harnes
         server.close()
         await server.wait_closed()
         await server.after_stop()
-        channel.service.store.database.dispose()
+        services.database.dispose()
         await runner.cleanup()
 
 
@@ -175,15 +188,15 @@ def worker_env(harness: Harness) -> dict[str, str]:
     """The environment of a `clinic worker` process pointed at this harness."""
     import os
 
-    config = harness.channel.config
+    settings = harness.services.settings
     return dict(
         os.environ,
-        DATABASE_URL=harness.channel.database_url,
-        WHATSAPP_VERIFY_TOKEN=config.verify_token,
-        WHATSAPP_APP_SECRET=config.app_secret,
+        DATABASE_URL=settings.database_url,
+        WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN,
+        WHATSAPP_APP_SECRET=APP_SECRET,
         WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
         WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
-        WHATSAPP_API_URL=config.api_url,
+        WHATSAPP_API_URL=settings.whatsapp_api_url,
         PRACTICE_CONFIG=str(ROOT / "tests" / "fixtures" / "practice.yml"),
         LOG_LEVEL="WARNING",
     )

@@ -86,7 +86,7 @@ def book(
     n = next(COUNTER)
     wa_id = wa_id or f"3361{n:07d}"
     patient_id = harness.service.patient_id(wa_id)
-    harness.service.store.remember_contact(patient_id, wa_id, None, now - timedelta(days=3), now)
+    harness.service.contacts.remember_contact(patient_id, wa_id, None, now - timedelta(days=3), now)
     appointment = Appointment(
         id=f"{n:032x}",
         patient_id=patient_id,
@@ -100,14 +100,14 @@ def book(
 
 
 def dispatcher(harness: Harness, practice: Practice, clock: FixedClock) -> ReminderDispatcher:
-    service = harness.service
+    """The worker's dispatcher as the composition root wires it, on a clock the test moves."""
+    services = harness.services
     return ReminderDispatcher(
         ReminderRepository(harness.database, practice),
-        AppointmentRepository(harness.database),
+        services.appointments,
         practice,
         clock,
-        service.send_template_now,
-        service.sign,
+        services.messenger,
     )
 
 

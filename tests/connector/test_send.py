@@ -18,13 +18,14 @@ import pytest
 from sqlalchemy import select
 
 from clinic.clock import FixedClock
+from clinic.services import build_services
 from clinic.storage.tables import whatsapp_outbound
 from clinic.whatsapp.delivery import Delivery
-from clinic.whatsapp.service import WhatsAppService
 from tests.connector.conftest import (
     FAST,
     PATIENT,
     PHONE_NUMBER_ID,
+    TUNING,
     Harness,
     worker_env,
 )
@@ -37,7 +38,7 @@ def open_window(harness: Harness, hours_ago: float = 0.0) -> str:
     service = harness.service
     patient_id = service.patient_id(PATIENT)
     at = datetime.now(timezone.utc) - timedelta(hours=hours_ago)
-    service.store.remember_contact(patient_id, PATIENT, None, at, at)
+    service.contacts.remember_contact(patient_id, PATIENT, None, at, at)
     return patient_id
 
 
@@ -362,10 +363,11 @@ async def test_a_queued_message_survives_a_restart(harness: Harness) -> None:
     await harness.service.send(patient_id, {"text": "Votre rendez-vous est confirmé."})
     assert [r["status"] for r in rows(harness)] == ["queued"]
     # Another process, nothing in memory: only the database carries the message.
-    restarted = WhatsAppService(harness.channel.config, harness.database, policy=FAST)
+    again = build_services(harness.services.settings, harness.services.practice, tuning=TUNING)
+    restarted = again.whatsapp
     await asyncio.sleep(FAST.max_delay)
     assert await restarted.drain_outbox() == 1
-    await restarted.close()
+    await again.close()
     assert [b["text"]["body"] for b in posted(harness)] == ["Votre rendez-vous est confirmé."]
 
 
@@ -403,7 +405,7 @@ async def test_a_worker_killed_mid_send_leaves_the_message_to_the_next_one(
     # The next worker takes it once the dead one's lease has run out, and sends it once.
     later = FixedClock(datetime.now(timezone.utc) + timedelta(minutes=2))
     service = harness.service
-    next_worker = Delivery(service.store, service.graph, later, FAST)
+    next_worker = Delivery(service.outbox, service.contacts, service.graph, later, FAST)
     assert await next_worker.drain() == 1
     assert await next_worker.drain() == 0
     assert [b["text"]["body"] for b in posted(harness)] == ["Rappel important"]

@@ -24,6 +24,6 @@ async def test_an_error_inside_a_turn_gets_an_apology_not_a_500(harness: Harness
     assert status == 200
     await harness.settle()
     [apology] = [body["text"]["body"] for body in harness.sent("text")]
-    assert apology == texts.error("01 23 45 67 89")
-    assert "01 23 45 67 89" in apology
-    assert list(harness.service.store.inbound_outcomes().values()) == ["failed"]
+    assert apology == texts.error("04 78 00 00 00")
+    assert "04 78 00 00 00" in apology
+    assert list(harness.service.inbound.inbound_outcomes().values()) == ["failed"]

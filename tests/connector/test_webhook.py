@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from clinic.services import build_services
 from clinic.simulator import payloads
 from clinic.storage.tables import whatsapp_contacts, whatsapp_inbound, whatsapp_outbound
 from clinic.whatsapp import texts
@@ -353,7 +354,8 @@ async def test_a_redelivery_after_a_restart_is_still_a_duplicate(harness: Harnes
     # A new process: a fresh channel on the same database has no memory but the table.
     from connectors.whatsapp import WhatsAppInput
 
-    restarted = WhatsAppInput(harness.channel.config, harness.channel.database_url)
+    settings = harness.services.settings
+    restarted = WhatsAppInput(services=build_services(settings, harness.services.practice))
     message = restarted.service
     from clinic.whatsapp.inbound import parse
 
@@ -365,8 +367,7 @@ async def test_a_redelivery_after_a_restart_is_still_a_duplicate(harness: Harnes
 
     await message.process([inbound], [], run_turn)
     assert turns == []
-    await message.close()
-    message.store.database.dispose()
+    await restarted.services.close()
 
 
 async def test_old_messages_replayed_after_an_outage_get_one_note_and_no_turn(
@@ -382,7 +383,7 @@ async def test_old_messages_replayed_after_an_outage_get_one_note_and_no_turn(
     await harness.settle()
     assert harness.turns == []
     assert texts_sent(harness) == [texts.STALE]
-    outcomes = harness.service.store.inbound_outcomes()
+    outcomes = harness.service.inbound.inbound_outcomes()
     assert sorted(outcomes.values()) == ["stale"] * 3
     # A fresh message afterwards is a normal turn.
     await harness.post(payloads.text_payload(PATIENT, "Bonjour", PHONE_NUMBER_ID))
@@ -477,8 +478,6 @@ async def test_the_calendar_file_link_serves_the_ics_and_nothing_else(
     from clinic.ics import CalendarFiles
     from clinic.keys import load_key
 
-    harness.channel.practice = practice
-    harness.channel._service = None  # rebuilt with the practice: calendar files on
     service = harness.service
     now = datetime.now(timezone.utc)
     start = (now + timedelta(days=2)).replace(microsecond=0, second=0, minute=0)

@@ -190,14 +190,16 @@ def test_a_staff_cancellation_is_audited_and_told_to_the_patient_on_whatsapp(
     env: dict[str, str], booked: list[str], database: Database
 ) -> None:
     from clinic.storage.tables import whatsapp_outbound
-    from clinic.whatsapp.store import WhatsAppStore
+    from clinic.whatsapp.contacts import Contacts
+    from clinic.whatsapp.outbox import Outbox
 
-    store = WhatsAppStore(database)
     now = datetime.now(PARIS)
-    store.remember_contact("patient-0", "33611111111", None, now - timedelta(days=5), now)
+    Contacts(database).remember_contact(
+        "patient-0", "33611111111", None, now - timedelta(days=5), now
+    )
     result = run("appointments", "cancel", booked[0], env=env)
     assert "prévenu sur WhatsApp" in result.stdout, result.stdout
-    [row] = store.outbox()
+    [row] = Outbox(database).outbox()
     assert (row.patient_id, row.kind, row.status) == ("patient-0", "cancellation", "queued")
     with database.transaction() as connection:
         body = json.loads(connection.execute(whatsapp_outbound.select()).first().body)

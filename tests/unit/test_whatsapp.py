@@ -15,6 +15,7 @@ from clinic.whatsapp.delivery import RetryPolicy
 from clinic.whatsapp.graph import classify
 from clinic.whatsapp.identity import Keyring
 from clinic.whatsapp.service import WhatsAppConfig, neutralise
+from connectors.whatsapp import with_credentials
 
 # --- signature and handshake ------------------------------------------------------------------
 
@@ -216,6 +217,12 @@ def test_neutralise(text: str, expected: str) -> None:
 
 
 def test_the_connector_refuses_to_run_without_an_app_secret() -> None:
+    from connectors.whatsapp import WhatsAppInput
+
+    credentials = {"verify_token": "v", "access_token": "a", "phone_number_id": "1"}
+    settings = Settings(database_url="sqlite:///:memory:")
+    with pytest.raises(SettingsError, match=r"set WHATSAPP_APP_SECRET \("):
+        WhatsAppInput(settings=with_credentials(settings, credentials))
     with pytest.raises(ValueError, match="WHATSAPP_APP_SECRET"):
         WhatsAppConfig("v", "", "a", "1", "http://x")
 
