@@ -1,29 +1,28 @@
-"""The practice's own configuration: one YAML file that a practice manager edits.
+"""Reads and validates practice.yml: one bilingual line naming the first bad field.
 
-Loaded and validated at start, so a typo gives one clear line naming the field (in French and
-English) instead of a wrong answer to a patient later. Weekdays and times may be written the
-way people write them in France (« lundi », « 8h30-12h30 »).
+Weekdays and times may be written the way people write them in France (« lundi »,
+« 8h30-12h30 »).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 import yaml
 
-from clinic.french import fold
-
-#: Every duration and time in the file is a multiple of this: it is the grid on which the
-#: database claims slots, which is what makes a double booking impossible (see storage).
-GRID = timedelta(minutes=5)
+from clinic.practice.model import (
+    BookingRules,
+    Practice,
+    Practitioner,
+    ReminderRules,
+    TimeRange,
+    VisitReason,
+    WeeklyHours,
+)
 
 WEEKDAYS = {
     "monday": 0, "lundi": 0,
@@ -51,120 +50,6 @@ _Loader.yaml_implicit_resolvers = {
 
 class PracticeConfigError(ValueError):
     """The practice file is missing, unreadable or has a wrong field."""
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    """Wall-clock opening range on one day, end exclusive."""
-
-    start: time
-    end: time
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
-
-
-WeeklyHours = Mapping[int, tuple[TimeRange, ...]]
-
-
-@dataclass(frozen=True)
-class Practitioner:
-    id: str
-    name: str
-    hours: WeeklyHours
-    calendar_id: str | None = None
-
-
-@dataclass(frozen=True)
-class VisitReason:
-    id: str
-    label: str
-    duration: timedelta
-    practitioners: tuple[str, ...]
-    instructions: str = ""
-    synonyms: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BookingRules:
-    slot_step: timedelta = timedelta(minutes=15)
-    buffer: timedelta = timedelta(0)
-    min_notice: timedelta = timedelta(hours=2)
-    horizon: timedelta = timedelta(days=60)
-    cancellation_cutoff: timedelta = timedelta(hours=4)
-    public_holidays: bool = True
-
-
-@dataclass(frozen=True)
-class ReminderRules:
-    """When reminders go out, and the WhatsApp template they use (docs/whatsapp-templates.md)."""
-
-    offsets: tuple[timedelta, ...] = (timedelta(hours=24),)
-    #: Reminders are only sent within these hours; one due outside goes out earlier.
-    send_hours: TimeRange = TimeRange(time(8, 0), time(21, 0))
-    template: str = "rappel_rdv"
-    language: str = "fr"
-    #: Sent when staff cancel an appointment (the patient's 24-hour window is usually closed).
-    cancellation_template: str = "annulation_rdv"
-
-
-@dataclass(frozen=True)
-class Practice:
-    name: str
-    address: str
-    phone: str
-    timezone: str = "Europe/Paris"
-    opening_hours: WeeklyHours = field(default_factory=dict)
-    practitioners: tuple[Practitioner, ...] = ()
-    reasons: tuple[VisitReason, ...] = ()
-    rules: BookingRules = BookingRules()
-    closed_dates: frozenset[date] = frozenset()
-    staff_alerts: tuple[str, ...] = ()
-    reason_in_calendar: bool = False
-    reminders: ReminderRules = ReminderRules()
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @cached_property
-    def _holidays(self) -> holidays.HolidayBase:
-        return holidays.country_holidays("FR", language="fr")
-
-    def holiday_name(self, day: date) -> str | None:
-        """The French public holiday on `day`, if the practice closes on them."""
-        if not self.rules.public_holidays:
-            return None
-        return self._holidays.get(day)
-
-    def is_closed(self, day: date) -> bool:
-        return day in self.closed_dates or self.holiday_name(day) is not None
-
-    def practitioner(self, practitioner_id: str) -> Practitioner:
-        return next(p for p in self.practitioners if p.id == practitioner_id)
-
-    def reason(self, reason_id: str) -> VisitReason:
-        return next(r for r in self.reasons if r.id == reason_id)
-
-    def find_practitioner(self, practitioner_id: str) -> Practitioner | None:
-        return next((p for p in self.practitioners if p.id == practitioner_id), None)
-
-    def find_reason(self, reason_id: str) -> VisitReason | None:
-        return next((r for r in self.reasons if r.id == reason_id), None)
-
-    def match_reason(self, text: str) -> VisitReason | None:
-        """The visit reason named in free text (id, label or synonym; accents and case ignored).
-
-        The longest name found wins, so « suivi de grossesse » is not read as « suivi ».
-        """
-        haystack = f" {re.sub(r'[^a-z0-9]+', ' ', fold(text))} "
-        best: tuple[int, VisitReason] | None = None
-        for reason in self.reasons:
-            for name in (reason.id, reason.label, *reason.synonyms):
-                needle = re.sub(r"[^a-z0-9]+", " ", fold(name)).strip()
-                if needle and f" {needle} " in haystack and (best is None or len(needle) > best[0]):
-                    best = (len(needle), reason)
-        return best[1] if best else None
 
 
 class _Reader:

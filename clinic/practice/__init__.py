@@ -1,0 +1,31 @@
+"""The practice's own configuration: one YAML file that a practice manager edits.
+
+`model` holds what the rest of the code reads (Practice and its parts, no I/O); `loader` reads
+and validates the file at start, so a typo gives one clear line naming the field (in French and
+English) instead of a wrong answer to a patient later.
+"""
+
+from clinic.practice.loader import PracticeConfigError, load_practice
+from clinic.practice.model import (
+    GRID,
+    BookingRules,
+    Practice,
+    Practitioner,
+    ReminderRules,
+    TimeRange,
+    VisitReason,
+    WeeklyHours,
+)
+
+__all__ = [
+    "GRID",
+    "BookingRules",
+    "Practice",
+    "PracticeConfigError",
+    "Practitioner",
+    "ReminderRules",
+    "TimeRange",
+    "VisitReason",
+    "WeeklyHours",
+    "load_practice",
+]
