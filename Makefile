@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser run simulator shell interactive model test lint format pytest \
+.PHONY: help install install-browser run simulator shell interactive model test lint types format pytest \
         validate test-stories test-nlu test-stack bench lock clean
 
 help: ## list the commands
@@ -52,6 +52,9 @@ lint: install ## ruff lint + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+types: install ## mypy (strict) over clinic/, actions/ and connectors/
+	$(VENV)/bin/mypy
+
 format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -80,7 +83,7 @@ simulator: run ## same as `make run`: the assistant plus the local WhatsApp simu
 test-stack: model install-browser ## end-to-end: the real stack on free ports, talked to over HTTP
 	$(PY) -m pytest -q -m stack tests
 
-test: lint pytest validate model test-stories test-nlu test-stack ## the whole suite, in CI's order
+test: lint types pytest validate model test-stories test-nlu test-stack ## the whole suite, in CI's order
 	@echo "✓ all checks passed"
 
 bench: model ## benchmarks (numbers printed, never asserted)

@@ -6,6 +6,7 @@ key is what refuses a second booking of the same time, whatever the number of pr
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -109,7 +110,7 @@ class AppointmentRepository:
             rows = connection.execute(query.order_by(appointments.c.start_at, appointments.c.id))
             return [_from_row(row) for row in rows]
 
-    def busy(self, start: datetime, end: datetime) -> dict[str | None, list[Interval]]:
+    def busy(self, start: datetime, end: datetime) -> dict[str | None, builtins.list[Interval]]:
         """Active appointments (with the buffer after each) and staff blocks over [start, end)."""
         result: dict[str | None, list[Interval]] = defaultdict(list)
         with self.db.engine.connect() as connection:
@@ -217,7 +218,7 @@ class AppointmentRepository:
                 .values(calendar_state=state, updated_at=now)
             )
 
-    def needing_sync(self) -> list[Appointment]:
+    def needing_sync(self) -> builtins.list[Appointment]:
         """Appointments whose outside calendar event still has to be written or removed."""
         with self.db.engine.connect() as connection:
             rows = connection.execute(
@@ -240,7 +241,7 @@ class AppointmentRepository:
                 )
             )
 
-    def _claims(self, appointment: Appointment) -> list[dict[str, object]]:
+    def _claims(self, appointment: Appointment) -> builtins.list[dict[str, object]]:
         first = int(appointment.start.timestamp()) // CELL_SECONDS
         stop = -(-int((appointment.end + self.buffer).timestamp()) // CELL_SECONDS)
         return [

@@ -199,7 +199,9 @@ class BookingService:
         if self.audit is not None:
             actor = Actor("patient", patient_id)
             self.audit.record(appointment.status, actor, appointment.id, None, appointment, now)
-        return BookingOutcome(appointment.status, appointment)  # type: ignore[arg-type]
+        return BookingOutcome(
+            "booked" if appointment.status == "booked" else "pending", appointment
+        )
 
     def too_late(self, appointment: Appointment) -> bool:
         """Within the practice's cut-off (4 h by default), changes go through the phone."""
@@ -306,7 +308,7 @@ class BookingService:
         except CalendarUnavailable as error:
             logger.warning("busy time unavailable: %s", error)
             return busy, False
-        merged = {key: list(value) for key, value in busy.items()}
+        merged: dict[str | None, list[Interval]] = {k: list(v) for k, v in busy.items()}
         for key, intervals in outside.items():
             merged.setdefault(key, []).extend(intervals)
         return merged, True

@@ -16,6 +16,7 @@ created with the booking, moved or cancelled with the appointment, and sent by `
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -179,7 +180,7 @@ class ReminderRepository:
 
     def claim_due(
         self, now: datetime, limit: int = 100, lease: timedelta = LEASE, take: int | None = None
-    ) -> list[Reminder]:
+    ) -> builtins.list[Reminder]:
         """Take due reminders for sending (at most `take`); each row is won by one worker only."""
         due = or_(
             and_(reminders.c.status == "pending", reminders.c.due_at <= now),

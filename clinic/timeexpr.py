@@ -283,7 +283,10 @@ def _interval_window(
         daily_from = None
     if daily_to == time(0):
         daily_to = None
-    anchor = (start or end).date()  # type: ignore[union-attr]
+    bound = start or end
+    if bound is None:  # an interval with neither end: nothing to anchor a day on
+        return None
+    anchor = bound.date()
     if pins_day:
         return SearchWindow(
             _midnight(anchor, tz),

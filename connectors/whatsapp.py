@@ -207,11 +207,15 @@ votre rendez-vous sur WhatsApp.</p></body></html>"""
 
 def with_credentials(settings: Settings, credentials: Mapping[str, Any]) -> Settings:
     """`settings` with the WhatsApp values of credentials.yml, which win over the environment."""
-    values = {
-        f"whatsapp_{key}": str(credentials[key])
-        for key in ("verify_token", "app_secret", "access_token", "phone_number_id")
-        if credentials.get(key)
-    }
-    if credentials.get("api_url"):
-        values["whatsapp_api_url"] = str(credentials["api_url"]).rstrip("/")
-    return replace(settings, **values)
+
+    def value(key: str, default: str | None) -> str | None:
+        return str(credentials[key]) if credentials.get(key) else default
+
+    return replace(
+        settings,
+        whatsapp_verify_token=value("verify_token", settings.whatsapp_verify_token),
+        whatsapp_app_secret=value("app_secret", settings.whatsapp_app_secret),
+        whatsapp_access_token=value("access_token", settings.whatsapp_access_token),
+        whatsapp_phone_number_id=value("phone_number_id", settings.whatsapp_phone_number_id),
+        whatsapp_api_url=(value("api_url", None) or settings.whatsapp_api_url).rstrip("/"),
+    )

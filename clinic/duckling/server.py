@@ -44,11 +44,12 @@ def parse_form(fields: dict[str, list[str]]) -> ParseRequest:
 
     raw_dims = field("dims")
     dims: list[str] = []
-    if raw_dims not in (None, "", "null"):
+    if raw_dims is not None and raw_dims not in ("", "null"):
+        decoded: Any
         try:
-            decoded = json.loads(raw_dims)  # type: ignore[arg-type]
+            decoded = json.loads(raw_dims)
         except json.JSONDecodeError:
-            decoded = [part.strip() for part in raw_dims.split(",") if part.strip()]  # type: ignore[union-attr]
+            decoded = [part.strip() for part in raw_dims.split(",") if part.strip()]
         if isinstance(decoded, str):
             decoded = [decoded]
         if not isinstance(decoded, list) or not all(isinstance(d, str) for d in decoded):
@@ -57,9 +58,9 @@ def parse_form(fields: dict[str, list[str]]) -> ParseRequest:
 
     reftime_ms = None
     raw_reftime = field("reftime")
-    if raw_reftime not in (None, ""):
+    if raw_reftime is not None and raw_reftime != "":
         try:
-            value = float(raw_reftime)  # type: ignore[arg-type]
+            value = float(raw_reftime)
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or value < 0:

@@ -100,7 +100,7 @@ class GoogleCalendarEmulator(LoopbackHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -27,11 +27,11 @@ def _keep_our_handlers() -> None:
     except ImportError:  # not installed: nothing to neutralise
         return
 
-    def install(level: object = None, **_: object) -> None:
+    def install(level: int | str | None = None, **_: object) -> None:
         if level is not None:
-            logging.getLogger().setLevel(level)  # type: ignore[arg-type]
+            logging.getLogger().setLevel(level)
 
-    coloredlogs.install = install  # type: ignore[assignment]
+    coloredlogs.install = install
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 
-def macro_f1(report: dict) -> float:
+def macro_f1(report: dict[str, Any]) -> float:
     return float(report["macro avg"]["f1-score"])
 
 

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from clinic.ops.model import model_path
@@ -82,6 +83,13 @@ class Service:
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL))
 
     @property
+    def started(self) -> subprocess.Popen[bytes]:
+        """The process; a StackError when `Supervisor.start` was never called for it."""
+        if self.process is None:
+            raise StackError(f"{self.name} was never started")
+        return self.process
+
+    @property
     def health_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.health_path}" if self.port else "(no port)"
 
@@ -116,22 +124,23 @@ class Supervisor:
         self.services.append(service)
         threading.Thread(target=self._pump, args=(service, log_file), daemon=True).start()
 
-    def _pump(self, service: Service, log_file: object) -> None:
-        assert service.process and service.process.stdout
-        with log_file:  # type: ignore[attr-defined]
+    def _pump(self, service: Service, log_file: BinaryIO) -> None:
+        if service.process is None or service.process.stdout is None:
+            return
+        with log_file:
             for raw in service.process.stdout:
-                log_file.write(raw)  # type: ignore[attr-defined]
-                log_file.flush()  # type: ignore[attr-defined]
+                log_file.write(raw)
+                log_file.flush()
                 line = raw.decode("utf-8", "replace").rstrip()
                 service.tail.append(line)
                 if self.echo:
                     print(f"[{service.name}] {line}", flush=True)
 
     def wait_healthy(self, service: Service) -> None:
-        assert service.process
+        process = service.started
         deadline = time.monotonic() + service.startup_timeout
         while time.monotonic() < deadline:
-            code = service.process.poll()
+            code = process.poll()
             if code is not None:
                 time.sleep(0.2)  # let the pump read the last lines
                 raise StackError(
@@ -141,7 +150,7 @@ class Supervisor:
                 )
             if service.port is None:
                 time.sleep(1.0)  # no endpoint: alive after a second counts as started
-                if service.process.poll() is None:
+                if process.poll() is None:
                     return
                 continue
             if http_ok(service.health_url):
@@ -384,9 +393,8 @@ Ctrl-C stops everything.""",
             while True:
                 dead = supervisor.first_dead()
                 if dead is not None:
-                    assert dead.process
                     print(
-                        f"error: {dead.name} stopped unexpectedly (exit {dead.process.returncode}); "
+                        f"error: {dead.name} stopped unexpectedly (exit {dead.started.returncode}); "
                         f"stopping the stack. Log: var/log/{dead.name}.log",
                         file=sys.stderr,
                     )

@@ -105,7 +105,7 @@ def find_slots(
     daily_from = _seconds(window.daily_from) if window.daily_from else 0
     daily_to = _seconds(window.daily_to) if window.daily_to else 86_400
 
-    days: list[list[Slot]] = []
+    days: list[list[tuple[int, str]]] = []
     day = _local_date(earliest, tz)
     last_day = _local_date(latest - 1, tz)
     while day <= last_day and len(days) < limit:

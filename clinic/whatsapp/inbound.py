@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypedDict
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,15 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+class _Base(TypedDict):
+    """What every kind of inbound message has."""
+
+    message_id: str
+    wa_id: str | None
+    user_id: str | None
+    sent_at: datetime
+
+
 def _message(raw: dict[str, Any]) -> Inbound | None:
     message_id = raw.get("id")
     wa_id = raw.get("from")
@@ -125,12 +134,12 @@ def _message(raw: dict[str, Any]) -> Inbound | None:
     if not isinstance(message_id, str) or not (isinstance(wa_id, str) or isinstance(user_id, str)):
         return None
     kind = raw.get("type")
-    base = {
-        "message_id": message_id,
-        "wa_id": wa_id if isinstance(wa_id, str) else None,
-        "user_id": user_id if isinstance(user_id, str) else None,
-        "sent_at": _timestamp(raw.get("timestamp")),
-    }
+    base = _Base(
+        message_id=message_id,
+        wa_id=wa_id if isinstance(wa_id, str) else None,
+        user_id=user_id if isinstance(user_id, str) else None,
+        sent_at=_timestamp(raw.get("timestamp")),
+    )
     if kind == "text":
         body = _dict(raw.get("text")).get("body")
         return Inbound(**base, kind=TEXT, text=body if isinstance(body, str) else "")

@@ -200,7 +200,7 @@ class Outbox:
             )
 
     def record_status(
-        self, wamid: str, status: OutboxStatus, errors: Iterable[tuple[int, str]], now: datetime
+        self, wamid: str, status: str, errors: Iterable[tuple[int, str]], now: datetime
     ) -> bool:
         """Apply Meta's status to our message; False for an unknown wamid or a step backwards."""
         table = whatsapp_outbound

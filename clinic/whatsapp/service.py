@@ -19,6 +19,7 @@ from typing import Any
 
 from clinic.clock import Clock
 from clinic.reminders import ReminderRepository, parse_callback
+from clinic.statuses import InboundOutcome
 from clinic.whatsapp import inbound as kinds
 from clinic.whatsapp import messages, texts
 from clinic.whatsapp.compose import compose
@@ -210,6 +211,7 @@ class WhatsAppService:
             await self.say(patient_id, self._fixed_reply(message.kind))
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "answered")
             return
+        outcome: InboundOutcome
         try:
             await run_turn(patient_id, text, message.message_id)
             outcome = "turn"
