@@ -1,6 +1,7 @@
 """Process settings, read from the environment once, at start, never at import.
 
-The names are a contract (ARCHITECTURE.md): deployment files and outside checks set them.
+The names are a contract (README, docs/architecture.md): deployment files and outside checks
+set them.
 """
 
 from __future__ import annotations

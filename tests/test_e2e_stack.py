@@ -201,8 +201,11 @@ def test_a_booking_over_http_shows_in_the_staff_command_line(stack: Stack) -> No
     confirm = next(b for b in recap["buttons"] if b["title"] == "Je confirme")
     done = say(stack, sender, confirm["payload"])
     assert any("✅" in text for text in done), done
-    [appointment] = clinic_appointments(f"sqlite:///{stack.database}")
-    assert appointment["patient_name"] == "Marie Dupont"
+    [appointment] = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Marie Dupont"
+    ]
     assert appointment["reason"] == "ordonnance" and appointment["status"] == "booked"
     # a returning patient is greeted by name from the core store, even with the conversation
     # history gone (as after session expiry or a tracker store purge)
@@ -353,8 +356,18 @@ def test_an_unsigned_webhook_is_refused_by_the_real_server(stack: Stack) -> None
     assert status == 401
 
 
-def test_a_booking_over_whatsapp(stack: Stack) -> None:
-    """Phone → signed webhook → Rasa + actions → Graph API (fake) → phone, then the CLI."""
+@dataclass
+class WhatsAppBooking:
+    first: list[dict]  # the answer to the first message
+    offer: dict  # the slots, as a list message
+    recap: dict  # « Je récapitule … » with its buttons
+    done: list[dict]  # the answer to « Je confirme »
+
+
+@pytest.fixture(scope="module")
+def paul(stack: Stack) -> WhatsAppBooking:
+    """Paul Bernard books over WhatsApp, once per module, for every test that needs a booking
+    made on WhatsApp: each of them runs alone or in any order."""
     first = whatsapp(
         stack,
         {
@@ -362,40 +375,24 @@ def test_a_booking_over_whatsapp(stack: Stack) -> None:
             "text": "Bonjour, je voudrais un rdv jeudi aprem pour un renouvellement d'ordonnance",
         },
     )
-    assert any("nom" in b.get("text", {}).get("body", "") for b in first), first
     [offer] = [
         b
         for b in whatsapp(stack, {"type": "text", "text": "paul bernard"})
         if b["type"] == "interactive"
     ]
-    assert offer["interactive"]["type"] == "list"  # 3 slots + « Autres créneaux »: 4 choices
     rows = offer["interactive"]["action"]["sections"][0]["rows"]
-    assert [r["title"] for r in rows][-1] == "Autres créneaux"
     recap = whatsapp(stack, {"type": "list_reply", "id": rows[0]["id"], "title": rows[0]["title"]})
     [question] = [b for b in recap if b["type"] == "interactive"]
-    assert question["interactive"]["body"]["text"].startswith("Je récapitule")
     confirm = next(
         b["reply"]
         for b in question["interactive"]["action"]["buttons"]
         if b["reply"]["title"] == "Je confirme"
     )
     done = whatsapp(stack, {"type": "button_reply", **confirm})
-    assert any("✅" in b.get("text", {}).get("body", "") for b in done), done
-    [appointment] = [
-        a
-        for a in clinic_appointments(f"sqlite:///{stack.database}")
-        if a["patient_name"] == "Paul Bernard"
-    ]
-    assert appointment["status"] == "booked"
-    with sqlite3.connect(stack.database) as db:
-        senders = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
-        statuses = [row[0] for row in db.execute("SELECT status FROM whatsapp_outbound")]
-    assert not any(WA_PATIENT in sender for sender in senders)  # pseudonymous conversation ids
-    assert any(sender.startswith("wa-") for sender in senders)
-    assert statuses and set(statuses) <= {"accepted", "sent", "delivered", "read"}
+    return WhatsAppBooking(first, offer, question, done)
 
 
-def paul(stack: Stack) -> dict:
+def pauls_appointment(stack: Stack) -> dict:
     [appointment] = [
         a
         for a in clinic_appointments(f"sqlite:///{stack.database}")
@@ -404,7 +401,26 @@ def paul(stack: Stack) -> dict:
     return appointment
 
 
-def test_the_whatsapp_confirmation_carries_its_calendar_file(stack: Stack) -> None:
+def test_a_booking_over_whatsapp(stack: Stack, paul: WhatsAppBooking) -> None:
+    """Phone → signed webhook → Rasa + actions → Graph API (fake) → phone, then the CLI."""
+    assert any("nom" in b.get("text", {}).get("body", "") for b in paul.first), paul.first
+    assert paul.offer["interactive"]["type"] == "list"  # 3 slots + « Autres créneaux »
+    rows = paul.offer["interactive"]["action"]["sections"][0]["rows"]
+    assert [r["title"] for r in rows][-1] == "Autres créneaux"
+    assert paul.recap["interactive"]["body"]["text"].startswith("Je récapitule")
+    assert any("✅" in b.get("text", {}).get("body", "") for b in paul.done), paul.done
+    assert pauls_appointment(stack)["status"] in ("booked", "confirmed")
+    with sqlite3.connect(stack.database) as db:
+        senders = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
+        statuses = [row[0] for row in db.execute("SELECT status FROM whatsapp_outbound")]
+    assert not any(WA_PATIENT in sender for sender in senders)  # pseudonymous conversation ids
+    assert any(sender.startswith("wa-") for sender in senders)
+    assert statuses and set(statuses) <= {"accepted", "sent", "delivered", "read"}
+
+
+def test_the_whatsapp_confirmation_carries_its_calendar_file(
+    stack: Stack, paul: WhatsAppBooking
+) -> None:
     from icalendar import Calendar
 
     _, news = request(f"{stack.simulator}/_sim/messages?wa_id={WA_PATIENT}")
@@ -421,12 +437,14 @@ def test_the_whatsapp_confirmation_carries_its_calendar_file(stack: Stack) -> No
         assert response.headers["Content-Type"].startswith("text/calendar")
         calendar = Calendar.from_ical(response.read())
     [event] = calendar.walk("VEVENT")
-    assert str(event["uid"]).startswith(paul(stack)["id"])
-    assert event.decoded("dtstart").isoformat() == paul(stack)["start"]
-    assert request(document["link"].replace(paul(stack)["id"], "0" * 32))[0] == 404
+    assert str(event["uid"]).startswith(pauls_appointment(stack)["id"])
+    assert event.decoded("dtstart").isoformat() == pauls_appointment(stack)["start"]
+    assert request(document["link"].replace(pauls_appointment(stack)["id"], "0" * 32))[0] == 404
 
 
-def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(stack: Stack) -> None:
+def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(
+    stack: Stack, paul: WhatsAppBooking
+) -> None:
     from datetime import datetime, timedelta, timezone
 
     from sqlalchemy import update
@@ -434,7 +452,7 @@ def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(stack:
     from clinic.storage import Database
     from clinic.storage.tables import reminders
 
-    appointment = paul(stack)
+    appointment = pauls_appointment(stack)
     database = Database(f"sqlite:///{stack.database}")
     with database.transaction() as connection:  # travel to the day before
         connection.execute(
@@ -463,7 +481,7 @@ def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(stack:
         )
     replies = whatsapp(stack, {"type": "quick_reply", "payload": confirm, "text": "Je confirme"})
     assert any("c'est noté" in b.get("text", {}).get("body", "") for b in replies), replies
-    assert paul(stack)["status"] == "confirmed"
+    assert pauls_appointment(stack)["status"] == "confirmed"
     result = subprocess.run(
         [sys.executable, "-m", "clinic.cli", "reminders", "list", "--json"],
         cwd=ROOT,
@@ -527,6 +545,7 @@ def test_no_phone_number_reaches_any_log(stack: Stack) -> None:
 
 
 def test_ctrl_c_stops_everything(stack: Stack) -> None:
+    """Last in this file on purpose: it stops the module's stack (pytest keeps file order)."""
     urls = (stack.rasa, stack.actions, stack.duckling, stack.simulator)
     ports = [int(url.rsplit(":", 1)[1]) for url in urls]
     stack.process.send_signal(signal.SIGINT)

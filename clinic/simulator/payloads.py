@@ -1,4 +1,4 @@
-"""Webhook bodies exactly as Meta posts them (see ../shared/whatsapp-samples/)."""
+"""Webhook bodies exactly as Meta posts them (Meta's own samples: tests/fixtures/whatsapp/)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
 from clinic.whatsapp.service import WhatsAppService
 from connectors.whatsapp import WhatsAppInput
 
-#: Meta's own sample payloads (copied from ../shared/whatsapp-samples, sources in SOURCES.md).
+#: Meta's own sample payloads (sources in tests/fixtures/whatsapp/SOURCES.md).
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 APP_SECRET = "test-app-secret"
 ACCESS_TOKEN = "test-access-token"
