@@ -15,8 +15,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
 from actions.conversation import DONE, RESET, moving
-from actions.offer import offer, slot_from_dict
 from actions.replies import booked_file, describe
+from actions.slots import offer, slot_from_dict
 from clinic import french
 from clinic.audit import Actor
 from clinic.booking import BookingOutcome

@@ -354,3 +354,48 @@ def test_google_failing_half_way_through_a_move_is_caught_up_by_the_sync(google:
         target.start.astimezone(PARIS).isoformat()[:16]
     )
     assert google.repository.get(mine.id).calendar_state == "synced"  # type: ignore[union-attr]
+
+
+# --- what the conversation used to decide itself: now the core's, for the CLI and the console too
+
+
+def test_a_full_wish_is_widened_once_up_to_the_horizon(backend: Backend) -> None:
+    practice = backend.booking.practice
+    sunday = (NOW + timedelta(days=(6 - NOW.weekday()) % 7 or 7)).replace(hour=0, minute=0)
+    wish = SearchWindow(sunday, sunday + timedelta(days=1))  # the practice is closed on Sundays
+    assert backend.booking.search(wish, "consultation").slots == []
+    offer = backend.booking.offer(wish, "consultation")
+    assert offer.slots and all(s.start > sunday + timedelta(days=1) for s in offer.slots)
+    assert offer.window is not None and offer.window.start == wish.start
+    assert offer.window.end >= NOW + practice.rules.horizon
+    open_wish = SearchWindow(NOW, NOW + timedelta(days=7))
+    assert backend.booking.offer(open_wish, "consultation").window == open_wish
+
+
+def test_only_the_patients_own_upcoming_appointment_is_theirs(backend: Backend) -> None:
+    slot = first_slot(backend)
+    booked = backend.booking.book(slot, "consultation", "patient-a", "A").appointment
+    assert booked is not None
+    mine = backend.booking.own_upcoming("patient-a", booked.id)
+    assert mine is not None and mine.id == booked.id
+    assert backend.booking.own_upcoming("patient-b", booked.id) is None  # someone else's
+    assert backend.booking.own_upcoming("patient-a", "0" * 32) is None  # unknown
+    assert [a.id for a in backend.booking.upcoming("patient-a")] == [booked.id]
+    assert backend.booking.upcoming("patient-b") == []
+    backend.booking.cancel(booked.id)
+    assert backend.booking.own_upcoming("patient-a", booked.id) is None  # no longer active
+    assert backend.booking.upcoming("patient-a") == []
+
+
+def test_confirming_is_audited_once(backend: Backend) -> None:
+    from clinic.audit import Actor, AuditTrail
+
+    audit = AuditTrail(backend.repository.db)
+    backend.booking.audit = audit
+    booked = backend.booking.book(first_slot(backend), "consultation", "p", "P").appointment
+    assert booked is not None
+    for _ in range(2):  # a double tap on « Je confirme »
+        confirmed = backend.booking.confirm(booked.id, Actor("patient", "p"))
+        assert confirmed is not None and confirmed.status == "confirmed"
+    assert [e.action for e in audit.entries(booked.id)] == ["booked", "confirmed"]
+    assert backend.booking.confirm("0" * 32) is None

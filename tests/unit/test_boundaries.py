@@ -95,3 +95,25 @@ def test_the_check_sees_a_violation(tmp_path: Path) -> None:
         "clinic.whatsapp.messages",
         "clinic.whatsapp.graph",
     }
+
+
+def action_modules() -> dict[str, Path]:
+    """actions/ modules that define an action (a class over ClinicAction or the form base)."""
+    found = {}
+    for path in sorted((ROOT / "actions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(base, ast.Name) and base.id in ("ClinicAction", "ClinicFormValidation")
+                for base in node.bases
+            ):
+                found[f"actions.{path.stem}"] = path
+    return found
+
+
+def test_no_action_module_imports_another() -> None:
+    """Shared replies and tracker readers live in helper modules, not in another action's."""
+    modules = action_modules()
+    assert {"actions.book", "actions.offer", "actions.manage"} <= set(modules)
+    for name, path in modules.items():
+        bad = {m for m in imports(path) if m in modules and m != name}
+        assert not bad, f"{name} imports {sorted(bad)}"
