@@ -20,6 +20,7 @@ from typing import Literal
 
 from clinic.appointments import (
     Appointment,
+    AppointmentNotFound,
     AppointmentRepository,
     SlotTaken,
     new_appointment_id,
@@ -132,9 +133,11 @@ class BookingService:
 
     def confirm(self, appointment_id: str, actor: Actor = SYSTEM) -> Appointment | None:
         """Booked → confirmed (the patient answered the reminder), audited once; None when the
-        appointment no longer exists. Confirming twice changes nothing."""
+        appointment no longer exists or is not this patient's. Confirming twice changes nothing."""
         now = self.clock.now()
         before = self.repository.get(appointment_id)
+        if before is not None and not _may_change(actor, before):
+            return None
         confirmed = self.repository.confirm(appointment_id, now)
         if (
             self.audit is not None
@@ -213,8 +216,8 @@ class BookingService:
         the calendar fails half-way), the reminders follow, the audit trail records it."""
         now = self.clock.now()
         before = self.repository.get(appointment_id)
-        if before is None or not before.active:
-            return BookingOutcome("gone")
+        if before is None or not before.active or not _may_change(actor, before):
+            return BookingOutcome("gone")  # someone else's reads as gone: nothing to learn
         if self.too_late(before):
             return BookingOutcome("too_late", before)
         hold_end = slot.end + self.practice.rules.buffer
@@ -253,8 +256,13 @@ class BookingService:
         return BookingOutcome("moved", self.repository.get(moved.id) or moved)
 
     def cancel(self, appointment_id: str, actor: Actor = SYSTEM) -> Appointment:
-        """Cancel and release the time; the outside event is removed now or by the next sync."""
+        """Cancel and release the time; the outside event is removed now or by the next sync.
+
+        A patient may only cancel their own appointment (AppointmentNotFound otherwise).
+        """
         before = self.repository.get(appointment_id)
+        if before is not None and not _may_change(actor, before):
+            raise AppointmentNotFound(appointment_id)
         appointment = self.repository.cancel(appointment_id, self.clock.now())
         if self.audit is not None and before is not None and before.status != "cancelled":
             self.audit.record(
@@ -312,3 +320,8 @@ class BookingService:
         for key, intervals in outside.items():
             merged.setdefault(key, []).extend(intervals)
         return merged, True
+
+
+def _may_change(actor: Actor, appointment: Appointment) -> bool:
+    """Staff and the system act on any appointment; a patient only on their own."""
+    return actor.kind != "patient" or actor.id == appointment.patient_id

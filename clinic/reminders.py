@@ -228,20 +228,26 @@ class ReminderRepository:
                 ).rowcount
             )
 
-    def confirmed_by_meta(self, reminder_id: int, wamid: str, status: str, now: datetime) -> bool:
-        """Meta's status webhook for `reminder:<id>`: the message exists, whatever we thought."""
-        target = "failed" if status == "failed" else "sent"
+    def confirmed_by_meta(
+        self, reminder_id: int, wamid: str, status: str, now: datetime, code: int | None = None
+    ) -> bool:
+        """Meta's status webhook for `reminder:<id>`: the message exists, whatever we thought;
+        and a `failed` after Meta accepted it (an undeliverable number, a template paused) makes
+        it failed even when it was recorded as sent, so `reminders list --status failed` is true."""
+        failed = status == "failed"
+        before: tuple[ReminderStatus, ...] = ("sending", "pending", "failed")
+        values: dict[str, Any] = {"wamid": wamid, "lease_until": None, "updated_at": now}
+        if failed:
+            before += ("sent",)
+            values.update(status="failed", note=f"code {code}" if code else "refused by Meta")
+        else:
+            values.update(status="sent", sent_at=now)
         with self.database.transaction() as connection:
             return bool(
                 connection.execute(
                     update(reminders)
-                    .where(
-                        reminders.c.id == reminder_id,
-                        reminders.c.status.in_(("sending", "pending", "failed")),
-                    )
-                    .values(
-                        status=target, wamid=wamid, sent_at=now, lease_until=None, updated_at=now
-                    )
+                    .where(reminders.c.id == reminder_id, reminders.c.status.in_(before))
+                    .values(values)
                 ).rowcount
             )
 

@@ -187,11 +187,11 @@ class WhatsAppInput(InputChannel):
                 return response.text("invalid signature", status=403)
             try:
                 payload = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 return response.text("body is not JSON", status=400)
             if not isinstance(payload, dict):
                 return response.text("body is not a JSON object", status=400)
-            messages, statuses = inbound.parse(payload)
+            messages, statuses = inbound.parse(payload, self.service.config.phone_number_id)
             if messages or statuses:
                 self._spawn(self.service.process(messages, statuses, run_turn))
             return response.text("ok", status=200)

@@ -43,10 +43,18 @@ class Stack:
     log_offsets: dict[Path, int]
 
 
-def request(url: str, payload: object = None, method: str | None = None) -> tuple[int, object]:
+def request(
+    url: str,
+    payload: object = None,
+    method: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, object]:
     data = json.dumps(payload).encode() if payload is not None else None
     req = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json"}, method=method
+        url,
+        data=data,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        method=method,
     )
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
@@ -327,11 +335,23 @@ def test_conversations_are_kept_in_the_sql_tracker_store(stack: Stack) -> None:
 WA_PATIENT = "33698765432"
 
 
+def simulator_token(stack: Stack) -> str:
+    """The per-run token the simulator's page carries (read as the page's own script does)."""
+    _, page = request(f"{stack.simulator}/")
+    found = re.search(r'name="sim-token" content="([^"]+)"', str(page))
+    assert found, "the simulator page carries no token"
+    return found[1]
+
+
 def whatsapp(stack: Stack, message: dict, wa_id: str = WA_PATIENT, wait: float = 30) -> list[dict]:
     """Send like a phone (a signed Meta webhook, via the simulator); return the bot's new bodies."""
     status, before = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}")
     after = max([item["n"] for item in before["items"]], default=0)  # type: ignore[index]
-    status, sent = request(f"{stack.simulator}/_sim/send", {**message, "wa_id": wa_id})
+    status, sent = request(
+        f"{stack.simulator}/_sim/send",
+        {**message, "wa_id": wa_id},
+        headers={"X-Sim-Token": simulator_token(stack)},
+    )
     assert status == 200 and sent["status"] == 200, sent  # type: ignore[index]
     deadline = time.monotonic() + wait
     replies: list[dict] = []

@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(settings.log_format, settings.log_level)
     _keep_our_handlers()
     module = args[0]
+    if module == "rasa" and "--enable-api" in args and "--auth-token" not in args:
+        # Given here, in this process's own argv, not on the command line: /proc/<pid>/cmdline
+        # and `ps` show every user of the host the arguments a process was started with.
+        if not settings.rasa_auth_token:
+            raise SystemExit("RASA_AUTH_TOKEN must be set: Rasa's HTTP API would be open")
+        args += ["--auth-token", settings.rasa_auth_token]
     sys.argv = [module, *args[1:]]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

@@ -204,6 +204,17 @@ def auth_token(settings: Settings) -> str:
     return settings.rasa_auth_token or _local_secret("rasa_auth_token")
 
 
+def action_token() -> str:
+    """ACTION_SERVER_TOKEN (what Rasa sends the action server), or one kept in var/."""
+    return os.environ.get("ACTION_SERVER_TOKEN") or _local_secret("action_server_token")
+
+
+#: Production mounts the WhatsApp channel alone; development adds Rasa's REST channel, which
+#: checks nothing (docs/security.md).
+PRODUCTION_CREDENTIALS = "credentials.yml"
+DEVELOPMENT_CREDENTIALS = "credentials.dev.yml"
+
+
 #: The local simulator's stand-ins for Meta's credentials (nothing leaves the machine).
 LOCAL_WHATSAPP = {
     "WHATSAPP_VERIFY_TOKEN": "local-verify-token",
@@ -212,11 +223,27 @@ LOCAL_WHATSAPP = {
 }
 
 
+WHATSAPP_VARIABLES = (
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_PHONE_NUMBER_ID",
+)
+
+
 def whatsapp_env(settings: Settings, simulator_port: int) -> dict[str, str]:
     """Meta's credentials when they are set; else the local simulator's, so the connector is
-    always mounted and anyone can try it with no Meta account."""
+    always mounted and anyone can try it with no Meta account. Some but not all of Meta's
+    variables set is a mistake, never a silent fall-back to the simulator."""
     if settings.whatsapp_enabled:
         return {}
+    present = [name for name in WHATSAPP_VARIABLES if os.environ.get(name)]
+    if present:
+        missing = [name for name in WHATSAPP_VARIABLES if name not in present]
+        raise StackError(
+            f"Meta's credentials are incomplete: set {', '.join(missing)} too "
+            f"(or unset {', '.join(present)} to use the local simulator)"
+        )
     return {
         **LOCAL_WHATSAPP,
         "WHATSAPP_APP_SECRET": _local_secret("whatsapp_local_app_secret"),
@@ -235,6 +262,7 @@ def child_env(
         DUCKLING_URL=duckling_url,
         RASA_DUCKLING_HTTP_URL=duckling_url,  # read by Rasa's DucklingEntityExtractor
         ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        ACTION_SERVER_TOKEN=action_token(),
         RASA_AUTH_TOKEN=token,
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
@@ -269,30 +297,33 @@ def duckling_service(port: int) -> Service:
 
 
 def actions_service(port: int) -> Service:
+    """rasa-sdk's server behind the shared secret (connectors/action_server.py), on loopback."""
     return Service(
         "actions",
-        _launch("rasa_sdk", "--actions", "actions", "--port", str(port)),
+        _launch("connectors.action_server", "--host", "127.0.0.1", "--port", str(port)),
         port,
         "/health",
         startup_timeout=90,
     )
 
 
-def rasa_service(port: int, model: Path, token: str) -> Service:
+def rasa_service(port: int, model: Path, credentials: str) -> Service:
+    """`rasa run` on loopback; its API token comes from RASA_AUTH_TOKEN through the launcher,
+    never on the command line (where `ps` shows it to every user of the host)."""
     return Service(
         "rasa",
         _launch(
             "rasa",
             "run",
             "--enable-api",
-            "--auth-token",
-            token,
+            "--interface",
+            "127.0.0.1",
             "--model",
             str(model),
             "--endpoints",
             "endpoints.yml",
             "--credentials",
-            "credentials.yml",
+            credentials,
             "--port",
             str(port),
         ),
@@ -368,7 +399,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         services.append(simulator_service(args.simulator_port, args.rasa_port))
     services += [
         actions_service(args.actions_port),
-        rasa_service(args.rasa_port, model, token),
+        rasa_service(
+            args.rasa_port, model, DEVELOPMENT_CREDENTIALS if simulated else PRODUCTION_CREDENTIALS
+        ),
         worker_service(),
     ]
     with running(services, env, echo=not args.quiet) as supervisor:
@@ -378,10 +411,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             if simulated
             else " (Meta)"
         )
+        rest = (
+            f"\n  REST channel (dev): curl -s {base}/webhooks/rest/webhook "
+            """-d '{"sender": "essai", "message": "Bonjour"}'"""
+            if simulated
+            else ""
+        )
         print(
             f"""
-L'assistant est prêt / the assistant is up (model {model.name})
-  REST channel:      curl -s {base}/webhooks/rest/webhook -d '{{"sender": "essai", "message": "Bonjour"}}'
+L'assistant est prêt / the assistant is up (model {model.name}){rest}
   Rasa HTTP API:     {base}/status?token=<RASA_AUTH_TOKEN>   (token in var/rasa_auth_token){whatsapp}
   Action server:     http://localhost:{args.actions_port}/health
   Duckling:          {settings.duckling_url}/health
@@ -426,7 +464,7 @@ def _needed(names: str, settings: Settings, token: str) -> tuple[list[Service], 
         services.append(simulator_service(simulator_port, rasa_port))
         wanted.add("simulator")
     if "rasa" in wanted:
-        services.append(rasa_service(rasa_port, current_model(), token))
+        services.append(rasa_service(rasa_port, current_model(), DEVELOPMENT_CREDENTIALS))
     if "worker" in wanted:
         services.append(worker_service())
     env = child_env(settings, duckling_url, actions_port, token)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import logging
 import os
+import secrets
 import time
 from importlib import resources
 from typing import Any
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_WA_ID = "33612345678"
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"
+#: Header carrying the page's per-run token on /_sim/send.
+TOKEN_HEADER = "X-Sim-Token"
+
 MEDIA: dict[str, dict[str, Any]] = {
     "image": {"mime_type": "image/jpeg", "sha256": "c1ac4b", "id": "1003383421387256"},
     "sticker": {
@@ -66,6 +71,9 @@ class Simulator:
         self.typing_until = 0.0
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: Only the page this server served knows it: another site open in the developer's
+        #: browser cannot read it, so it cannot make the simulator post signed messages.
+        self.token = secrets.token_urlsafe(16)
         graph.listeners.append(self._on_accepted)
 
     def app(self) -> web.Application:
@@ -126,6 +134,7 @@ class Simulator:
 
     async def page(self, request: web.Request) -> web.Response:
         html = resources.files("clinic.simulator").joinpath("chat.html").read_text("utf-8")
+        html = html.replace("{{SIM_TOKEN}}", self.token)
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     async def health(self, request: web.Request) -> web.Response:
@@ -144,7 +153,20 @@ class Simulator:
         return web.json_response({"items": items, "read": read, "typing": typing})
 
     async def send(self, request: web.Request) -> web.Response:
-        data = await request.json()
+        """What the page's phone sends. A JSON content type forces a cross-site page into a CORS
+        preflight (never answered here), and the per-run token proves the request comes from
+        the page this server served."""
+        if request.content_type != "application/json":
+            return web.json_response({"error": "expected application/json"}, status=415)
+        given = (request.headers.get(TOKEN_HEADER) or "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, self.token.encode()):
+            return web.json_response({"error": "missing or wrong simulator token"}, status=403)
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.json_response({"error": "body is not JSON"}, status=400)
+        if not isinstance(data, dict):
+            return web.json_response({"error": "expected a JSON object"}, status=400)
         wa_id = str(data.get("wa_id") or self.wa_id)
         payload, shown = self._payload(data, wa_id)
         if payload is None:

@@ -47,6 +47,7 @@ class Keyring:
     def open_choice(self, patient_id: str, choice_id: str) -> str | None:
         """The payload of a choice this assistant issued to this patient, else None."""
         payload, separator, tag = choice_id.rpartition(TAG_SEPARATOR)
-        if not separator or not hmac.compare_digest(tag, self._tag(patient_id, payload)):
+        expected = self._tag(patient_id, payload).encode()
+        if not separator or not hmac.compare_digest(tag.encode("utf-8", "replace"), expected):
             return None
         return payload

@@ -49,8 +49,10 @@ def check_signature(body: bytes, header: str | None, app_secret: str) -> None:
     if not header:
         raise SignatureMissing("missing signature")
     scheme, _, received = header.strip().partition("=")
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    if scheme.lower() != "sha256" or not hmac.compare_digest(expected, received.strip().lower()):
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    # Bytes on both sides: compare_digest refuses non-ASCII str, and a forged header may hold any.
+    given = received.strip().lower().encode("utf-8", "replace")
+    if scheme.lower() != "sha256" or not hmac.compare_digest(expected, given):
         raise SignatureInvalid("signature does not match")
 
 
@@ -193,14 +195,22 @@ def _status(raw: dict[str, Any]) -> Status | None:
     )
 
 
-def parse(payload: Any) -> tuple[list[Inbound], list[Status]]:
-    """Every message and status of every change of every entry, in the order Meta sent them."""
+def parse(payload: Any, phone_number_id: str | None = None) -> tuple[list[Inbound], list[Status]]:
+    """Every message and status of every change of every entry, in the order Meta sent them.
+
+    With `phone_number_id`, changes addressed to another number of the same Meta app are left
+    out: answering them from ours would reply to someone who wrote elsewhere.
+    """
     messages: list[Inbound] = []
     statuses: list[Status] = []
     skipped = 0
     for entry in _list(_dict(payload).get("entry")):
         for change in _list(_dict(entry).get("changes")):
             value = _dict(_dict(change).get("value"))
+            addressed_to = _dict(value.get("metadata")).get("phone_number_id")
+            if phone_number_id and addressed_to and str(addressed_to) != phone_number_id:
+                logger.info("a webhook change for another phone number of the app was ignored")
+                continue
             for raw in _list(value.get("messages")):
                 message = _message(raw) if isinstance(raw, dict) else None
                 if message is None:

@@ -149,6 +149,7 @@ class WhatsAppService:
                 status.message_id,
                 status.status,
                 self.clock.now(),
+                status.errors[0][0] if status.errors else None,
             )
         changed = await asyncio.to_thread(
             self.outbox.record_status,

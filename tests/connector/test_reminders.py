@@ -186,6 +186,32 @@ async def test_a_timeout_after_meta_accepted_is_settled_by_the_status_webhook(
     assert len(templates(harness)) == 1
 
 
+async def test_a_reminder_meta_accepts_then_fails_is_failed_not_sent(
+    practice: Practice, harness: Harness
+) -> None:
+    """Meta answers 200, then reports the message failed (131026: undeliverable)."""
+    now = local(2026, 12, 2, 14, 0)
+    appointment = book(harness, practice, local(2026, 12, 3, 14, 0), now - timedelta(days=2))
+    repository = ReminderRepository(harness.database, practice)
+    [reminder] = repository.schedule(appointment, now - timedelta(days=2))
+    assert await dispatcher(harness, practice, FixedClock(now)).run_once() == 1
+    assert repository.for_appointment(appointment.id)[0].status == "sent"
+    [accepted] = harness.graph.accepted
+    failed = payloads.status_payload(
+        accepted["wamid"],
+        "failed",
+        accepted["to"],
+        PHONE_NUMBER_ID,
+        errors=[{"code": 131026, "title": "Message undeliverable"}],
+        callback=f"reminder:{reminder.id}",
+    )
+    await harness.post(failed)
+    await harness.settle()
+    [after] = repository.for_appointment(appointment.id)
+    assert (after.status, after.note) == ("failed", "code 131026")
+    assert [r.id for r in repository.list(status="failed")] == [reminder.id]
+
+
 async def test_a_request_meta_never_got_is_sent_again_after_the_lease(
     practice: Practice, harness: Harness
 ) -> None:

@@ -399,3 +399,24 @@ def test_confirming_is_audited_once(backend: Backend) -> None:
         assert confirmed is not None and confirmed.status == "confirmed"
     assert [e.action for e in audit.entries(booked.id)] == ["booked", "confirmed"]
     assert backend.booking.confirm("0" * 32) is None
+
+
+def test_a_patient_can_change_only_their_own_appointment(backend: Backend) -> None:
+    """The move path used to trust the conversation's slot: the core checks, for every path."""
+    from clinic.appointments import AppointmentNotFound
+    from clinic.audit import Actor
+
+    slot = first_slot(backend)
+    theirs = backend.booking.book(slot, "consultation", "victim", "V").appointment
+    assert theirs is not None
+    intruder = Actor("patient", "intruder")
+    moved = backend.booking.reschedule(theirs.id, later_slot(backend, slot), intruder)
+    assert moved.status == "gone" and moved.appointment is None
+    with pytest.raises(AppointmentNotFound):
+        backend.booking.cancel(theirs.id, intruder)
+    assert backend.booking.confirm(theirs.id, intruder) is None
+    unchanged = backend.repository.get(theirs.id)
+    assert unchanged is not None and (unchanged.start, unchanged.status) == (slot.start, "booked")
+    # the patient themselves, and staff, still can
+    assert backend.booking.confirm(theirs.id, Actor("patient", "victim")) is not None
+    assert backend.booking.cancel(theirs.id, Actor("staff", "cli")).status == "cancelled"
