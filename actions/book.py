@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
 from actions.conversation import DONE, RESET, moving
-from actions.replies import booked_file, describe
+from actions.replies import booked_file, describe, limit_reached
 from actions.slots import offer, slot_from_dict
 from clinic import french
 from clinic.audit import Actor
@@ -70,6 +70,9 @@ class ActionBookAppointment(ClinicAction):
             )
         if moved_id:
             return moved(dispatcher, services, outcome, day, reason.instructions)
+        if outcome.status == "limit":
+            limit_reached(dispatcher, services)
+            return DONE
         services.patients.remember(tracker.sender_id, name, services.clock.now())
         if outcome.status == "booked" and outcome.appointment is not None:
             instructions = f"{reason.instructions} " if reason.instructions else ""

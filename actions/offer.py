@@ -12,11 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
-from actions.conversation import latest_intent, latest_text, moving, typed
+from actions.conversation import DONE, latest_intent, latest_text, moving, typed
+from actions.replies import limit_reached
 from actions.slots import moving_practitioner, offer, slot_from_dict
 from actions.when import explain_when, understand_when
 from clinic import french
-from clinic.choice import chosen_index
+from clinic.choice import chosen_index, stale
 from clinic.services import Services
 from clinic.timeexpr import describe, window_from_dict, window_to_dict
 
@@ -56,6 +57,9 @@ class ActionOfferSlots(ClinicAction):
         if window is None or reason_id is None or practice.find_reason(reason_id) is None:
             dispatcher.utter_message(response="utter_nothing_chosen")
             return events
+        if not moving(tracker) and services.booking.at_limit(tracker.sender_id):
+            limit_reached(dispatcher, services)  # said before the slots, not after « je confirme »
+            return events + DONE
         shown = (tracker.get_slot("shown_slots") or []) if intent == "more_slots" else []
         return events + offer(
             dispatcher,
@@ -79,12 +83,12 @@ class ActionChooseSlot(ClinicAction):
         services = self.services
         practice = services.practice
         offered = tracker.get_slot("offered_slots") or []
-        index = chosen_index(
-            [slot_from_dict(s) for s in offered],
-            str(tracker.get_slot("slot_choice") or ""),
-            latest_text(tracker),
-            practice.tz,
-        )
+        slots = [slot_from_dict(s) for s in offered]
+        choice = str(tracker.get_slot("slot_choice") or "")
+        if stale(choice, slots):
+            dispatcher.utter_message(response="utter_stale_choice")
+            return [SlotSet("slot_choice", None)]
+        index = chosen_index(slots, choice, latest_text(tracker), practice.tz)
         if index is None:
             return self._not_offered(dispatcher, tracker, services)
         chosen = offered[index]

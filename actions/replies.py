@@ -63,6 +63,16 @@ def cancel_file(services: Services, appointment_id: str) -> dict[str, Any]:
     )
 
 
+def limit_reached(dispatcher: CollectingDispatcher, services: Services) -> None:
+    """The patient already holds the practice's maximum of upcoming appointments."""
+    practice = services.practice
+    dispatcher.utter_message(
+        response="utter_booking_limit",
+        count=practice.limits.max_upcoming_per_patient,
+        phone=practice.phone,
+    )
+
+
 def too_late(
     dispatcher: CollectingDispatcher, services: Services, appointment: Appointment
 ) -> bool:

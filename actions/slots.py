@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import moving
 from clinic import french
+from clinic.choice import bound_choice
 from clinic.scheduling import SearchWindow, Slot
 from clinic.services import Services
 from clinic.timeexpr import describe
@@ -71,7 +72,7 @@ def offer(
         start = slot.start.astimezone(practice.tz)
         who = practice.practitioner(slot.practitioner_id).name
         lines.append(f"{number}. {french.day_and_hour(start, today)} – {who}")
-        choice = json.dumps({"slot_choice": f"{number}"})
+        choice = json.dumps({"slot_choice": bound_choice(number, result.slots)})
         buttons.append(
             {"title": french.short_slot(start, today), "payload": f"/choose_slot{choice}"}
         )

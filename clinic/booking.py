@@ -49,9 +49,12 @@ class Offer:
 
 @dataclass(frozen=True)
 class BookingOutcome:
-    #: booked, pending (unverifiable), taken (+ alternatives); for a move also moved, gone (no
-    #: longer active), too_late (within the cancellation cut-off), unverified (calendar down)
-    status: Literal["booked", "pending", "taken", "moved", "gone", "too_late", "unverified"]
+    #: booked, pending (unverifiable), taken (+ alternatives), limit (the patient already holds
+    #: the practice's maximum); for a move also moved, gone (no longer active or not theirs),
+    #: too_late (within the cancellation cut-off), unverified (calendar down)
+    status: Literal[
+        "booked", "pending", "taken", "limit", "moved", "gone", "too_late", "unverified"
+    ]
     appointment: Appointment | None = None
     alternatives: tuple[Slot, ...] = ()
 
@@ -131,6 +134,11 @@ class BookingService:
         """The patient's active appointments from now on, soonest first."""
         return self.repository.list(start=self.clock.now(), statuses=ACTIVE, patient_id=patient_id)
 
+    def at_limit(self, patient_id: str) -> bool:
+        """Whether the patient already holds `limits.max_upcoming_per_patient` appointments."""
+        most = self.practice.limits.max_upcoming_per_patient
+        return most > 0 and len(self.upcoming(patient_id)) >= most
+
     def confirm(self, appointment_id: str, actor: Actor = SYSTEM) -> Appointment | None:
         """Booked → confirmed (the patient answered the reminder), audited once; None when the
         appointment no longer exists or is not this patient's. Confirming twice changes nothing."""
@@ -169,6 +177,12 @@ class BookingService:
         with the existing appointment (a duplicate delivery or a double tap).
         """
         now = self.clock.now()
+        holder = self.repository.holder(slot.practitioner_id, slot.start)
+        if holder is not None and holder.patient_id == patient_id and holder.start == slot.start:
+            return self._taken(slot, reason_id, patient_id)  # a double tap: the same booking
+        if self.at_limit(patient_id):
+            logger.info("booking refused: the patient holds the maximum of appointments")
+            return BookingOutcome("limit")
         hold_end = slot.end + self.practice.rules.buffer
         busy, verified = self._busy(slot.start, hold_end)
         window = SearchWindow(slot.start, slot.start + timedelta(minutes=1))

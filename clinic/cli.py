@@ -9,6 +9,7 @@
     clinic reminders list [--status S] [--json]
     clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
+    clinic keys rotate --new-key-stdin
     clinic worker [--once]
 
 Dates are the practice's local time: `2026-12-03` (a whole day) or `2026-12-03T14:00`.
@@ -27,11 +28,15 @@ from zoneinfo import ZoneInfo
 from clinic import french
 from clinic.appointments import Appointment
 from clinic.audit import Actor, Entry
+from clinic.keys import fingerprint, load_key, rotate
 from clinic.practice import Practice, PracticeConfigError, load_practice
 from clinic.reminders import Reminder, cancellation_notice
 from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
 from clinic.statuses import APPOINTMENT_STATUSES, OUTBOX_STATUSES, REMINDER_STATUSES
+from clinic.storage import Database
+from clinic.whatsapp.contacts import Contacts
+from clinic.whatsapp.identity import Keyring
 from clinic.whatsapp.outbox import OutboundView
 
 Row = TypeVar("Row")
@@ -48,6 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         practice = load_practice(settings.practice_config)
         if args.group == "config":
             code = _config_check(settings, practice)
+        elif args.group == "keys":
+            code = _rotate_keys(settings)
         elif args.group == "worker":
             code = _worker(settings, args)
         else:
@@ -133,6 +140,16 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_argument("--json", action="store_true", help="machine-readable output")
     outbox.set_defaults(handler=_outbox)
 
+    keys = groups.add_parser("keys", help="the key behind patient ids").add_subparsers(
+        dest="action", required=True
+    )
+    rotate = keys.add_parser(
+        "rotate",
+        help="re-key every patient id to the key read on stdin (run it with the current key "
+        "still in force: PATIENT_ID_KEY as today, or unset when the database holds the key)",
+    )
+    rotate.add_argument("--new-key-stdin", action="store_true", required=True)
+
     worker = groups.add_parser("worker", help="send the outbox and due jobs until stopped")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     return parser
@@ -210,7 +227,12 @@ def _cancel(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-FLAG_LABELS = {"emergency": "URGENCE", "handoff": "demande un humain", "data_request": "RGPD"}
+FLAG_LABELS = {
+    "emergency": "URGENCE",
+    "handoff": "demande un humain",
+    "data_request": "RGPD",
+    "number_changed": "a changé de numéro WhatsApp",
+}
 
 
 def _flags(services: Services, args: argparse.Namespace) -> int:
@@ -281,6 +303,29 @@ def _outbox(services: Services, args: argparse.Namespace) -> int:
 
     rows = services.outbox.outbox(patient_id=args.patient, status=args.status)
     return emit(rows, args, lambda row: row.as_json(), line, "Aucun message.")
+
+
+def _rotate_keys(settings: Settings) -> int:
+    """Re-key the ids of every patient whose WhatsApp number is known, in one transaction."""
+    new = sys.stdin.readline().strip().encode()
+    database = Database(settings.database_url)
+    try:
+        database.create_schema()
+        old = load_key(database, settings.patient_id_key)
+        keyring = Keyring(new) if len(new) >= 16 else None
+        if keyring is None:
+            raise SettingsError("the new key must be at least 16 characters long")
+        numbers = Contacts(database).numbers()
+        rekey = {patient_id: keyring.patient_id(wa_id) for patient_id, wa_id in numbers.items()}
+        count = rotate(database, old, new, rekey)
+    finally:
+        database.dispose()
+    print(f"{count} identifiant(s) patient re-chiffré(s) / patient id(s) re-keyed")
+    print(f"Empreinte de la nouvelle clé / new key fingerprint: {fingerprint(new)}")
+    print(
+        "Mettez maintenant PATIENT_ID_KEY à la nouvelle clé et redémarrez / now set PATIENT_ID_KEY"
+    )
+    return 0
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

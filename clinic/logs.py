@@ -12,12 +12,14 @@ Human-readable text by default, JSON lines with ``LOG_FORMAT=json``.
 
 from __future__ import annotations
 
+import atexit
+import io
 import json
 import logging
 import re
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TextIO
 
 PHONE_MASK = "<phone>"
 EMAIL_MASK = "<email>"
@@ -29,10 +31,13 @@ _PHONES = (
     re.compile(r"(?<![\w+])\+(?:\d[\s.\-()]{0,2}){7,14}\d(?![\w])"),
     # 0033 6 12 34 56 78
     re.compile(r"(?<![\w.\-])00\d(?:[\s.\-]?\d){6,12}(?![\w])"),
-    # French national numbers: 06 12 34 56 78, 06.12.34.56.78, 0612345678
-    re.compile(r"(?<![\w.\-])0[1-9](?:[\s.\-]?\d{2}){4}(?![\w])"),
-    # Bare international ids as WhatsApp sends them (wa_id "33612345678"): 11 to 15 digits.
-    re.compile(r"(?<![\w.\-:/])\d{11,15}(?![\w.])"),
+    # French numbers written without the +: 33 6 12 34 56 78
+    re.compile(r"(?<![\w.\-+])33[\s.\-]?[1-9](?:[\s.\-]?\d{2}){4}(?!\w)"),
+    # French national numbers however grouped: 06 12 34 56 78, 06.12.34.56.78, 0612 345 678
+    re.compile(r"(?<![\w.\-])0[1-9](?:[\s.\-]?\d){8}(?!\w)"),
+    # Bare international ids as WhatsApp sends them (wa_id "33612345678"): 11 to 15 digits,
+    # also after « wa_id: » or « / » and before a full stop; never the decimals of a number.
+    re.compile(r"(?<![\w.\-])\d{11,15}(?!\w|\.\d)"),
 )
 
 _STANDARD_ATTRS = frozenset(
@@ -55,6 +60,9 @@ def _mask_record(record: logging.LogRecord) -> None:
         message = f"{record.msg} {record.args}"
     record.msg = mask(message)
     record.args = None
+    if record.exc_info and not record.exc_text:
+        # Formatted now, so a handler with a formatter of its own (Sanic's) prints it masked.
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text:
         record.exc_text = mask(record.exc_text)
 
@@ -84,6 +92,69 @@ def install_masking() -> None:
 
     logging.setLogRecordFactory(factory)
     _masking_installed = True
+
+
+class MaskingStream(io.TextIOBase):
+    """A text stream that masks each line before it reaches `target`.
+
+    Installed on stderr by `clinic.ops.launch`: what bypasses logging (a library's `print`, a
+    warning printed by `warnings`, a traceback from a handler with its own formatter, Python's
+    last-chance traceback) is masked too. Lines end at « \\n » or « \\r » (progress bars).
+    """
+
+    _LINE = re.compile(r"[^\r\n]*[\r\n]")
+    #: A line this long without an end is written anyway (masked), not held forever.
+    MAX_PENDING = 16_384
+
+    def __init__(self, target: TextIO) -> None:
+        super().__init__()
+        self._target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        done = 0
+        out = []
+        for line in self._LINE.finditer(self._pending):
+            out.append(mask(line.group()))
+            done = line.end()
+        self._pending = self._pending[done:]
+        if len(self._pending) > self.MAX_PENDING:
+            out.append(mask(self._pending))
+            self._pending = ""
+        if out:
+            self._target.write("".join(out))
+            self._target.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def close_pending(self) -> None:
+        """Write an unfinished last line (at exit)."""
+        if self._pending:
+            self._target.write(mask(self._pending))
+            self._pending = ""
+        self._target.flush()
+
+    def fileno(self) -> int:
+        return self._target.fileno()
+
+    def isatty(self) -> bool:
+        return self._target.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._target, "encoding", "utf-8")
+
+
+def mask_stderr() -> None:
+    """Route this process's stderr through MaskingStream (idempotent)."""
+    if isinstance(sys.stderr, MaskingStream):
+        return
+    stream = MaskingStream(sys.stderr)
+    sys.stderr = stream
+    atexit.register(stream.close_pending)
 
 
 class TextFormatter(logging.Formatter):

@@ -176,8 +176,10 @@ class Services:
             graph=self.graph,
             delivery=delivery,
             reminders=self.reminders,
+            patients=self.patients,
             clock=self.clock,
             practice_phone=self.practice.phone,
+            messages_per_minute=self.practice.limits.messages_per_minute,
         )
 
     @cached_property

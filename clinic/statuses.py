@@ -29,10 +29,11 @@ OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
 UNFINISHED: tuple[OutboxStatus, ...] = ("queued", "sending")
 
 #: What became of one inbound WhatsApp message.
-InboundOutcome = Literal["received", "turn", "answered", "stale", "ignored", "failed"]
+InboundOutcome = Literal["received", "turn", "answered", "stale", "ignored", "failed", "throttled"]
 
-#: Why a conversation needs staff.
-FlagKind = Literal["emergency", "handoff", "data_request"]
+#: Why a conversation needs staff (`number_changed`: WhatsApp says the patient moved to a new
+#: number; the old one gets nothing more).
+FlagKind = Literal["emergency", "handoff", "data_request", "number_changed"]
 FLAG_KINDS: tuple[FlagKind, ...] = get_args(FlagKind)
 
 #: Who did something to an appointment (audit trail).

@@ -23,6 +23,10 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.context import get_context
+from clinic.practice import PracticeConfigError
+from clinic.settings import SettingsError
+
 logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Action-Token"
@@ -71,6 +75,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     app = build_app(os.environ.get(TOKEN_ENV, ""))
+    try:
+        get_context()  # settings, practice file, database and key checked before serving
+    except (SettingsError, PracticeConfigError) as error:
+        raise SystemExit(f"error: {error}") from None
     logger.info("action server on http://%s:%d", args.host, args.port)
     run: Any = app.run
     run(host=args.host, port=args.port, access_log=False)

@@ -27,7 +27,7 @@ from sanic.response import HTTPResponse
 
 from clinic.ics import FILENAME
 from clinic.services import Services, build_services, whatsapp_config
-from clinic.settings import Settings
+from clinic.settings import Settings, SettingsError
 from clinic.whatsapp import inbound
 from clinic.whatsapp.service import WhatsAppService
 
@@ -134,7 +134,11 @@ class WhatsAppInput(InputChannel):
 
         @webhook.listener("after_server_start")
         async def _start(app: Any, loop: Any) -> None:
-            _ = self.service
+            try:
+                _ = self.service
+            except SettingsError as error:  # e.g. another PATIENT_ID_KEY: refuse to serve
+                logger.critical("the WhatsApp channel cannot start: %s", error)
+                app.stop()
 
         @webhook.listener("before_server_stop")
         async def _stop(app: Any, loop: Any) -> None:

@@ -1,7 +1,8 @@
 """Run a Python entry point (``rasa``, ``rasa_sdk``) with the project's logging in force.
 
 ``python -m clinic.ops.launch rasa run --enable-api …`` behaves like ``rasa run …`` except that
-every log line of the process is PII-masked and follows ``LOG_FORMAT`` (text or JSON lines).
+every log line of the process is PII-masked and follows ``LOG_FORMAT`` (text or JSON lines), and
+so is anything else written to stderr (warnings, a library's own traceback printing).
 Rasa and the SDK install ``coloredlogs`` on the root logger, which would replace our handler
 with an unmasked, colour-only one; this launcher makes that call a no-op instead. Rasa's
 structlog output goes through the standard logging module, so it is covered too.
@@ -15,7 +16,7 @@ import logging
 import runpy
 import sys
 
-from clinic.logs import configure_logging
+from clinic.logs import configure_logging, mask_stderr
 from clinic.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args:
         raise SystemExit("usage: python -m clinic.ops.launch MODULE [ARGS...]")
     settings = Settings.from_env()
+    mask_stderr()  # first: the log handler, warnings and tracebacks all write through it
     configure_logging(settings.log_format, settings.log_level)
     _keep_our_handlers()
     module = args[0]

@@ -9,6 +9,7 @@ from clinic.practice.loader import PracticeConfigError, load_practice
 from clinic.practice.model import (
     GRID,
     BookingRules,
+    Limits,
     Practice,
     Practitioner,
     ReminderRules,
@@ -20,6 +21,7 @@ from clinic.practice.model import (
 __all__ = [
     "GRID",
     "BookingRules",
+    "Limits",
     "Practice",
     "PracticeConfigError",
     "Practitioner",

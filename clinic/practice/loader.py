@@ -16,6 +16,7 @@ import yaml
 
 from clinic.practice.model import (
     BookingRules,
+    Limits,
     Practice,
     Practitioner,
     ReminderRules,
@@ -207,7 +208,7 @@ def load_practice(path: Path) -> Practice:
         "(top)",
         {
             "practice", "opening_hours", "practitioners", "reasons", "booking",
-            "closed_dates", "staff_alerts", "calendar", "reminders",
+            "closed_dates", "staff_alerts", "calendar", "reminders", "limits",
         },
     )  # fmt: skip
     head = reader.section(top["practice"], "practice", {"name", "address", "phone", "timezone"})
@@ -258,6 +259,13 @@ def load_practice(path: Path) -> Practice:
         )
     calendar = reader.section(top.get("calendar"), "calendar", {"reason_in_event"})
     reminders = _reminders(reader, top.get("reminders"))
+    section = reader.section(
+        top.get("limits"), "limits", {"max_upcoming_per_patient", "messages_per_minute"}
+    )
+    limits = Limits(
+        max_upcoming_per_patient=reader.number(section, "max_upcoming_per_patient", "limits", 3),
+        messages_per_minute=reader.number(section, "messages_per_minute", "limits", 20),
+    )
 
     return Practice(
         name=name,
@@ -272,6 +280,7 @@ def load_practice(path: Path) -> Practice:
         staff_alerts=tuple(a.replace(" ", "") for a in alerts),
         reason_in_calendar=reader.flag(calendar, "reason_in_event", "calendar", False),
         reminders=reminders,
+        limits=limits,
     )
 
 

@@ -64,6 +64,18 @@ class BookingRules:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one patient (one WhatsApp number) may do: against calendar flooding and floods of
+    messages, never against a genuine patient."""
+
+    #: Active appointments one patient may hold from now on (0: no limit).
+    max_upcoming_per_patient: int = 3
+    #: Messages per minute from one number; beyond, one « je vous réponds dans un instant » and
+    #: the excess gets no dialogue turn (a red flag still does). 0: no limit.
+    messages_per_minute: int = 20
+
+
+@dataclass(frozen=True)
 class ReminderRules:
     """When reminders go out, and the WhatsApp template they use (docs/whatsapp-templates.md)."""
 
@@ -90,6 +102,7 @@ class Practice:
     staff_alerts: tuple[str, ...] = ()
     reason_in_calendar: bool = False
     reminders: ReminderRules = ReminderRules()
+    limits: Limits = Limits()
 
     @property
     def tz(self) -> ZoneInfo:

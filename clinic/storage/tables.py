@@ -147,6 +147,7 @@ whatsapp_inbound = Table(
     # turn, stale, answered (a fixed reply), ignored, failed
     Column("outcome", String(12), nullable=False),
     Index("ix_whatsapp_inbound_received", "received_at"),
+    Index("ix_whatsapp_inbound_patient", "patient_id", "received_at"),
 )
 
 # Every outbound message, in order per patient. `body` (the Graph JSON without the number) is

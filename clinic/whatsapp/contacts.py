@@ -80,6 +80,25 @@ class Contacts:
                 .values(last_inbound_at=sent_at)
             )
 
+    def numbers(self) -> dict[str, str]:
+        """Every known number by patient id (to re-key ids: `clinic keys rotate`)."""
+        table = whatsapp_contacts
+        with self.database.transaction() as connection:
+            rows = connection.execute(
+                select(table.c.patient_id, table.c.wa_id).where(table.c.wa_id.is_not(None))
+            ).all()
+        return {row.patient_id: row.wa_id for row in rows}
+
+    def forget_number(self, patient_id: str, now: datetime) -> None:
+        """Keep the conversation, drop the number: nothing can be sent to it any more."""
+        table = whatsapp_contacts
+        with self.database.transaction() as connection:
+            connection.execute(
+                update(table)
+                .where(table.c.patient_id == patient_id)
+                .values(wa_id=None, updated_at=now)
+            )
+
     def contact(self, patient_id: str) -> Contact | None:
         table = whatsapp_contacts
         with self.database.transaction() as connection:

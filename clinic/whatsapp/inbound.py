@@ -86,6 +86,8 @@ class Inbound:
     choice_id: str | None = None
     #: For `system` messages: the new number after « user_changed_number ».
     new_wa_id: str | None = None
+    #: For `system` messages: what happened (« user_changed_number »).
+    system_type: str | None = None
 
     @property
     def sender(self) -> str:
@@ -171,8 +173,13 @@ def _message(raw: dict[str, Any]) -> Inbound | None:
         return Inbound(**base, kind=REACTION)
     if kind == "system":
         system = _dict(raw.get("system"))
-        new = system.get("wa_id")
-        return Inbound(**base, kind=SYSTEM, new_wa_id=new if isinstance(new, str) else None)
+        new, what = system.get("wa_id"), system.get("type")
+        return Inbound(
+            **base,
+            kind=SYSTEM,
+            new_wa_id=new if isinstance(new, str) else None,
+            system_type=what if isinstance(what, str) else None,
+        )
     return Inbound(**base, kind=UNSUPPORTED)
 
 

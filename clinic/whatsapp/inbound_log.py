@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from clinic.statuses import InboundOutcome
 from clinic.storage import Database
@@ -46,6 +46,18 @@ class InboundLog:
             query = query.where(whatsapp_inbound.c.patient_id == patient_id)
         with self.database.transaction() as connection:
             return {row.message_id: row.outcome for row in connection.execute(query)}
+
+    def count_since(self, patient_id: str, since: datetime) -> int:
+        """Messages received from this patient since `since` (the rate limit's count)."""
+        table = whatsapp_inbound
+        with self.database.transaction() as connection:
+            return int(
+                connection.execute(
+                    select(func.count())
+                    .select_from(table)
+                    .where(table.c.patient_id == patient_id, table.c.received_at >= since)
+                ).scalar_one()
+            )
 
     def purge_inbound(self, before: datetime) -> int:
         """Forget message ids received before `before` (callers keep at least 7 days)."""

@@ -14,11 +14,13 @@ import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from clinic.clock import Clock
+from clinic.patients import PatientRepository
 from clinic.reminders import ReminderRepository, parse_callback
+from clinic.safety import is_red_flag
 from clinic.statuses import InboundOutcome
 from clinic.whatsapp import inbound as kinds
 from clinic.whatsapp import messages, texts
@@ -33,6 +35,10 @@ from clinic.whatsapp.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
+#: The span `messages_per_minute` counts over.
+FLOOD_WINDOW = timedelta(minutes=1)
+#: Meta's system message when a patient moves to a new number.
+NUMBER_CHANGED = "user_changed_number"
 #: Longer messages are cut before NLU: WhatsApp allows 4,096 characters, nobody books in 1,000.
 MAX_TURN_TEXT = 1000
 #: Inbound message ids are kept this long: Meta redelivers for up to 7 days.
@@ -86,10 +92,14 @@ class WhatsAppService:
         graph: GraphClient,
         delivery: Delivery,
         reminders: ReminderRepository,
+        patients: PatientRepository,
         clock: Clock,
         practice_phone: str | None = None,
+        messages_per_minute: int = 0,
     ) -> None:
         self.config = config
+        #: `limits.messages_per_minute` of practice.yml (0: no limit).
+        self.messages_per_minute = messages_per_minute
         #: Given when the assistant cannot answer.
         self.practice_phone = practice_phone
         self.clock = clock
@@ -100,6 +110,7 @@ class WhatsAppService:
         self.graph = graph
         self.delivery = delivery
         self.reminders = reminders
+        self.patients = patients
         self._receipts: set[asyncio.Task[None]] = set()
         #: Deliveries of one patient's messages run one after the other, in arrival order.
         self._patients = KeyedLocks()
@@ -187,7 +198,8 @@ class WhatsAppService:
             logger.info("duplicate delivery of %s ignored", message.message_id)
             return
         if message.kind == kinds.SYSTEM:
-            # « user_changed_number »: no reply. The new number writes as a new patient.
+            if message.system_type == NUMBER_CHANGED:
+                await asyncio.to_thread(self._number_changed, patient_id, now)
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
             return
         await asyncio.to_thread(
@@ -208,6 +220,8 @@ class WhatsAppService:
             await self._stale(message, patient_id)
             return
         text = self._turn_text(message, patient_id)
+        if await self._flooding(message, patient_id, text, now):
+            return
         if text is None:
             await self.say(patient_id, self._fixed_reply(message.kind))
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "answered")
@@ -221,6 +235,32 @@ class WhatsAppService:
             await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
             outcome = "failed"
         await asyncio.to_thread(self.inbound.set_outcome, message.message_id, outcome)
+
+    async def _flooding(
+        self, message: Inbound, patient_id: str, text: str | None, now: datetime
+    ) -> bool:
+        """Past `messages_per_minute` from one number, the excess gets no turn (a flood must not
+        book, nor starve other patients): one « je vous réponds dans un instant » per minute,
+        and a red flag still goes through to the 15 / 112 answer."""
+        if not self.messages_per_minute or (text is not None and is_red_flag(text)):
+            return False
+        since = now - FLOOD_WINDOW
+        count = await asyncio.to_thread(self.inbound.count_since, patient_id, since)
+        if count <= self.messages_per_minute:
+            return False
+        await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "throttled")
+        if not await asyncio.to_thread(self.outbox.sent_recently, patient_id, "throttled", since):
+            await self.say(patient_id, texts.THROTTLED, kind="throttled")
+        logger.info("message %s over the per-number rate: no turn", message.message_id)
+        return True
+
+    def _number_changed(self, patient_id: str, now: datetime) -> None:
+        """« user_changed_number »: the old number may soon be someone else's. Nothing more goes
+        to it (reminders included: they fail as « no number », visibly), and staff are told, so
+        they can reach the patient, whose new number writes as a new conversation."""
+        self.contacts.forget_number(patient_id, now)
+        self.patients.flag(patient_id, "number_changed", now)
+        logger.info("a patient changed number: nothing more is sent to the old one; staff flagged")
 
     def _turn_text(self, message: Inbound, patient_id: str) -> str | None:
         """What Rasa should read, or None when the message gets a fixed reply instead."""

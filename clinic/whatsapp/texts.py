@@ -15,6 +15,10 @@ STALE = (
     "Votre message nous est parvenu avec beaucoup de retard, désolé. "
     "Pouvez-vous me réécrire votre demande ?"
 )
+THROTTLED = (
+    "Je reçois beaucoup de messages de votre part : je vous réponds dans un instant. "
+    "En cas d'urgence, appelez le 15 ou le 112."
+)
 ERROR = (
     "Désolé, un problème technique m'empêche de vous répondre. "
     "Réessayez dans quelques minutes{phone}."

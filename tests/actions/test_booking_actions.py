@@ -8,6 +8,7 @@ as Rasa's action server runs them, and the exact events are asserted.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,8 @@ from actions.greeting import ActionGreet, ActionSessionStart
 from actions.info import ActionCheckAppointments, ActionOpeningHours
 from actions.offer import ActionChooseSlot, ActionOfferSlots
 from actions.safety import ActionEmergency, ActionFallback
+from actions.slots import slot_from_dict
+from clinic.choice import offer_tag
 from clinic.services import Services
 from tests.conftest import NOW
 
@@ -203,7 +206,8 @@ async def test_offer_shows_three_slots_as_buttons(services: Services) -> None:
     assert len(titles) == 4 and titles[-1] == "Autres créneaux"
     assert all(len(t) <= 20 for t in titles)
     assert all(t.startswith("Jeu. 3 déc.") for t in titles[:3])
-    assert message["buttons"][0]["payload"] == '/choose_slot{"slot_choice": "1"}'
+    tag = offer_tag([slot_from_dict(s) for s in slots["offered_slots"]])  # bound to this list
+    assert message["buttons"][0]["payload"] == f'/choose_slot{{"slot_choice": "1@{tag}"}}'
     assert len(slots["offered_slots"]) == 3
     assert message["window"] == "jeudi 3 décembre après-midi"
     assert message["slots"].startswith("1. jeudi 3 décembre à 12h – Dr Claire Martin\n2.")
@@ -451,3 +455,30 @@ async def test_duckling_down_is_not_understood_never_a_crash(services: Services)
     assert isinstance(services.duckling, DucklingClient)
     result, said, _ = await validate(services, "when", None, asked("demain"))
     assert result["when"] is None and said == ["utter_when_unknown"]
+
+
+async def test_a_button_from_an_older_offer_is_refused_not_read_against_the_new_one(
+    services: Services,
+) -> None:
+    """« 2 » of Thursday's list must not book the 2nd slot of Friday's list."""
+    slots, first = await offered(services)
+    old_button = first.messages[0]["buttons"][1]["payload"]  # « 2 » of the first offer
+    old_choice = json.loads(old_button.removeprefix("/choose_slot"))["slot_choice"]
+    dispatcher = CollectingDispatcher()
+    t = tracker("non plutôt vendredi matin", slots, entities=[{"entity": "time", "value": "x"}])
+    for event in await ActionOfferSlots(services).run(dispatcher, t, {}):
+        slots[event["name"]] = event["value"]
+    new_button = dispatcher.messages[0]["buttons"][1]["payload"]
+    new_choice = json.loads(new_button.removeprefix("/choose_slot"))["slot_choice"]
+    assert new_choice != old_choice
+    dispatcher = CollectingDispatcher()
+    events = await ActionChooseSlot(services).run(
+        dispatcher, tracker("/choose_slot", {**slots, "slot_choice": old_choice}), {}
+    )
+    assert responses(dispatcher) == ["utter_stale_choice"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "slot_choice", "value": None}]
+    # the current offer's own button still chooses
+    events = await ActionChooseSlot(services).run(
+        CollectingDispatcher(), tracker("/choose_slot", {**slots, "slot_choice": new_choice}), {}
+    )
+    assert events[0]["value"] == slots["offered_slots"][1]

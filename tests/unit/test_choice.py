@@ -39,3 +39,15 @@ def test_an_hour_offered_twice_is_not_a_choice() -> None:
     twice = [*OFFERED, Slot(STARTS[0], STARTS[0] + timedelta(minutes=15), "dr-petit")]
     assert chosen_index(twice, "", "celui de 10h30", PARIS) is None
     assert chosen_index([], "1", "le premier", PARIS) is None
+
+
+def test_a_button_is_bound_to_its_offer() -> None:
+    from clinic.choice import bound_choice, stale
+
+    later = [
+        Slot(s + timedelta(days=1), s + timedelta(days=1, minutes=15), "dr-martin") for s in STARTS
+    ]
+    button = bound_choice(2, OFFERED)
+    assert not stale(button, OFFERED) and chosen_index(OFFERED, button, "/choose_slot", PARIS) == 1
+    assert stale(button, later)  # « 2 » of yesterday's list is not « 2 » of today's
+    assert not stale("2", later) and not stale("", later)  # typed answers carry no offer

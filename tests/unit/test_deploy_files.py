@@ -26,7 +26,9 @@ def test_compose_has_one_service_per_process_with_the_contract_variables() -> No
     assert {"rasa", "actions", "duckling", "postgres"} <= set(services)
     for name in ("rasa", "actions"):
         assert CONTRACT_VARS <= set(services[name]["environment"])
-    assert "5005:5005" in services["rasa"]["ports"]
+    assert services["rasa"]["ports"] == ["127.0.0.1:5005:5005"]  # never on every interface
+    for name in ("actions", "duckling", "postgres", "worker"):
+        assert "ports" not in services[name], name
 
 
 def test_every_contract_variable_is_documented_in_the_readme() -> None:
@@ -66,6 +68,7 @@ def test_compose_runs_a_worker_and_rasa_mounts_the_whatsapp_channel() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     assert compose["services"]["worker"]["command"][-1] == "worker"
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    assert list(credentials) == ["connectors.whatsapp.WhatsAppInput"]  # no REST in production
     whatsapp = credentials["connectors.whatsapp.WhatsAppInput"]
     assert whatsapp == {
         "verify_token": "${WHATSAPP_VERIFY_TOKEN}",

@@ -123,3 +123,31 @@ def test_launcher_keeps_masking_when_a_library_installs_coloredlogs(tmp_path) ->
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert [entry["message"] for entry in lines] == [f"message from {PHONE_MASK}"]
     assert "+33612345678" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("écrit par 33612345678.", f"écrit par {PHONE_MASK}."),  # at a sentence's end
+        ("wa_id:33612345678 reçu", f"wa_id:{PHONE_MASK} reçu"),
+        ("GET /conversations/33612345678/tracker", f"GET /conversations/{PHONE_MASK}/tracker"),
+        ("tél 33 6 12 34 56 78 !", f"tél {PHONE_MASK} !"),
+        ("tél 0612 345 678 !", f"tél {PHONE_MASK} !"),
+        ("tél 06 123 456 78", f"tél {PHONE_MASK}"),
+    ],
+)
+def test_the_forms_the_audit_found_are_masked(text: str, expected: str) -> None:
+    assert mask(text) == expected
+
+
+def test_the_masking_stream_masks_lines_split_across_writes() -> None:
+    from clinic.logs import MaskingStream
+
+    target = io.StringIO()
+    stream = MaskingStream(target)
+    stream.write("le patient 06 12 ")  # a number cut in two writes is held until the line ends
+    assert target.getvalue() == ""
+    stream.write("34 56 78 écrit\rprogress 50%\nfin sans retour 0612345678")
+    assert target.getvalue() == f"le patient {PHONE_MASK} écrit\rprogress 50%\n"
+    stream.close_pending()
+    assert target.getvalue().endswith(f"fin sans retour {PHONE_MASK}")
