@@ -26,6 +26,7 @@ from clinic.logs import PHONE_MASK
 from clinic.ops.model import model_path
 from clinic.ops.stack import free_port, port_in_use
 from tests.conftest import clinic_appointments
+from tests.http import request
 
 ROOT = Path(__file__).parents[1]
 pytestmark = pytest.mark.stack
@@ -41,27 +42,6 @@ class Stack:
     database: Path
     process: subprocess.Popen
     log_offsets: dict[Path, int]
-
-
-def request(
-    url: str,
-    payload: object = None,
-    method: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, object]:
-    data = json.dumps(payload).encode() if payload is not None else None
-    req = urllib.request.Request(
-        url,
-        data=data,
-        headers={"Content-Type": "application/json", **(headers or {})},
-        method=method,
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            body = response.read()
-            return response.status, json.loads(body) if body[:1] in (b"[", b"{") else body.decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 @pytest.fixture(scope="module")
