@@ -110,6 +110,9 @@ class Services:
         self.database = database
         self.clock = clock
         self.tuning = tuning
+        #: The application key (PATIENT_ID_KEY, or the one kept in the database), read at
+        #: start: a process given another key than the ids were made with refuses to start.
+        self.key = load_key(database, settings.patient_id_key)
         self.appointments = AppointmentRepository(database, buffer=practice.rules.buffer)
         self.calendar = build_calendar(settings, practice)
         self.reminders = ReminderRepository(database, practice)
@@ -126,11 +129,6 @@ class Services:
     def local_now(self) -> datetime:
         """Now, on the practice's wall clock: what « aujourd'hui » and « demain » are relative to."""
         return self.clock.now().astimezone(self.practice.tz)
-
-    @cached_property
-    def key(self) -> bytes:
-        """The application key (PATIENT_ID_KEY, or the one kept in the database)."""
-        return load_key(self.database, self.settings.patient_id_key)
 
     @cached_property
     def keyring(self) -> Keyring:

@@ -385,11 +385,12 @@ def running(services: Sequence[Service], env: dict[str, str], echo: bool) -> Ite
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    meta = whatsapp_env(settings, args.simulator_port)  # half-set credentials: stop first
     model = current_model()
     token = auth_token(settings)
     duckling_port = _local_port(settings.duckling_url)
     env = child_env(settings, settings.duckling_url, args.actions_port, token)
-    env.update(whatsapp_env(settings, args.simulator_port))
+    env.update(meta)
     env.setdefault("PUBLIC_URL", f"http://localhost:{args.rasa_port}")
     simulated = not settings.whatsapp_enabled
     services = []
