@@ -27,6 +27,7 @@ from clinic.ops.model import model_path
 from clinic.ops.stack import free_port, port_in_use
 from tests.conftest import clinic_appointments
 from tests.http import request
+from tests.stack import simulator_token, start_stack
 
 ROOT = Path(__file__).parents[1]
 pytestmark = pytest.mark.stack
@@ -59,33 +60,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "RASA_AUTH_TOKEN": "e2e-token",
         "LOG_LEVEL": "DEBUG",  # the most talkative Rasa: still no phone number in any log
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "clinic.ops.stack",
-            "run",
-            "--quiet",
-            "--rasa-port",
-            str(ports["rasa"]),
-            "--actions-port",
-            str(ports["actions"]),
-            "--simulator-port",
-            str(ports["simulator"]),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = []
-    for line in process.stdout:
-        output.append(line)
-        if "Ctrl-C stops everything" in line:
-            break
-    else:
-        pytest.fail("the stack did not start:\n" + "".join(output))
+    try:
+        process, _ = start_stack(
+            env,
+            *("--rasa-port", str(ports["rasa"]), "--actions-port", str(ports["actions"])),
+            *("--simulator-port", str(ports["simulator"])),
+        )
+    except RuntimeError as error:
+        pytest.fail(str(error))
     stack = Stack(
         rasa=f"http://127.0.0.1:{ports['rasa']}",
         actions=f"http://127.0.0.1:{ports['actions']}",
@@ -315,14 +297,6 @@ def test_conversations_are_kept_in_the_sql_tracker_store(stack: Stack) -> None:
 WA_PATIENT = "33698765432"
 
 
-def simulator_token(stack: Stack) -> str:
-    """The per-run token the simulator's page carries (read as the page's own script does)."""
-    _, page = request(f"{stack.simulator}/")
-    found = re.search(r'name="sim-token" content="([^"]+)"', str(page))
-    assert found, "the simulator page carries no token"
-    return found[1]
-
-
 def whatsapp(stack: Stack, message: dict, wa_id: str = WA_PATIENT, wait: float = 30) -> list[dict]:
     """Send like a phone (a signed Meta webhook, via the simulator); return the bot's new bodies."""
     status, before = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}")
@@ -330,7 +304,7 @@ def whatsapp(stack: Stack, message: dict, wa_id: str = WA_PATIENT, wait: float =
     status, sent = request(
         f"{stack.simulator}/_sim/send",
         {**message, "wa_id": wa_id},
-        headers={"X-Sim-Token": simulator_token(stack)},
+        headers={"X-Sim-Token": simulator_token(stack.simulator)},
     )
     assert status == 200 and sent["status"] == 200, sent  # type: ignore[index]
     deadline = time.monotonic() + wait

@@ -6,7 +6,6 @@ simulator, on loopback. Attacks speak HTTP from outside, as an attacker on the h
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from clinic.simulator import payloads
 from clinic.whatsapp.identity import Keyring
 from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
 from tests.http import post_bytes, request
+from tests.stack import start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SECRET = "security-app-secret"
@@ -144,25 +144,14 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "clinic.ops.stack", "run", "--quiet"]
-        + ["--rasa-port", str(rasa_port), "--actions-port", str(actions_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        output.append(line)
-        if "Ctrl-C stops everything" in line:
-            break
-    else:
+    try:
+        process, output = start_stack(
+            env, "--rasa-port", str(rasa_port), "--actions-port", str(actions_port)
+        )
+    except RuntimeError as error:
         graph.terminate()
-        pytest.fail("the production-shaped stack did not start:\n" + "".join(output))
-    assert "REST channel" not in "".join(output)  # the banner offers no REST channel
+        pytest.fail(str(error))
+    assert "REST channel" not in output  # the banner offers no REST channel
     yield Production(
         f"http://127.0.0.1:{rasa_port}",
         f"http://127.0.0.1:{actions_port}",
@@ -177,10 +166,3 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     process.wait(timeout=60)
     graph.terminate()
     graph.wait(timeout=10)
-
-
-def simulator_token(base: str) -> str:
-    _, page = request(f"{base}/")
-    found = re.search(r'name="sim-token" content="([^"]+)"', str(page))
-    assert found, "the simulator page carries no token"
-    return found[1]

@@ -24,7 +24,7 @@ from clinic.services import build_services
 from clinic.settings import Settings
 from clinic.whatsapp.identity import Keyring
 from tests.http import post_bytes, request
-from tests.security.conftest import simulator_token
+from tests.stack import simulator_token
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_KEY = "the-key-of-the-pilot-0123456789"

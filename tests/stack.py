@@ -1,0 +1,43 @@
+"""Starting `make run`'s supervisor from a test, and reading the simulator's page, as the
+end-to-end and security suites both do."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.http import request
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_stack(env: dict[str, str], *ports: str) -> tuple[subprocess.Popen[str], str]:
+    """`python -m clinic.ops.stack run --quiet PORTS…`, once every service is healthy.
+
+    Returns the process and what it printed; raises with that output if it did not start.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clinic.ops.stack", "run", "--quiet", *ports],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        output.append(line)
+        if "Ctrl-C stops everything" in line:
+            return process, "".join(output)
+    raise RuntimeError("the stack did not start:\n" + "".join(output))
+
+
+def simulator_token(base: str) -> str:
+    """The per-run token the simulator's page carries (read as the page's own script does)."""
+    _, page = request(f"{base}/")
+    found = re.search(r'name="sim-token" content="([^"]+)"', str(page))
+    assert found, "the simulator page carries no token"
+    return found[1]
