@@ -152,6 +152,16 @@ class AppointmentRepository:
             )
         return replace(current, status="cancelled", updated_at=now)
 
+    def promote(self, appointment_id: str, now: datetime) -> bool:
+        """A pending request staff verified: pending → booked. False when it was not pending."""
+        with self.db.transaction() as connection:
+            changed = connection.execute(
+                update(appointments)
+                .where(appointments.c.id == appointment_id, appointments.c.status == "pending")
+                .values(status="booked", updated_at=now)
+            ).rowcount
+        return bool(changed)
+
     def confirm(self, appointment_id: str, now: datetime) -> Appointment | None:
         """The patient said they will come: booked → confirmed. None when it is not active."""
         with self.db.transaction() as connection:

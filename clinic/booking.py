@@ -220,6 +220,32 @@ class BookingService:
             "booked" if appointment.status == "booked" else "pending", appointment
         )
 
+    def confirm_pending(self, appointment_id: str, actor: Actor) -> BookingOutcome:
+        """Staff confirm a booking recorded `pending` (the outside calendar could not be read
+        then). Its time is checked against the outside calendar now: `booked` (the event is
+        written, or left for the next sync), `taken` (something else is there: refuse it),
+        `unverified` (still unreadable: nothing changes), `gone` (not pending any more)."""
+        before = self.repository.get(appointment_id)
+        if before is None or before.status != "pending":
+            return BookingOutcome("gone", before)
+        busy, verified = self._busy(before.start, before.end + self.practice.rules.buffer)
+        if not verified:
+            return BookingOutcome("unverified", before)
+        own = Interval(before.start, before.end + self.practice.rules.buffer)
+        others = list(busy.get(before.practitioner_id, [])) + list(busy.get(None, []))
+        if own in others:  # its own hold in the database, once: an outside event there counts
+            others.remove(own)
+        if any(i.start < own.end and own.start < i.end for i in others):
+            return BookingOutcome("taken", before)
+        now = self.clock.now()
+        if not self.repository.promote(appointment_id, now):
+            return BookingOutcome("gone", self.repository.get(appointment_id))
+        booked = self.repository.get(appointment_id) or before
+        self._mirror(booked)
+        if self.audit is not None:
+            self.audit.record("booked", actor, appointment_id, before, booked, now)
+        return BookingOutcome("booked", self.repository.get(appointment_id) or booked)
+
     def too_late(self, appointment: Appointment) -> bool:
         """Within the practice's cut-off (4 h by default), changes go through the phone."""
         return appointment.start - self.clock.now() < self.practice.rules.cancellation_cutoff

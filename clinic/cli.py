@@ -3,6 +3,8 @@
     clinic config check
     clinic appointments list [--from DATE] [--to DATE] [--status S] [--json]
     clinic appointments cancel ID
+    clinic appointments confirm ID      (a pending booking)
+    clinic appointments refuse ID       (a pending booking)
     clinic calendar sync
     clinic calendar block START END [--practitioner ID] [--label TEXT]
     clinic flags list [--json]
@@ -30,7 +32,7 @@ from clinic.appointments import Appointment
 from clinic.audit import Actor, Entry
 from clinic.keys import fingerprint, load_key, rotate
 from clinic.practice import Practice, PracticeConfigError, load_practice
-from clinic.reminders import Reminder, cancellation_notice
+from clinic.reminders import Reminder, staff_notice
 from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
 from clinic.statuses import APPOINTMENT_STATUSES, OUTBOX_STATUSES, REMINDER_STATUSES
@@ -94,6 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     cancel = appts.add_parser("cancel", help="cancel an appointment and free its time")
     cancel.add_argument("id")
     cancel.set_defaults(handler=_cancel)
+    confirm = appts.add_parser(
+        "confirm", help="confirm a pending booking (checked against the calendar again)"
+    )
+    confirm.add_argument("id")
+    confirm.set_defaults(handler=_confirm_pending)
+    refuse = appts.add_parser("refuse", help="refuse a pending booking and free its time")
+    refuse.add_argument("id")
+    refuse.set_defaults(handler=_refuse_pending)
 
     calendar = groups.add_parser("calendar", help="the calendar backend").add_subparsers(
         dest="action", required=True
@@ -216,14 +226,71 @@ def _cancel(services: Services, args: argparse.Namespace) -> int:
     cancelled = services.booking.cancel(args.id, Actor("staff", "cli"))
     local = cancelled.start.astimezone(services.practice.tz)
     print(f"Annulé / cancelled: {cancelled.id} ({french.day_and_hour(local)})")
+    _tell(services, cancelled, "cancellation", services.practice.reminders.cancellation_template)
+    return 0
+
+
+def _tell(services: Services, appointment: Appointment, kind: str, template: str) -> None:
+    """Queue the practice's template for the patient, or say to phone them."""
     messenger = services.messenger
-    if messenger.reachable(cancelled.patient_id):
+    if messenger.reachable(appointment.patient_id):
         messenger.queue(
-            cancelled.patient_id, "cancellation", cancellation_notice(cancelled, services.practice)
+            appointment.patient_id, kind, staff_notice(appointment, services.practice, template)
         )
         print("Le patient est prévenu sur WhatsApp / the patient is told on WhatsApp")
     else:
         print("Patient sans WhatsApp : prévenez-le par téléphone / no WhatsApp: call the patient")
+
+
+def _pending(services: Services, appointment_id: str) -> Appointment | None:
+    appointment = services.appointments.get(appointment_id)
+    if appointment is None:
+        print(f"Rendez-vous introuvable / no such appointment: {appointment_id}", file=sys.stderr)
+        return None
+    if appointment.status != "pending":
+        print(
+            f"Ce rendez-vous n'est pas en attente ({appointment.status}) / not pending",
+            file=sys.stderr,
+        )
+        return None
+    return appointment
+
+
+def _confirm_pending(services: Services, args: argparse.Namespace) -> int:
+    if _pending(services, args.id) is None:
+        return 1
+    outcome = services.booking.confirm_pending(args.id, Actor("staff", "cli"))
+    if outcome.status == "unverified":
+        print(
+            "L'agenda Google est toujours injoignable : rien n'est changé, réessayez plus tard "
+            "/ the calendar is still unreachable: nothing changed",
+            file=sys.stderr,
+        )
+        return 1
+    if outcome.status == "taken":
+        print(
+            "Ce créneau est occupé dans l'agenda : refusez la demande "
+            "(clinic appointments refuse) / the time is taken in the calendar",
+            file=sys.stderr,
+        )
+        return 1
+    if outcome.status != "booked" or outcome.appointment is None:
+        print(f"Plus en attente / not pending any more: {args.id}", file=sys.stderr)
+        return 1
+    local = outcome.appointment.start.astimezone(services.practice.tz)
+    print(f"Confirmé / confirmed: {args.id} ({french.day_and_hour(local)})")
+    template = services.practice.reminders.confirmation_template
+    _tell(services, outcome.appointment, "confirmation", template)
+    return 0
+
+
+def _refuse_pending(services: Services, args: argparse.Namespace) -> int:
+    if _pending(services, args.id) is None:
+        return 1
+    refused = services.booking.cancel(args.id, Actor("staff", "cli"))
+    local = refused.start.astimezone(services.practice.tz)
+    print(f"Demande refusée / request refused: {refused.id} ({french.day_and_hour(local)})")
+    _tell(services, refused, "refusal", services.practice.reminders.refusal_template)
     return 0
 
 

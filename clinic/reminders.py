@@ -370,10 +370,9 @@ def name_and_day(appointment: Appointment, practice: Practice) -> tuple[str, str
     return (first_name or "Madame, Monsieur", french.day_and_hour(local))
 
 
-def cancellation_notice(appointment: Appointment, practice: Practice) -> TemplateMessage:
-    """The template telling a patient that staff cancelled their appointment, in the practice's
-    approved wording (no reason, no practitioner)."""
-    rules = practice.reminders
+def staff_notice(appointment: Appointment, practice: Practice, template: str) -> TemplateMessage:
+    """A template about this appointment, in the practice's approved wording: the first name
+    and the day only (no reason, no practitioner)."""
     return TemplateMessage(
-        rules.cancellation_template, rules.language, name_and_day(appointment, practice)
+        template, practice.reminders.language, name_and_day(appointment, practice)
     )

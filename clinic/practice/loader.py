@@ -288,7 +288,15 @@ def _reminders(reader: _Reader, value: Any) -> ReminderRules:
     section = reader.section(
         value,
         "reminders",
-        {"offsets_hours", "send_hours", "template", "language", "cancellation_template"},
+        {
+            "offsets_hours",
+            "send_hours",
+            "template",
+            "language",
+            "cancellation_template",
+            "confirmation_template",
+            "refusal_template",
+        },
     )
     offsets = section.get("offsets_hours", [24])
     if (
@@ -305,7 +313,14 @@ def _reminders(reader: _Reader, value: Any) -> ReminderRules:
         )
     template = reader.text(section, "template", "reminders", "rappel_rdv")
     cancellation = reader.text(section, "cancellation_template", "reminders", "annulation_rdv")
-    for key, name in (("template", template), ("cancellation_template", cancellation)):
+    confirmation = reader.text(section, "confirmation_template", "reminders", "confirmation_rdv")
+    refusal = reader.text(section, "refusal_template", "reminders", "refus_rdv")
+    for key, name in (
+        ("template", template),
+        ("cancellation_template", cancellation),
+        ("confirmation_template", confirmation),
+        ("refusal_template", refusal),
+    ):
         if not re.fullmatch(r"[a-z0-9_]{1,512}", name):
             raise reader.error(
                 f"reminders.{key}", "minuscules, chiffres et _ (nom Meta)", "lowercase, digits, _"
@@ -318,6 +333,8 @@ def _reminders(reader: _Reader, value: Any) -> ReminderRules:
         template=template,
         language=reader.text(section, "language", "reminders", "fr"),
         cancellation_template=cancellation,
+        confirmation_template=confirmation,
+        refusal_template=refusal,
     )
 
 

@@ -86,6 +86,10 @@ class ReminderRules:
     language: str = "fr"
     #: Sent when staff cancel an appointment (the patient's 24-hour window is usually closed).
     cancellation_template: str = "annulation_rdv"
+    #: Sent when staff confirm a booking left pending (the calendar could not be checked).
+    confirmation_template: str = "confirmation_rdv"
+    #: Sent when staff refuse a booking left pending.
+    refusal_template: str = "refus_rdv"
 
 
 @dataclass(frozen=True)

@@ -420,3 +420,54 @@ def test_a_patient_can_change_only_their_own_appointment(backend: Backend) -> No
     # the patient themselves, and staff, still can
     assert backend.booking.confirm(theirs.id, Actor("patient", "victim")) is not None
     assert backend.booking.cancel(theirs.id, Actor("staff", "cli")).status == "cancelled"
+
+
+def test_staff_confirm_a_pending_booking_once_the_calendar_answers(google: Backend) -> None:
+    """Booked while Google was down: held as pending; staff confirm it when Google is back."""
+    from clinic.audit import Actor, AuditTrail
+
+    audit = AuditTrail(google.repository.db)
+    google.booking.audit = audit
+    gcal = google.gcal
+    assert gcal is not None
+    slot = first_slot(google)
+    gcal.fault("freeBusy", status=500, times=10)
+    pending = google.booking.book(slot, "consultation", "patient-a", "A").appointment
+    assert pending is not None and pending.status == "pending"
+    staff = Actor("staff", "cli")
+    # still down: nothing changes
+    assert google.booking.confirm_pending(pending.id, staff).status == "unverified"
+    assert google.repository.get(pending.id).status == "pending"  # type: ignore[union-attr]
+    gcal.fault("freeBusy", status=None, times=0)  # back (no more faults left either way)
+    for _ in range(10):
+        if google.booking.search(tuesday(), "consultation").verified:
+            break
+    outcome = google.booking.confirm_pending(pending.id, staff)
+    assert outcome.status == "booked" and outcome.appointment is not None
+    assert outcome.appointment.status == "booked"
+    assert pending.id in gcal.events()  # the event is written now
+    assert [(e.action, e.actor) for e in audit.entries(pending.id)] == [
+        ("pending", "patient"),
+        ("booked", "staff"),
+    ]
+    assert google.booking.confirm_pending(pending.id, staff).status == "gone"  # not twice
+
+
+def test_a_pending_booking_whose_time_was_taken_meanwhile_is_not_confirmed(
+    google: Backend,
+) -> None:
+    from clinic.audit import Actor
+
+    slot = first_slot(google)
+    gcal = google.gcal
+    assert gcal is not None
+    gcal.fault("freeBusy", status=500, times=10)
+    pending = google.booking.book(slot, "consultation", "patient-a", "A").appointment
+    assert pending is not None
+    gcal.fault("freeBusy", status=None, times=0)
+    for _ in range(10):
+        if google.booking.search(tuesday(), "consultation").verified:
+            break
+    google.block(slot.start, slot.end, slot.practitioner_id)  # staff put a meeting there
+    assert google.booking.confirm_pending(pending.id, Actor("staff", "cli")).status == "taken"
+    assert google.repository.get(pending.id).status == "pending"  # type: ignore[union-attr]

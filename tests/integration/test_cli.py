@@ -220,3 +220,48 @@ def test_a_staff_cancellation_is_audited_and_told_to_the_patient_on_whatsapp(
     assert [e["appointment_id"] for e in one] == [booked[0]]
     text = run("audit", "list", env=env).stdout
     assert "cancelled" in text and "staff cli" in text and "Jeanne" not in text
+
+
+def test_staff_confirm_or_refuse_pending_bookings_and_the_patient_is_told(
+    env: dict[str, str], database: Database, practice: Practice
+) -> None:
+    """`pending` is what a booking becomes when the calendar could not be checked."""
+    from sqlalchemy import update
+
+    from clinic.storage.tables import appointments, whatsapp_outbound
+    from clinic.whatsapp.contacts import Contacts
+    from clinic.whatsapp.outbox import Outbox
+
+    now = datetime.now(PARIS)
+    service = BookingService(
+        practice, AppointmentRepository(database), LocalCalendar(), FixedClock(now)
+    )
+    window = SearchWindow(now + timedelta(days=1), now + timedelta(days=8))
+    first, second = service.search(window, "ordonnance").slots[:2]
+    ids = [
+        service.book(slot, "ordonnance", patient, "Jeanne Dupont").appointment.id  # type: ignore[union-attr]
+        for slot, patient in ((first, "patient-a"), (second, "patient-b"))
+    ]
+    with database.transaction() as connection:
+        connection.execute(update(appointments).values(status="pending"))
+    Contacts(database).remember_contact("patient-a", "33611111111", None, now, now)
+
+    confirmed = run("appointments", "confirm", ids[0], env=env)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "Confirmé" in confirmed.stdout and "prévenu sur WhatsApp" in confirmed.stdout
+    refused = run("appointments", "refuse", ids[1], env=env)
+    assert refused.returncode == 0, refused.stderr
+    assert "prévenez-le par téléphone" in refused.stdout  # patient-b has no WhatsApp
+    listed = {
+        a["id"]: a["status"]
+        for a in json.loads(run("appointments", "list", "--json", env=env).stdout)
+    }
+    assert listed == {ids[0]: "booked", ids[1]: "cancelled"}
+    [row] = Outbox(database).outbox()
+    assert (row.patient_id, row.kind, row.status) == ("patient-a", "confirmation", "queued")
+    with database.transaction() as connection:
+        body = json.loads(connection.execute(whatsapp_outbound.select()).first().body)
+    assert body["template"]["name"] == "confirmation_rdv"
+    assert "ordonnance" not in json.dumps(body).lower()  # no reason in a template
+    again = run("appointments", "confirm", ids[0], env=env)  # not pending any more
+    assert again.returncode == 1 and "pas en attente" in again.stderr
