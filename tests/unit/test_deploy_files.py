@@ -1,5 +1,6 @@
 """The deployment files stay consistent with the code (no Docker engine runs here)."""
 
+import os
 from pathlib import Path
 
 import yaml
@@ -60,8 +61,19 @@ def test_compose_file_is_valid_for_the_compose_client() -> None:
         command = ["docker", "compose", "config", "-q"]
     else:
         pytest.skip("no compose client on this machine (apt-get install docker-compose)")
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_TOKEN"}
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "ACTION_SERVER_TOKEN": "x" * 24},
+    )
     assert result.returncode == 0, result.stderr
+    # without the action server's secret, compose refuses to start anything, and says why
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert refused.returncode != 0 and "ACTION_SERVER_TOKEN" in refused.stderr
 
 
 def test_compose_runs_a_worker_and_rasa_mounts_the_whatsapp_channel() -> None:
