@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
 from clinic.services import Services
-from clinic.statuses import FlagKind
+from clinic.statuses import HandoffReason
 
 logger = logging.getLogger(__name__)
 
@@ -19,11 +19,14 @@ logger = logging.getLogger(__name__)
 FALLBACKS_BEFORE_HUMAN = 2
 
 
-def flag(services: Services, tracker: Tracker, kind: FlagKind) -> list[EventType]:
-    """Record the flag for staff (core store) and on the conversation."""
-    services.patients.flag(tracker.sender_id, kind, services.clock.now())
-    logger.warning("conversation flagged for staff", extra={"kind": kind})
-    return [SlotSet("flagged", kind)]
+def hand_over(services: Services, tracker: Tracker, reason: HandoffReason) -> list[EventType]:
+    """Pause the conversation for staff and alert them (clinic.handoff); after the answer,
+    so the patient has it even if the database hiccups."""
+    try:
+        services.handoff.pause(tracker.sender_id, reason)
+    except Exception:
+        logger.exception("could not hand the conversation to staff")
+    return [SlotSet("flagged", reason)]
 
 
 class ActionEmergency(ClinicAction):
@@ -36,14 +39,12 @@ class ActionEmergency(ClinicAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_emergency")
-        try:
-            return flag(self.services, tracker, "emergency")
-        except Exception:  # the advice is already given; a database hiccup must not hide it
-            logger.exception("could not record the emergency flag")
-            return []
+        return hand_over(self.services, tracker, "emergency")
 
 
 class ActionHandoff(ClinicAction):
+    """A human asked for (or accepted after two misunderstandings: reason `fallback`)."""
+
     def name(self) -> str:
         return "action_handoff"
 
@@ -51,7 +52,8 @@ class ActionHandoff(ClinicAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_handoff")
-        return flag(self.services, tracker, "handoff")
+        accepted_offer = fallbacks_in_a_row(tracker) > FALLBACKS_BEFORE_HUMAN
+        return hand_over(self.services, tracker, "fallback" if accepted_offer else "handoff")
 
 
 class ActionDataRequest(ClinicAction):
@@ -62,7 +64,7 @@ class ActionDataRequest(ClinicAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_data_request")
-        return flag(self.services, tracker, "data_request")
+        return hand_over(self.services, tracker, "data_request")
 
 
 #: Actions Rasa runs around every turn: never an answer to the patient.

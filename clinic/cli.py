@@ -7,7 +7,12 @@
     clinic appointments refuse ID       (a pending booking)
     clinic calendar sync
     clinic calendar block START END [--practitioner ID] [--label TEXT]
-    clinic flags list [--json]
+    clinic conversations list [--status paused|active|all] [--json]
+    clinic conversations show ID [--json]
+    clinic conversations reply ID TEXT       (free text, inside WhatsApp's 24-hour window)
+    clinic conversations reply ID --template (the « reprise de contact » template, outside it)
+    clinic conversations resume ID
+    clinic flags list [--json]           (= conversations list --status paused)
     clinic reminders list [--status S] [--json]
     clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
@@ -15,12 +20,15 @@
     clinic worker [--once]
 
 Dates are the practice's local time: `2026-12-03` (a whole day) or `2026-12-03T14:00`.
+A conversation ID is its id or the reference staff alerts give (« 3f9a0c1e »). Staff actions are
+recorded under CLINIC_STAFF (default: the system user name).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -30,6 +38,8 @@ from zoneinfo import ZoneInfo
 from clinic import french
 from clinic.appointments import Appointment
 from clinic.audit import Actor, Entry
+from clinic.conversations import Conversation
+from clinic.handoff import InboxRow
 from clinic.keys import fingerprint, load_key, rotate
 from clinic.practice import Practice, PracticeConfigError, load_practice
 from clinic.reminders import Reminder, staff_notice
@@ -118,12 +128,34 @@ def _parser() -> argparse.ArgumentParser:
     block.add_argument("--label", default="")
     block.set_defaults(handler=_block)
 
-    flags = groups.add_parser("flags", help="conversations staff must look at").add_subparsers(
-        dest="action", required=True
+    convs = groups.add_parser(
+        "conversations", help="conversations with staff (handoff)"
+    ).add_subparsers(dest="action", required=True)
+    inbox = convs.add_parser("list", help="the inbox: paused conversations by default")
+    inbox.add_argument("--status", choices=("paused", "active", "all"), default="paused")
+    inbox.add_argument("--json", action="store_true", help="machine-readable output")
+    inbox.set_defaults(handler=_conversations)
+    show = convs.add_parser("show", help="the transcript, newest last (marks it opened)")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=_show)
+    reply = convs.add_parser("reply", help="write to the patient on WhatsApp")
+    reply.add_argument("id")
+    reply.add_argument("text", nargs="?", default="")
+    reply.add_argument(
+        "--template", action="store_true", help="send the « reprise de contact » template"
     )
-    open_flags = flags.add_parser("list", help="open emergencies, handoffs and data requests")
+    reply.set_defaults(handler=_reply)
+    resume = convs.add_parser("resume", help="hand the conversation back to the assistant")
+    resume.add_argument("id")
+    resume.set_defaults(handler=_resume)
+
+    flags = groups.add_parser(
+        "flags", help="same as conversations list --status paused"
+    ).add_subparsers(dest="action", required=True)
+    open_flags = flags.add_parser("list", help="conversations waiting for staff")
     open_flags.add_argument("--json", action="store_true", help="machine-readable output")
-    open_flags.set_defaults(handler=_flags)
+    open_flags.set_defaults(handler=_conversations, status="paused")
 
     reminders = groups.add_parser("reminders", help="WhatsApp reminders").add_subparsers(
         dest="action", required=True
@@ -192,6 +224,10 @@ def _config_check(settings: Settings, practice: Practice) -> int:
         f"horizon {practice.rules.horizon.days} jours"
     )
     print(f"✓ settings: calendar={settings.calendar_backend}, log format={settings.log_format}")
+    if not practice.staff_alerts:
+        print("⚠ staff_alerts est vide : personne n'est alerté des urgences / nobody is alerted")
+    if practice.staff_emails and not settings.smtp_url:
+        print("⚠ staff_alerts a des e-mails mais SMTP_URL n'est pas défini / SMTP_URL is not set")
     return 0
 
 
@@ -294,31 +330,126 @@ def _refuse_pending(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-FLAG_LABELS = {
+REASON_LABELS = {
     "emergency": "URGENCE",
-    "handoff": "demande un humain",
+    "handoff": "demande l'équipe",
+    "fallback": "incompris, demande l'équipe",
     "data_request": "RGPD",
     "number_changed": "a changé de numéro WhatsApp",
 }
+AUTHORS = {"patient": "Patient", "assistant": "Assistant", "staff": "Équipe", "event": "—"}
 
 
-def _flags(services: Services, args: argparse.Namespace) -> int:
+def _staff() -> str:
+    """Who is acting, for the transcript's audit: CLINIC_STAFF, else the system user."""
+    import getpass
+
+    return os.environ.get("CLINIC_STAFF") or getpass.getuser()
+
+
+def _conversations(services: Services, args: argparse.Namespace) -> int:
     tz = services.practice.tz
+    status = None if args.status == "all" else args.status
 
-    def as_json(f: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "patient_id": f["patient_id"],
-            "kind": f["kind"],
-            "created_at": f["created_at"].astimezone(tz).isoformat(),
-        }
+    def line(row: InboxRow) -> str:
+        since = french.day_and_hour(row.since.astimezone(tz)) if row.since else "—"
+        label = REASON_LABELS.get(row.reason or "", row.reason or "")
+        state = f"EN PAUSE ({label})" if row.status == "paused" else "active"
+        return f"{row.reference}  {state:<32} depuis {since}  {row.patient_name or '(nom inconnu)'}"
 
-    def line(f: dict[str, Any]) -> str:
-        when = french.day_and_hour(f["created_at"].astimezone(tz))
-        return f"{when}  {FLAG_LABELS.get(f['kind'], f['kind'])}  conversation {f['patient_id']}"
+    rows = services.handoff.inbox(status)
+    return emit(rows, args, lambda row: row.as_json(tz), line, "Aucune conversation à traiter.")
 
-    return emit(
-        services.patients.open_flags(), args, as_json, line, "Aucune conversation à traiter."
-    )
+
+def _conversation(services: Services, ref: str) -> Conversation | None:
+    conversation = services.handoff.find(ref)
+    if conversation is None:
+        print(f"Conversation introuvable / no such conversation: {ref}", file=sys.stderr)
+    return conversation
+
+
+def _show(services: Services, args: argparse.Namespace) -> int:
+    tz = services.practice.tz
+    conversation = _conversation(services, args.id)
+    if conversation is None:
+        return 1
+    lines = services.handoff.open(conversation.patient_id, _staff())
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "id": conversation.patient_id,
+                    "status": conversation.status,
+                    "reason": conversation.reason,
+                    "since": conversation.since.astimezone(tz).isoformat(),
+                    "patient_name": services.patients.name(conversation.patient_id),
+                    "messages": [
+                        {
+                            "at": line.at.astimezone(tz).isoformat(),
+                            "author": line.author,
+                            "staff": line.actor_id if line.author == "staff" else None,
+                            "text": line.text,
+                        }
+                        for line in lines
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    name = services.patients.name(conversation.patient_id) or "nom inconnu"
+    state = "en pause" if conversation.paused else "active"
+    reason = REASON_LABELS.get(conversation.reason, conversation.reason)
+    print(f"Conversation {conversation.reference} ({name}) : {state}, {reason}")
+    for line in lines:
+        who = AUTHORS[line.author] + (f" ({line.actor_id})" if line.author == "staff" else "")
+        print(f"{line.at.astimezone(tz):%d/%m %H:%M}  {who} : {line.text}")
+    alerts = services.alerts.list(conversation.patient_id)
+    if alerts:
+        done = sum(a.status == "sent" for a in alerts)
+        print(f"Alertes équipe : {done} envoyée(s) sur {len(alerts)}")
+    return 0
+
+
+def _reply(services: Services, args: argparse.Namespace) -> int:
+    conversation = _conversation(services, args.id)
+    if conversation is None:
+        return 1
+    handoff, staff = services.handoff, _staff()
+    if args.template:
+        if not handoff.reengage(conversation.patient_id, staff):
+            print("Patient sans WhatsApp : appelez-le / no WhatsApp: call the patient")
+            return 1
+        print("Modèle « reprise de contact » envoyé / re-engagement template queued")
+        return 0
+    if not args.text.strip():
+        raise UsageError('write the reply: clinic conversations reply ID "texte"')
+    outcome = handoff.reply(conversation.patient_id, args.text.strip(), staff)
+    if outcome == "queued":
+        print("Réponse envoyée au patient / reply queued for WhatsApp")
+        return 0
+    if outcome == "window_closed":
+        print(
+            "Le patient n'a pas écrit depuis plus de 24 h : WhatsApp n'accepte plus de texte "
+            "libre. Envoyez le modèle approuvé « reprise de contact » : "
+            f"clinic conversations reply {conversation.reference} --template",
+            file=sys.stderr,
+        )
+        return 3
+    print("Patient sans WhatsApp : appelez-le / no WhatsApp: call the patient", file=sys.stderr)
+    return 1
+
+
+def _resume(services: Services, args: argparse.Namespace) -> int:
+    conversation = _conversation(services, args.id)
+    if conversation is None:
+        return 1
+    if not services.handoff.resume(conversation.patient_id, _staff()):
+        print(f"Déjà avec l'assistant / not paused: {conversation.reference}")
+        return 0
+    print(f"Conversation rendue à l'assistant / resumed: {conversation.reference}")
+    return 0
 
 
 def _audit(services: Services, args: argparse.Namespace) -> int:

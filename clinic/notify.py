@@ -3,7 +3,7 @@
 The domain decides *what* to say outside a conversation (a reminder, a cancellation by staff) in
 its own words, a `TemplateMessage`; a channel (today `clinic.whatsapp.messenger`) decides how it
 travels. The domain never imports a channel: the composition root (`clinic.services`) plugs one
-in. Staff alerts (WhatsApp, e-mail) will plug into the same kind of port.
+in. Staff alerts travel through the same kind of port, `StaffChannel` (WhatsApp, e-mail).
 """
 
 from __future__ import annotations
@@ -52,4 +52,34 @@ class Messenger(Protocol):
     async def send_now(self, patient_id: str, message: TemplateMessage, callback: str) -> str:
         """Send at once and return the channel's message id; the channel echoes `callback` in
         its delivery statuses. Raises SendFailed."""
+        ...
+
+    def window_open(self, patient_id: str) -> bool:
+        """Whether free text may reach the patient now (WhatsApp: within 24 h of their last
+        message); outside it only a template can."""
+        ...
+
+    def queue_text(self, patient_id: str, kind: str, text: str) -> int:
+        """Leave a free-text message for the worker (inside the window only)."""
+        ...
+
+
+@dataclass(frozen=True)
+class StaffAlert:
+    """What staff are told when a conversation needs them: a reference, never a name, a number
+    or a symptom. Each channel takes the form it can carry."""
+
+    reference: str
+    #: Identifies this alert for good (the e-mail's Message-ID, the WhatsApp callback).
+    key: str
+    subject: str
+    text: str
+    template: TemplateMessage
+
+
+class StaffChannel(Protocol):
+    """How staff are alerted (WhatsApp template to a staff number, e-mail)."""
+
+    async def alert(self, recipient: str, alert: StaffAlert) -> str:
+        """Send and return the channel's id for the message. Raises SendFailed."""
         ...

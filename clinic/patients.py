@@ -1,4 +1,4 @@
-"""Patients as the assistant knows them: a pseudonymous id, the name they gave, and flags for staff.
+"""Patients as the assistant knows them: a pseudonymous id and the name they gave.
 
 The name lives here, not only in a conversation tracker, so a returning patient is greeted by name
 after their session expired, and a GDPR deletion has one place to forget it.
@@ -14,9 +14,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.french import fold
-from clinic.statuses import FLAG_KINDS, FlagKind
 from clinic.storage import Database
-from clinic.storage.tables import conversation_flags, patients
+from clinic.storage.tables import patients
 
 _INTRO = re.compile(
     r"^\s*(?:(?:bonjour|bonsoir|salut)[ ,.!]*)?(?:je m'?appelle|je suis|moi c'?est|c'?est|"
@@ -81,7 +80,7 @@ def _capitalise(word: str) -> str:
 
 
 class PatientRepository:
-    """Names by pseudonymous patient id, and the conversation flags staff must see."""
+    """Names by pseudonymous patient id."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -111,33 +110,3 @@ class PatientRepository:
                 )
         except IntegrityError:  # inserted meanwhile by another replica: update instead
             self.remember(patient_id, name, now)
-
-    def flag(self, patient_id: str, kind: FlagKind, now: datetime) -> bool:
-        """Open a flag for staff; False if one of that kind is already open (no duplicate alert)."""
-        if kind not in FLAG_KINDS:
-            raise ValueError(f"unknown flag kind {kind!r}")
-        with self.db.transaction() as connection:
-            exists = connection.execute(
-                select(conversation_flags.c.id).where(
-                    conversation_flags.c.patient_id == patient_id,
-                    conversation_flags.c.kind == kind,
-                    conversation_flags.c.status == "open",
-                )
-            ).first()
-            if exists:
-                return False
-            connection.execute(
-                insert(conversation_flags).values(
-                    patient_id=patient_id, kind=kind, status="open", created_at=now
-                )
-            )
-        return True
-
-    def open_flags(self) -> list[dict[str, object]]:
-        with self.db.engine.connect() as connection:
-            rows = connection.execute(
-                select(conversation_flags)
-                .where(conversation_flags.c.status == "open")
-                .order_by(conversation_flags.c.created_at)
-            )
-            return [dict(row._mapping) for row in rows]

@@ -12,20 +12,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from clinic.alerts import AlertDispatcher, AlertRepository
 from clinic.appointments import AppointmentRepository
 from clinic.audit import AuditTrail
 from clinic.booking import BookingService
 from clinic.calendars import Calendar
 from clinic.calendars.local import LocalCalendar
 from clinic.clock import Clock, SystemClock
+from clinic.conversations import Conversations, Transcript
 from clinic.duckling.client import DucklingClient
+from clinic.handoff import Handoff
 from clinic.ics import CalendarFiles
 from clinic.keys import load_key
-from clinic.notify import Messenger
+from clinic.mail import Mailer, smtp_config
+from clinic.notify import Messenger, StaffChannel
 from clinic.patients import PatientRepository
 from clinic.practice import Practice, load_practice
 from clinic.reminders import ReminderDispatcher, ReminderRepository
+from clinic.sealing import Sealer
 from clinic.settings import Settings, SettingsError
+from clinic.statuses import AlertChannel
 from clinic.storage import Database
 from clinic.whatsapp.contacts import Contacts
 from clinic.whatsapp.delivery import Delivery, RetryPolicy
@@ -125,6 +131,9 @@ class Services:
         self.contacts = Contacts(database)
         self.inbound = InboundLog(database)
         self.outbox = Outbox(database)
+        self.conversations = Conversations(database)
+        self.transcript = Transcript(database, Sealer(self.key))
+        self.alerts = AlertRepository(database)
 
     def local_now(self) -> datetime:
         """Now, on the practice's wall clock: what « aujourd'hui » and « demain » are relative to."""
@@ -155,11 +164,46 @@ class Services:
         )
 
     @cached_property
-    def messenger(self) -> Messenger:
-        """How the domain reaches a patient: WhatsApp templates. Processes without WhatsApp
-        credentials (the staff CLI) can still queue them for the worker."""
+    def whatsapp_messenger(self) -> WhatsAppMessenger:
+        """WhatsApp as the domain sees it. Processes without WhatsApp credentials (the staff
+        CLI) can still queue messages for the worker."""
         graph = self.graph if self.settings.whatsapp_enabled else None
         return WhatsAppMessenger(self.contacts, self.outbox, self.keyring, self.clock, graph)
+
+    @cached_property
+    def messenger(self) -> Messenger:
+        """How the domain reaches a patient."""
+        return self.whatsapp_messenger
+
+    @cached_property
+    def handoff(self) -> Handoff:
+        """Conversations with staff: pause, alerts, replies, resume."""
+        return Handoff(
+            self.conversations,
+            self.transcript,
+            self.alerts,
+            self.patients,
+            self.practice,
+            self.clock,
+            self.messenger,
+        )
+
+    @cached_property
+    def mailer(self) -> Mailer | None:
+        """The SMTP client, when SMTP_URL is set."""
+        if not self.settings.smtp_url:
+            return None
+        return Mailer(smtp_config(self.settings.smtp_url, self.settings.smtp_from))
+
+    @cached_property
+    def alert_dispatcher(self) -> AlertDispatcher:
+        """The worker's staff alerts: WhatsApp when configured, e-mail when SMTP_URL is set."""
+        channels: dict[AlertChannel, StaffChannel] = {}
+        if self.settings.whatsapp_enabled:
+            channels["whatsapp"] = self.whatsapp_messenger
+        if self.mailer is not None:
+            channels["email"] = self.mailer
+        return AlertDispatcher(self.alerts, channels, self.practice, self.clock)
 
     @cached_property
     def whatsapp(self) -> WhatsAppService:
@@ -174,7 +218,9 @@ class Services:
             graph=self.graph,
             delivery=delivery,
             reminders=self.reminders,
-            patients=self.patients,
+            alerts=self.alerts,
+            handoff=self.handoff,
+            transcript=self.transcript,
             clock=self.clock,
             practice_phone=self.practice.phone,
             messages_per_minute=self.practice.limits.messages_per_minute,

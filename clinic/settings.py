@@ -16,6 +16,7 @@ DEFAULT_DUCKLING_URL = "http://localhost:8000"
 DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v21.0"
 DEFAULT_WHATSAPP_MAX_MESSAGE_AGE = 3600  # seconds
 DEFAULT_PUBLIC_URL = "http://localhost:5005"
+DEFAULT_SMTP_FROM = "Assistant du cabinet <assistant@localhost>"
 CALENDAR_BACKENDS = ("local", "google")
 LOG_FORMATS = ("text", "json")
 
@@ -54,6 +55,9 @@ class Settings:
     public_url: str = DEFAULT_PUBLIC_URL
     duckling_url: str = DEFAULT_DUCKLING_URL
     rasa_auth_token: str | None = field(default=None, repr=False)
+    #: Staff e-mail alerts: smtp://user:password@host:587 (STARTTLS) or smtps://host:465.
+    smtp_url: str | None = field(default=None, repr=False)
+    smtp_from: str = DEFAULT_SMTP_FROM
     practice_config: Path = Path("practice.yml")
     log_format: str = "text"
     log_level: str = "INFO"
@@ -81,6 +85,8 @@ class Settings:
             public_url=env.get("PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
             duckling_url=env.get("DUCKLING_URL", DEFAULT_DUCKLING_URL).rstrip("/"),
             rasa_auth_token=env.get("RASA_AUTH_TOKEN"),
+            smtp_url=env.get("SMTP_URL"),
+            smtp_from=env.get("SMTP_FROM", DEFAULT_SMTP_FROM),
             practice_config=Path(env.get("PRACTICE_CONFIG", "practice.yml")),
             log_format=env.get("LOG_FORMAT", "text").lower(),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
@@ -112,6 +118,8 @@ class Settings:
             )
         if self.patient_id_key is not None and len(self.patient_id_key) < 16:
             raise SettingsError("PATIENT_ID_KEY must be at least 16 characters long")
+        if self.smtp_url and not self.smtp_url.startswith(("smtp://", "smtps://")):
+            raise SettingsError("SMTP_URL must look like smtp://user:password@host:587")
         if "://" not in self.database_url:
             raise SettingsError(
                 f"DATABASE_URL must be an SQLAlchemy URL such as {DEFAULT_DATABASE_URL}"

@@ -29,12 +29,28 @@ OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
 UNFINISHED: tuple[OutboxStatus, ...] = ("queued", "sending")
 
 #: What became of one inbound WhatsApp message.
-InboundOutcome = Literal["received", "turn", "answered", "stale", "ignored", "failed", "throttled"]
+#: `paused`: stored for staff, no dialogue turn (the conversation is with a human).
+InboundOutcome = Literal[
+    "received", "turn", "answered", "stale", "ignored", "failed", "throttled", "paused"
+]
 
-#: Why a conversation needs staff (`number_changed`: WhatsApp says the patient moved to a new
-#: number; the old one gets nothing more).
-FlagKind = Literal["emergency", "handoff", "data_request", "number_changed"]
-FLAG_KINDS: tuple[FlagKind, ...] = get_args(FlagKind)
+#: Why a conversation went to a human: an `emergency`, a `handoff` asked for, a `fallback` (the
+#: patient accepted the human offered after two misunderstandings), a `data_request` (GDPR), a
+#: `number_changed` (WhatsApp says the patient moved to a new number; the old one gets nothing).
+HandoffReason = Literal["emergency", "handoff", "fallback", "data_request", "number_changed"]
+HANDOFF_REASONS: tuple[HandoffReason, ...] = get_args(HandoffReason)
+
+#: `paused`: staff have the conversation and the assistant runs no turn; `active`: it does.
+ConversationStatus = Literal["active", "paused"]
+CONVERSATION_STATUSES: tuple[ConversationStatus, ...] = get_args(ConversationStatus)
+
+#: Who wrote a transcript line (`event`: a pause, a resume, staff opening it).
+Author = Literal["patient", "assistant", "staff", "event"]
+
+#: A staff alert row: `sending` is claimed by one worker under a lease.
+AlertStatus = Literal["pending", "sending", "sent", "failed"]
+#: How a staff alert travels.
+AlertChannel = Literal["whatsapp", "email"]
 
 #: Who did something to an appointment (audit trail).
 ActorKind = Literal["patient", "staff", "system"]

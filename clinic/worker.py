@@ -1,9 +1,10 @@
 """The background worker: `clinic worker` (started by `make run`, one service in compose).
 
-Sends the reminders that are due (clinic.reminders), what the outbox holds (messages that failed
-while a patient waited, in order per patient), and forgets inbound message ids older than Meta's
-redelivery span. Several workers may run at once: each reminder and each outbox row is claimed
-by exactly one of them.
+Sends the reminders that are due (clinic.reminders), the staff alerts (clinic.alerts), what the
+outbox holds (staff replies, messages that failed while a patient waited, in order per patient);
+re-alerts unopened emergencies and resumes quiet handoffs (clinic.handoff); forgets inbound
+message ids older than Meta's redelivery span. Several workers may run at once: each reminder,
+alert and outbox row is claimed by exactly one of them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ import logging
 import signal
 from datetime import timedelta
 
-from clinic.clock import Clock
-from clinic.reminders import ReminderDispatcher
-from clinic.services import build_services
+from clinic.services import Services, build_services
 from clinic.settings import Settings
-from clinic.whatsapp.service import WhatsAppService
 
 logger = logging.getLogger(__name__)
 
@@ -25,20 +23,19 @@ PURGE_EVERY = timedelta(hours=1)
 
 
 async def run(
-    service: WhatsAppService,
-    stop: asyncio.Event,
-    reminders: ReminderDispatcher | None = None,
-    idle: float = 1.0,
-    once: bool = False,
-    clock: Clock | None = None,
+    services: Services, stop: asyncio.Event, idle: float = 1.0, once: bool = False
 ) -> int:
     """Loop until `stop` is set (or one pass with `once`); returns how many rows were handled."""
-    clock = clock or service.clock
+    service = services.whatsapp  # fails here, with the missing variables named, if unconfigured
+    clock = services.clock
     handled = 0
     next_purge = clock.now()
     while not stop.is_set():
         try:
-            claimed = await reminders.run_once() if reminders else 0
+            realerts, resumed = await asyncio.to_thread(services.handoff.sweep)
+            claimed = realerts + resumed
+            claimed += await services.alert_dispatcher.run_once()
+            claimed += await services.reminder_dispatcher.run_once()
             claimed += await service.drain_outbox()
             handled += claimed
             if clock.now() >= next_purge:
@@ -61,14 +58,13 @@ async def run(
 
 async def main_async(settings: Settings, once: bool) -> int:
     services = build_services(settings)
-    service = services.whatsapp  # fails here, with the missing variables named, if unconfigured
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     logger.info("worker started")
     try:
-        await run(service, stop, services.reminder_dispatcher, once=once)
+        await run(services, stop, once=once)
     finally:
         await services.close()
     logger.info("worker stopped")

@@ -9,6 +9,7 @@ from clinic.practice.loader import PracticeConfigError, load_practice
 from clinic.practice.model import (
     GRID,
     BookingRules,
+    HandoffRules,
     Limits,
     Practice,
     Practitioner,
@@ -21,6 +22,7 @@ from clinic.practice.model import (
 __all__ = [
     "GRID",
     "BookingRules",
+    "HandoffRules",
     "Limits",
     "Practice",
     "PracticeConfigError",

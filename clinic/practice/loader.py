@@ -16,6 +16,7 @@ import yaml
 
 from clinic.practice.model import (
     BookingRules,
+    HandoffRules,
     Limits,
     Practice,
     Practitioner,
@@ -36,6 +37,7 @@ WEEKDAYS = {
 }  # fmt: skip
 _RANGE = re.compile(r"^\s*(\d{1,2})\s*[h:](\d{2})?\s*-\s*(\d{1,2})\s*[h:](\d{2})?\s*$", re.I)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class _Loader(yaml.SafeLoader):
@@ -208,7 +210,7 @@ def load_practice(path: Path) -> Practice:
         "(top)",
         {
             "practice", "opening_hours", "practitioners", "reasons", "booking",
-            "closed_dates", "staff_alerts", "calendar", "reminders", "limits",
+            "closed_dates", "staff_alerts", "calendar", "reminders", "limits", "handoff",
         },
     )  # fmt: skip
     head = reader.section(top["practice"], "practice", {"name", "address", "phone", "timezone"})
@@ -252,11 +254,30 @@ def load_practice(path: Path) -> Practice:
 
     alerts = top.get("staff_alerts") or []
     if not isinstance(alerts, list) or not all(
-        isinstance(a, str) and re.fullmatch(r"\+\d{8,15}", a.replace(" ", "")) for a in alerts
+        isinstance(a, str)
+        and (re.fullmatch(r"\+\d{8,15}", a.replace(" ", "")) or _EMAIL.fullmatch(a.strip()))
+        for a in alerts
     ):
         raise reader.error(
-            "staff_alerts", "liste de numéros au format +33…", "list of +E.164 phone numbers"
+            "staff_alerts",
+            "liste de numéros au format +33… et d'adresses e-mail",
+            "list of +E.164 phone numbers and e-mail addresses",
         )
+    section = reader.section(
+        top.get("handoff"),
+        "handoff",
+        {"realert_after_minutes", "auto_resume_after_hours", "alert_template", "reengage_template"},
+    )
+    handoff = HandoffRules(
+        realert_after=timedelta(
+            minutes=reader.number(section, "realert_after_minutes", "handoff", 10) or 10
+        ),
+        auto_resume_after=timedelta(
+            hours=reader.number(section, "auto_resume_after_hours", "handoff", 24) or 24
+        ),
+        alert_template=reader.text(section, "alert_template", "handoff", "alerte_equipe"),
+        reengage_template=reader.text(section, "reengage_template", "handoff", "reprise_contact"),
+    )
     calendar = reader.section(top.get("calendar"), "calendar", {"reason_in_event"})
     reminders = _reminders(reader, top.get("reminders"))
     section = reader.section(
@@ -277,10 +298,11 @@ def load_practice(path: Path) -> Practice:
         reasons=reasons,
         rules=rules,
         closed_dates=reader.closed_dates(top.get("closed_dates"), "closed_dates"),
-        staff_alerts=tuple(a.replace(" ", "") for a in alerts),
+        staff_alerts=tuple(a.strip() if "@" in a else a.replace(" ", "") for a in alerts),
         reason_in_calendar=reader.flag(calendar, "reason_in_event", "calendar", False),
         reminders=reminders,
         limits=limits,
+        handoff=handoff,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -93,6 +93,20 @@ class ReminderRules:
 
 
 @dataclass(frozen=True)
+class HandoffRules:
+    """When a conversation is with staff (clinic.handoff): re-alerts, auto-resume, templates."""
+
+    #: An emergency nobody opened is alerted again after this, during opening hours.
+    realert_after: timedelta = timedelta(minutes=10)
+    #: A paused conversation (not an emergency) with no staff activity resumes after this.
+    auto_resume_after: timedelta = timedelta(hours=24)
+    #: The staff alert (utility template, docs/whatsapp-templates.md).
+    alert_template: str = "alerte_equipe"
+    #: What staff may send once the patient's 24-hour window is closed.
+    reengage_template: str = "reprise_contact"
+
+
+@dataclass(frozen=True)
 class Practice:
     name: str
     address: str
@@ -103,10 +117,12 @@ class Practice:
     reasons: tuple[VisitReason, ...] = ()
     rules: BookingRules = BookingRules()
     closed_dates: frozenset[date] = frozenset()
+    #: Staff alerted when a conversation goes to a human: WhatsApp numbers (+33…) and e-mails.
     staff_alerts: tuple[str, ...] = ()
     reason_in_calendar: bool = False
     reminders: ReminderRules = ReminderRules()
     limits: Limits = Limits()
+    handoff: HandoffRules = HandoffRules()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -124,6 +140,35 @@ class Practice:
 
     def is_closed(self, day: date) -> bool:
         return day in self.closed_dates or self.holiday_name(day) is not None
+
+    def is_open(self, moment: datetime) -> bool:
+        """Whether the practice is open at `moment` (its opening hours, closed days, holidays)."""
+        local = moment.astimezone(self.tz)
+        if self.is_closed(local.date()):
+            return False
+        now = local.time()
+        return any(r.start <= now < r.end for r in self.opening_hours.get(local.weekday(), ()))
+
+    def next_opening(self, moment: datetime) -> datetime | None:
+        """When the practice next opens after `moment` (within two weeks), on its wall clock."""
+        local = moment.astimezone(self.tz)
+        for days in range(15):
+            day = local.date() + timedelta(days=days)
+            if self.is_closed(day):
+                continue
+            for opening in self.opening_hours.get(day.weekday(), ()):
+                start = datetime.combine(day, opening.start, tzinfo=self.tz)
+                if start > local:
+                    return start
+        return None
+
+    @property
+    def staff_numbers(self) -> tuple[str, ...]:
+        return tuple(a for a in self.staff_alerts if a.startswith("+"))
+
+    @property
+    def staff_emails(self) -> tuple[str, ...]:
+        return tuple(a for a in self.staff_alerts if "@" in a)
 
     def practitioner(self, practitioner_id: str) -> Practitioner:
         return next(p for p in self.practitioners if p.id == practitioner_id)

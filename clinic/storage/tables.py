@@ -105,18 +105,67 @@ patients = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
-# Conversations staff must look at: emergency, handoff request, data request. Alerting staff
-# (WhatsApp, console) reads the open ones; no message text is stored, only the kind.
-conversation_flags = Table(
-    "conversation_flags",
+# --- Conversations with staff (clinic.handoff) -----------------------------------------------
+
+# One row per patient whose conversation ever went to a human. `episode` counts the pauses, so
+# the acknowledgement (« un membre de l'équipe a été prévenu ») goes once per paused period and
+# the alerts of one pause are never queued twice. Ids, times and states only.
+conversations = Table(
+    "conversations",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("patient_id", String(64), primary_key=True),
+    Column("status", String(8), nullable=False),  # paused, active
+    Column("reason", String(16), nullable=False),
+    Column("since", UTCDateTime, nullable=False),  # paused (or resumed) at
+    Column("episode", Integer, nullable=False),
+    Column("acknowledged_episode", Integer, nullable=False, default=0),
+    Column("alert_round", Integer, nullable=False, default=0),
+    Column("alerted_at", UTCDateTime, nullable=True),
+    Column("opened_at", UTCDateTime, nullable=True),  # first opened by staff in this episode
+    Column("staff_activity_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_conversations_status", "status", "since"),
+)
+
+# The transcript staff read: the patient's messages, the assistant's and staff's answers, and
+# events (paused, resumed). Append-only; `body` is encrypted (clinic.sealing); `actor_id` is the
+# staff member who wrote or acted, which makes it the audit of staff replies.
+conversation_log = Table(
+    "conversation_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
     Column("patient_id", String(64), nullable=False),
-    Column("kind", String(24), nullable=False),
-    Column("status", String(12), nullable=False, default="open"),
+    Column("at", UTCDateTime, nullable=False),
+    Column("author", String(10), nullable=False),  # patient, assistant, staff, event
+    Column("actor_id", String(120), nullable=True),
+    Column("body", Text, nullable=False),
+    Index("ix_conversation_log_patient", "patient_id", "id"),
+)
+
+# Staff alerts: one row per pause (episode), round (1, then re-alerts), channel and recipient.
+# The unique key makes queueing idempotent across replicas; rows are claimed like reminders.
+staff_alerts = Table(
+    "staff_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("episode", Integer, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("channel", String(8), nullable=False),  # whatsapp, email
+    Column("recipient", String(254), nullable=False),  # a staff number or address
+    Column("status", String(8), nullable=False),  # pending, sending, sent, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("external_id", String(160), nullable=True),  # wamid, or the e-mail's Message-ID
+    Column("note", String(200), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("closed_at", UTCDateTime, nullable=True),
-    Index("ix_flags_status", "status"),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint(
+        "patient_id", "episode", "round", "channel", "recipient", name="uq_staff_alerts_once"
+    ),
+    Index("ix_staff_alerts_due", "status", "next_attempt_at"),
 )
 
 # --- WhatsApp (clinic.whatsapp) -------------------------------------------------------------

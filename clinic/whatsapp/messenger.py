@@ -1,4 +1,5 @@
-"""The domain's `Messenger` port over WhatsApp: reminders and staff notices as approved templates.
+"""The domain's ports over WhatsApp: `Messenger` (reminders, staff notices and replies to a
+patient) and `StaffChannel` (alerts to the staff numbers of practice.yml).
 
 Templates are the only messages Meta delivers outside the 24-hour window. Their quick replies
 are signed for the patient here, so only that patient's tap is honoured.
@@ -11,7 +12,7 @@ import logging
 from typing import Any
 
 from clinic.clock import Clock
-from clinic.notify import SendFailed, TemplateMessage
+from clinic.notify import SendFailed, StaffAlert, TemplateMessage
 from clinic.whatsapp import messages
 from clinic.whatsapp.contacts import Contacts
 from clinic.whatsapp.graph import GraphClient, GraphError
@@ -58,6 +59,27 @@ class WhatsAppMessenger:
     def queue(self, patient_id: str, kind: str, message: TemplateMessage) -> int:
         return self.outbox.queue(patient_id, kind, self.body(patient_id, message), self.clock.now())
 
+    def window_open(self, patient_id: str) -> bool:
+        contact = self.contacts.contact(patient_id)
+        return contact is not None and contact.window_open(self.clock.now())
+
+    def queue_text(self, patient_id: str, kind: str, text: str) -> int:
+        """A long text becomes several messages, queued in order (the worker keeps it)."""
+        now = self.clock.now()
+        ids = [self.outbox.queue(patient_id, kind, body, now) for body in messages.text(text)]
+        return ids[0]
+
+    async def alert(self, recipient: str, alert: StaffAlert) -> str:
+        """The alert template to a staff number; Meta echoes `alert.key` in its statuses, which
+        settles a send whose answer was lost (as for reminders)."""
+        body = {
+            **messages.template(
+                alert.template.name, alert.template.language, list(alert.template.parameters)
+            ),
+            "biz_opaque_callback_data": alert.key,
+        }
+        return await self._send(recipient.lstrip("+"), body)
+
     async def send_now(self, patient_id: str, message: TemplateMessage, callback: str) -> str:
         """Outside the outbox: reminders keep their own rows and their own exactly-once claim."""
         if self.graph is None:
@@ -66,8 +88,13 @@ class WhatsAppMessenger:
         if contact is None or not contact.wa_id:
             raise SendFailed(0, "no WhatsApp number for this patient", retryable=False)
         body = {**self.body(patient_id, message), "biz_opaque_callback_data": callback}
+        return await self._send(contact.wa_id, body)
+
+    async def _send(self, to: str, body: dict[str, Any]) -> str:
+        if self.graph is None:
+            raise SendFailed(0, "WhatsApp is not configured in this process", retryable=False)
         try:
-            return await self.graph.send(contact.wa_id, body)
+            return await self.graph.send(to, body)
         except GraphError as error:
             if error.needs_operator:
                 logger.critical("WhatsApp rejected the access token: replace WHATSAPP_ACCESS_TOKEN")

@@ -2,8 +2,10 @@
 
 The connector acknowledges Meta at once and hands the parsed batch to `process` in the
 background. Here each message becomes exactly one outcome: a Rasa turn, a fixed French reply
-(voice note, photo, position), a polite note (a message that arrived hours late), or nothing
-(a reaction, a duplicate delivery).
+(voice note, photo, position), a polite note (a message that arrived hours late), a place in a
+conversation staff have (paused: stored, acknowledged once, no turn; a red flag still gets its
+turn and so 15 / 112), or nothing (a reaction, a duplicate delivery). What the patient and the
+assistant say is kept in the transcript staff read (clinic.conversations).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from clinic import alerts as staff_alerts
+from clinic.alerts import AlertRepository
 from clinic.clock import Clock
-from clinic.patients import PatientRepository
+from clinic.conversations import Transcript
+from clinic.handoff import BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF, Handoff
 from clinic.reminders import ReminderRepository, parse_callback
 from clinic.safety import is_red_flag
-from clinic.statuses import InboundOutcome
+from clinic.statuses import Author, InboundOutcome
 from clinic.whatsapp import inbound as kinds
 from clinic.whatsapp import messages, texts
 from clinic.whatsapp.compose import compose
@@ -44,6 +49,15 @@ MAX_TURN_TEXT = 1000
 #: Inbound message ids are kept this long: Meta redelivers for up to 7 days.
 DEDUP_RETENTION = timedelta(days=8)
 _LEADING_COMMANDS = re.compile(r"^[\s/]+")
+#: What the transcript keeps of one message (WhatsApp allows 4,096 characters).
+MAX_STORED_TEXT = 4096
+#: How staff see what is not text in the transcript.
+PLACEHOLDERS = {
+    kinds.VOICE: "[message vocal]",
+    kinds.LOCATION: "[position]",
+    kinds.MEDIA: "[photo, vidéo ou document]",
+    kinds.CONTACTS: "[fiche contact]",
+}
 
 #: `run_turn(patient_id, text, message_id)`: hand one message to the dialogue engine.
 TurnRunner = Callable[[str, str, str], Awaitable[None]]
@@ -92,7 +106,9 @@ class WhatsAppService:
         graph: GraphClient,
         delivery: Delivery,
         reminders: ReminderRepository,
-        patients: PatientRepository,
+        alerts: AlertRepository,
+        handoff: Handoff,
+        transcript: Transcript,
         clock: Clock,
         practice_phone: str | None = None,
         messages_per_minute: int = 0,
@@ -110,7 +126,9 @@ class WhatsAppService:
         self.graph = graph
         self.delivery = delivery
         self.reminders = reminders
-        self.patients = patients
+        self.alerts = alerts
+        self.handoff = handoff
+        self.transcript = transcript
         self._receipts: set[asyncio.Task[None]] = set()
         #: Deliveries of one patient's messages run one after the other, in arrival order.
         self._patients = KeyedLocks()
@@ -125,10 +143,21 @@ class WhatsAppService:
         """Send one assistant response (Rasa's dict) to the patient."""
         bodies = compose(self.keyring, patient_id, response)
         if bodies:
+            await self._record(patient_id, "assistant", str(response.get("text") or "[fichier]"))
             await self.delivery.deliver(patient_id, bodies)
 
     async def say(self, patient_id: str, text: str, kind: str = "text") -> None:
+        await self._record(patient_id, "assistant", text)
         await self.delivery.deliver(patient_id, messages.text(text), kind=kind)
+
+    async def _record(self, patient_id: str, author: Author, text: str) -> None:
+        """Into the transcript staff read; a failure there must not cost the patient an answer."""
+        try:
+            await asyncio.to_thread(
+                self.transcript.add, patient_id, author, text[:MAX_STORED_TEXT], self.clock.now()
+            )
+        except Exception:
+            logger.exception("could not record a message in the transcript")
 
     async def process(
         self, batch: list[Inbound], statuses: list[Status], run_turn: TurnRunner
@@ -152,6 +181,15 @@ class WhatsAppService:
         )
 
     async def _status(self, status: Status) -> None:
+        alert_id = staff_alerts.parse_callback(status.callback)
+        if alert_id is not None and status.status in ("sent", "delivered", "read", "failed"):
+            await asyncio.to_thread(
+                self.alerts.confirmed_by_meta,
+                alert_id,
+                status.message_id,
+                status.status,
+                self.clock.now(),
+            )
         reminder_id = parse_callback(status.callback)
         if reminder_id is not None and status.status in ("sent", "delivered", "read", "failed"):
             await asyncio.to_thread(
@@ -213,6 +251,7 @@ class WhatsAppService:
         if message.kind == kinds.REACTION:
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
             return
+        await self._record(patient_id, "patient", self._as_written(message))
         receipt = asyncio.create_task(self.delivery.mark_read(message.message_id))
         self._receipts.add(receipt)
         receipt.add_done_callback(self._receipts.discard)
@@ -221,6 +260,11 @@ class WhatsAppService:
             return
         text = self._turn_text(message, patient_id)
         if await self._flooding(message, patient_id, text, now):
+            return
+        if text == BACK_TO_ASSISTANT:
+            await self._back_to_assistant(patient_id, message.message_id)
+            return
+        if await self._paused(patient_id, text, message.message_id):
             return
         if text is None:
             await self.say(patient_id, self._fixed_reply(message.kind))
@@ -254,13 +298,41 @@ class WhatsAppService:
         logger.info("message %s over the per-number rate: no turn", message.message_id)
         return True
 
+    async def _paused(self, patient_id: str, text: str | None, message_id: str) -> bool:
+        """Staff have this conversation: no turn, one acknowledgement per paused period. A red
+        flag is the exception: it runs its turn, so 15 / 112 comes at once (safety first)."""
+        if text is not None and is_red_flag(text):
+            return False
+        conversation = await asyncio.to_thread(self.handoff.paused, patient_id)
+        if conversation is None:
+            return False
+        answer = await asyncio.to_thread(self.handoff.acknowledgement, conversation)
+        if answer is not None:
+            await self.send(patient_id, answer)
+        await asyncio.to_thread(self.inbound.set_outcome, message_id, "paused")
+        return True
+
+    async def _back_to_assistant(self, patient_id: str, message_id: str) -> None:
+        """« Revenir à l'assistant »: honoured unless staff still have an emergency."""
+        await asyncio.to_thread(self.handoff.back_to_assistant, patient_id)
+        still = await asyncio.to_thread(self.handoff.paused, patient_id)
+        await self.say(patient_id, STILL_WITH_STAFF if still else RESUMED, kind="handoff")
+        await asyncio.to_thread(self.inbound.set_outcome, message_id, "answered")
+
+    @staticmethod
+    def _as_written(message: Inbound) -> str:
+        """What staff see of a patient's message in the transcript."""
+        if message.kind in (kinds.TEXT, kinds.CHOICE):
+            return message.text or ""
+        return PLACEHOLDERS.get(message.kind, "[pièce jointe]")
+
     def _number_changed(self, patient_id: str, now: datetime) -> None:
         """« user_changed_number »: the old number may soon be someone else's. Nothing more goes
-        to it (reminders included: they fail as « no number », visibly), and staff are told, so
-        they can reach the patient, whose new number writes as a new conversation."""
+        to it (reminders included: they fail as « no number », visibly), and staff are alerted,
+        so they can reach the patient, whose new number writes as a new conversation."""
         self.contacts.forget_number(patient_id, now)
-        self.patients.flag(patient_id, "number_changed", now)
-        logger.info("a patient changed number: nothing more is sent to the old one; staff flagged")
+        self.handoff.pause(patient_id, "number_changed")
+        logger.info("a patient changed number: nothing more is sent to the old one; staff alerted")
 
     def _turn_text(self, message: Inbound, patient_id: str) -> str | None:
         """What Rasa should read, or None when the message gets a fixed reply instead."""

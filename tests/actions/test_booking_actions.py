@@ -24,7 +24,7 @@ from actions.booking_form import ActionExtractWhen, ValidateBookingForm
 from actions.greeting import ActionGreet, ActionSessionStart
 from actions.info import ActionCheckAppointments, ActionOpeningHours
 from actions.offer import ActionChooseSlot, ActionOfferSlots
-from actions.safety import ActionEmergency, ActionFallback
+from actions.safety import ActionEmergency, ActionFallback, ActionHandoff
 from actions.slots import slot_from_dict
 from clinic.choice import offer_tag
 from clinic.services import Services
@@ -316,7 +316,7 @@ async def test_returning_patient_is_greeted_by_name_after_the_session_expired(
     assert responses(dispatcher) == ["utter_greet", "utter_presentation"]
 
 
-async def test_emergency_answers_first_and_flags_once(services: Services) -> None:
+async def test_emergency_answers_first_then_pauses_and_alerts_once(services: Services) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionEmergency(services).run(
         dispatcher, tracker("mon père a fait un malaise", intent="emergency"), {}
@@ -324,7 +324,41 @@ async def test_emergency_answers_first_and_flags_once(services: Services) -> Non
     assert responses(dispatcher) == ["utter_emergency"]
     assert events == [{"event": "slot", "timestamp": None, "name": "flagged", "value": "emergency"}]
     await ActionEmergency(services).run(CollectingDispatcher(), tracker(intent="emergency"), {})
-    assert [f["kind"] for f in services.patients.open_flags()] == ["emergency"]
+    paused = services.handoff.paused(PATIENT)
+    assert paused is not None and paused.reason == "emergency"
+    assert len(services.alerts.list()) == len(services.practice.staff_alerts)
+
+
+async def test_emergency_advice_survives_a_database_failure(services: Services) -> None:
+    with services.database.transaction() as connection:
+        connection.exec_driver_sql("DROP TABLE conversations")
+    dispatcher = CollectingDispatcher()
+    events = await ActionEmergency(services).run(dispatcher, tracker(intent="emergency"), {})
+    assert responses(dispatcher) == ["utter_emergency"]
+    assert events[0]["value"] == "emergency"
+
+
+async def test_accepting_the_offered_human_is_a_fallback_handoff(services: Services) -> None:
+    def turn(answer: str) -> list[dict[str, Any]]:
+        return [
+            {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+            {"event": "action", "name": answer},
+            {"event": "action", "name": "action_listen"},
+        ]
+
+    now = [{"event": "user", "parse_data": {"intent": {"name": "request_human"}}}]
+    await ActionHandoff(services).run(
+        CollectingDispatcher(),
+        tracker(intent="request_human", events=turn("action_fallback") * 2 + now),
+        {},
+    )
+    paused = services.handoff.paused(PATIENT)
+    assert paused is not None and paused.reason == "fallback"
+    await ActionHandoff(services).run(
+        CollectingDispatcher(), tracker(intent="request_human", sender="other", events=now), {}
+    )
+    other = services.handoff.paused("other")
+    assert other is not None and other.reason == "handoff"
 
 
 async def test_fallback_offers_a_human_after_two_in_a_row(services: Services) -> None:

@@ -114,23 +114,68 @@ def test_block_keeps_time_free(env: dict[str, str], database: Database) -> None:
     assert len(busy[None]) == 1
 
 
-def test_flags_list_shows_what_staff_must_handle(env: dict[str, str], database: Database) -> None:
-    from clinic.patients import PatientRepository
+def test_conversations_list_show_reply_resume(env: dict[str, str], database_url: str) -> None:
+    """The staff side of a handoff, through the real CLI (contract fields and exit codes)."""
+    from clinic.services import build_services
+    from clinic.settings import Settings
 
-    assert "Aucune" in run("flags", "list", env=env).stdout
-    patients = PatientRepository(database)
-    patients.flag("p-emergency", "emergency", datetime(2026, 11, 30, 9, 0, tzinfo=PARIS))
-    patients.flag("p-human", "handoff", datetime(2026, 11, 30, 9, 5, tzinfo=PARIS))
-    result = run("flags", "list", env=env)
+    assert "Aucune" in run("conversations", "list", env=env).stdout
+    services = build_services(Settings(database_url=database_url), load_practice_fixture())
+    try:
+        now = datetime.now(PARIS)
+        services.contacts.remember_contact(
+            "wa-aaaa1111bbbb2222cccc3333", "33611111111", None, now, now
+        )
+        services.transcript.add(
+            "wa-aaaa1111bbbb2222cccc3333", "patient", "mon père a fait un malaise", now
+        )
+        services.patients.remember("wa-aaaa1111bbbb2222cccc3333", "Marie Dupont", now)
+        services.handoff.pause("wa-aaaa1111bbbb2222cccc3333", "emergency")
+        services.handoff.pause("wa-dddd4444eeee5555ffff6666", "handoff")
+    finally:
+        services.database.dispose()
+    result = run("conversations", "list", env=env)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert "URGENCE" in lines[0] and "p-emergency" in lines[0] and "9h" in lines[0]
-    assert "humain" in lines[1]
-    rows = json.loads(run("flags", "list", "--json", env=env).stdout)
-    assert [(r["kind"], r["created_at"]) for r in rows] == [
-        ("emergency", "2026-11-30T09:00:00+01:00"),
-        ("handoff", "2026-11-30T09:05:00+01:00"),
+    assert "URGENCE" in result.stdout and "Marie Dupont" in result.stdout
+    rows = json.loads(run("conversations", "list", "--json", env=env).stdout)
+    assert [
+        set(r) >= {"id", "status", "reason", "since", "patient_name", "last_message_at"}
+        for r in rows
+    ] == [True, True]
+    assert [(r["id"], r["status"], r["reason"], r["patient_name"]) for r in rows] == [
+        ("wa-aaaa1111bbbb2222cccc3333", "paused", "emergency", "Marie Dupont"),
+        ("wa-dddd4444eeee5555ffff6666", "paused", "handoff", None),
     ]
+    assert json.loads(run("flags", "list", "--json", env=env).stdout) == rows  # folded in
+    shown = run("conversations", "show", "aaaa1111", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "mon père a fait un malaise" in shown.stdout
+    staff_env = {**env, "CLINIC_STAFF": "accueil-marie"}
+    replied = run("conversations", "reply", "aaaa1111", "Nous vous rappelons.", env=staff_env)
+    assert replied.returncode == 0, replied.stderr
+    transcript = json.loads(run("conversations", "show", "aaaa1111", "--json", env=env).stdout)
+    assert transcript["messages"][-1] == {
+        "at": transcript["messages"][-1]["at"],
+        "author": "staff",
+        "staff": "accueil-marie",
+        "text": "Nous vous rappelons.",
+    }
+    closed = run("conversations", "reply", "dddd4444", "Bonjour", env=env)
+    assert closed.returncode == 1 and "appelez" in closed.stderr  # no WhatsApp number known
+    assert run("conversations", "show", "zzzzzzzz", env=env).returncode == 1
+    resumed = run("conversations", "resume", "aaaa1111", env=env)
+    assert resumed.returncode == 0 and "rendue" in resumed.stdout
+    rows = json.loads(run("conversations", "list", "--status", "all", "--json", env=env).stdout)
+    assert {r["id"]: r["status"] for r in rows} == {
+        "wa-aaaa1111bbbb2222cccc3333": "active",
+        "wa-dddd4444eeee5555ffff6666": "paused",
+    }
+
+
+def load_practice_fixture() -> Practice:
+    from clinic.practice import load_practice
+
+    return load_practice(ROOT / "tests" / "fixtures" / "practice.yml")
 
 
 def test_reminders_list_is_the_staff_view_of_reminders(

@@ -1,4 +1,4 @@
-"""Names patients type, the patient store and staff flags (SQLite and PostgreSQL)."""
+"""Names patients type and the patient store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -57,19 +57,6 @@ def test_names_are_remembered_and_updated(database: Database) -> None:
     patients.remember("p1", "Marie Durand", NOW + timedelta(days=1))
     assert patients.name("p1") == "Marie Durand"
     assert patients.name("p2") is None
-
-
-def test_flags_open_once_per_kind(database: Database) -> None:
-    patients = PatientRepository(database)
-    assert patients.flag("p1", "emergency", NOW)
-    assert not patients.flag("p1", "emergency", NOW)
-    assert patients.flag("p1", "handoff", NOW)
-    assert [(f["patient_id"], f["kind"]) for f in patients.open_flags()] == [
-        ("p1", "emergency"),
-        ("p1", "handoff"),
-    ]
-    with pytest.raises(ValueError):
-        patients.flag("p1", "gossip", NOW)
 
 
 @pytest.mark.parametrize(

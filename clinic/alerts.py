@@ -1,0 +1,310 @@
+"""Staff alerts: a row per pause, round, channel and recipient (table `staff_alerts`), sent by
+`clinic worker` like reminders: never lost, and never sent twice on WhatsApp.
+
+* queueing is idempotent: the unique key (pause, round, channel, recipient) lets a second replica
+  queueing the same alert insert nothing;
+* a worker claims a due row with a conditional UPDATE and a lease, so two workers never take the
+  same one, and a worker killed mid-send holds it only until the lease ends;
+* on WhatsApp the template carries `alert:<id>` as `biz_opaque_callback_data`: when Meta's answer
+  is lost (a timeout), its status webhook settles the row, and it is sent again only if Meta never
+  heard of it;
+* e-mail cannot be asked « already received? »: at least once, with a stable Message-ID
+  (clinic.mail).
+
+The text names no patient, no number and no symptom: a reason and a reference to open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from clinic.clock import Clock
+from clinic.conversations import Conversation, reference
+from clinic.notify import SendFailed, StaffAlert, StaffChannel, TemplateMessage
+from clinic.practice import Practice
+from clinic.statuses import AlertChannel, AlertStatus, HandoffReason
+from clinic.storage import Database, claim_each
+from clinic.storage.tables import staff_alerts
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_PREFIX = "alert:"
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+
+#: What staff read, by reason (no personal data: the console shows the rest to staff only).
+LABELS: dict[HandoffReason, str] = {
+    "emergency": "urgence signalée",
+    "handoff": "un patient demande à parler à l'équipe",
+    "fallback": "un patient que l'assistant ne comprend pas demande l'équipe",
+    "data_request": "demande sur des données personnelles (RGPD)",
+    "number_changed": "un patient a changé de numéro WhatsApp",
+}
+
+
+def render(
+    reason: HandoffReason, ref: str, round_: int, key: str, template: str, language: str
+) -> StaffAlert:
+    """The alert in each channel's form. The template (`alerte_equipe`,
+    docs/whatsapp-templates.md) reads: « Alerte du cabinet : {{1}} dans une conversation
+    (réf. {{2}}). Ouvrez la console pour répondre. »"""
+    label = LABELS.get(reason, reason)
+    if round_ > 1:
+        label = f"rappel, {label}, personne n'a encore ouvert la conversation"
+    subject = f"[Cabinet] {label[0].upper()}{label[1:]} (réf. {ref})"
+    text = (
+        f"Alerte de l'assistant WhatsApp du cabinet : {label} (réf. {ref}).\n\n"
+        "Ouvrez la console du cabinet pour lire la conversation et répondre au patient, "
+        f"ou en ligne de commande : clinic conversations show {ref}\n\n"
+        "Ce message ne contient volontairement ni nom, ni numéro, ni motif.\n"
+    )
+    return StaffAlert(
+        reference=ref,
+        key=key,
+        subject=subject,
+        text=text,
+        template=TemplateMessage(template, language, (label, ref)),
+    )
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    patient_id: str
+    episode: int
+    round: int
+    reason: HandoffReason
+    channel: AlertChannel
+    recipient: str
+    status: AlertStatus
+    attempts: int
+    external_id: str | None
+    note: str | None
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "conversation": reference(self.patient_id),
+            "round": self.round,
+            "reason": self.reason,
+            "channel": self.channel,
+            "recipient": self.recipient,
+            "status": self.status,
+            "attempts": self.attempts,
+            "note": self.note,
+        }
+
+
+def _alert(row: Any) -> Alert:
+    return Alert(
+        row.id,
+        row.patient_id,
+        row.episode,
+        row.round,
+        row.reason,
+        row.channel,
+        row.recipient,
+        row.status,
+        row.attempts,
+        row.external_id,
+        row.note,
+        row.created_at,
+    )
+
+
+def channel_of(recipient: str) -> AlertChannel:
+    return "email" if "@" in recipient else "whatsapp"
+
+
+class AlertRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def queue(
+        self, conversation: Conversation, round_: int, recipients: tuple[str, ...], now: datetime
+    ) -> int:
+        """One row per recipient; a row already queued (another replica) is left alone."""
+        queued = 0
+        for recipient in recipients:
+            try:
+                with self.database.transaction() as connection:
+                    connection.execute(
+                        staff_alerts.insert().values(
+                            patient_id=conversation.patient_id,
+                            episode=conversation.episode,
+                            round=round_,
+                            reason=conversation.reason,
+                            channel=channel_of(recipient),
+                            recipient=recipient,
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                queued += 1
+            except IntegrityError:
+                pass
+        return queued
+
+    def claim_due(self, now: datetime, lease: timedelta = LEASE, take: int = 1) -> list[Alert]:
+        table = staff_alerts
+        due = or_(
+            and_(table.c.status == "pending", table.c.next_attempt_at <= now),
+            and_(table.c.status == "sending", table.c.lease_until < now),
+        )
+        rows = claim_each(
+            self.database,
+            table,
+            select(table).where(due).order_by(table.c.id).limit(20),
+            due,
+            {
+                "status": "sending",
+                "lease_until": now + lease,
+                "attempts": table.c.attempts + 1,
+                "updated_at": now,
+            },
+            take,
+        )
+        return [_alert(row) for row in rows]
+
+    def finish(
+        self,
+        alert_id: int,
+        status: AlertStatus,
+        now: datetime,
+        *,
+        external_id: str | None = None,
+        note: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        values: dict[str, Any] = {"status": status, "updated_at": now, "lease_until": None}
+        if external_id is not None:
+            values["external_id"] = external_id
+        if note is not None:
+            values["note"] = note[:200]
+        if retry_at is not None:
+            values.update(status="pending", next_attempt_at=retry_at)
+        table = staff_alerts
+        with self.database.transaction() as connection:
+            return bool(
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == alert_id, table.c.status == "sending")
+                    .values(values)
+                ).rowcount
+            )
+
+    def confirmed_by_meta(self, alert_id: int, wamid: str, status: str, now: datetime) -> bool:
+        """Meta's status for `alert:<id>`: the message exists (or failed), whatever we thought."""
+        table = staff_alerts
+        values: dict[str, Any] = {"external_id": wamid, "lease_until": None, "updated_at": now}
+        before: tuple[AlertStatus, ...] = ("sending", "pending", "failed")
+        if status == "failed":
+            values.update(status="failed", note="refused by Meta")
+            before += ("sent",)
+        else:
+            values["status"] = "sent"
+        with self.database.transaction() as connection:
+            return bool(
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == alert_id, table.c.status.in_(before))
+                    .values(values)
+                ).rowcount
+            )
+
+    def list(self, patient_id: str | None = None, limit: int = 500) -> builtins.list[Alert]:
+        query = select(staff_alerts).order_by(staff_alerts.c.id).limit(limit)
+        if patient_id:
+            query = query.where(staff_alerts.c.patient_id == patient_id)
+        with self.database.transaction() as connection:
+            return [_alert(row) for row in connection.execute(query).all()]
+
+
+def parse_callback(data: str | None) -> int | None:
+    """The alert id in a status webhook's `biz_opaque_callback_data`, if it is one of ours."""
+    if not data or not data.startswith(CALLBACK_PREFIX):
+        return None
+    try:
+        return int(data[len(CALLBACK_PREFIX) :])
+    except ValueError:
+        return None
+
+
+class AlertDispatcher:
+    """The worker's job: each due alert once, through the channel its recipient needs."""
+
+    def __init__(
+        self,
+        repository: AlertRepository,
+        channels: Mapping[AlertChannel, StaffChannel],
+        practice: Practice,
+        clock: Clock,
+    ) -> None:
+        self.repository = repository
+        self.channels = channels
+        self.practice = practice
+        self.clock = clock
+
+    async def run_once(self, limit: int = 50) -> int:
+        handled = 0
+        while handled < limit:
+            claimed = await asyncio.to_thread(self.repository.claim_due, self.clock.now())
+            if not claimed:
+                break
+            handled += 1
+            try:
+                await self._one(claimed[0])
+            except Exception:  # one bad row must not stop the others
+                logger.exception("staff alert %s could not be handled", claimed[0].id)
+        return handled
+
+    async def _one(self, alert: Alert) -> None:
+        finish = self.repository.finish
+        channel = self.channels.get(alert.channel)
+        if channel is None:
+            missing = "SMTP_URL" if alert.channel == "email" else "the WhatsApp settings"
+            await asyncio.to_thread(
+                finish, alert.id, "failed", self.clock.now(), note=f"not configured: {missing}"
+            )
+            logger.error("staff alert %s not sent: set %s", alert.id, missing)
+            return
+        message = render(
+            alert.reason,
+            reference(alert.patient_id),
+            alert.round,
+            f"{CALLBACK_PREFIX}{alert.id}",
+            self.practice.handoff.alert_template,
+            self.practice.reminders.language,
+        )
+        try:
+            external_id = await channel.alert(alert.recipient, message)
+        except SendFailed as error:
+            now = self.clock.now()
+            if error.ambiguous:
+                logger.info("staff alert %s: no answer; waiting for its status", alert.id)
+                return
+            if error.retryable and alert.attempts < MAX_ATTEMPTS:
+                retry = now + timedelta(seconds=min(300, 5 * 2**alert.attempts))
+                await asyncio.to_thread(
+                    finish, alert.id, "pending", now, note=f"code {error.code}", retry_at=retry
+                )
+            else:
+                await asyncio.to_thread(
+                    finish, alert.id, "failed", now, note=f"code {error.code}: {error.title}"
+                )
+                logger.error("staff alert %s failed: code %s", alert.id, error.code)
+            return
+        await asyncio.to_thread(finish, alert.id, "sent", self.clock.now(), external_id=external_id)
