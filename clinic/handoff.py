@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 #: The payload of « Revenir à l'assistant »: read by the channel, never by the NLU.
 BACK_TO_ASSISTANT = "/back_to_assistant"
-BACK_BUTTON = {"title": "Revenir à l'assistant", "payload": BACK_TO_ASSISTANT}
+BACK_BUTTON = {"title": "Retour à l'assistant", "payload": BACK_TO_ASSISTANT}
 ACKNOWLEDGED = "Un membre de l'équipe a été prévenu et vous répond dès que possible."
 RESUMED = "Je reprends la conversation. Que puis-je faire pour vous ?"
 AUTO_RESUMED = (

@@ -50,6 +50,8 @@ class Tuning:
     retry: RetryPolicy = RetryPolicy()
     #: Seconds before a Graph API call counts as failed (and is retried).
     graph_timeout: float = 10.0
+    #: Seconds before an SMTP exchange counts as failed (and is retried later).
+    smtp_timeout: float = 10.0
 
 
 def whatsapp_config(
@@ -191,9 +193,10 @@ class Services:
     @cached_property
     def mailer(self) -> Mailer | None:
         """The SMTP client, when SMTP_URL is set."""
-        if not self.settings.smtp_url:
+        url, sender = self.settings.smtp_url, self.settings.smtp_from
+        if not url:
             return None
-        return Mailer(smtp_config(self.settings.smtp_url, self.settings.smtp_from))
+        return Mailer(smtp_config(url, sender, self.tuning.smtp_timeout))
 
     @cached_property
     def alert_dispatcher(self) -> AlertDispatcher:

@@ -1,0 +1,283 @@
+"""A conversation with staff, through the real WhatsApp connector: paused means no turn and one
+acknowledgement, a red flag still gets its turn, « Revenir à l'assistant » works for a
+non-urgent request only; staff alerts reach the fake Graph API and a real SMTP server once,
+across a timeout, a worker killed with -9, and a held SMTP transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from clinic.alerts import AlertDispatcher
+from clinic.clock import FixedClock
+from clinic.handoff import ACKNOWLEDGED, BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF
+from clinic.services import Services, build_services
+from clinic.simulator import payloads
+from clinic.storage.tables import whatsapp_inbound
+from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, ROOT, TUNING, Harness, worker_env
+from tests.smtp import Inbox, smtp_server
+
+STAFF_NUMBER = "33600000001"
+STAFF_EMAIL = "equipe@cabinet-tilleuls.test"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[str, Inbox]]:
+    with smtp_server() as server:
+        yield server
+
+
+def with_smtp(harness: Harness, url: str) -> Services:
+    """The worker's services as the composition root builds them with SMTP_URL set."""
+    settings = replace(harness.services.settings, smtp_url=url)
+    return build_services(settings, harness.services.practice, tuning=TUNING)
+
+
+async def say(harness: Harness, text: str) -> None:
+    await harness.post(payloads.text_payload(PATIENT, text, PHONE_NUMBER_ID))
+    await harness.settle()
+
+
+async def tap(harness: Harness, payload: str, title: str) -> None:
+    patient_id = harness.service.patient_id(PATIENT)
+    choice = harness.service.keyring.sign_choice(patient_id, payload)
+    assert choice is not None
+    await harness.post(payloads.reply_payload(PATIENT, choice, title, PHONE_NUMBER_ID))
+    await harness.settle()
+
+
+def texts_sent(harness: Harness) -> list[str]:
+    out = []
+    for body in harness.sent():
+        if body["type"] == "text":
+            out.append(body["text"]["body"])
+        elif body["type"] == "interactive":
+            out.append(body["interactive"]["body"]["text"])
+    return out
+
+
+def outcomes(harness: Harness) -> list[str]:
+    with harness.database.transaction() as connection:
+        query = select(whatsapp_inbound.c.outcome).order_by(whatsapp_inbound.c.received_at)
+        return list(connection.execute(query).scalars())
+
+
+# --- paused -----------------------------------------------------------------------------------
+
+
+async def test_a_paused_conversation_is_stored_acknowledged_once_and_gets_no_turn(
+    harness: Harness,
+) -> None:
+    await say(harness, "bonjour")
+    patient_id = harness.service.patient_id(PATIENT)
+    harness.services.handoff.pause(patient_id, "handoff")
+    await say(harness, "je voudrais un rdv demain")
+    await say(harness, "vous êtes là ?")
+    assert [m.text for m in harness.turns] == ["bonjour"]  # no dialogue turn while paused
+    acknowledgement = harness.sent()[-1]
+    assert acknowledgement["type"] == "interactive"
+    assert ACKNOWLEDGED in acknowledgement["interactive"]["body"]["text"]
+    [button] = acknowledgement["interactive"]["action"]["buttons"]
+    assert button["reply"]["title"] == "Retour à l'assistant"  # 20 characters: WhatsApp's cap
+    assert sum(ACKNOWLEDGED in t for t in texts_sent(harness)) == 1
+    assert outcomes(harness) == ["turn", "paused", "paused"]
+    lines = harness.services.transcript.lines(patient_id)
+    assert [line.text for line in lines if line.author == "patient"] == [
+        "bonjour",
+        "je voudrais un rdv demain",
+        "vous êtes là ?",
+    ]
+
+
+async def test_a_red_flag_while_paused_still_gets_its_turn(harness: Harness) -> None:
+    patient_id = harness.service.patient_id(PATIENT)
+    harness.services.handoff.pause(patient_id, "handoff")
+    await say(harness, "ma femme ne respire plus")
+    assert [m.text for m in harness.turns] == ["ma femme ne respire plus"]
+
+
+async def test_back_to_the_assistant_for_a_handoff_not_an_emergency(harness: Harness) -> None:
+    await say(harness, "bonjour")
+    patient_id = harness.service.patient_id(PATIENT)
+    handoff = harness.services.handoff
+    handoff.pause(patient_id, "handoff")
+    await tap(harness, BACK_TO_ASSISTANT, "Revenir à l'assistant")
+    assert texts_sent(harness)[-1] == RESUMED
+    assert handoff.paused(patient_id) is None
+    await say(harness, "je voudrais un rdv demain")
+    assert harness.turns[-1].text == "je voudrais un rdv demain"
+    handoff.pause(patient_id, "emergency")
+    await tap(harness, BACK_TO_ASSISTANT, "Revenir à l'assistant")
+    assert texts_sent(harness)[-1] == STILL_WITH_STAFF
+    assert handoff.paused(patient_id) is not None
+    # typed by hand, the payload is only words: not a way out
+    await say(harness, "/back_to_assistant")
+    assert handoff.paused(patient_id) is not None
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+async def test_alerts_reach_staff_on_whatsapp_and_by_email_once(
+    harness: Harness, smtp: tuple[str, Inbox]
+) -> None:
+    url, inbox = smtp
+    await say(harness, "mon père a fait un malaise")
+    patient_id = harness.service.patient_id(PATIENT)
+    harness.services.patients.remember(patient_id, "Marie Dupont", datetime.now(timezone.utc))
+    harness.services.handoff.pause(patient_id, "emergency")
+    worker = with_smtp(harness, url)
+    try:
+        assert await worker.alert_dispatcher.run_once() == 2
+        assert await worker.alert_dispatcher.run_once() == 0
+    finally:
+        await worker.close()
+    [template] = [a for a in harness.graph.accepted if a["to"] == STAFF_NUMBER]
+    body = template["body"]["template"]
+    assert body["name"] == "alerte_equipe"
+    parameters = [p["text"] for p in body["components"][0]["parameters"]]
+    reference = patient_id[3:11]
+    assert parameters == ["urgence signalée", reference]
+    [mail] = inbox.messages
+    assert mail["To"] == STAFF_EMAIL and reference in mail["Subject"]
+    assert mail["Message-ID"].startswith("<alert-")
+    everything = str(harness.graph.accepted[-1]) + mail.as_string()
+    for secret in (PATIENT, "Marie", "Dupont", "malaise"):
+        assert secret not in everything  # no number, no name, no symptom
+    assert {a.status for a in harness.services.alerts.list()} == {"sent"}
+
+
+async def test_a_lost_answer_is_settled_by_the_status_webhook_not_resent(
+    harness: Harness, smtp: tuple[str, Inbox]
+) -> None:
+    url, _ = smtp
+    patient_id = harness.service.patient_id(PATIENT)
+    harness.services.handoff.pause(patient_id, "handoff")
+    harness.graph.script.append("accept-hang")
+    harness.graph.hang_seconds = 5
+    worker = with_smtp(harness, url)
+    try:
+        await worker.alert_dispatcher.run_once()
+        [whatsapp] = [a for a in harness.services.alerts.list() if a.channel == "whatsapp"]
+        assert whatsapp.status == "sending"  # Meta may have it: wait for its status
+        [accepted] = harness.graph.accepted
+        await harness.post(
+            payloads.status_payload(
+                accepted["wamid"],
+                "sent",
+                STAFF_NUMBER,
+                PHONE_NUMBER_ID,
+                callback=f"alert:{whatsapp.id}",
+            )
+        )
+        await harness.settle()
+        later = FixedClock(datetime.now(timezone.utc) + timedelta(minutes=5))
+        after_lease = AlertDispatcher(
+            worker.alerts, worker.alert_dispatcher.channels, worker.practice, later
+        )
+        assert await after_lease.run_once() == 0
+    finally:
+        await worker.close()
+    assert len(harness.graph.accepted) == 1
+    assert {a.status for a in harness.services.alerts.list()} == {"sent"}
+
+
+async def test_a_held_smtp_transaction_is_sent_once_after_the_lease(
+    harness: Harness, smtp: tuple[str, Inbox]
+) -> None:
+    url, inbox = smtp
+    patient_id = harness.service.patient_id(PATIENT)
+    harness.services.handoff.pause(patient_id, "handoff")
+    inbox.hang_for.add(STAFF_EMAIL)
+    inbox.hang_seconds = 3
+    worker = with_smtp(harness, url)  # its SMTP client gives up after 1 s: no DATA was sent
+    try:
+        await worker.alert_dispatcher.run_once()
+        [mail_alert] = [a for a in worker.alerts.list() if a.channel == "email"]
+        assert (mail_alert.status, inbox.messages) == ("pending", [])  # retried later
+        later = FixedClock(datetime.now(timezone.utc) + timedelta(minutes=10))
+        retry = AlertDispatcher(
+            worker.alerts, worker.alert_dispatcher.channels, worker.practice, later
+        )
+        assert await retry.run_once() == 1
+        assert await retry.run_once() == 0
+    finally:
+        await worker.close()
+    assert [m["To"] for m in inbox.messages] == [STAFF_EMAIL]
+
+
+def worker_process(harness: Harness, smtp_url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "clinic.cli", "worker"],
+        cwd=ROOT,
+        env={**worker_env(harness), "SMTP_URL": smtp_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def wait_for(condition, timeout: float, process: subprocess.Popen[bytes]) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process.poll() is not None:
+            out = process.stdout.read().decode() if process.stdout else ""
+            raise AssertionError(f"the worker died: {out}")
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_worker_killed_mid_alert_loses_none_and_sends_none_twice(
+    harness: Harness, smtp: tuple[str, Inbox]
+) -> None:
+    url, inbox = smtp
+    handoff = harness.services.handoff
+    for n in range(20):
+        handoff.pause(f"wa-{n:024x}", "emergency")
+    harness.graph.script.extend(["ok"] * 9 + ["accept-hang"])
+    harness.graph.hang_seconds = 60
+    worker = worker_process(harness, url)
+    try:
+        await wait_for(lambda: len(harness.graph.accepted) >= 10, 60, worker)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    in_flight = [a for a in harness.services.alerts.list() if a.status == "sending"]
+    assert [a.channel for a in in_flight] == ["whatsapp"]
+    # Meta had accepted it: its status webhook arrives and settles the row.
+    accepted = harness.graph.accepted[-1]
+    await harness.post(
+        payloads.status_payload(
+            accepted["wamid"],
+            "sent",
+            STAFF_NUMBER,
+            PHONE_NUMBER_ID,
+            callback=f"alert:{in_flight[0].id}",
+        )
+    )
+    await harness.settle()
+    restarted = worker_process(harness, url)
+    try:
+        await wait_for(
+            lambda: all(a.status == "sent" for a in harness.services.alerts.list()), 60, restarted
+        )
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(timeout=30)
+    callbacks = Counter(a["body"]["biz_opaque_callback_data"] for a in harness.graph.accepted)
+    assert len(callbacks) == 20 and set(callbacks.values()) == {1}
+    message_ids = Counter(m["Message-ID"] for m in inbox.messages)
+    assert len(message_ids) == 20 and set(message_ids.values()) == {1}
