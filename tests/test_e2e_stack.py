@@ -27,6 +27,7 @@ from clinic.ops.model import model_path
 from clinic.ops.stack import free_port, port_in_use
 from tests.conftest import clinic_appointments
 from tests.http import request
+from tests.smtp import Inbox, smtp_server
 from tests.stack import simulator_token, start_stack
 
 ROOT = Path(__file__).parents[1]
@@ -43,13 +44,32 @@ class Stack:
     database: Path
     process: subprocess.Popen
     log_offsets: dict[Path, int]
+    env: dict[str, str]  # what the staff CLI needs to reach the same data
+    mailbox: Inbox  # the practice's SMTP server (staff e-mail alerts)
+
+
+STAFF_NUMBER = "33600000009"
+STAFF_EMAIL = "accueil@cabinet-e2e.test"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def smtp() -> Iterator[tuple[str, Inbox]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[str, Inbox]) -> Iterator[Stack]:
     if not model_path(ROOT).exists():
         pytest.fail("no trained model for the current data: run `make model` first")
     database = tmp_path_factory.mktemp("db") / "clinic.db"
+    # The shipped practice file, with staff to alert (a WhatsApp number and an address).
+    practice = database.parent / "practice.yml"
+    practice.write_text(
+        (ROOT / "practice.yml")
+        .read_text()
+        .replace("staff_alerts: []", f"staff_alerts: [+{STAFF_NUMBER}, {STAFF_EMAIL}]")
+    )
     ports = {name: free_port() for name in ("rasa", "actions", "duckling", "simulator")}
     logs = ROOT / "var" / "log"
     offsets = {p: p.stat().st_size for p in logs.glob("*.log")} if logs.exists() else {}
@@ -59,6 +79,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "DUCKLING_URL": f"http://127.0.0.1:{ports['duckling']}",
         "RASA_AUTH_TOKEN": "e2e-token",
         "LOG_LEVEL": "DEBUG",  # the most talkative Rasa: still no phone number in any log
+        "PRACTICE_CONFIG": str(practice),
+        "SMTP_URL": smtp[0],
     }
     try:
         process, _ = start_stack(
@@ -77,6 +99,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         database=database,
         process=process,
         log_offsets=offsets,
+        env=env,
+        mailbox=smtp[1],
     )
     yield stack
     if process.poll() is None:
@@ -465,6 +489,123 @@ def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(
     )
     rows = [r for r in json.loads(result.stdout) if r["appointment_id"] == appointment["id"]]
     assert [(r["kind"], r["status"]) for r in rows] == [("24h", "sent")]
+
+
+# --- handoff: an emergency reaches staff, who answer and hand back --------------------------------
+
+WA_HANDOFF = "33655501234"
+
+
+def clinic(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    """The staff command line on the stack's data."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "clinic"), *args],
+        cwd=ROOT,
+        env={**stack.env, "CLINIC_STAFF": "accueil-e2e"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def wait_until(condition, timeout: float = 30) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def bot_texts(stack: Stack, wa_id: str) -> list[str]:
+    _, news = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}")
+    out = []
+    for item in news["items"]:  # type: ignore[index]
+        body = item["body"]
+        if item["from"] != "bot":
+            continue
+        if body["type"] == "text":
+            out.append(body["text"]["body"])
+        elif body["type"] == "interactive":
+            out.append(body["interactive"]["body"]["text"])
+        elif body["type"] == "template":
+            out.append(" ".join(p["text"] for p in body["template"]["components"][0]["parameters"]))
+    return out
+
+
+def body_texts(bodies: list[dict]) -> str:
+    return " ".join(
+        b.get("text", {}).get("body", "") + b.get("interactive", {}).get("body", {}).get("text", "")
+        for b in bodies
+    )
+
+
+def last_outcome(stack: Stack) -> str:
+    with sqlite3.connect(stack.database) as db:
+        (outcome,) = db.execute(
+            "SELECT outcome FROM whatsapp_inbound ORDER BY received_at DESC LIMIT 1"
+        ).fetchone()
+    return str(outcome)
+
+
+def test_an_emergency_goes_to_staff_who_answer_and_hand_back(stack: Stack) -> None:
+    def text(message: str, wait: float = 30) -> list[dict]:
+        return whatsapp(stack, {"type": "text", "text": message}, wa_id=WA_HANDOFF, wait=wait)
+
+    first = text("mon père a fait un malaise")
+    assert "15" in body_texts(first) and "112" in body_texts(first)  # the advice comes first
+    # the conversation is paused for staff, and they are alerted at once: the WhatsApp template
+    # and an e-mail, with a reference only
+    [row] = [
+        r
+        for r in json.loads(clinic(stack, "conversations", "list", "--json").stdout)
+        if r["reason"] == "emergency" and r["id"].startswith("wa-") and r["last_message_at"]
+    ]
+    reference = row["id"][3:11]
+    wait_until(
+        lambda: (
+            any(reference in t for t in bot_texts(stack, STAFF_NUMBER))
+            and any(reference in m["Subject"] for m in stack.mailbox.messages)
+        )
+    )
+    [alert] = [t for t in bot_texts(stack, STAFF_NUMBER) if reference in t]
+    [mail] = [m for m in stack.mailbox.messages if reference in m["Subject"]]
+    assert alert.startswith("urgence signalée") and mail["To"] == STAFF_EMAIL
+    for secret in (WA_HANDOFF, "malaise"):
+        assert secret not in alert and secret not in mail.as_string()
+    # paused: a booking request gets the acknowledgement, no slot offer
+    paused = text("je voudrais un rdv demain")
+    assert "membre de l'équipe a été prévenu" in body_texts(paused)
+    assert not any(
+        b["type"] == "interactive" and "sections" in b["interactive"].get("action", {})
+        for b in paused
+    )
+    assert last_outcome(stack) == "paused"
+    # staff read and answer through the same connector
+    shown = clinic(stack, "conversations", "show", row["id"])
+    assert (
+        "mon père a fait un malaise" in shown.stdout and "je voudrais un rdv demain" in shown.stdout
+    )
+    replied = clinic(
+        stack, "conversations", "reply", row["id"], "Bonjour, ici le cabinet : nous vous appelons."
+    )
+    assert replied.returncode == 0, replied.stderr
+    wait_until(
+        lambda: "Bonjour, ici le cabinet : nous vous appelons." in bot_texts(stack, WA_HANDOFF)
+    )
+    # a red flag while paused still gets 15 / 112 at once
+    urgent = text("il ne respire plus")
+    assert "15" in body_texts(urgent) and "112" in body_texts(urgent)
+    # handed back: the same request now runs the booking flow
+    assert clinic(stack, "conversations", "resume", row["id"]).returncode == 0
+    wait_until(
+        lambda: any(
+            t.startswith("Je reprends la conversation") for t in bot_texts(stack, WA_HANDOFF)
+        )
+    )
+    again = text("je voudrais un rdv demain")
+    assert last_outcome(stack) == "turn"
+    assert "membre de l'équipe a été prévenu" not in body_texts(again)
+    assert again, "the booking flow answered nothing"
 
 
 def test_whatsapp_media_and_forged_buttons(stack: Stack) -> None:

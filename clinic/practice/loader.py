@@ -253,6 +253,9 @@ def load_practice(path: Path) -> Practice:
         raise reader.error("booking.horizon_days", "au moins 1 jour", "at least 1 day")
 
     alerts = top.get("staff_alerts") or []
+    if isinstance(alerts, list):
+        # YAML reads an unquoted +33612345678 as the number 33612345678: keep what was meant.
+        alerts = [f"+{a}" if isinstance(a, int) and not isinstance(a, bool) else a for a in alerts]
     if not isinstance(alerts, list) or not all(
         isinstance(a, str)
         and (re.fullmatch(r"\+\d{8,15}", a.replace(" ", "")) or _EMAIL.fullmatch(a.strip()))

@@ -104,7 +104,8 @@ def test_french_and_english_notation(tmp_path: Path) -> None:
         MINIMAL
         + "opening_hours: {lundi: 8h30-12h, tuesday: ['08:00-12:00', '14:00-18:30'], samedi: fermé}\n"
         + "closed_dates: [2026-12-24, {from: 2027-08-09, to: 2027-08-11}]\n"
-        + "staff_alerts: ['+33 6 12 34 56 78']\n"
+        + "staff_alerts: ['+33 6 12 34 56 78', +33700000001, ' accueil@cabinet.fr ']\n"
+        + "handoff: {realert_after_minutes: 5, auto_resume_after_hours: 48}\n"
     )
     practice = load_practice(path)
     assert [str(r) for r in practice.opening_hours[0]] == ["08:30-12:00"]
@@ -112,7 +113,11 @@ def test_french_and_english_notation(tmp_path: Path) -> None:
     assert practice.opening_hours[5] == ()
     assert practice.practitioners[0].hours == practice.opening_hours  # follows the practice
     assert len(practice.closed_dates) == 4
-    assert practice.staff_alerts == ("+33612345678",)
+    assert practice.staff_alerts == ("+33612345678", "+33700000001", "accueil@cabinet.fr")
+    assert practice.staff_numbers == ("+33612345678", "+33700000001")
+    assert practice.staff_emails == ("accueil@cabinet.fr",)
+    assert practice.handoff.realert_after.total_seconds() == 300
+    assert practice.handoff.auto_resume_after.total_seconds() == 48 * 3600
     assert practice.reasons[0].duration.total_seconds() == 15 * 60  # default
     assert practice.is_closed(date(2027, 5, 1))  # Fête du Travail
     assert practice.rules.public_holidays
