@@ -65,6 +65,8 @@ def pilot(tmp_path: Path) -> str:
         now,
     )  # fmt: skip
     services.patients.remember(patient, "Marie Dupont", now)
+    services.transcript.add(patient, "patient", "je voudrais parler à quelqu'un", now)
+    services.handoff.pause(patient, "handoff")
     services.database.dispose()
     return url
 
@@ -115,6 +117,11 @@ def test_7_keys_rotate_rekeys_every_id_in_one_go(pilot: str) -> None:
         assert services.patients.name(new_id) == "Marie Dupont"
         contact = services.contacts.contact(new_id)
         assert contact is not None and contact.wa_id == WA_ID
+        # her conversation with staff follows her id, its transcript re-sealed with the new key
+        paused = services.handoff.paused(new_id)
+        assert paused is not None and paused.reason == "handoff"
+        texts = [line.text for line in services.transcript.lines(new_id)]
+        assert "je voudrais parler à quelqu'un" in texts
     finally:
         services.database.dispose()
 
