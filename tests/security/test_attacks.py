@@ -258,9 +258,9 @@ def test_6_a_changed_number_gets_nothing_more_and_staff_are_told(production: Pro
     )
     assert production.post(changed) == 200
     time.sleep(2)
-    flags = json.loads(production.cli("flags", "list", "--json").stdout)
-    assert {"patient_id": patient, "kind": "number_changed"} in [
-        {"patient_id": f["patient_id"], "kind": f["kind"]} for f in flags
+    inbox = json.loads(production.cli("conversations", "list", "--json").stdout)
+    assert {"id": patient, "status": "paused", "reason": "number_changed"} in [
+        {"id": c["id"], "status": c["status"], "reason": c["reason"]} for c in inbox
     ]
     services = services_of(production)
     try:
