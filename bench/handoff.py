@@ -26,7 +26,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stats import rss_mib, summary  # noqa: E402
+from stats import rss_mib, summary, time_each  # noqa: E402
 
 from clinic.ops.stack import free_port  # noqa: E402
 from clinic.practice import load_practice  # noqa: E402
@@ -130,14 +130,7 @@ async def main() -> None:
             handoff.pause(f"wa-{10**6 + i:024x}", "emergency")
         per_alert: list[float] = []
         dispatcher = services.alert_dispatcher
-        original = dispatcher._one
-
-        async def timed(alert):  # noqa: ANN001, ANN202
-            began = time.perf_counter()
-            await original(alert)
-            per_alert.append((time.perf_counter() - began) * 1000)
-
-        dispatcher._one = timed  # type: ignore[method-assign]
+        time_each(dispatcher, "_one", per_alert)
         start = time.perf_counter()
         while await dispatcher.run_once():
             pass

@@ -22,7 +22,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stats import rss_mib, summary  # noqa: E402
+from stats import rss_mib, summary, time_each  # noqa: E402
 
 from clinic.appointments import Appointment  # noqa: E402
 from clinic.ops.stack import free_port  # noqa: E402
@@ -97,14 +97,7 @@ async def main() -> None:
 
     dispatcher = services.reminder_dispatcher
     latencies: list[float] = []
-    original = dispatcher._one
-
-    async def timed(reminder):  # noqa: ANN001, ANN202
-        began = time.perf_counter()
-        await original(reminder)
-        latencies.append((time.perf_counter() - began) * 1000)
-
-    dispatcher._one = timed  # type: ignore[method-assign]
+    time_each(dispatcher, "_one", latencies)
     start = time.perf_counter()
     while await dispatcher.run_once():
         pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import time
 from pathlib import Path
 
 
@@ -23,3 +24,17 @@ def rss_mib(pid: int | str = "self") -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def time_each(owner: object, method: str, latencies_ms: list[float]) -> None:
+    """Wrap `owner.method` (a coroutine function) so each call's duration lands in the list."""
+    original = getattr(owner, method)
+
+    async def timed(*args: object) -> object:
+        began = time.perf_counter()
+        try:
+            return await original(*args)
+        finally:
+            latencies_ms.append((time.perf_counter() - began) * 1000)
+
+    setattr(owner, method, timed)

@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.clock import Clock
 from clinic.conversations import Conversation, reference
-from clinic.notify import SendFailed, StaffAlert, StaffChannel, TemplateMessage
+from clinic.notify import SendFailed, StaffAlert, StaffChannel, TemplateMessage, callback_id
 from clinic.practice import Practice
 from clinic.statuses import AlertChannel, AlertStatus, HandoffReason
-from clinic.storage import Database, claim_each
+from clinic.storage import Database, LeasedQueue
 from clinic.storage.tables import staff_alerts
 
 logger = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ def channel_of(recipient: str) -> AlertChannel:
 class AlertRepository:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.jobs = LeasedQueue(database, staff_alerts, staff_alerts.c.next_attempt_at)
 
     def queue(
         self, conversation: Conversation, round_: int, recipients: tuple[str, ...], now: datetime
@@ -159,25 +160,7 @@ class AlertRepository:
         return queued
 
     def claim_due(self, now: datetime, lease: timedelta = LEASE, take: int = 1) -> list[Alert]:
-        table = staff_alerts
-        due = or_(
-            and_(table.c.status == "pending", table.c.next_attempt_at <= now),
-            and_(table.c.status == "sending", table.c.lease_until < now),
-        )
-        rows = claim_each(
-            self.database,
-            table,
-            select(table).where(due).order_by(table.c.id).limit(20),
-            due,
-            {
-                "status": "sending",
-                "lease_until": now + lease,
-                "attempts": table.c.attempts + 1,
-                "updated_at": now,
-            },
-            take,
-        )
-        return [_alert(row) for row in rows]
+        return [_alert(row) for row in self.jobs.claim(now, lease, take, scan=20)]
 
     def finish(
         self,
@@ -189,30 +172,24 @@ class AlertRepository:
         note: str | None = None,
         retry_at: datetime | None = None,
     ) -> bool:
-        values: dict[str, Any] = {"status": status, "updated_at": now, "lease_until": None}
+        values: dict[str, Any] = {"status": status, "updated_at": now}
         if external_id is not None:
             values["external_id"] = external_id
         if note is not None:
             values["note"] = note[:200]
         if retry_at is not None:
             values.update(status="pending", next_attempt_at=retry_at)
-        table = staff_alerts
-        with self.database.transaction() as connection:
-            return bool(
-                connection.execute(
-                    update(table)
-                    .where(table.c.id == alert_id, table.c.status == "sending")
-                    .values(values)
-                ).rowcount
-            )
+        return self.jobs.finish(alert_id, values)
 
-    def confirmed_by_meta(self, alert_id: int, wamid: str, status: str, now: datetime) -> bool:
+    def confirmed_by_meta(
+        self, alert_id: int, wamid: str, status: str, now: datetime, code: int | None = None
+    ) -> bool:
         """Meta's status for `alert:<id>`: the message exists (or failed), whatever we thought."""
         table = staff_alerts
         values: dict[str, Any] = {"external_id": wamid, "lease_until": None, "updated_at": now}
         before: tuple[AlertStatus, ...] = ("sending", "pending", "failed")
         if status == "failed":
-            values.update(status="failed", note="refused by Meta")
+            values.update(status="failed", note=f"code {code}" if code else "refused by Meta")
             before += ("sent",)
         else:
             values["status"] = "sent"
@@ -235,12 +212,7 @@ class AlertRepository:
 
 def parse_callback(data: str | None) -> int | None:
     """The alert id in a status webhook's `biz_opaque_callback_data`, if it is one of ours."""
-    if not data or not data.startswith(CALLBACK_PREFIX):
-        return None
-    try:
-        return int(data[len(CALLBACK_PREFIX) :])
-    except ValueError:
-        return None
+    return callback_id(CALLBACK_PREFIX, data)
 
 
 class AlertDispatcher:

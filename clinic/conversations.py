@@ -191,28 +191,23 @@ class Conversations:
             )
 
     def listing(self, status: ConversationStatus | None = None) -> list[Conversation]:
-        query = select(conversations).order_by(conversations.c.since)
-        if status:
-            query = query.where(conversations.c.status == status)
-        with self.database.transaction() as connection:
-            return [_conversation(row) for row in connection.execute(query).all()]
+        where = [conversations.c.status == status] if status else []
+        return self._select(*where)
 
     def unopened_emergencies(self, alerted_before: datetime) -> list[Conversation]:
         table = conversations
-        query = select(table).where(
+        return self._select(
             table.c.status == "paused",
             table.c.reason == "emergency",
             table.c.opened_at.is_(None),
             table.c.alert_round > 0,
             table.c.alerted_at <= alerted_before,
         )
-        with self.database.transaction() as connection:
-            return [_conversation(row) for row in connection.execute(query).all()]
 
     def idle(self, quiet_since: datetime) -> list[Conversation]:
         """Paused conversations (not emergencies) with no staff activity since `quiet_since`."""
         table = conversations
-        query = select(table).where(
+        return self._select(
             table.c.status == "paused",
             table.c.reason != "emergency",
             or_(
@@ -220,6 +215,9 @@ class Conversations:
                 table.c.staff_activity_at <= quiet_since,
             ),
         )
+
+    def _select(self, *where: Any) -> list[Conversation]:
+        query = select(conversations).where(*where).order_by(conversations.c.since)
         with self.database.transaction() as connection:
             return [_conversation(row) for row in connection.execute(query).all()]
 

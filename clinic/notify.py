@@ -26,6 +26,16 @@ class TemplateMessage:
     quick_replies: tuple[str, ...] = ()
 
 
+def callback_id(prefix: str, data: str | None) -> int | None:
+    """The row id in a channel's echoed callback (« reminder:12 », « alert:7 »), if ours."""
+    if not data or not data.startswith(prefix):
+        return None
+    try:
+        return int(data[len(prefix) :])
+    except ValueError:
+        return None
+
+
 class SendFailed(Exception):
     """The message was not accepted. `retryable` says whether trying later may work;
     `ambiguous` says the channel may have accepted it anyway (a timeout)."""

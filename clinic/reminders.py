@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic import french
 from clinic.appointments import Appointment, AppointmentRepository
 from clinic.clock import Clock
-from clinic.notify import Messenger, SendFailed, TemplateMessage
+from clinic.notify import Messenger, SendFailed, TemplateMessage, callback_id
 from clinic.practice import Practice
 from clinic.statuses import REMINDER_STATUSES, ReminderStatus
-from clinic.storage import Database, claim_each
+from clinic.storage import Database, LeasedQueue
 from clinic.storage.tables import reminders
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ class ReminderRepository:
     def __init__(self, database: Database, practice: Practice) -> None:
         self.database = database
         self.practice = practice
+        self.jobs = LeasedQueue(database, reminders, reminders.c.due_at)
 
     def schedule(self, appointment: Appointment, now: datetime) -> list[Reminder]:
         """(Re)plan the reminders of `appointment`: after a booking or a move.
@@ -182,24 +183,7 @@ class ReminderRepository:
         self, now: datetime, limit: int = 100, lease: timedelta = LEASE, take: int | None = None
     ) -> builtins.list[Reminder]:
         """Take due reminders for sending (at most `take`); each row is won by one worker only."""
-        due = or_(
-            and_(reminders.c.status == "pending", reminders.c.due_at <= now),
-            and_(reminders.c.status == "sending", reminders.c.lease_until < now),
-        )
-        rows = claim_each(
-            self.database,
-            reminders,
-            select(reminders).where(due).order_by(reminders.c.due_at).limit(limit),
-            due,
-            {
-                "status": "sending",
-                "lease_until": now + lease,
-                "attempts": reminders.c.attempts + 1,
-                "updated_at": now,
-            },
-            take,
-        )
-        return [_reminder(row) for row in rows]
+        return [_reminder(row) for row in self.jobs.claim(now, lease, take, scan=limit)]
 
     def finish(
         self,
@@ -212,21 +196,14 @@ class ReminderRepository:
         retry_at: datetime | None = None,
     ) -> bool:
         """Record a claimed reminder's outcome; False when it was cancelled (or moved) meanwhile."""
-        values: dict[str, Any] = {"status": status, "updated_at": now, "lease_until": None}
+        values: dict[str, Any] = {"status": status, "updated_at": now}
         if status == "sent":
             values.update(wamid=wamid, sent_at=now)
         if note is not None:
             values["note"] = note[:200]
         if retry_at is not None:
             values.update(status="pending", due_at=retry_at)
-        with self.database.transaction() as connection:
-            return bool(
-                connection.execute(
-                    update(reminders)
-                    .where(reminders.c.id == reminder_id, reminders.c.status == "sending")
-                    .values(values)
-                ).rowcount
-            )
+        return self.jobs.finish(reminder_id, values)
 
     def confirmed_by_meta(
         self, reminder_id: int, wamid: str, status: str, now: datetime, code: int | None = None
@@ -254,12 +231,7 @@ class ReminderRepository:
 
 def parse_callback(data: str | None) -> int | None:
     """The reminder id in a status webhook's `biz_opaque_callback_data`, if it is one of ours."""
-    if not data or not data.startswith(CALLBACK_PREFIX):
-        return None
-    try:
-        return int(data[len(CALLBACK_PREFIX) :])
-    except ValueError:
-        return None
+    return callback_id(CALLBACK_PREFIX, data)
 
 
 class ReminderDispatcher:

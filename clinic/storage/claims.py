@@ -1,10 +1,12 @@
-"""Work rows (reminders, outbox messages) that several workers share without sending twice."""
+"""Work rows (reminders, staff alerts, outbox messages) that several workers share without
+sending twice."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Column, Table, and_, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -41,3 +43,51 @@ def claim_each(
             if take is not None and len(won) >= take:
                 break
     return won
+
+
+class LeasedQueue:
+    """A table of jobs sent one at a time by whichever worker claims them (reminders, staff
+    alerts): `pending` until its `due` column passes, then `sending` under a lease; a worker that
+    dies holds its row only until the lease ends. Columns used: id, status, attempts,
+    lease_until, updated_at, and `due`."""
+
+    def __init__(self, database: Database, table: Table, due: Column[Any]) -> None:
+        self.database = database
+        self.table = table
+        self.due = due
+
+    def claim(
+        self, now: datetime, lease: timedelta, take: int | None = None, scan: int = 100
+    ) -> list[Row]:
+        """Take up to `take` due rows (among the `scan` oldest), each won by one worker only."""
+        table = self.table
+        due = or_(
+            and_(table.c.status == "pending", self.due <= now),
+            and_(table.c.status == "sending", table.c.lease_until < now),
+        )
+        return claim_each(
+            self.database,
+            table,
+            select(table).where(due).order_by(self.due, table.c.id).limit(scan),
+            due,
+            {
+                "status": "sending",
+                "lease_until": now + lease,
+                "attempts": table.c.attempts + 1,
+                "updated_at": now,
+            },
+            take,
+        )
+
+    def finish(self, row_id: int, values: dict[str, Any]) -> bool:
+        """Record a claimed row's outcome; False when it is no longer `sending` (cancelled, or
+        settled meanwhile by the channel's status callback)."""
+        table = self.table
+        with self.database.transaction() as connection:
+            return bool(
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == row_id, table.c.status == "sending")
+                    .values(lease_until=None, **values)
+                ).rowcount
+            )

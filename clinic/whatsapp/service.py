@@ -181,25 +181,22 @@ class WhatsAppService:
         )
 
     async def _status(self, status: Status) -> None:
-        alert_id = staff_alerts.parse_callback(status.callback)
-        if alert_id is not None and status.status in ("sent", "delivered", "read", "failed"):
-            await asyncio.to_thread(
-                self.alerts.confirmed_by_meta,
-                alert_id,
-                status.message_id,
-                status.status,
-                self.clock.now(),
-            )
-        reminder_id = parse_callback(status.callback)
-        if reminder_id is not None and status.status in ("sent", "delivered", "read", "failed"):
-            await asyncio.to_thread(
-                self.reminders.confirmed_by_meta,
-                reminder_id,
-                status.message_id,
-                status.status,
-                self.clock.now(),
-                status.errors[0][0] if status.errors else None,
-            )
+        if status.status in ("sent", "delivered", "read", "failed"):
+            # A reminder or staff alert sent once: Meta's echo of its callback settles the row.
+            for parse, confirm in (
+                (parse_callback, self.reminders.confirmed_by_meta),
+                (staff_alerts.parse_callback, self.alerts.confirmed_by_meta),
+            ):
+                row_id = parse(status.callback)
+                if row_id is not None:
+                    await asyncio.to_thread(
+                        confirm,
+                        row_id,
+                        status.message_id,
+                        status.status,
+                        self.clock.now(),
+                        status.errors[0][0] if status.errors else None,
+                    )
         changed = await asyncio.to_thread(
             self.outbox.record_status,
             status.message_id,

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -200,3 +203,28 @@ def worker_env(harness: Harness) -> dict[str, str]:
         PRACTICE_CONFIG=str(ROOT / "tests" / "fixtures" / "practice.yml"),
         LOG_LEVEL="WARNING",
     )
+
+
+def worker_process(harness: Harness, **extra: str) -> subprocess.Popen[bytes]:
+    """`clinic worker` in its own process, pointed at this harness (`extra`: more variables)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "clinic.cli", "worker"],
+        cwd=ROOT,
+        env={**worker_env(harness), **extra},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def wait_for(
+    condition: Callable[[], bool], timeout: float, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    """Until `condition()`, failing with a worker's output if one dies meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        for process in processes:
+            if process.poll() is not None:
+                out = process.stdout.read().decode() if process.stdout else ""
+                raise AssertionError(f"a worker died: {out}")
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)

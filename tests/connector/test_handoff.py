@@ -5,12 +5,8 @@ across a timeout, a worker killed with -9, and a held SMTP transaction."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -25,7 +21,14 @@ from clinic.handoff import ACKNOWLEDGED, BACK_TO_ASSISTANT, RESUMED, STILL_WITH_
 from clinic.services import Services, build_services
 from clinic.simulator import payloads
 from clinic.storage.tables import whatsapp_inbound
-from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, ROOT, TUNING, Harness, worker_env
+from tests.connector.conftest import (
+    PATIENT,
+    PHONE_NUMBER_ID,
+    TUNING,
+    Harness,
+    wait_for,
+    worker_process,
+)
 from tests.smtp import Inbox, smtp_server
 
 STAFF_NUMBER = "33600000001"
@@ -71,6 +74,15 @@ def outcomes(harness: Harness) -> list[str]:
     with harness.database.transaction() as connection:
         query = select(whatsapp_inbound.c.outcome).order_by(whatsapp_inbound.c.received_at)
         return list(connection.execute(query).scalars())
+
+
+async def meta_says_sent(harness: Harness, wamid: str, alert_id: int) -> None:
+    """Meta's `sent` status for an alert's template, echoing its callback."""
+    status = payloads.status_payload(
+        wamid, "sent", STAFF_NUMBER, PHONE_NUMBER_ID, callback=f"alert:{alert_id}"
+    )
+    await harness.post(status)
+    await harness.settle()
 
 
 # --- paused -----------------------------------------------------------------------------------
@@ -172,16 +184,7 @@ async def test_a_lost_answer_is_settled_by_the_status_webhook_not_resent(
         [whatsapp] = [a for a in harness.services.alerts.list() if a.channel == "whatsapp"]
         assert whatsapp.status == "sending"  # Meta may have it: wait for its status
         [accepted] = harness.graph.accepted
-        await harness.post(
-            payloads.status_payload(
-                accepted["wamid"],
-                "sent",
-                STAFF_NUMBER,
-                PHONE_NUMBER_ID,
-                callback=f"alert:{whatsapp.id}",
-            )
-        )
-        await harness.settle()
+        await meta_says_sent(harness, accepted["wamid"], whatsapp.id)
         later = FixedClock(datetime.now(timezone.utc) + timedelta(minutes=5))
         after_lease = AlertDispatcher(
             worker.alerts, worker.alert_dispatcher.channels, worker.practice, later
@@ -217,26 +220,6 @@ async def test_a_held_smtp_transaction_is_sent_once_after_the_lease(
     assert [m["To"] for m in inbox.messages] == [STAFF_EMAIL]
 
 
-def worker_process(harness: Harness, smtp_url: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "clinic.cli", "worker"],
-        cwd=ROOT,
-        env={**worker_env(harness), "SMTP_URL": smtp_url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
-async def wait_for(condition, timeout: float, process: subprocess.Popen[bytes]) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if process.poll() is not None:
-            out = process.stdout.read().decode() if process.stdout else ""
-            raise AssertionError(f"the worker died: {out}")
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_worker_killed_mid_alert_loses_none_and_sends_none_twice(
     harness: Harness, smtp: tuple[str, Inbox]
@@ -247,9 +230,9 @@ async def test_a_worker_killed_mid_alert_loses_none_and_sends_none_twice(
         handoff.pause(f"wa-{n:024x}", "emergency")
     harness.graph.script.extend(["ok"] * 9 + ["accept-hang"])
     harness.graph.hang_seconds = 60
-    worker = worker_process(harness, url)
+    worker = worker_process(harness, SMTP_URL=url)
     try:
-        await wait_for(lambda: len(harness.graph.accepted) >= 10, 60, worker)
+        await wait_for(lambda: len(harness.graph.accepted) >= 10, 60, [worker])
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
@@ -259,20 +242,11 @@ async def test_a_worker_killed_mid_alert_loses_none_and_sends_none_twice(
     assert [a.channel for a in in_flight] == ["whatsapp"]
     # Meta had accepted it: its status webhook arrives and settles the row.
     accepted = harness.graph.accepted[-1]
-    await harness.post(
-        payloads.status_payload(
-            accepted["wamid"],
-            "sent",
-            STAFF_NUMBER,
-            PHONE_NUMBER_ID,
-            callback=f"alert:{in_flight[0].id}",
-        )
-    )
-    await harness.settle()
-    restarted = worker_process(harness, url)
+    await meta_says_sent(harness, accepted["wamid"], in_flight[0].id)
+    restarted = worker_process(harness, SMTP_URL=url)
     try:
         await wait_for(
-            lambda: all(a.status == "sent" for a in harness.services.alerts.list()), 60, restarted
+            lambda: all(a.status == "sent" for a in harness.services.alerts.list()), 60, [restarted]
         )
     finally:
         restarted.send_signal(signal.SIGTERM)

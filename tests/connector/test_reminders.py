@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -21,7 +18,7 @@ from clinic.clock import FixedClock
 from clinic.practice import Practice, ReminderRules, TimeRange
 from clinic.reminders import ReminderDispatcher, ReminderRepository, due_time
 from clinic.simulator import payloads
-from tests.connector.conftest import PHONE_NUMBER_ID, Harness, worker_env
+from tests.connector.conftest import PHONE_NUMBER_ID, Harness, wait_for, worker_process
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -339,17 +336,6 @@ async def test_moving_an_appointment_moves_its_reminder(
 # --- several workers, kill -9 ------------------------------------------------------------------------
 
 
-def worker_process(harness: Harness) -> subprocess.Popen:
-    env = worker_env(harness)
-    return subprocess.Popen(
-        [sys.executable, "-m", "clinic.cli", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
 def due_now(harness: Harness, practice: Practice, count: int) -> ReminderRepository:
     """`count` appointments tomorrow whose reminders are due now (real time: workers run apart)."""
     now = datetime.now(timezone.utc)
@@ -370,17 +356,6 @@ def due_now(harness: Harness, practice: Practice, count: int) -> ReminderReposit
             update(reminders).values(due_at=now - timedelta(minutes=1), status="pending")
         )
     return repository
-
-
-async def wait_for(condition, timeout: float, processes: list[subprocess.Popen]) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not condition():
-        for process in processes:
-            if process.poll() is not None:
-                out = process.stdout.read().decode() if process.stdout else ""
-                raise AssertionError(f"a worker died: {out}")
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
