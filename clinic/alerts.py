@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic.clock import Clock
 from clinic.conversations import Conversation, reference
+from clinic.jobs import after_failure, drain
 from clinic.notify import SendFailed, StaffAlert, StaffChannel, TemplateMessage, callback_id
 from clinic.practice import Practice
 from clinic.statuses import AlertChannel, AlertStatus, HandoffReason
@@ -231,17 +232,12 @@ class AlertDispatcher:
         self.clock = clock
 
     async def run_once(self, limit: int = 50) -> int:
-        handled = 0
-        while handled < limit:
-            claimed = await asyncio.to_thread(self.repository.claim_due, self.clock.now())
-            if not claimed:
-                break
-            handled += 1
-            try:
-                await self._one(claimed[0])
-            except Exception:  # one bad row must not stop the others
-                logger.exception("staff alert %s could not be handled", claimed[0].id)
-        return handled
+        """One pass over what is due; returns how many alerts were claimed."""
+
+        async def claim() -> list[Alert]:
+            return await asyncio.to_thread(self.repository.claim_due, self.clock.now())
+
+        return await drain(claim, self._one, limit, "staff alert")
 
     async def _one(self, alert: Alert) -> None:
         finish = self.repository.finish
@@ -265,18 +261,14 @@ class AlertDispatcher:
             external_id = await channel.alert(alert.recipient, message)
         except SendFailed as error:
             now = self.clock.now()
-            if error.ambiguous:
+            retry = after_failure(error, alert.attempts + 1, now, MAX_ATTEMPTS, 5, 300)
+            if retry is None:
                 logger.info("staff alert %s: no answer; waiting for its status", alert.id)
                 return
-            if error.retryable and alert.attempts < MAX_ATTEMPTS:
-                retry = now + timedelta(seconds=min(300, 5 * 2**alert.attempts))
-                await asyncio.to_thread(
-                    finish, alert.id, "pending", now, note=f"code {error.code}", retry_at=retry
-                )
-            else:
-                await asyncio.to_thread(
-                    finish, alert.id, "failed", now, note=f"code {error.code}: {error.title}"
-                )
+            await asyncio.to_thread(
+                finish, alert.id, retry.status, now, note=retry.note, retry_at=retry.retry_at
+            )
+            if retry.status == "failed":
                 logger.error("staff alert %s failed: code %s", alert.id, error.code)
             return
         await asyncio.to_thread(finish, alert.id, "sent", self.clock.now(), external_id=external_id)

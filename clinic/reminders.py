@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from clinic import french
 from clinic.appointments import Appointment, AppointmentRepository
 from clinic.clock import Clock
+from clinic.jobs import after_failure, drain
 from clinic.notify import Messenger, SendFailed, TemplateMessage, callback_id
 from clinic.practice import Practice
 from clinic.statuses import REMINDER_STATUSES, ReminderStatus
@@ -270,24 +271,14 @@ class ReminderDispatcher:
         )
 
     async def run_once(self, limit: int = 100) -> int:
-        """One pass over what is due; returns how many reminders were claimed.
+        """One pass over what is due; returns how many reminders were claimed."""
 
-        Reminders are claimed one at a time, so a worker that dies holds at most one (until
-        its lease runs out) and never a batch that others could have sent.
-        """
-        handled = 0
-        while handled < limit:
-            claimed = await asyncio.to_thread(
+        async def claim() -> list[Reminder]:
+            return await asyncio.to_thread(
                 self.repository.claim_due, self.clock.now(), 20, LEASE, 1
             )
-            if not claimed:
-                break
-            handled += 1
-            try:
-                await self._one(claimed[0])
-            except Exception:  # one bad row must not stop the others
-                logger.exception("reminder %s could not be handled", claimed[0].id)
-        return handled
+
+        return await drain(claim, self._one, limit, "reminder")
 
     async def _one(self, reminder: Reminder) -> None:
         now = self.clock.now()
@@ -312,21 +303,14 @@ class ReminderDispatcher:
                 f"{CALLBACK_PREFIX}{reminder.id}",
             )
         except SendFailed as error:
-            if error.ambiguous:
-                # Meta may have it: keep the claim; its status webhook will tell, else the
-                # lease runs out and the next pass sends it.
+            retry = after_failure(error, reminder.attempts + 1, now, MAX_ATTEMPTS, 15, 600)
+            if retry is None:
                 logger.info("reminder %s: no answer from Meta; waiting for its status", reminder.id)
                 return
-            attempts = reminder.attempts + 1
-            if error.retryable and attempts < MAX_ATTEMPTS:
-                retry = now + timedelta(seconds=min(600, 15 * 2**attempts))
-                await asyncio.to_thread(
-                    finish, reminder.id, "pending", now, note=f"code {error.code}", retry_at=retry
-                )
-            else:
-                await asyncio.to_thread(
-                    finish, reminder.id, "failed", now, note=f"code {error.code}: {error.title}"
-                )
+            await asyncio.to_thread(
+                finish, reminder.id, retry.status, now, note=retry.note, retry_at=retry.retry_at
+            )
+            if retry.status == "failed":
                 logger.warning("reminder %s failed: code %s", reminder.id, error.code)
             return
         if not await asyncio.to_thread(finish, reminder.id, "sent", now, wamid=wamid):

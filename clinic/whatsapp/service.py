@@ -143,12 +143,13 @@ class WhatsAppService:
         """Send one assistant response (Rasa's dict) to the patient."""
         bodies = compose(self.keyring, patient_id, response)
         if bodies:
-            await self._record(patient_id, "assistant", str(response.get("text") or "[fichier]"))
+            # Delivery first: it keeps the patient's order, which an await before it would not.
             await self.delivery.deliver(patient_id, bodies)
+            await self._record(patient_id, "assistant", str(response.get("text") or "[fichier]"))
 
     async def say(self, patient_id: str, text: str, kind: str = "text") -> None:
-        await self._record(patient_id, "assistant", text)
         await self.delivery.deliver(patient_id, messages.text(text), kind=kind)
+        await self._record(patient_id, "assistant", text)
 
     async def _record(self, patient_id: str, author: Author, text: str) -> None:
         """Into the transcript staff read; a failure there must not cost the patient an answer."""
