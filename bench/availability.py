@@ -32,6 +32,7 @@ from clinic.calendars.local import LocalCalendar  # noqa: E402
 from clinic.clock import FixedClock  # noqa: E402
 from clinic.practice import Practice, load_practice  # noqa: E402
 from clinic.scheduling import SearchWindow, find_slots  # noqa: E402
+from clinic.sealing import Sealer  # noqa: E402
 from clinic.storage import Database  # noqa: E402
 
 PRACTICE = """
@@ -62,7 +63,7 @@ def build(tmp: Path, appointments: int, seed: int) -> tuple[Practice, BookingSer
     clock = FixedClock(now)
     database = Database(f"sqlite:///{tmp / 'bench.db'}")
     database.create_schema()
-    repository = AppointmentRepository(database)
+    repository = AppointmentRepository(database, Sealer(["bench-data-key-0123456789"]))
     service = BookingService(practice, repository, LocalCalendar(), clock)
     rng = random.Random(seed)
     made = 0

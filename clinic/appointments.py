@@ -18,6 +18,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from clinic.scheduling import Interval
+from clinic.sealing import Sealer
 from clinic.statuses import ACTIVE, APPOINTMENT_STATUSES, AppointmentStatus, CalendarState
 from clinic.storage import Database
 from clinic.storage.tables import appointments, blocks, slot_claims
@@ -59,8 +60,11 @@ def new_appointment_id() -> str:
 
 
 class AppointmentRepository:
-    def __init__(self, db: Database, buffer: timedelta = timedelta(0)) -> None:
+    """The appointments table; the patient's name is sealed at rest (clinic.sealing)."""
+
+    def __init__(self, db: Database, sealer: Sealer, buffer: timedelta = timedelta(0)) -> None:
         self.db = db
+        self.sealer = sealer
         self.buffer = buffer
 
     def add(self, appointment: Appointment, now: datetime) -> Appointment:
@@ -68,7 +72,7 @@ class AppointmentRepository:
         stored = replace(appointment, created_at=now, updated_at=now)
         try:
             with self.db.transaction() as connection:
-                connection.execute(insert(appointments).values(**_columns(stored)))
+                connection.execute(insert(appointments).values(**self._columns(stored)))
                 connection.execute(insert(slot_claims), self._claims(stored))
         except IntegrityError as error:
             raise SlotTaken(appointment.start.isoformat()) from error
@@ -79,7 +83,7 @@ class AppointmentRepository:
             row = connection.execute(
                 select(appointments).where(appointments.c.id == appointment_id)
             ).first()
-        return _from_row(row) if row else None
+        return self._from_row(row) if row else None
 
     def holder(self, practitioner_id: str, start: datetime) -> Appointment | None:
         """The active appointment holding `start` for this practitioner, if any."""
@@ -90,7 +94,7 @@ class AppointmentRepository:
                 .join(slot_claims, slot_claims.c.appointment_id == appointments.c.id)
                 .where(slot_claims.c.practitioner_id == practitioner_id, slot_claims.c.cell == cell)
             ).first()
-        return _from_row(row) if row else None
+        return self._from_row(row) if row else None
 
     def list(
         self,
@@ -108,7 +112,7 @@ class AppointmentRepository:
             query = query.where(appointments.c.patient_id == patient_id)
         with self.db.engine.connect() as connection:
             rows = connection.execute(query.order_by(appointments.c.start_at, appointments.c.id))
-            return [_from_row(row) for row in rows]
+            return [self._from_row(row) for row in rows]
 
     def busy(self, start: datetime, end: datetime) -> dict[str | None, builtins.list[Interval]]:
         """Active appointments (with the buffer after each) and staff blocks over [start, end)."""
@@ -139,7 +143,7 @@ class AppointmentRepository:
             ).first()
             if row is None:
                 raise AppointmentNotFound(appointment_id)
-            current = _from_row(row)
+            current = self._from_row(row)
             if current.status == "cancelled":
                 return current
             connection.execute(
@@ -189,7 +193,7 @@ class AppointmentRepository:
             ).first()
             if row is None:
                 raise AppointmentNotFound(appointment_id)
-            current = _from_row(row)
+            current = self._from_row(row)
             if not current.active:
                 raise AppointmentNotFound(appointment_id)
             moved = replace(
@@ -239,7 +243,23 @@ class AppointmentRepository:
                     )
                 )
             )
-            return [_from_row(row) for row in rows]
+            return [self._from_row(row) for row in rows]
+
+    def _columns(self, appointment: Appointment) -> dict[str, object]:
+        columns = {
+            _COLUMN.get(f.name, f.name): getattr(appointment, f.name) for f in fields(Appointment)
+        }
+        columns["patient_name"] = self.sealer.seal(appointment.patient_name)
+        return columns
+
+    def _from_row(self, row: Row) -> Appointment:
+        mapping = dict(row._mapping)
+        mapping["patient_name"] = (
+            self.sealer.open(mapping["patient_name"]) if mapping["patient_name"] else ""
+        )
+        return Appointment(
+            **{f.name: mapping[_COLUMN.get(f.name, f.name)] for f in fields(Appointment)}
+        )
 
     def add_block(
         self, start: datetime, end: datetime, practitioner_id: str | None, label: str = ""
@@ -266,14 +286,3 @@ class AppointmentRepository:
 
 #: Appointment fields whose column has another name.
 _COLUMN = {"start": "start_at", "end": "end_at"}
-
-
-def _columns(appointment: Appointment) -> dict[str, object]:
-    return {_COLUMN.get(f.name, f.name): getattr(appointment, f.name) for f in fields(Appointment)}
-
-
-def _from_row(row: Row) -> Appointment:
-    mapping = row._mapping
-    return Appointment(
-        **{f.name: mapping[_COLUMN.get(f.name, f.name)] for f in fields(Appointment)}
-    )

@@ -43,6 +43,7 @@ from clinic.handoff import InboxRow
 from clinic.keys import fingerprint, load_key, rotate
 from clinic.practice import Practice, PracticeConfigError, load_practice
 from clinic.reminders import Reminder, staff_notice
+from clinic.sealing import data_sealer
 from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
 from clinic.statuses import APPOINTMENT_STATUSES, OUTBOX_STATUSES, REMINDER_STATUSES
@@ -513,7 +514,7 @@ def _rotate_keys(settings: Settings) -> int:
         keyring = Keyring(new) if len(new) >= 16 else None
         if keyring is None:
             raise SettingsError("the new key must be at least 16 characters long")
-        numbers = Contacts(database).numbers()
+        numbers = Contacts(database, data_sealer(settings)).numbers()
         rekey = {patient_id: keyring.patient_id(wa_id) for patient_id, wa_id in numbers.items()}
         count = rotate(database, old, new, rekey)
     finally:

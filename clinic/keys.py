@@ -17,7 +17,6 @@ from sqlalchemy import Table, delete, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from clinic.sealing import Sealer
 from clinic.settings import SettingsError
 from clinic.storage import Database
 from clinic.storage.tables import (
@@ -136,19 +135,9 @@ def rotate(database: Database, old: bytes, new: bytes, rekey: dict[str, str]) ->
                     text("UPDATE events SET sender_id = :new WHERE sender_id = :old"),
                     {"new": new_id, "old": old_id},
                 )
-        _reseal(connection, Sealer(old), Sealer(new))
         connection.execute(delete(secrets_table).where(secrets_table.c.name == KEY_NAME))
         connection.execute(delete(secrets_table).where(secrets_table.c.name == FINGERPRINT_NAME))
         connection.execute(
             secrets_table.insert().values(name=FINGERPRINT_NAME, value=fingerprint(new))
         )
     return len(rekey)
-
-
-def _reseal(connection: Connection, old: Sealer, new: Sealer) -> None:
-    """Transcripts are sealed with a key derived from the application key: re-seal them."""
-    log = conversation_log
-    for row in connection.execute(select(log.c.id, log.c.body)).all():
-        connection.execute(
-            update(log).where(log.c.id == row.id).values(body=new.seal(old.open(row.body)))
-        )

@@ -1,4 +1,4 @@
-"""Patients as the assistant knows them: a pseudonymous id and the name they gave.
+"""Patients as the assistant knows them: a pseudonymous id and the name they gave (sealed).
 
 The name lives here, not only in a conversation tracker, so a returning patient is greeted by name
 after their session expired, and a GDPR deletion has one place to forget it.
@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.french import fold
+from clinic.sealing import Sealer
 from clinic.storage import Database
 from clinic.storage.tables import patients
 
@@ -82,14 +83,16 @@ def _capitalise(word: str) -> str:
 class PatientRepository:
     """Names by pseudonymous patient id."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, sealer: Sealer) -> None:
         self.db = db
+        self.sealer = sealer
 
     def name(self, patient_id: str) -> str | None:
         with self.db.engine.connect() as connection:
-            return connection.execute(
+            sealed = connection.execute(
                 select(patients.c.display_name).where(patients.c.patient_id == patient_id)
             ).scalar()
+        return self.sealer.open(sealed) if sealed else None
 
     def remember(self, patient_id: str, name: str, now: datetime) -> None:
         """Store or update the patient's name (upsert that works on SQLite and PostgreSQL)."""
@@ -97,7 +100,7 @@ class PatientRepository:
             changed = connection.execute(
                 update(patients)
                 .where(patients.c.patient_id == patient_id)
-                .values(display_name=name, updated_at=now)
+                .values(display_name=self.sealer.seal(name), updated_at=now)
             ).rowcount
             if changed:
                 return
@@ -105,7 +108,10 @@ class PatientRepository:
             with self.db.transaction() as connection:
                 connection.execute(
                     insert(patients).values(
-                        patient_id=patient_id, display_name=name, created_at=now, updated_at=now
+                        patient_id=patient_id,
+                        display_name=self.sealer.seal(name),
+                        created_at=now,
+                        updated_at=now,
                     )
                 )
         except IntegrityError:  # inserted meanwhile by another replica: update instead

@@ -29,7 +29,7 @@ from clinic.notify import Messenger, StaffChannel
 from clinic.patients import PatientRepository
 from clinic.practice import Practice, load_practice
 from clinic.reminders import ReminderDispatcher, ReminderRepository
-from clinic.sealing import Sealer
+from clinic.sealing import data_sealer
 from clinic.settings import Settings, SettingsError
 from clinic.statuses import AlertChannel
 from clinic.storage import Database
@@ -120,21 +120,30 @@ class Services:
         self.tuning = tuning
         #: The application key (PATIENT_ID_KEY, or the one kept in the database), read at
         #: start: a process given another key than the ids were made with refuses to start.
+        if settings.production and not settings.patient_id_key:
+            raise SettingsError(
+                "PATIENT_ID_KEY is required in production: a key kept in the database would let "
+                "a backup re-identify every patient"
+            )
         self.key = load_key(database, settings.patient_id_key)
-        self.appointments = AppointmentRepository(database, buffer=practice.rules.buffer)
+        #: Seals names, numbers and texts at rest, with a key from outside the database.
+        self.sealer = data_sealer(settings)
+        self.appointments = AppointmentRepository(
+            database, self.sealer, buffer=practice.rules.buffer
+        )
         self.calendar = build_calendar(settings, practice)
         self.reminders = ReminderRepository(database, practice)
         self.audit = AuditTrail(database)
-        self.patients = PatientRepository(database)
+        self.patients = PatientRepository(database, self.sealer)
         self.booking = BookingService(
             practice, self.appointments, self.calendar, clock, self.reminders, self.audit
         )
         self.duckling = DucklingClient(settings.duckling_url, tz=practice.timezone)
-        self.contacts = Contacts(database)
+        self.contacts = Contacts(database, self.sealer)
         self.inbound = InboundLog(database)
-        self.outbox = Outbox(database)
+        self.outbox = Outbox(database, self.sealer)
         self.conversations = Conversations(database)
-        self.transcript = Transcript(database, Sealer(self.key))
+        self.transcript = Transcript(database, self.sealer)
         self.alerts = AlertRepository(database)
 
     def local_now(self) -> datetime:

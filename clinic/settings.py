@@ -52,6 +52,11 @@ class Settings:
     whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL
     whatsapp_max_message_age: int = DEFAULT_WHATSAPP_MAX_MESSAGE_AGE
     patient_id_key: str | None = field(default=None, repr=False)
+    #: Seals names, numbers and texts at rest (clinic.sealing); comma-separated for rotation.
+    data_encryption_key: str | None = field(default=None, repr=False)
+    data_encryption_key_file: Path | None = None
+    #: `production` when real patients write: refuse keys kept in the database.
+    clinic_env: str = "development"
     public_url: str = DEFAULT_PUBLIC_URL
     duckling_url: str = DEFAULT_DUCKLING_URL
     rasa_auth_token: str | None = field(default=None, repr=False)
@@ -82,6 +87,13 @@ class Settings:
             whatsapp_api_url=env.get("WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL).rstrip("/"),
             whatsapp_max_message_age=_seconds(env, "WHATSAPP_MAX_MESSAGE_AGE"),
             patient_id_key=env.get("PATIENT_ID_KEY"),
+            data_encryption_key=env.get("DATA_ENCRYPTION_KEY"),
+            data_encryption_key_file=(
+                Path(env["DATA_ENCRYPTION_KEY_FILE"])
+                if env.get("DATA_ENCRYPTION_KEY_FILE")
+                else None
+            ),
+            clinic_env=env.get("CLINIC_ENV", "development").lower(),
             public_url=env.get("PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
             duckling_url=env.get("DUCKLING_URL", DEFAULT_DUCKLING_URL).rstrip("/"),
             rasa_auth_token=env.get("RASA_AUTH_TOKEN"),
@@ -116,6 +128,10 @@ class Settings:
             raise SettingsError(
                 f"LOG_FORMAT={self.log_format!r}: expected one of {', '.join(LOG_FORMATS)}"
             )
+        if self.clinic_env not in ("development", "production"):
+            raise SettingsError(
+                f"CLINIC_ENV={self.clinic_env!r}: expected development or production"
+            )
         if self.patient_id_key is not None and len(self.patient_id_key) < 16:
             raise SettingsError("PATIENT_ID_KEY must be at least 16 characters long")
         if self.smtp_url and not self.smtp_url.startswith(("smtp://", "smtps://")):
@@ -124,6 +140,12 @@ class Settings:
             raise SettingsError(
                 f"DATABASE_URL must be an SQLAlchemy URL such as {DEFAULT_DATABASE_URL}"
             )
+
+    @property
+    def production(self) -> bool:
+        """Real patients: CLINIC_ENV=production, or the WhatsApp channel on Meta's own API."""
+        real_meta = self.whatsapp_enabled and "graph.facebook.com" in self.whatsapp_api_url
+        return self.clinic_env == "production" or real_meta
 
     @property
     def whatsapp_enabled(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -24,6 +25,8 @@ from clinic.duckling.engine import DucklingEngine
 from clinic.duckling.server import DucklingHTTPServer
 from clinic.emulators.google_calendar import GoogleCalendarEmulator, write_service_account_key
 from clinic.practice import Practice, load_practice
+from clinic.sealing import Sealer, data_sealer
+from clinic.settings import Settings
 from clinic.storage import Database, metadata
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +56,13 @@ NOW = datetime(2026, 11, 30, 8, 0, tzinfo=PARIS)
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+
+@functools.cache
+def sealer() -> Sealer:
+    """The data key every process the tests start uses: the development key file
+    (var/data_encryption_key, generated once), as `make run` does."""
+    return data_sealer(Settings())
 
 
 @pytest.fixture(scope="session")

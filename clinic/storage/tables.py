@@ -50,7 +50,7 @@ appointments = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("patient_id", String(64), nullable=False),
-    Column("patient_name", String(120), nullable=False),
+    Column("patient_name", Text, nullable=False),  # sealed (clinic.sealing)
     Column("practitioner_id", String(40), nullable=False),
     Column("reason_id", String(40), nullable=False),
     Column("start_at", UTCDateTime, nullable=False),
@@ -100,7 +100,7 @@ patients = Table(
     "patients",
     metadata,
     Column("patient_id", String(64), primary_key=True),
-    Column("display_name", String(120), nullable=False),
+    Column("display_name", Text, nullable=False),  # sealed
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -128,7 +128,7 @@ conversations = Table(
 )
 
 # The transcript staff read: the patient's messages, the assistant's and staff's answers, and
-# events (paused, resumed). Append-only; `body` is encrypted (clinic.sealing); `actor_id` is the
+# events (paused, resumed). Append-only; `body` is sealed (clinic.sealing); `actor_id` is the
 # staff member who wrote or acted, which makes it the audit of staff replies.
 conversation_log = Table(
     "conversation_log",
@@ -176,8 +176,8 @@ whatsapp_contacts = Table(
     "whatsapp_contacts",
     metadata,
     Column("patient_id", String(64), primary_key=True),
-    Column("wa_id", String(32), nullable=True),
-    Column("user_id", String(80), nullable=True),  # Meta's business-scoped user id (BSUID)
+    Column("wa_id", Text, nullable=True),  # sealed
+    Column("user_id", Text, nullable=True),  # sealed: Meta's business-scoped user id (BSUID)
     Column("last_inbound_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -207,7 +207,7 @@ whatsapp_outbound = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("patient_id", String(64), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("body", Text, nullable=True),
+    Column("body", Text, nullable=True),  # sealed
     # queued, sending, accepted, sent, delivered, read, failed
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),

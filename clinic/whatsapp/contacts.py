@@ -1,5 +1,6 @@
-"""Table `whatsapp_contacts`: the only place a patient's WhatsApp number is kept, next to the
-pseudonymous id it answers to, and the 24-hour window in which free text may reach them."""
+"""Table `whatsapp_contacts`: the only place a patient's WhatsApp number is kept (sealed, see
+clinic.sealing), next to the pseudonymous id it answers to, and the 24-hour window in which free
+text may reach them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import Table, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from clinic.sealing import Sealer
 from clinic.storage import Database
 from clinic.storage.tables import whatsapp_contacts
 
@@ -40,8 +42,9 @@ class Contact:
 class Contacts:
     """One short transaction per method, safe with several replicas and workers."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sealer: Sealer) -> None:
         self.database = database
+        self.sealer = sealer
 
     def remember_contact(
         self,
@@ -57,8 +60,8 @@ class Contacts:
             self.database,
             table,
             patient_id=patient_id,
-            wa_id=wa_id,
-            user_id=user_id,
+            wa_id=self.sealer.seal_optional(wa_id),
+            user_id=self.sealer.seal_optional(user_id),
             last_inbound_at=sent_at,
             created_at=now,
             updated_at=now,
@@ -66,9 +69,9 @@ class Contacts:
             return
         values: dict[str, Any] = {"updated_at": now}
         if wa_id:
-            values["wa_id"] = wa_id
+            values["wa_id"] = self.sealer.seal(wa_id)
         if user_id:
-            values["user_id"] = user_id
+            values["user_id"] = self.sealer.seal(user_id)
         with self.database.transaction() as connection:
             connection.execute(update(table).where(table.c.patient_id == patient_id).values(values))
             connection.execute(
@@ -87,7 +90,7 @@ class Contacts:
             rows = connection.execute(
                 select(table.c.patient_id, table.c.wa_id).where(table.c.wa_id.is_not(None))
             ).all()
-        return {row.patient_id: row.wa_id for row in rows}
+        return {row.patient_id: self.sealer.open(row.wa_id) for row in rows}
 
     def forget_number(self, patient_id: str, now: datetime) -> None:
         """Keep the conversation, drop the number: nothing can be sent to it any more."""
@@ -107,4 +110,6 @@ class Contacts:
                     table.c.patient_id == patient_id
                 )
             ).first()
-        return None if row is None else Contact(patient_id, row.wa_id, row.last_inbound_at)
+        if row is None:
+            return None
+        return Contact(patient_id, self.sealer.open_optional(row.wa_id), row.last_inbound_at)

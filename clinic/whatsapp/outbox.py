@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
+from clinic.sealing import Sealer
 from clinic.statuses import UNFINISHED, OutboxStatus
 from clinic.storage import Database, claim_each
 from clinic.storage.tables import whatsapp_outbound
@@ -69,8 +70,11 @@ class OutboundView:
 
 
 class Outbox:
-    def __init__(self, database: Database) -> None:
+    """Bodies (what the patient is told: names, times) are sealed until Meta accepts them."""
+
+    def __init__(self, database: Database, sealer: Sealer) -> None:
         self.database = database
+        self.sealer = sealer
 
     def enqueue(
         self, patient_id: str, kind: str, body: dict[str, Any], now: datetime, lease: timedelta
@@ -92,7 +96,7 @@ class Outbox:
                 table.insert().values(
                     patient_id=patient_id,
                     kind=kind,
-                    body=json.dumps(body, ensure_ascii=False),
+                    body=self.sealer.seal(json.dumps(body, ensure_ascii=False)),
                     status="sending" if claimed else "queued",
                     attempts=0,
                     next_attempt_at=now,
@@ -110,7 +114,7 @@ class Outbox:
                 whatsapp_outbound.insert().values(
                     patient_id=patient_id,
                     kind=kind,
-                    body=json.dumps(body, ensure_ascii=False),
+                    body=self.sealer.seal(json.dumps(body, ensure_ascii=False)),
                     status="queued",
                     attempts=0,
                     next_attempt_at=now,
@@ -153,12 +157,21 @@ class Outbox:
                 row.id,
                 row.patient_id,
                 row.kind,
-                json.loads(row.body) if row.body else None,
+                self._body(row.body),
                 "sending",
                 row.attempts,
             )
             for row in rows
         ]
+
+    def _body(self, sealed: str | None) -> dict[str, Any] | None:
+        if not sealed:
+            return None
+        try:
+            body = json.loads(self.sealer.open(sealed))
+        except ValueError:
+            return None  # unreadable: recorded as lost by the sender
+        return body if isinstance(body, dict) else None
 
     def accepted(self, outbound_id: int, wamid: str, attempts: int, now: datetime) -> None:
         """Meta took the message: keep its wamid for statuses, drop the text."""

@@ -93,7 +93,7 @@ def book(
         start=start,
         end=start + timedelta(minutes=15),
     )
-    return AppointmentRepository(harness.database).add(appointment, now)
+    return AppointmentRepository(harness.database, harness.services.sealer).add(appointment, now)
 
 
 def dispatcher(harness: Harness, practice: Practice, clock: FixedClock) -> ReminderDispatcher:
@@ -262,7 +262,7 @@ async def test_cancelling_cancels_the_reminder_even_during_the_send(
     before = book(harness, practice, local(2026, 12, 3, 14, 0), now - timedelta(days=2))
     during = book(harness, practice, local(2026, 12, 3, 15, 0), now - timedelta(days=2))
     repository = ReminderRepository(harness.database, practice)
-    appointments = AppointmentRepository(harness.database)
+    appointments = AppointmentRepository(harness.database, harness.services.sealer)
     for appointment in (before, during):
         repository.schedule(appointment, now - timedelta(days=2))
     appointments.cancel(before.id, now)

@@ -180,7 +180,7 @@ async def test_text_becomes_one_turn_with_a_pseudonymous_sender(harness: Harness
     ]
 
 
-async def test_the_number_is_kept_only_in_the_contacts_table(harness: Harness) -> None:
+async def test_the_number_is_kept_only_in_the_contacts_table_sealed(harness: Harness) -> None:
     await harness.post(fresh(sample("inbound_text__meta_openapi.json")))
     await harness.settle()
     with harness.database.transaction() as connection:
@@ -188,7 +188,9 @@ async def test_the_number_is_kept_only_in_the_contacts_table(harness: Harness) -
         outbound = connection.execute(select(whatsapp_outbound)).mappings().all()
         contacts = connection.execute(select(whatsapp_contacts)).mappings().all()
     assert PATIENT not in json.dumps([dict(r) for r in inbound + outbound], default=str)
-    assert [c["wa_id"] for c in contacts] == [PATIENT]
+    assert PATIENT not in json.dumps([dict(r) for r in contacts], default=str)  # sealed
+    [contact] = contacts
+    assert harness.services.sealer.open(contact["wa_id"]) == PATIENT
     assert all(row["body"] is None for row in outbound)  # dropped once Meta accepted it
 
 
@@ -481,7 +483,7 @@ async def test_the_calendar_file_link_serves_the_ics_and_nothing_else(
     service = harness.service
     now = datetime.now(timezone.utc)
     start = (now + timedelta(days=2)).replace(microsecond=0, second=0, minute=0)
-    appointment = AppointmentRepository(harness.database).add(
+    appointment = AppointmentRepository(harness.database, harness.services.sealer).add(
         Appointment(
             "b" * 32,
             "wa-x",
@@ -494,7 +496,9 @@ async def test_the_calendar_file_link_serves_the_ics_and_nothing_else(
         now,
     )
     files = CalendarFiles(
-        AppointmentRepository(harness.database), practice, load_key(harness.database)
+        AppointmentRepository(harness.database, harness.services.sealer),
+        practice,
+        load_key(harness.database),
     )
     base = harness.url.rsplit("/webhooks/", 1)[0]
     link = files.link(appointment.id, base, now)

@@ -21,7 +21,7 @@ from clinic.clock import FixedClock
 from clinic.practice import Practice
 from clinic.scheduling import SearchWindow, Slot
 from clinic.storage import Database, metadata
-from tests.conftest import NOW, PARIS, GCal
+from tests.conftest import NOW, PARIS, GCal, sealer
 
 
 @dataclass
@@ -51,7 +51,7 @@ def _make_backend(
 ) -> Iterator[Backend]:
     database = Database(url)
     database.create_schema()
-    repository = AppointmentRepository(database, practice.rules.buffer)
+    repository = AppointmentRepository(database, sealer(), practice.rules.buffer)
     gcal = None
     if kind == "google":
         gcal = request.getfixturevalue("gcal")

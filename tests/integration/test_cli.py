@@ -19,7 +19,7 @@ from clinic.clock import FixedClock
 from clinic.practice import Practice
 from clinic.scheduling import SearchWindow
 from clinic.storage import Database
-from tests.conftest import PARIS, ROOT
+from tests.conftest import PARIS, ROOT, sealer
 
 CLINIC = shutil.which("clinic", path=str(Path(sys.executable).parent)) or "clinic"
 
@@ -44,7 +44,7 @@ def booked(database: Database, practice: Practice) -> list[str]:
     """Two appointments next week (real time: the CLI runs on the system clock)."""
     now = datetime.now(PARIS)
     service = BookingService(
-        practice, AppointmentRepository(database), LocalCalendar(), FixedClock(now)
+        practice, AppointmentRepository(database, sealer()), LocalCalendar(), FixedClock(now)
     )
     window = SearchWindow(now + timedelta(days=1), now + timedelta(days=8))
     slots = service.search(window, "ordonnance").slots[:2]
@@ -107,7 +107,7 @@ def test_block_keeps_time_free(env: dict[str, str], database: Database) -> None:
         "calendar", "block", f"{day}T08:00", f"{day}T20:00", "--label", "formation", env=env
     )
     assert result.returncode == 0, result.stderr
-    busy = AppointmentRepository(database).busy(
+    busy = AppointmentRepository(database, sealer()).busy(
         datetime.fromisoformat(f"{day}T00:00").replace(tzinfo=PARIS),
         datetime.fromisoformat(f"{day}T23:00").replace(tzinfo=PARIS),
     )
@@ -193,7 +193,7 @@ def test_reminders_list_is_the_staff_view_of_reminders(
         (14, datetime(2026, 12, 3, 14, 0, tzinfo=PARIS)),
         (10, datetime(2026, 11, 30, 18, 0, tzinfo=PARIS)),
     ):
-        appointment = AppointmentRepository(database).add(
+        appointment = AppointmentRepository(database, sealer()).add(
             Appointment(
                 f"{hour:032d}",
                 "wa-1",
@@ -239,15 +239,17 @@ def test_a_staff_cancellation_is_audited_and_told_to_the_patient_on_whatsapp(
     from clinic.whatsapp.outbox import Outbox
 
     now = datetime.now(PARIS)
-    Contacts(database).remember_contact(
+    Contacts(database, sealer()).remember_contact(
         "patient-0", "33611111111", None, now - timedelta(days=5), now
     )
     result = run("appointments", "cancel", booked[0], env=env)
     assert "prévenu sur WhatsApp" in result.stdout, result.stdout
-    [row] = Outbox(database).outbox()
+    [row] = Outbox(database, sealer()).outbox()
     assert (row.patient_id, row.kind, row.status) == ("patient-0", "cancellation", "queued")
     with database.transaction() as connection:
-        body = json.loads(connection.execute(whatsapp_outbound.select()).first().body)
+        body = json.loads(
+            sealer().open(connection.execute(whatsapp_outbound.select()).first().body)
+        )
     template = body["template"]
     assert template["name"] == "annulation_rdv" and template["language"] == {"code": "fr"}
     assert [p["text"] for p in template["components"][0]["parameters"]][0] == "Jeanne"
@@ -279,7 +281,7 @@ def test_staff_confirm_or_refuse_pending_bookings_and_the_patient_is_told(
 
     now = datetime.now(PARIS)
     service = BookingService(
-        practice, AppointmentRepository(database), LocalCalendar(), FixedClock(now)
+        practice, AppointmentRepository(database, sealer()), LocalCalendar(), FixedClock(now)
     )
     window = SearchWindow(now + timedelta(days=1), now + timedelta(days=8))
     first, second = service.search(window, "ordonnance").slots[:2]
@@ -289,7 +291,7 @@ def test_staff_confirm_or_refuse_pending_bookings_and_the_patient_is_told(
     ]
     with database.transaction() as connection:
         connection.execute(update(appointments).values(status="pending"))
-    Contacts(database).remember_contact("patient-a", "33611111111", None, now, now)
+    Contacts(database, sealer()).remember_contact("patient-a", "33611111111", None, now, now)
 
     confirmed = run("appointments", "confirm", ids[0], env=env)
     assert confirmed.returncode == 0, confirmed.stderr
@@ -302,10 +304,12 @@ def test_staff_confirm_or_refuse_pending_bookings_and_the_patient_is_told(
         for a in json.loads(run("appointments", "list", "--json", env=env).stdout)
     }
     assert listed == {ids[0]: "booked", ids[1]: "cancelled"}
-    [row] = Outbox(database).outbox()
+    [row] = Outbox(database, sealer()).outbox()
     assert (row.patient_id, row.kind, row.status) == ("patient-a", "confirmation", "queued")
     with database.transaction() as connection:
-        body = json.loads(connection.execute(whatsapp_outbound.select()).first().body)
+        body = json.loads(
+            sealer().open(connection.execute(whatsapp_outbound.select()).first().body)
+        )
     assert body["template"]["name"] == "confirmation_rdv"
     assert "ordonnance" not in json.dumps(body).lower()  # no reason in a template
     again = run("appointments", "confirm", ids[0], env=env)  # not pending any more

@@ -20,7 +20,7 @@ from clinic.practice import load_practice
 from clinic.scheduling import Slot
 from clinic.storage import Database
 from clinic.storage.tables import appointments
-from tests.conftest import NOW, PARIS, ROOT
+from tests.conftest import NOW, PARIS, ROOT, sealer
 
 ATTEMPTS = 50
 START = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
@@ -33,7 +33,7 @@ def _race(
     """`count` threads book SLOT together; returns (status, alternatives without SLOT) per thread."""
     practice = load_practice(ROOT / "tests" / "fixtures" / "practice.yml")
     database = Database(url)
-    repository = AppointmentRepository(database, practice.rules.buffer)
+    repository = AppointmentRepository(database, sealer(), practice.rules.buffer)
     service = BookingService(practice, repository, LocalCalendar(), FixedClock(NOW))
     barrier = threading.Barrier(count)
     results: list[tuple[str, bool]] = []
@@ -107,7 +107,7 @@ def test_sqlite_file_is_shared_safely_by_many_writers(tmp_path: Path) -> None:
     database.create_schema()
     practice = load_practice(ROOT / "tests" / "fixtures" / "practice.yml")
     service = BookingService(
-        practice, AppointmentRepository(database), LocalCalendar(), FixedClock(NOW)
+        practice, AppointmentRepository(database, sealer()), LocalCalendar(), FixedClock(NOW)
     )
     slots = [
         Slot(day + timedelta(minutes=15 * n), day + timedelta(minutes=15 * n + 15), "dr-martin")

@@ -9,7 +9,7 @@ import pytest
 from clinic.patients import PatientRepository, clean_name
 from clinic.practice import Practice
 from clinic.storage import Database
-from tests.conftest import NOW
+from tests.conftest import NOW, sealer
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_what_cannot_be_a_name_is_refused(text: str, problem: str) -> None:
 
 
 def test_names_are_remembered_and_updated(database: Database) -> None:
-    patients = PatientRepository(database)
+    patients = PatientRepository(database, sealer())
     assert patients.name("p1") is None
     patients.remember("p1", "Marie Dupont", NOW)
     patients.remember("p1", "Marie Durand", NOW + timedelta(days=1))

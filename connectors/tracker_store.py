@@ -1,0 +1,77 @@
+"""Rasa's SQL tracker store with every event's data sealed at rest (clinic.sealing).
+
+Tracker events hold what patients wrote, the names they gave (texts, entities, slot values):
+health data that Rasa Open Source 3.6 stores verbatim. This store keeps Rasa's table and queries
+(sender id, type, timestamp, intent and action names stay readable for Rasa's session logic and
+for erasure) and seals only the `data` column. Events written before it (clear JSON) still load.
+
+    tracker_store:
+      type: connectors.tracker_store.SealedSQLTrackerStore
+      url: ${DATABASE_URL}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from clinic.sealing import PREFIX, Sealer, data_sealer
+from clinic.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class SealedSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, sealer: Sealer | None = None, **kwargs: Any) -> None:
+        """`sealer` for tests; otherwise the deployment's key, read once at start."""
+        super().__init__(*args, **kwargs)
+        self.sealer = sealer or data_sealer(Settings.from_env())
+
+    def _open(self, data: str) -> dict[str, Any] | None:
+        """The event, or None when this key cannot read it (logged: it is lost to the dialogue,
+        never read as something else)."""
+        try:
+            loaded = json.loads(self.sealer.open(data) if data.startswith(PREFIX) else data)
+        except ValueError:
+            loaded = None
+        if not isinstance(loaded, dict):
+            logger.error("a tracker event cannot be read with DATA_ENCRYPTION_KEY: skipped")
+            return None
+        return loaded
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [event for row in rows if (event := self._open(row.data)) is not None]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """As Rasa's own save, the data column sealed."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=self.sealer.seal(json.dumps(data)),
+                    )
+                )
+            session.commit()
