@@ -13,6 +13,9 @@
     clinic conversations reply ID --template (the « reprise de contact » template, outside it)
     clinic conversations resume ID
     clinic flags list [--json]           (= conversations list --status paused)
+    clinic patients export ID [--out FILE]   (everything kept about a patient, JSON)
+    clinic patients erase ID --yes           (forget a patient: GDPR erasure)
+    clinic privacy purge [--dry-run] [--json]   (the retention pass the worker runs daily)
     clinic reminders list [--status S] [--json]
     clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
@@ -150,6 +153,25 @@ def _parser() -> argparse.ArgumentParser:
     resume = convs.add_parser("resume", help="hand the conversation back to the assistant")
     resume.add_argument("id")
     resume.set_defaults(handler=_resume)
+
+    people = groups.add_parser("patients", help="a patient's data (GDPR)").add_subparsers(
+        dest="action", required=True
+    )
+    export = people.add_parser("export", help="everything kept about a patient, as JSON")
+    export.add_argument("id", help="the patient's id or conversation reference")
+    export.add_argument("--out", help="write to this file (default: standard output)")
+    export.set_defaults(handler=_export)
+    erase = people.add_parser("erase", help="forget a patient; future appointments cancelled")
+    erase.add_argument("id", help="the patient's id or conversation reference")
+    erase.add_argument("--yes", action="store_true", help="really erase (nothing can undo it)")
+    erase.set_defaults(handler=_erase)
+    privacy = groups.add_parser("privacy", help="retention").add_subparsers(
+        dest="action", required=True
+    )
+    purge = privacy.add_parser("purge", help="delete and anonymise what is past its retention")
+    purge.add_argument("--dry-run", action="store_true", help="count only, change nothing")
+    purge.add_argument("--json", action="store_true", help="machine-readable output")
+    purge.set_defaults(handler=_purge)
 
     flags = groups.add_parser(
         "flags", help="same as conversations list --status paused"
@@ -440,6 +462,66 @@ def _reply(services: Services, args: argparse.Namespace) -> int:
         return 3
     print("Patient sans WhatsApp : appelez-le / no WhatsApp: call the patient", file=sys.stderr)
     return 1
+
+
+def _patient(services: Services, ref: str) -> str | None:
+    patient_id = services.privacy.find(ref)
+    if patient_id is None:
+        print(f"Patient introuvable / no such patient: {ref}", file=sys.stderr)
+    return patient_id
+
+
+def _export(services: Services, args: argparse.Namespace) -> int:
+    patient_id = _patient(services, args.id)
+    if patient_id is None:
+        return 1
+    body = json.dumps(services.privacy.export(patient_id), ensure_ascii=False, indent=2)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as file:
+            file.write(body + "\n")
+        os.chmod(args.out, 0o600)
+        print(f"Export écrit dans {args.out} / export written")
+    else:
+        print(body)
+    return 0
+
+
+def _erase(services: Services, args: argparse.Namespace) -> int:
+    patient_id = _patient(services, args.id)
+    if patient_id is None:
+        return 1
+    if not args.yes:
+        print(
+            "L'effacement est définitif : relancez avec --yes / erasure cannot be undone: "
+            "run again with --yes",
+            file=sys.stderr,
+        )
+        return 2
+    erasure = services.privacy.erase(patient_id, Actor("staff", _staff()))
+    tz = services.practice.tz
+    for appointment in erasure.cancelled:
+        when = french.day_and_hour(appointment.start.astimezone(tz))
+        print(f"Rendez-vous annulé / cancelled: {appointment.id} ({when})")
+    print(
+        f"Données effacées / erased: {erasure.anonymised} rendez-vous passé(s) anonymisé(s), "
+        f"preuve {erasure.token}"
+    )
+    return 0
+
+
+def _purge(services: Services, args: argparse.Namespace) -> int:
+    report = services.privacy.purge(dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps({**report.as_json(), "dry_run": args.dry_run}, indent=2))
+        return 0
+    verb = "à supprimer" if args.dry_run else "supprimé(s)"
+    print(
+        f"Messages {verb} : {report.transcript_lines} ligne(s) de {report.conversations} "
+        f"conversation(s), {report.events} événement(s) Rasa"
+    )
+    print(f"Patients inactifs {verb} : {report.patients_erased}")
+    print(f"Rendez-vous passés anonymisés : {report.appointments_anonymised}")
+    return 0
 
 
 def _resume(services: Services, args: argparse.Namespace) -> int:

@@ -72,10 +72,11 @@ def appointment_ics(
 
 
 class LinkSigner:
-    """`<appointment id>.<expiry>.<tag>`: a download link nobody can forge or keep using."""
+    """`<id>.<expiry>.<tag>`: a download link nobody can forge or keep using."""
 
-    def __init__(self, key: bytes) -> None:
-        self._key = hmac.new(key, b"ics-link", hashlib.sha256).digest()
+    def __init__(self, key: bytes, label: bytes = b"ics-link") -> None:
+        """`label` keeps each kind of link apart (a calendar link opens no export)."""
+        self._key = hmac.new(key, label, hashlib.sha256).digest()
 
     def _tag(self, appointment_id: str, expires: int) -> str:
         mac = hmac.new(self._key, f"{appointment_id}.{expires}".encode(), hashlib.sha256)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -104,9 +105,16 @@ def _reminder(row: Any) -> Reminder:
 class ReminderRepository:
     """The `reminders` table, planned by the practice's reminder rules."""
 
-    def __init__(self, database: Database, practice: Practice) -> None:
+    def __init__(
+        self,
+        database: Database,
+        practice: Practice,
+        declined: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`declined(patient_id)`: the patient said no to reminders (clinic.privacy)."""
         self.database = database
         self.practice = practice
+        self.declined = declined or (lambda patient_id: False)
         self.jobs = LeasedQueue(database, reminders, reminders.c.due_at)
 
     def schedule(self, appointment: Appointment, now: datetime) -> list[Reminder]:
@@ -115,9 +123,14 @@ class ReminderRepository:
         A reminder whose time has already passed (a booking made less than 24 h ahead) is
         recorded as skipped: the confirmation just sent says the same.
         """
+        declined = self.practice.privacy.ask_reminder_consent and self.declined(
+            appointment.patient_id
+        )
         for offset in self.practice.reminders.offsets:
             due = due_time(appointment.start, offset, self.practice)
             status, note = ("pending", None) if due > now else ("skipped", "booked after due time")
+            if declined:
+                status, note = "skipped", "declined by the patient"
             values = {
                 "due_at": due,
                 "status": status,

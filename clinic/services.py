@@ -28,6 +28,7 @@ from clinic.mail import Mailer, smtp_config
 from clinic.notify import Messenger, StaffChannel
 from clinic.patients import PatientRepository
 from clinic.practice import Practice, load_practice
+from clinic.privacy import Consents, Privacy
 from clinic.reminders import ReminderDispatcher, ReminderRepository
 from clinic.sealing import data_sealer
 from clinic.settings import Settings, SettingsError
@@ -132,7 +133,8 @@ class Services:
             database, self.sealer, buffer=practice.rules.buffer
         )
         self.calendar = build_calendar(settings, practice)
-        self.reminders = ReminderRepository(database, practice)
+        self.consents = Consents(database)
+        self.reminders = ReminderRepository(database, practice, self.consents.reminders_declined)
         self.audit = AuditTrail(database)
         self.patients = PatientRepository(database, self.sealer)
         self.booking = BookingService(
@@ -145,6 +147,23 @@ class Services:
         self.conversations = Conversations(database)
         self.transcript = Transcript(database, self.sealer)
         self.alerts = AlertRepository(database)
+        self.privacy = Privacy(
+            database,
+            appointments=self.appointments,
+            patients=self.patients,
+            transcript=self.transcript,
+            number_of=self._number_of,
+            cancel=self.booking.cancel,
+            consents=self.consents,
+            practice=practice,
+            clock=clock,
+            sealer=self.sealer,
+            key=self.key,
+        )
+
+    def _number_of(self, patient_id: str) -> str | None:
+        contact = self.contacts.contact(patient_id)
+        return contact.wa_id if contact else None
 
     def local_now(self) -> datetime:
         """Now, on the practice's wall clock: what « aujourd'hui » and « demain » are relative to."""

@@ -3,7 +3,8 @@
 Sends the reminders that are due (clinic.reminders), the staff alerts (clinic.alerts), what the
 outbox holds (staff replies, messages that failed while a patient waited, in order per patient);
 re-alerts unopened emergencies and resumes quiet handoffs (clinic.handoff); forgets inbound
-message ids older than Meta's redelivery span. Several workers may run at once: each reminder,
+message ids older than Meta's redelivery span; once a day, applies the retention rules
+(clinic.privacy). Several workers may run at once: each reminder,
 alert and outbox row is claimed by exactly one of them.
 """
 
@@ -20,6 +21,8 @@ from clinic.settings import Settings
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(hours=1)
+#: The retention pass (clinic.privacy): once a day is what a retention in days needs.
+RETENTION_EVERY = timedelta(days=1)
 
 
 async def run(
@@ -29,7 +32,7 @@ async def run(
     service = services.whatsapp  # fails here, with the missing variables named, if unconfigured
     clock = services.clock
     handled = 0
-    next_purge = clock.now()
+    next_purge = next_retention = clock.now()
     while not stop.is_set():
         try:
             realerts, resumed = await asyncio.to_thread(services.handoff.sweep)
@@ -43,6 +46,10 @@ async def run(
                 if purged:
                     logger.info("forgot %d inbound message id(s) older than 8 days", purged)
                 next_purge = clock.now() + PURGE_EVERY
+            if clock.now() >= next_retention:
+                report = await asyncio.to_thread(services.privacy.purge)
+                logger.info("retention pass", extra={"retention": report.as_json()})
+                next_retention = clock.now() + RETENTION_EVERY
         except Exception:  # a database hiccup must not end the worker
             logger.exception("worker pass failed; retrying")
             claimed = 0

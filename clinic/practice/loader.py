@@ -20,6 +20,7 @@ from clinic.practice.model import (
     Limits,
     Practice,
     Practitioner,
+    PrivacyRules,
     ReminderRules,
     TimeRange,
     VisitReason,
@@ -210,7 +211,7 @@ def load_practice(path: Path) -> Practice:
         "(top)",
         {
             "practice", "opening_hours", "practitioners", "reasons", "booking",
-            "closed_dates", "staff_alerts", "calendar", "reminders", "limits", "handoff",
+            "closed_dates", "staff_alerts", "calendar", "reminders", "limits", "handoff", "privacy",
         },
     )  # fmt: skip
     head = reader.section(top["practice"], "practice", {"name", "address", "phone", "timezone"})
@@ -281,6 +282,29 @@ def load_practice(path: Path) -> Practice:
         alert_template=reader.text(section, "alert_template", "handoff", "alerte_equipe"),
         reengage_template=reader.text(section, "reengage_template", "handoff", "reprise_contact"),
     )
+    section = reader.section(
+        top.get("privacy"),
+        "privacy",
+        {
+            "notice_version", "ask_reminder_consent", "conversation_retention_days",
+            "inactive_patient_retention_days", "appointment_retention_days", "contact",
+        },
+    )  # fmt: skip
+    defaults = PrivacyRules()
+
+    def days(key: str, default: timedelta) -> timedelta:
+        return timedelta(days=reader.number(section, key, "privacy", default.days) or default.days)
+
+    privacy = PrivacyRules(
+        notice_version=reader.text(section, "notice_version", "privacy", defaults.notice_version),
+        ask_reminder_consent=reader.flag(section, "ask_reminder_consent", "privacy", True),
+        conversation_retention=days("conversation_retention_days", defaults.conversation_retention),
+        inactive_patient_retention=days(
+            "inactive_patient_retention_days", defaults.inactive_patient_retention
+        ),
+        appointment_retention=days("appointment_retention_days", defaults.appointment_retention),
+        contact=str(section.get("contact") or ""),
+    )
     calendar = reader.section(top.get("calendar"), "calendar", {"reason_in_event"})
     reminders = _reminders(reader, top.get("reminders"))
     section = reader.section(
@@ -306,6 +330,7 @@ def load_practice(path: Path) -> Practice:
         reminders=reminders,
         limits=limits,
         handoff=handoff,
+        privacy=privacy,
     )
 
 

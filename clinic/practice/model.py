@@ -107,6 +107,26 @@ class HandoffRules:
 
 
 @dataclass(frozen=True)
+class PrivacyRules:
+    """Information, consent and retention (clinic.privacy, docs/privacy/)."""
+
+    #: Changing it shows the notice again to every patient at their next message.
+    notice_version: str = "2026-12"
+    #: Ask before sending WhatsApp reminders (consent, art. 6(1)(a)); off: reminders are part of
+    #: the booking service the patient asked for.
+    ask_reminder_consent: bool = True
+    #: Conversations (Rasa's events, the staff transcript) are deleted this long after the
+    #: patient's last message.
+    conversation_retention: timedelta = timedelta(days=90)
+    #: A patient with no message and no appointment for this long is erased.
+    inactive_patient_retention: timedelta = timedelta(days=3 * 365)
+    #: Past appointments lose their link to the patient (name, id) this long after their date.
+    appointment_retention: timedelta = timedelta(days=365)
+    #: Where patients exercise their rights (e-mail or postal address); default: the practice.
+    contact: str = ""
+
+
+@dataclass(frozen=True)
 class Practice:
     name: str
     address: str
@@ -123,6 +143,7 @@ class Practice:
     reminders: ReminderRules = ReminderRules()
     limits: Limits = Limits()
     handoff: HandoffRules = HandoffRules()
+    privacy: PrivacyRules = PrivacyRules()
 
     @property
     def tz(self) -> ZoneInfo:

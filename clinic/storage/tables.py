@@ -168,6 +168,35 @@ staff_alerts = Table(
     Index("ix_staff_alerts_due", "status", "next_attempt_at"),
 )
 
+# --- Privacy (clinic.privacy) ------------------------------------------------------------------
+
+# What a patient was told and chose: the notice shown (`notice`, its version), and each answer
+# to an optional processing (`reminders`: yes / no). Deleted with the patient.
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # notice, reminders
+    Column("value", String(16), nullable=False),  # shown, yes, no
+    Column("version", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_consents_patient", "patient_id", "kind", "id"),
+)
+
+# The proof that an erasure happened, and nothing that could find the person again: a random
+# token (the id their anonymised past appointments now carry), who asked, when, what was done.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token", String(40), nullable=False, unique=True),
+    Column("actor", String(16), nullable=False),  # patient, staff, retention
+    Column("at", UTCDateTime, nullable=False),
+    Column("cancelled", Integer, nullable=False),
+    Column("anonymised", Integer, nullable=False),
+)
+
 # --- WhatsApp (clinic.whatsapp) -------------------------------------------------------------
 
 # The only place a phone number is kept: what sending needs. `last_inbound_at` is the start of

@@ -1,0 +1,175 @@
+"""GDPR in the core (clinic.privacy) on SQLite and PostgreSQL: what a database dump shows before
+and after an erasure (sqlite3's own dump, `pg_dump`), export, retention by travelling in time,
+consent to reminders."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
+
+from clinic.audit import Actor
+from clinic.clock import FixedClock
+from clinic.practice import Practice
+from clinic.scheduling import SearchWindow
+from clinic.services import Services, build_services
+from clinic.settings import Settings
+from connectors.tracker_store import SealedSQLTrackerStore
+from tests.conftest import NOW, ROOT
+
+NAME = "Zéphyrine Quillebœuf"
+PHONE = "33677123456"
+TEXT = "ma verrue plantaire me gêne beaucoup"
+SECRETS = (NAME, "Quillebœuf", "Quilleb\\u0153uf", PHONE, "verrue plantaire")
+SEALED = re.compile(r"gAAAAA[A-Za-z0-9_\-=]+")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def services(database_url: str, practice: Practice, clock: FixedClock) -> Iterator[Services]:
+    built = build_services(Settings(database_url=database_url), practice, clock=clock)
+    yield built
+    built.database.dispose()
+
+
+def dump(database_url: str) -> str:
+    """The whole database as text, with the database's own tools."""
+    url = make_url(database_url)
+    if url.drivername.startswith("sqlite"):
+        with sqlite3.connect(str(url.database)) as connection:
+            return "\n".join(connection.iterdump())
+    return subprocess.run(
+        ["pg_dump", "--no-owner", "-h", str(url.host), "-p", str(url.port or 5432), "-U",
+         str(url.username), str(url.database)],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+
+
+async def a_patient(services: Services, database_url: str) -> str:
+    """Zéphyrine writes on WhatsApp, books one appointment next week, had one last month."""
+    patient = services.keyring.patient_id(PHONE)
+    now = services.clock.now()
+    services.contacts.remember_contact(patient, PHONE, None, now, now)
+    services.patients.remember(patient, NAME, now)
+    services.transcript.add(patient, "patient", TEXT, now)
+    services.messenger.queue_text(patient, "staff", f"Bonjour {NAME}, à mardi.")
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    tracker = DialogueStateTracker(patient, domain.slots)
+    at = now.timestamp()  # Rasa stamps events with the wall clock: on the test's clock here
+    tracker.update(UserUttered(TEXT, {"name": "book_appointment"}, timestamp=at))
+    tracker.update(SlotSet("patient_name", NAME, timestamp=at))
+    store = SealedSQLTrackerStore(domain, host=database_url, sealer=services.sealer)
+    await store.save(tracker)
+    window = SearchWindow(now + timedelta(days=7), now + timedelta(days=9))
+    [slot, *_] = services.booking.search(window, "consultation").slots
+    assert services.booking.book(slot, "consultation", patient, NAME).appointment is not None
+    services.clock.advance(timedelta(days=-40))  # type: ignore[attr-defined]
+    past = SearchWindow(
+        services.clock.now() + timedelta(days=1), services.clock.now() + timedelta(days=3)
+    )
+    [old, *_] = services.booking.search(past, "consultation").slots
+    assert services.booking.book(old, "consultation", patient, NAME).appointment is not None
+    services.clock.advance(timedelta(days=40))  # type: ignore[attr-defined]
+    services.privacy.set_reminders(patient, True)
+    return patient
+
+
+async def test_a_dump_shows_no_name_number_or_text_before_or_after_erasure(
+    services: Services, database_url: str
+) -> None:
+    patient = await a_patient(services, database_url)
+    before = dump(database_url)
+    assert not [s for s in SECRETS if s in before]  # sealed: without the key, nothing shows
+    opened = " ".join(services.sealer.open(token) for token in SEALED.findall(before))
+    assert NAME in opened and PHONE in opened and TEXT in opened  # they are there, sealed
+
+    erasure = services.privacy.erase(patient, Actor("patient", patient))
+    assert len(erasure.cancelled) == 1 and erasure.anonymised == 2
+    after = dump(database_url)
+    opened = " ".join(services.sealer.open(token) for token in SEALED.findall(after))
+    for secret in SECRETS:
+        assert secret not in after and secret not in opened  # gone, even with the key
+    assert patient not in after  # no pseudonymous id left to re-derive from the number
+    # what the practice keeps: the audit trail and the past appointment, anonymised
+    trail = services.audit.entries()
+    assert {e.action for e in trail} >= {"booked", "cancelled"}
+    assert {e.actor_id for e in trail if e.actor == "patient"} == {erasure.token}
+    past = [
+        a for a in services.appointments.list(patient_id=erasure.token) if a.status != "cancelled"
+    ]
+    assert len(past) == 1 and past[0].patient_name == ""
+    assert erasure.token in after and "erasures" in after
+
+
+async def test_the_export_has_everything_and_its_link_expires(
+    services: Services, database_url: str, clock: FixedClock
+) -> None:
+    patient = await a_patient(services, database_url)
+    data = services.privacy.export(patient)
+    assert (data["nom"], data["numero_whatsapp"]) == (NAME, PHONE)
+    assert len(data["rendez_vous"]) == 2 and data["conversation"][0]["texte"] == TEXT
+    assert [c["kind"] for c in data["consentements"]] == ["reminders"]
+    link = services.privacy.export_link(patient, "https://cabinet.example", "json")
+    token = link.rsplit("/", 1)[1]
+    found = services.privacy.export_file(token)
+    assert found is not None and json.loads(found[0])["nom"] == NAME
+    summary = services.privacy.export_file(token.replace(".json", ".txt"))
+    assert summary is not None and NAME in summary[0].decode()
+    assert services.privacy.export_file(token[:-8] + "AAAA.json") is None  # forged
+    clock.advance(timedelta(hours=25))
+    assert services.privacy.export_file(token) is None  # expired
+
+
+async def test_retention_by_travelling_in_time(
+    services: Services, database_url: str, clock: FixedClock
+) -> None:
+    patient = await a_patient(services, database_url)
+    assert services.privacy.purge(dry_run=True).transcript_lines == 0
+    clock.advance(timedelta(days=91))  # conversations: 90 days after the message
+    dry = services.privacy.purge(dry_run=True)
+    assert (dry.transcript_lines, dry.conversations) == (1, 1) and dry.events >= 2
+    assert services.transcript.lines(patient)  # a dry run changes nothing
+    done = services.privacy.purge()
+    assert done.transcript_lines == 1 and services.transcript.lines(patient) == []
+    assert services.patients.name(patient) == NAME  # the patient stays: still active
+    clock.advance(timedelta(days=365))  # past appointments: anonymised a year after
+    assert services.privacy.purge().appointments_anonymised == 2
+    assert services.appointments.list(patient_id=patient) == []
+    clock.advance(timedelta(days=3 * 365))  # inactive 3 years: erased
+    report = services.privacy.purge()
+    assert report.patients_erased == 1
+    assert services.patients.name(patient) is None and services.contacts.contact(patient) is None
+
+
+async def test_a_no_to_reminders_is_honoured_and_can_change(
+    services: Services, database_url: str
+) -> None:
+    patient = services.keyring.patient_id(PHONE)
+    now = services.clock.now()
+    services.contacts.remember_contact(patient, PHONE, None, now, now)
+    services.privacy.set_reminders(patient, False)
+    window = SearchWindow(now + timedelta(days=7), now + timedelta(days=9))
+    slots = services.booking.search(window, "consultation").slots
+    first = services.booking.book(slots[0], "consultation", patient, NAME).appointment
+    assert first is not None
+    [reminder] = services.reminders.for_appointment(first.id)
+    assert (reminder.status, reminder.note) == ("skipped", "declined by the patient")
+    services.privacy.set_reminders(patient, True)
+    second = services.booking.book(slots[-1], "consultation", patient, NAME).appointment
+    assert second is not None
+    assert [r.status for r in services.reminders.for_appointment(second.id)] == ["pending"]
+    services.privacy.set_reminders(patient, False)  # a « non » later cancels what is planned
+    assert [r.status for r in services.reminders.for_appointment(second.id)] == ["cancelled"]
