@@ -17,10 +17,11 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Table, and_, delete, func, inspect, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from clinic import french
 from clinic.appointments import Appointment, AppointmentRepository
@@ -39,8 +40,10 @@ from clinic.storage.tables import (
     consents,
     conversation_log,
     conversations,
+    erasure_requests,
     erasures,
     patients,
+    reminders,
     staff_alerts,
     whatsapp_contacts,
     whatsapp_inbound,
@@ -63,6 +66,9 @@ ERASED_WITH_THE_PATIENT: tuple[Table, ...] = (
 )
 #: How long an export link works.
 EXPORT_LINK_HOURS = 24
+#: An erasure asked for by message waits for its turn to be saved, then is swept once more.
+ERASURE_DELAY = timedelta(seconds=20)
+ERASURE_SWEEP = timedelta(minutes=5)
 
 
 class Consents:
@@ -93,9 +99,13 @@ class Consents:
             row = connection.execute(query).first()
         return (row.value, row.version) if row else None
 
-    def reminders_declined(self, patient_id: str) -> bool:
+    def reminders_allowed(self, patient_id: str, mode: str) -> bool:
+        """`mode` is practice.yml's `privacy.reminder_consent` (ask, required, none)."""
+        if mode == "none":
+            return True
         latest = self.latest(patient_id, "reminders")
-        return latest is not None and latest[0] == "no"
+        answer = latest[0] if latest else None
+        return answer == "yes" if mode == "required" else answer != "no"
 
     def history(self, patient_id: str) -> list[dict[str, Any]]:
         query = select(consents).where(consents.c.patient_id == patient_id).order_by(consents.c.id)
@@ -145,6 +155,7 @@ class Privacy:
         transcript: Transcript,
         number_of: Callable[[str], str | None],
         cancel: Callable[[str, Actor], Appointment],
+        plan_reminders: Callable[[Appointment, datetime], object],
         consents: Consents,
         practice: Practice,
         clock: Clock,
@@ -159,6 +170,7 @@ class Privacy:
         self.transcript = transcript
         self.number_of = number_of
         self.cancel = cancel
+        self.plan_reminders = plan_reminders
         self.consents = consents
         self.practice = practice
         self.clock = clock
@@ -183,21 +195,25 @@ class Privacy:
         return latest[0] if latest else None
 
     def reminders_allowed(self, patient_id: str) -> bool:
-        """Reminders go out unless the practice asks and the patient said no."""
-        if not self.practice.privacy.ask_reminder_consent:
-            return True
-        return not self.consents.reminders_declined(patient_id)
+        return self.consents.reminders_allowed(patient_id, self.practice.privacy.reminder_consent)
+
+    def should_ask_reminders(self, patient_id: str) -> bool:
+        """Ask once, after a booking, when the practice asks and the patient never answered."""
+        mode = self.practice.privacy.reminder_consent
+        return mode != "none" and self.reminder_answer(patient_id) is None
 
     def set_reminders(self, patient_id: str, wanted: bool) -> None:
-        """Record the answer; a « no » cancels the reminders not sent yet."""
+        """Record the answer; a « no » cancels the reminders not sent yet, a « yes » plans
+        those of the upcoming appointments."""
         version = self.practice.privacy.notice_version
         now = self.clock.now()
         self.consents.record(patient_id, "reminders", "yes" if wanted else "no", version, now)
+        upcoming = self.appointments.list(now, statuses=ACTIVE, patient_id=patient_id)
         if wanted:
+            for appointment in upcoming:
+                self.plan_reminders(appointment, now)
             return
-        from clinic.storage.tables import reminders
-
-        ids = [a.id for a in self.appointments.list(now, statuses=ACTIVE, patient_id=patient_id)]
+        ids = [a.id for a in upcoming]
         if ids:
             with self.database.transaction() as connection:
                 connection.execute(
@@ -222,6 +238,39 @@ class Privacy:
 
     # --- erasure -----------------------------------------------------------------------------------
 
+    def request_erasure(self, patient_id: str) -> None:
+        """An erasure asked for during a turn: the worker does it once the turn is saved (Rasa
+        writes the turn's events after the actions), then once more a few minutes later."""
+        try:
+            with self.database.transaction() as connection:
+                connection.execute(
+                    erasure_requests.insert().values(
+                        patient_id=patient_id, due_at=self.clock.now() + ERASURE_DELAY, passes=0
+                    )
+                )
+        except IntegrityError:
+            pass  # already asked
+
+    def run_requested_erasures(self) -> int:
+        """The worker's part: each due request, erased (first pass) or swept (second)."""
+        now = self.clock.now()
+        table = erasure_requests
+        with self.database.transaction() as connection:
+            due = connection.execute(select(table).where(table.c.due_at <= now)).all()
+        for request in due:
+            mine = table.c.patient_id == request.patient_id
+            if request.passes == 0:
+                self.erase(request.patient_id, Actor("patient", request.patient_id))
+                with self.database.transaction() as connection:
+                    connection.execute(
+                        update(table).where(mine).values(passes=1, due_at=now + ERASURE_SWEEP)
+                    )
+            else:
+                with self.database.transaction() as connection:
+                    self._forget(connection, request.patient_id)
+                    connection.execute(delete(table).where(mine))
+        return len(due)
+
     def erase(self, patient_id: str, actor: Actor) -> Erasure:
         """Forget the patient (module docstring). Safe to run twice."""
         now = self.clock.now()
@@ -231,12 +280,7 @@ class Privacy:
         token = "erased-" + secrets.token_hex(12)
         with self.database.transaction() as connection:
             anonymised = self._anonymise(connection, patient_id, token)
-            for table in ERASED_WITH_THE_PATIENT:
-                connection.execute(delete(table).where(table.c.patient_id == patient_id))
-            if inspect(connection).has_table("events"):  # Rasa's tracker store, same database
-                connection.execute(
-                    text("DELETE FROM events WHERE sender_id = :id"), {"id": patient_id}
-                )
+            self._forget(connection, patient_id)
             connection.execute(
                 erasures.insert().values(
                     token=token,
@@ -248,6 +292,13 @@ class Privacy:
             )
         logger.warning("a patient's data was erased", extra={"erasure": token})
         return Erasure(token, cancelled, anonymised, now)
+
+    @staticmethod
+    def _forget(connection: Any, patient_id: str) -> None:
+        for table in ERASED_WITH_THE_PATIENT:
+            connection.execute(delete(table).where(table.c.patient_id == patient_id))
+        if inspect(connection).has_table("events"):  # Rasa's tracker store, same database
+            connection.execute(text("DELETE FROM events WHERE sender_id = :id"), {"id": patient_id})
 
     def _anonymise(self, connection: Any, patient_id: str, token: str) -> int:
         """Appointments and audit entries keep their facts under `token`, with no name."""
@@ -323,8 +374,6 @@ class Privacy:
         return "\n".join(lines)
 
     def export_link(self, patient_id: str, base_url: str, suffix: str) -> str:
-        from datetime import timedelta
-
         token = self.links.token(patient_id, self.clock.now(), timedelta(hours=EXPORT_LINK_HOURS))
         return f"{base_url.rstrip('/')}/webhooks/whatsapp/export/{token}.{suffix}"
 

@@ -109,28 +109,28 @@ class ReminderRepository:
         self,
         database: Database,
         practice: Practice,
-        declined: Callable[[str], bool] | None = None,
+        allowed: Callable[[str], bool] | None = None,
     ) -> None:
-        """`declined(patient_id)`: the patient said no to reminders (clinic.privacy)."""
+        """`allowed(patient_id)`: whether the patient's consent allows reminders
+        (clinic.privacy; always, when not given)."""
         self.database = database
         self.practice = practice
-        self.declined = declined or (lambda patient_id: False)
+        self.allowed = allowed or (lambda patient_id: True)
         self.jobs = LeasedQueue(database, reminders, reminders.c.due_at)
 
     def schedule(self, appointment: Appointment, now: datetime) -> list[Reminder]:
         """(Re)plan the reminders of `appointment`: after a booking or a move.
 
         A reminder whose time has already passed (a booking made less than 24 h ahead) is
-        recorded as skipped: the confirmation just sent says the same.
+        recorded as skipped: the confirmation just sent says the same; so is one the patient's
+        consent does not allow (`no consent`).
         """
-        declined = self.practice.privacy.ask_reminder_consent and self.declined(
-            appointment.patient_id
-        )
+        declined = not self.allowed(appointment.patient_id)
         for offset in self.practice.reminders.offsets:
             due = due_time(appointment.start, offset, self.practice)
             status, note = ("pending", None) if due > now else ("skipped", "booked after due time")
             if declined:
-                status, note = "skipped", "declined by the patient"
+                status, note = "skipped", "no consent"
             values = {
                 "due_at": due,
                 "status": status,

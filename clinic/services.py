@@ -134,7 +134,7 @@ class Services:
         )
         self.calendar = build_calendar(settings, practice)
         self.consents = Consents(database)
-        self.reminders = ReminderRepository(database, practice, self.consents.reminders_declined)
+        self.reminders = ReminderRepository(database, practice, self._reminders_allowed)
         self.audit = AuditTrail(database)
         self.patients = PatientRepository(database, self.sealer)
         self.booking = BookingService(
@@ -154,12 +154,16 @@ class Services:
             transcript=self.transcript,
             number_of=self._number_of,
             cancel=self.booking.cancel,
+            plan_reminders=self.reminders.schedule,
             consents=self.consents,
             practice=practice,
             clock=clock,
             sealer=self.sealer,
             key=self.key,
         )
+
+    def _reminders_allowed(self, patient_id: str) -> bool:
+        return self.consents.reminders_allowed(patient_id, self.practice.privacy.reminder_consent)
 
     def _number_of(self, patient_id: str) -> str | None:
         contact = self.contacts.contact(patient_id)

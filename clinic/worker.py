@@ -40,6 +40,7 @@ async def run(
             claimed += await services.alert_dispatcher.run_once()
             claimed += await services.reminder_dispatcher.run_once()
             claimed += await service.drain_outbox()
+            claimed += await asyncio.to_thread(services.privacy.run_requested_erasures)
             handled += claimed
             if clock.now() >= next_purge:
                 purged = await service.purge()

@@ -105,6 +105,14 @@ class _Reader:
             raise self.error(f"{where}.{key}", "nombre entier ≥ 0", "a whole number, 0 or more")
         return value
 
+    def choice(
+        self, section: dict[str, Any], key: str, where: str, allowed: tuple[str, ...], default: str
+    ) -> str:
+        value = str(section.get(key, default))
+        if value not in allowed:
+            raise self.error(f"{where}.{key}", " ou ".join(allowed), " or ".join(allowed))
+        return value
+
     def flag(self, section: dict[str, Any], key: str, where: str, default: bool) -> bool:
         value = section.get(key, default)
         if not isinstance(value, bool):
@@ -286,7 +294,7 @@ def load_practice(path: Path) -> Practice:
         top.get("privacy"),
         "privacy",
         {
-            "notice_version", "ask_reminder_consent", "conversation_retention_days",
+            "notice_version", "reminder_consent", "conversation_retention_days",
             "inactive_patient_retention_days", "appointment_retention_days", "contact",
         },
     )  # fmt: skip
@@ -297,7 +305,9 @@ def load_practice(path: Path) -> Practice:
 
     privacy = PrivacyRules(
         notice_version=reader.text(section, "notice_version", "privacy", defaults.notice_version),
-        ask_reminder_consent=reader.flag(section, "ask_reminder_consent", "privacy", True),
+        reminder_consent=reader.choice(
+            section, "reminder_consent", "privacy", ("ask", "required", "none"), "ask"
+        ),
         conversation_retention=days("conversation_retention_days", defaults.conversation_retention),
         inactive_patient_retention=days(
             "inactive_patient_retention_days", defaults.inactive_patient_retention

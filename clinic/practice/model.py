@@ -112,9 +112,10 @@ class PrivacyRules:
 
     #: Changing it shows the notice again to every patient at their next message.
     notice_version: str = "2026-12"
-    #: Ask before sending WhatsApp reminders (consent, art. 6(1)(a)); off: reminders are part of
-    #: the booking service the patient asked for.
-    ask_reminder_consent: bool = True
+    #: WhatsApp reminders: `ask` (planned, and the patient is asked once, after the first
+    #: booking, with a « non » that cancels them), `required` (planned only after a « oui »:
+    #: consent, art. 6(1)(a)), `none` (part of the booking the patient asked for).
+    reminder_consent: str = "ask"
     #: Conversations (Rasa's events, the staff transcript) are deleted this long after the
     #: patient's last message.
     conversation_retention: timedelta = timedelta(days=90)

@@ -197,6 +197,16 @@ erasures = Table(
     Column("anonymised", Integer, nullable=False),
 )
 
+# Erasures asked for by message: done by the worker once the turn that asked is saved (Rasa
+# saves a turn's events after its actions ran), and once more a few minutes later.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("patient_id", String(64), primary_key=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("passes", Integer, nullable=False, default=0),
+)
+
 # --- WhatsApp (clinic.whatsapp) -------------------------------------------------------------
 
 # The only place a phone number is kept: what sending needs. `last_inbound_at` is the start of

@@ -166,10 +166,33 @@ async def test_a_no_to_reminders_is_honoured_and_can_change(
     first = services.booking.book(slots[0], "consultation", patient, NAME).appointment
     assert first is not None
     [reminder] = services.reminders.for_appointment(first.id)
-    assert (reminder.status, reminder.note) == ("skipped", "declined by the patient")
+    assert (reminder.status, reminder.note) == ("skipped", "no consent")
     services.privacy.set_reminders(patient, True)
     second = services.booking.book(slots[-1], "consultation", patient, NAME).appointment
     assert second is not None
     assert [r.status for r in services.reminders.for_appointment(second.id)] == ["pending"]
     services.privacy.set_reminders(patient, False)  # a « non » later cancels what is planned
     assert [r.status for r in services.reminders.for_appointment(second.id)] == ["cancelled"]
+
+
+async def test_with_required_consent_reminders_wait_for_a_yes(
+    services: Services, practice: Practice
+) -> None:
+    from dataclasses import replace
+
+    strict = replace(practice, privacy=replace(practice.privacy, reminder_consent="required"))
+    other = build_services(services.settings, strict, clock=services.clock)
+    try:
+        patient = other.keyring.patient_id(PHONE)
+        now = other.clock.now()
+        window = SearchWindow(now + timedelta(days=7), now + timedelta(days=9))
+        [slot, *_] = other.booking.search(window, "consultation").slots
+        booked = other.booking.book(slot, "consultation", patient, NAME).appointment
+        assert booked is not None
+        assert [r.status for r in other.reminders.for_appointment(booked.id)] == ["skipped"]
+        assert other.privacy.should_ask_reminders(patient)
+        other.privacy.set_reminders(patient, True)  # « oui »: planned now
+        assert [r.status for r in other.reminders.for_appointment(booked.id)] == ["pending"]
+        assert not other.privacy.should_ask_reminders(patient)
+    finally:
+        other.database.dispose()
