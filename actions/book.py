@@ -90,6 +90,9 @@ class ActionBookAppointment(ClinicAction):
         else:
             dispatcher.utter_message(response="utter_booking_pending", day=day)
         logger.info("booking done", extra={"status": outcome.status})
+        if services.privacy.should_ask_reminders(tracker.sender_id):
+            dispatcher.utter_message(response="utter_ask_reminders")
+            return [*DONE, SlotSet("reminders_asked", True)]
         return DONE
 
 

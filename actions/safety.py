@@ -1,4 +1,4 @@
-"""Emergencies, handoff to staff, data requests and the fallback: the conversation's guard rails."""
+"""Emergencies, handoff to staff and the fallback: the conversation's guard rails."""
 
 from __future__ import annotations
 
@@ -54,17 +54,6 @@ class ActionHandoff(ClinicAction):
         dispatcher.utter_message(response="utter_handoff")
         accepted_offer = fallbacks_in_a_row(tracker) > FALLBACKS_BEFORE_HUMAN
         return hand_over(self.services, tracker, "fallback" if accepted_offer else "handoff")
-
-
-class ActionDataRequest(ClinicAction):
-    def name(self) -> str:
-        return "action_data_request"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_data_request")
-        return hand_over(self.services, tracker, "data_request")
 
 
 #: Actions Rasa runs around every turn: never an answer to the patient.

@@ -256,9 +256,11 @@ class Services:
             alerts=self.alerts,
             handoff=self.handoff,
             transcript=self.transcript,
+            privacy=self.privacy,
             clock=self.clock,
             practice_phone=self.practice.phone,
             messages_per_minute=self.practice.limits.messages_per_minute,
+            public_url=self.settings.public_url,
         )
 
     @cached_property

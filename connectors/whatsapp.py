@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinic.ics import FILENAME
+from clinic.privacy import notice_page
 from clinic.services import Services, build_services, whatsapp_config
 from clinic.settings import Settings, SettingsError
 from clinic.whatsapp import inbound
@@ -164,6 +165,28 @@ class WhatsAppInput(InputChannel):
                 body,
                 content_type="text/calendar; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{FILENAME}"'},
+            )
+
+        @webhook.route("/confidentialite", methods=["GET"])
+        async def privacy_notice(_: Request) -> HTTPResponse:
+            """The full privacy notice the short one links to (public: it names nobody)."""
+            return response.html(notice_page(self.services.practice))
+
+        @webhook.route("/export/<token>", methods=["GET"])
+        async def export(request: Request, token: str) -> HTTPResponse:
+            """A patient's data (« mes données »), behind a signed link that expires."""
+            found = await asyncio.to_thread(self.services.privacy.export_file, token)
+            if found is None:
+                return response.html(LINK_GONE, status=404)
+            body, content_type = found
+            filename = "mes-donnees." + token.rpartition(".")[2]
+            return response.raw(
+                body,
+                content_type=content_type,
+                headers={
+                    "Content-Disposition": f'attachment; filename="{filename}"',
+                    "Cache-Control": "no-store",
+                },
             )
 
         @webhook.route("/webhook", methods=["GET"])

@@ -24,6 +24,7 @@ from clinic.alerts import AlertRepository
 from clinic.clock import Clock
 from clinic.conversations import Transcript
 from clinic.handoff import BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF, Handoff
+from clinic.privacy import Privacy, notice_text
 from clinic.reminders import ReminderRepository, parse_callback
 from clinic.safety import is_red_flag
 from clinic.statuses import Author, InboundOutcome
@@ -109,9 +110,11 @@ class WhatsAppService:
         alerts: AlertRepository,
         handoff: Handoff,
         transcript: Transcript,
+        privacy: Privacy,
         clock: Clock,
         practice_phone: str | None = None,
         messages_per_minute: int = 0,
+        public_url: str = "",
     ) -> None:
         self.config = config
         #: `limits.messages_per_minute` of practice.yml (0: no limit).
@@ -129,6 +132,9 @@ class WhatsAppService:
         self.alerts = alerts
         self.handoff = handoff
         self.transcript = transcript
+        self.privacy = privacy
+        #: Where the full privacy notice is served (PUBLIC_URL).
+        self.public_url = public_url
         self._receipts: set[asyncio.Task[None]] = set()
         #: Deliveries of one patient's messages run one after the other, in arrival order.
         self._patients = KeyedLocks()
@@ -264,6 +270,8 @@ class WhatsAppService:
             return
         if await self._paused(patient_id, text, message.message_id):
             return
+        if text is not None and not is_red_flag(text):  # an emergency never waits for it
+            await self._notice(patient_id)
         if text is None:
             await self.say(patient_id, self._fixed_reply(message.kind))
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "answered")
@@ -309,6 +317,14 @@ class WhatsAppService:
             await self.send(patient_id, answer)
         await asyncio.to_thread(self.inbound.set_outcome, message_id, "paused")
         return True
+
+    async def _notice(self, patient_id: str) -> None:
+        """A new patient (or a new version of the notice): the short notice before the answer,
+        recorded with its time and version."""
+        if await asyncio.to_thread(self.privacy.notice_due, patient_id):
+            practice = self.privacy.practice
+            await self.say(patient_id, notice_text(practice, self.public_url), kind="notice")
+            await asyncio.to_thread(self.privacy.notice_shown, patient_id)
 
     async def _back_to_assistant(self, patient_id: str, message_id: str) -> None:
         """« Revenir à l'assistant »: honoured unless staff still have an emergency."""

@@ -258,7 +258,8 @@ async def test_book_stores_the_appointment_and_the_name(services: Services) -> N
     events = await ActionBookAppointment(services).run(
         dispatcher, tracker("je confirme", slots, intent="affirm"), {}
     )
-    assert responses(dispatcher) == ["utter_booked", None]
+    # booked, its calendar file, then « un rappel la veille ? » (asked once: no answer yet)
+    assert responses(dispatcher) == ["utter_booked", None, "utter_ask_reminders"]
     assert "carte Vitale" in dispatcher.messages[0]["instructions"]
     [appointment] = services.appointments.list(patient_id=PATIENT)
     # The calendar file: a document whose signed link serves this appointment's ICS.
@@ -281,6 +282,7 @@ async def test_book_stores_the_appointment_and_the_name(services: Services) -> N
     assert appointment.status == "booked" and appointment.patient_name == "Marie Dupont"
     assert services.patients.name(PATIENT) == "Marie Dupont"
     assert {e["name"]: e["value"] for e in events}["chosen_slot"] is None
+    assert {e["name"]: e["value"] for e in events}["reminders_asked"] is True
 
 
 async def test_a_slot_taken_meanwhile_gets_fresh_alternatives(services: Services) -> None:

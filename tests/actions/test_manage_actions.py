@@ -179,7 +179,7 @@ async def test_on_google_the_calendar_reminders_audit_and_messages_agree(
     state = {"chosen_slot": slot, "reason": "ordonnance", "patient_name": "Marie Dupont"}
     said = CollectingDispatcher()
     await ActionBookAppointment(services).run(said, asked("affirm", "oui", state), {})
-    assert responses(said) == ["utter_booked", None]
+    assert responses(said) == ["utter_booked", None, "utter_ask_reminders"]
     [appointment] = services.appointments.list(patient_id=PATIENT)
     assert list(gcal.events()) == [appointment.id]
 

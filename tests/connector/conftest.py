@@ -142,6 +142,9 @@ async def harness(
     await web.TCPSite(runner, "127.0.0.1", graph_port).start()
 
     services = harness_services(database_url, practice, f"http://127.0.0.1:{graph_port}/v21.0")
+    # The test patient has seen the privacy notice (tests/connector/test_privacy.py shows it to
+    # new numbers): the other tests read the answers that follow it.
+    services.privacy.notice_shown(services.keyring.patient_id(PATIENT))
     channel = WhatsAppInput(services=services)
     turns: list[UserMessage] = []
 
