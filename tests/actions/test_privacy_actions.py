@@ -76,7 +76,9 @@ async def test_reminders_off_then_on(services: Services) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionSetReminders(services).run(dispatcher, tracker("stop_reminders"), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_reminders_off"]
-    assert events == [{"event": "slot", "timestamp": None, "name": "reminders_asked", "value": None}]
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "reminders_asked", "value": None}
+    ]
     assert [r.status for r in services.reminders.for_appointment(booked)] == ["cancelled"]
     assert not services.privacy.should_ask_reminders(PATIENT)
     dispatcher = CollectingDispatcher()
