@@ -50,7 +50,11 @@ def moving(tracker: Tracker) -> str | None:
 
 
 #: Slots a finished cancel or move leaves empty.
-RESET: list[EventType] = [SlotSet("managing", None), SlotSet("managed_appointment", None)]
+RESET: list[EventType] = [
+    SlotSet("managing", None),
+    SlotSet("managed_appointment", None),
+    SlotSet("reminders_asked", None),  # a « oui » from now on answers something else
+]
 
 #: Slots a finished booking (or move) leaves empty for the next request.
 DONE: list[EventType] = [

@@ -25,6 +25,8 @@ import pytest
 from clinic.logs import PHONE_MASK
 from clinic.ops.model import model_path
 from clinic.ops.stack import free_port, port_in_use
+from clinic.sealing import data_sealer
+from clinic.settings import Settings
 from tests.conftest import clinic_appointments
 from tests.http import request
 from tests.smtp import Inbox, smtp_server
@@ -606,6 +608,66 @@ def test_an_emergency_goes_to_staff_who_answer_and_hand_back(stack: Stack) -> No
     assert last_outcome(stack) == "turn"
     assert "membre de l'équipe a été prévenu" not in body_texts(again)
     assert again, "the booking flow answered nothing"
+
+
+# --- privacy: booked, erased by message, and the database dump shows nothing of it -------------
+
+WA_ERASED = "33644433322"
+
+
+def tap(stack: Stack, bodies: list[dict], title: str, wa_id: str) -> list[dict]:
+    """Tap the reply button (or list row) titled `title` among the bot's last bodies."""
+    for body in bodies:
+        action = body.get("interactive", {}).get("action", {})
+        options = [b["reply"] for b in action.get("buttons", [])]
+        options += [r for section in action.get("sections", []) for r in section["rows"]]
+        for option in options:
+            if option["title"] == title or title == "*":
+                kind = "button_reply" if "buttons" in action else "list_reply"
+                return whatsapp(
+                    stack, {"type": kind, "id": option["id"], "title": option["title"]}, wa_id
+                )
+    raise AssertionError(f"no « {title} » in {bodies}")
+
+
+def test_an_erasure_by_message_leaves_nothing_in_a_database_dump(stack: Stack) -> None:
+    def text(message: str) -> list[dict]:
+        return whatsapp(stack, {"type": "text", "text": message}, wa_id=WA_ERASED)
+
+    first = text("Bonjour, je voudrais un rdv jeudi aprem pour un renouvellement d'ordonnance")
+    assert body_texts(first).startswith("ℹ️ Vos messages")  # the notice, first contact
+    offer = text("Zéphyrine Quillebœuf")
+    recap = tap(stack, offer, "*", WA_ERASED)
+    done = tap(stack, recap, "Je confirme", WA_ERASED)
+    assert "✅" in body_texts(done) and "rappel" in body_texts(done)  # booked, then asked
+    text("merci, à jeudi pour ma verrue plantaire")
+    with sqlite3.connect(stack.database) as db:
+        before = "\n".join(db.iterdump())
+    for secret in ("Zéphyrine", "Quillebœuf", WA_ERASED, "verrue plantaire"):
+        assert secret not in before  # sealed at rest, before any erasure
+    explained = text("supprimez mes données")
+    assert "effacer" in body_texts(explained)
+    erased = tap(stack, explained, "Oui, tout effacer", WA_ERASED)
+    assert "effacées" in body_texts(erased) and "annulé" in body_texts(erased)
+
+    def gone() -> bool:
+        with sqlite3.connect(stack.database) as db:
+            return db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0] > 0
+
+    wait_until(gone, timeout=60)  # the worker, once the turn is saved
+    with sqlite3.connect(stack.database) as db:
+        after = "\n".join(db.iterdump())
+        [(status, name)] = db.execute(
+            "SELECT status, patient_id FROM appointments WHERE patient_id LIKE 'erased-%'"
+        ).fetchall()
+        trail = db.execute("SELECT action FROM audit_log WHERE actor_id = ?", (name,)).fetchall()
+    for secret in ("Zéphyrine", "Quillebœuf", WA_ERASED, "verrue plantaire"):
+        assert secret not in after
+    assert status == "cancelled" and {a for (a,) in trail} >= {"booked", "cancelled"}
+    data_key = data_sealer(Settings.from_env(stack.env))
+    opened = " ".join(data_key.open(t) for t in re.findall(r"gAAAAA[A-Za-z0-9_\-=]+", after))
+    for secret in ("Zéphyrine", "Quillebœuf", WA_ERASED, "verrue plantaire"):
+        assert secret not in opened  # not even sealed: gone
 
 
 def test_whatsapp_media_and_forged_buttons(stack: Stack) -> None:

@@ -67,7 +67,11 @@ async def test_cancel_after_the_recap(services: Services) -> None:
     document = dispatcher.messages[1]["custom"]["document"]
     ics = services.calendar_files.file(document["link"].rsplit("/", 1)[1], NOW)
     assert ics is not None and b"METHOD:CANCEL" in ics and f"UID:{appointment.id}@".encode() in ics
-    assert slots_of(events) == {"managing": None, "managed_appointment": None}
+    assert slots_of(events) == {
+        "managing": None,
+        "managed_appointment": None,
+        "reminders_asked": None,
+    }
     [entry] = [e for e in services.audit.entries(appointment.id) if e.action == "cancelled"]
     assert (entry.actor, entry.actor_id) == ("patient", PATIENT)
 

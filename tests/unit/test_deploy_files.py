@@ -61,19 +61,20 @@ def test_compose_file_is_valid_for_the_compose_client() -> None:
         command = ["docker", "compose", "config", "-q"]
     else:
         pytest.skip("no compose client on this machine (apt-get install docker-compose)")
-    env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_TOKEN"}
+    required = ("ACTION_SERVER_TOKEN", "PATIENT_ID_KEY", "DATA_ENCRYPTION_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in required}
+    secrets = {name: "x" * 24 for name in required}
     result = subprocess.run(
-        command,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**env, "ACTION_SERVER_TOKEN": "x" * 24},
+        command, cwd=ROOT, capture_output=True, text=True, timeout=60, env={**env, **secrets}
     )
     assert result.returncode == 0, result.stderr
-    # without the action server's secret, compose refuses to start anything, and says why
-    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
-    assert refused.returncode != 0 and "ACTION_SERVER_TOKEN" in refused.stderr
+    # without each secret, compose refuses to start anything, and says which
+    for name in required:
+        partial = {k: v for k, v in secrets.items() if k != name}
+        refused = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=60, env={**env, **partial}
+        )
+        assert refused.returncode != 0 and name in refused.stderr
 
 
 def test_compose_runs_a_worker_and_rasa_mounts_the_whatsapp_channel() -> None:
