@@ -636,7 +636,7 @@ def test_an_erasure_by_message_leaves_nothing_in_a_database_dump(stack: Stack) -
 
     first = text("Bonjour, je voudrais un rdv jeudi aprem pour un renouvellement d'ordonnance")
     assert body_texts(first).startswith("ℹ️ Vos messages")  # the notice, first contact
-    offer = text("Zéphyrine Quillebœuf")
+    offer = text("je m'appelle Zéphyrine Quillebœuf")
     recap = tap(stack, offer, "*", WA_ERASED)
     done = tap(stack, recap, "Je confirme", WA_ERASED)
     assert "✅" in body_texts(done) and "rappel" in body_texts(done)  # booked, then asked
