@@ -28,11 +28,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.clock import Clock
-from clinic.conversations import Conversation, reference
+from clinic.conversations import reference
 from clinic.jobs import after_failure, drain
 from clinic.notify import SendFailed, StaffAlert, StaffChannel, TemplateMessage, callback_id
 from clinic.practice import Practice
-from clinic.statuses import AlertChannel, AlertStatus, HandoffReason
+from clinic.statuses import AlertChannel, AlertReason, AlertStatus
 from clinic.storage import Database, LeasedQueue
 from clinic.storage.tables import staff_alerts
 
@@ -43,17 +43,18 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 
 #: What staff read, by reason (no personal data: the console shows the rest to staff only).
-LABELS: dict[HandoffReason, str] = {
+LABELS: dict[AlertReason, str] = {
     "emergency": "urgence signalée",
     "handoff": "un patient demande à parler à l'équipe",
     "fallback": "un patient que l'assistant ne comprend pas demande l'équipe",
     "data_request": "demande sur des données personnelles (RGPD)",
     "number_changed": "un patient a changé de numéro WhatsApp",
+    "erasure": "un patient a effacé ses données, ses rendez-vous à venir sont annulés",
 }
 
 
 def render(
-    reason: HandoffReason, ref: str, round_: int, key: str, template: str, language: str
+    reason: AlertReason, ref: str, round_: int, key: str, template: str, language: str
 ) -> StaffAlert:
     """The alert in each channel's form. The template (`alerte_equipe`,
     docs/whatsapp-templates.md) reads: « Alerte du cabinet : {{1}} dans une conversation
@@ -62,10 +63,14 @@ def render(
     if round_ > 1:
         label = f"rappel, {label}, personne n'a encore ouvert la conversation"
     subject = f"[Cabinet] {label[0].upper()}{label[1:]} (réf. {ref})"
+    where = (
+        "Les créneaux libérés sont dans le journal : clinic audit list"
+        if reason == "erasure"
+        else "Ouvrez la console du cabinet pour lire la conversation et répondre au patient, "
+        f"ou en ligne de commande : clinic conversations show {ref}"
+    )
     text = (
-        f"Alerte de l'assistant WhatsApp du cabinet : {label} (réf. {ref}).\n\n"
-        "Ouvrez la console du cabinet pour lire la conversation et répondre au patient, "
-        f"ou en ligne de commande : clinic conversations show {ref}\n\n"
+        f"Alerte de l'assistant WhatsApp du cabinet : {label} (réf. {ref}).\n\n{where}\n\n"
         "Ce message ne contient volontairement ni nom, ni numéro, ni motif.\n"
     )
     return StaffAlert(
@@ -83,7 +88,7 @@ class Alert:
     patient_id: str
     episode: int
     round: int
-    reason: HandoffReason
+    reason: AlertReason
     channel: AlertChannel
     recipient: str
     status: AlertStatus
@@ -133,7 +138,13 @@ class AlertRepository:
         self.jobs = LeasedQueue(database, staff_alerts, staff_alerts.c.next_attempt_at)
 
     def queue(
-        self, conversation: Conversation, round_: int, recipients: tuple[str, ...], now: datetime
+        self,
+        patient_id: str,
+        episode: int,
+        reason: AlertReason,
+        round_: int,
+        recipients: tuple[str, ...],
+        now: datetime,
     ) -> int:
         """One row per recipient; a row already queued (another replica) is left alone."""
         queued = 0
@@ -142,10 +153,10 @@ class AlertRepository:
                 with self.database.transaction() as connection:
                     connection.execute(
                         staff_alerts.insert().values(
-                            patient_id=conversation.patient_id,
-                            episode=conversation.episode,
+                            patient_id=patient_id,
+                            episode=episode,
                             round=round_,
-                            reason=conversation.reason,
+                            reason=reason,
                             channel=channel_of(recipient),
                             recipient=recipient,
                             status="pending",

@@ -16,6 +16,7 @@
     clinic patients export ID [--out FILE]   (everything kept about a patient, JSON)
     clinic patients erase ID --yes           (forget a patient: GDPR erasure)
     clinic privacy purge [--dry-run] [--json]   (the retention pass the worker runs daily)
+    clinic privacy reseal                    (after DATA_ENCRYPTION_KEY=new,old: all under new)
     clinic reminders list [--status S] [--json]
     clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
@@ -172,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("--dry-run", action="store_true", help="count only, change nothing")
     purge.add_argument("--json", action="store_true", help="machine-readable output")
     purge.set_defaults(handler=_purge)
+    privacy.add_parser(
+        "reseal", help="seal everything with the first DATA_ENCRYPTION_KEY (after a rotation)"
+    ).set_defaults(handler=_reseal)
 
     flags = groups.add_parser(
         "flags", help="same as conversations list --status paused"
@@ -521,6 +525,15 @@ def _purge(services: Services, args: argparse.Namespace) -> int:
     )
     print(f"Patients inactifs {verb} : {report.patients_erased}")
     print(f"Rendez-vous passés anonymisés : {report.appointments_anonymised}")
+    return 0
+
+
+def _reseal(services: Services, args: argparse.Namespace) -> int:
+    count = services.privacy.reseal()
+    print(
+        f"{count} valeur(s) re-chiffrée(s) avec la première clé : l'ancienne peut être retirée "
+        f"de DATA_ENCRYPTION_KEY / {count} value(s) re-sealed"
+    )
     return 0
 
 

@@ -27,7 +27,7 @@ REFERENCE_LENGTH = 8
 
 def reference(patient_id: str) -> str:
     """A short handle for staff (« 3f9a0c1e »): part of the pseudonymous id, nothing personal."""
-    return patient_id.removeprefix("wa-")[:REFERENCE_LENGTH]
+    return patient_id.split("-", 1)[-1][:REFERENCE_LENGTH]
 
 
 @dataclass(frozen=True)

@@ -260,7 +260,14 @@ class Handoff:
         if not self.practice.staff_alerts:
             logger.error("a conversation needs staff but practice.yml lists no staff_alerts")
             return 0
-        return self.alerts.queue(conversation, round_, self.practice.staff_alerts, now)
+        return self.alerts.queue(
+            conversation.patient_id,
+            conversation.episode,
+            conversation.reason,
+            round_,
+            self.practice.staff_alerts,
+            now,
+        )
 
     def _tell(self, patient_id: str, text: str) -> None:
         """A message of ours to the patient, when the window lets free text through."""

@@ -24,6 +24,7 @@ from sqlalchemy import Table, and_, delete, func, inspect, or_, select, text, up
 from sqlalchemy.exc import IntegrityError
 
 from clinic import french
+from clinic.alerts import AlertRepository
 from clinic.appointments import Appointment, AppointmentRepository
 from clinic.audit import Actor
 from clinic.clock import Clock
@@ -31,7 +32,7 @@ from clinic.conversations import Transcript
 from clinic.ics import LinkSigner
 from clinic.patients import PatientRepository
 from clinic.practice import Practice
-from clinic.sealing import Sealer
+from clinic.sealing import PREFIX, Sealer
 from clinic.statuses import ACTIVE
 from clinic.storage import Database
 from clinic.storage.tables import (
@@ -156,6 +157,7 @@ class Privacy:
         number_of: Callable[[str], str | None],
         cancel: Callable[[str, Actor], Appointment],
         plan_reminders: Callable[[Appointment, datetime], object],
+        alerts: AlertRepository,
         consents: Consents,
         practice: Practice,
         clock: Clock,
@@ -171,6 +173,7 @@ class Privacy:
         self.number_of = number_of
         self.cancel = cancel
         self.plan_reminders = plan_reminders
+        self.alerts = alerts
         self.consents = consents
         self.practice = practice
         self.clock = clock
@@ -290,6 +293,9 @@ class Privacy:
                     anonymised=anonymised,
                 )
             )
+        if cancelled and actor.kind == "patient":
+            # Staff learn that time was freed (the patient, by design, cannot be named).
+            self.alerts.queue(token, 1, "erasure", 1, self.practice.staff_alerts, now)
         logger.warning("a patient's data was erased", extra={"erasure": token})
         return Erasure(token, cancelled, anonymised, now)
 
@@ -388,6 +394,44 @@ class Privacy:
             body = json.dumps(data, ensure_ascii=False, indent=2).encode()
             return body, "application/json; charset=utf-8"
         return self.summary(data).encode(), "text/plain; charset=utf-8"
+
+    # --- key rotation ---------------------------------------------------------------------------
+
+    def reseal(self) -> int:
+        """After DATA_ENCRYPTION_KEY=new,old: seal every value with the new key, so the old one
+        can be dropped. One transaction; returns how many values were re-sealed."""
+        columns = [
+            (patients, "patient_id", "display_name"),
+            (appointments, "id", "patient_name"),
+            (whatsapp_contacts, "patient_id", "wa_id"),
+            (whatsapp_contacts, "patient_id", "user_id"),
+            (whatsapp_outbound, "id", "body"),
+            (conversation_log, "id", "body"),
+        ]
+        count = 0
+        with self.database.transaction() as connection:
+            for table, key, column in columns:
+                rows = connection.execute(
+                    select(table.c[key], table.c[column]).where(table.c[column].like(f"{PREFIX}%"))
+                ).all()
+                for row_key, value in rows:
+                    connection.execute(
+                        update(table)
+                        .where(table.c[key] == row_key)
+                        .values({column: self.sealer.reseal(value)})
+                    )
+                count += len(rows)
+            if inspect(connection).has_table("events"):
+                rows = connection.execute(
+                    text("SELECT id, data FROM events WHERE data LIKE :p"), {"p": f"{PREFIX}%"}
+                ).all()
+                for row_id, data in rows:
+                    connection.execute(
+                        text("UPDATE events SET data = :d WHERE id = :i"),
+                        {"d": self.sealer.reseal(data), "i": row_id},
+                    )
+                count += len(rows)
+        return count
 
     # --- retention ---------------------------------------------------------------------------------
 

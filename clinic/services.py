@@ -155,6 +155,7 @@ class Services:
             number_of=self._number_of,
             cancel=self.booking.cancel,
             plan_reminders=self.reminders.schedule,
+            alerts=self.alerts,
             consents=self.consents,
             practice=practice,
             clock=clock,

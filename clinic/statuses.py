@@ -40,6 +40,12 @@ InboundOutcome = Literal[
 HandoffReason = Literal["emergency", "handoff", "fallback", "data_request", "number_changed"]
 HANDOFF_REASONS: tuple[HandoffReason, ...] = get_args(HandoffReason)
 
+#: Why staff are alerted: a handoff, or `erasure` (a patient erased their data by message;
+#: their upcoming appointments were cancelled, the time is free).
+AlertReason = Literal[
+    "emergency", "handoff", "fallback", "data_request", "number_changed", "erasure"
+]
+
 #: `paused`: staff have the conversation and the assistant runs no turn; `active`: it does.
 ConversationStatus = Literal["active", "paused"]
 CONVERSATION_STATUSES: tuple[ConversationStatus, ...] = get_args(ConversationStatus)

@@ -54,6 +54,9 @@ async def test_erasure_is_explained_then_done_after_the_turn(services: Services)
     appointment = services.appointments.get(booked)
     assert appointment is not None and appointment.status == "cancelled"
     assert appointment.patient_id.startswith("erased-")
+    # staff are told that time was freed, with the erasure's token as the only reference
+    alerts = services.alerts.list(appointment.patient_id)
+    assert {a.reason for a in alerts} == {"erasure"} and len(alerts) == 2
     services.clock.advance(timedelta(minutes=6))  # type: ignore[attr-defined]
     assert services.privacy.run_requested_erasures() == 1  # the sweep
     assert services.privacy.run_requested_erasures() == 0

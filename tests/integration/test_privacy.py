@@ -196,3 +196,37 @@ async def test_with_required_consent_reminders_wait_for_a_yes(
         assert not other.privacy.should_ask_reminders(patient)
     finally:
         other.database.dispose()
+
+
+async def test_a_rotated_data_key_reseals_everything_then_the_old_one_goes(
+    services: Services, database_url: str, practice: Practice
+) -> None:
+    from dataclasses import replace
+
+    from clinic.sealing import UNREADABLE
+
+    patient = await a_patient(services, database_url)
+    old = services.sealer  # the development key file's key
+    old_key = (ROOT / "var" / "data_encryption_key").read_text().strip()
+    new_key = "new-data-key-0123456789abcdef"
+
+    def with_key(key: str) -> Services:
+        settings = replace(services.settings, data_encryption_key=key)
+        return build_services(settings, practice, clock=services.clock)
+
+    both = with_key(f"{new_key},{old_key}")  # the new key first: it seals, both open
+    try:
+        assert both.patients.name(patient) == NAME
+        assert both.privacy.reseal() >= 6
+    finally:
+        both.database.dispose()
+    new_only = with_key(new_key)
+    try:
+        assert new_only.patients.name(patient) == NAME
+        contact = new_only.contacts.contact(patient)
+        assert contact is not None and contact.wa_id == PHONE
+        assert new_only.transcript.lines(patient)[0].text == TEXT
+    finally:
+        new_only.database.dispose()
+    tokens = SEALED.findall(dump(database_url))
+    assert tokens and {old.open(token) for token in tokens} == {UNREADABLE}
