@@ -1,14 +1,27 @@
-"""Where an action gets the core: the process's composition root, or what a test hands in.
+"""Where an action gets the core: the process's composition root, or what a test hands in;
+and where it runs: off the action server's event loop.
 
 Every action and validator takes its `Services` once in `run()` and passes them on explicitly,
 so no helper reaches for a global and a test needs no patching: `ActionX(services).run(...)`.
+
+The core is synchronous (SQLAlchemy, Duckling over HTTP, Google's client with its backoff):
+run on rasa-sdk's single event loop, one slow call would stall every patient. So each `run`
+executes in a worker thread, with an event loop of its own for the coroutine: the server's loop
+stays free for other patients' requests.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
-from rasa_sdk import Action, FormValidationAction
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.context import get_context
 from clinic.services import Services
@@ -25,8 +38,27 @@ class UsesServices:
         return self._services or get_context()
 
 
+R = TypeVar("R")
+Run = Callable[..., Coroutine[Any, Any, R]]
+
+
+def off_the_loop(run: Run[R]) -> Run[R]:
+    """`run`, executed in a worker thread with its own event loop."""
+
+    @functools.wraps(run)
+    async def wrapper(*args: Any) -> R:
+        return await asyncio.to_thread(asyncio.run, run(*args))
+
+    return wrapper
+
+
 class ClinicAction(UsesServices, Action, ABC):
     """An action over the core. Abstract, so the action server does not register it."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:
+            cls.run = off_the_loop(cls.__dict__["run"])
 
     @abstractmethod
     def name(self) -> str: ...
@@ -37,3 +69,10 @@ class ClinicFormValidation(UsesServices, FormValidationAction, ABC):
 
     @abstractmethod
     def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """rasa-sdk's validation (which calls our synchronous validators), off the loop."""
+        parent = super().run
+        return await asyncio.to_thread(asyncio.run, parent(dispatcher, tracker, domain))
