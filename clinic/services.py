@@ -53,6 +53,10 @@ class Tuning:
     graph_timeout: float = 10.0
     #: Seconds before an SMTP exchange counts as failed (and is retried later).
     smtp_timeout: float = 10.0
+    #: Seconds a WhatsApp patient waits for an answer before « un instant » (phase 10: ≤ 5 s).
+    turn_budget: float = 4.0
+    #: Dialogue turns one Rasa process runs at once; the rest queue, first come first served.
+    turns_in_flight: int = 4
 
 
 def whatsapp_config(
@@ -262,6 +266,8 @@ class Services:
             practice_phone=self.practice.phone,
             messages_per_minute=self.practice.limits.messages_per_minute,
             public_url=self.settings.public_url,
+            turn_budget=self.tuning.turn_budget,
+            turns_in_flight=self.tuning.turns_in_flight,
         )
 
     @cached_property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,7 +171,7 @@ class FakeGraph:
         wamid = new_wamid()
         record["answer"] = wamid
         to = str(body.get("to", "")).lstrip("+")
-        self.accepted.append({"wamid": wamid, "to": to, "body": body})
+        self.accepted.append({"wamid": wamid, "to": to, "body": body, "at": time.monotonic()})
         for listener in self.listeners:
             listener(wamid, to, body)
         self._notify()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -115,6 +116,8 @@ class WhatsAppService:
         practice_phone: str | None = None,
         messages_per_minute: int = 0,
         public_url: str = "",
+        turn_budget: float = 4.0,
+        turns_in_flight: int = 4,
     ) -> None:
         self.config = config
         #: `limits.messages_per_minute` of practice.yml (0: no limit).
@@ -135,6 +138,11 @@ class WhatsAppService:
         self.privacy = privacy
         #: Where the full privacy notice is served (PUBLIC_URL).
         self.public_url = public_url
+        #: Seconds a patient waits, from the message's arrival, before a holding answer.
+        self.turn_budget = turn_budget
+        #: Messages handled at once by this process; the others wait their place, taken on
+        #: arrival (a FIFO semaphore), so a burst is answered first come, first served.
+        self._turns = asyncio.Semaphore(turns_in_flight)
         self._receipts: set[asyncio.Task[None]] = set()
         #: Deliveries of one patient's messages run one after the other, in arrival order.
         self._patients = KeyedLocks()
@@ -225,7 +233,50 @@ class WhatsAppService:
                 except Exception:
                     logger.exception("WhatsApp message %s could not be handled", message.message_id)
 
+    async def _turn(
+        self,
+        patient_id: str,
+        text: str,
+        message_id: str,
+        run_turn: TurnRunner,
+        started: float,
+        place: asyncio.Future[Any],
+    ) -> None:
+        """One dialogue turn, once its place in the queue comes; past the budget (counted from
+        the message's arrival, the queue included) the patient hears « un instant », and the
+        answer follows."""
+
+        async def in_turn() -> None:
+            await place
+            await run_turn(patient_id, text, message_id)
+
+        turn = asyncio.ensure_future(in_turn())
+        left = max(0.0, self.turn_budget - (time.monotonic() - started))
+        done, _ = await asyncio.wait({turn}, timeout=left)
+        if not done:
+            logger.warning("a turn is over its budget: holding answer sent")
+            await self.say(patient_id, texts.holding(self.practice_phone), kind="holding")
+        await turn
+
     async def _one(self, message: Inbound, run_turn: TurnRunner) -> None:
+        """Takes its place in the queue at once (arrival order), then handles the message."""
+        started = time.monotonic()
+        place = asyncio.ensure_future(self._turns.acquire())
+        try:
+            await self._handle(message, run_turn, started, place)
+        finally:
+            if place.done() and not place.cancelled():
+                self._turns.release()
+            else:
+                place.cancel()
+
+    async def _handle(
+        self,
+        message: Inbound,
+        run_turn: TurnRunner,
+        started: float,
+        place: asyncio.Future[Any],
+    ) -> None:
         now = self.clock.now()
         patient_id = self.patient_id(message.sender)
         first = await asyncio.to_thread(
@@ -278,7 +329,7 @@ class WhatsAppService:
             return
         outcome: InboundOutcome
         try:
-            await run_turn(patient_id, text, message.message_id)
+            await self._turn(patient_id, text, message.message_id, run_turn, started, place)
             outcome = "turn"
         except Exception:
             logger.exception("the dialogue failed on message %s", message.message_id)

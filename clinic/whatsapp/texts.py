@@ -27,3 +27,11 @@ ERROR = (
 
 def error(phone: str | None) -> str:
     return ERROR.format(phone=f" ou appelez le cabinet au {phone}" if phone else "")
+
+
+HOLDING = "Je rencontre un petit souci technique : je reviens vers vous dans un instant{phone}."
+
+
+def holding(phone: str | None) -> str:
+    """Said when a turn takes longer than its budget; the real answer follows."""
+    return HOLDING.format(phone=f" (urgent : appelez le cabinet au {phone})" if phone else "")
