@@ -41,3 +41,18 @@ def simulator_token(base: str) -> str:
     found = re.search(r'name="sim-token" content="([^"]+)"', str(page))
     assert found, "the simulator page carries no token"
     return found[1]
+
+
+def pid_listening_on(port: int, needle: str) -> int:
+    """The pid of the stack's process started with `--port <port>` and `needle` in its command
+    line (to stop and resume it, as a hung dependency would behave)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if needle in " ".join(argv) and str(port) in argv:
+            return int(entry.name)
+    raise AssertionError(f"no process {needle} on port {port}")

@@ -30,7 +30,7 @@ from clinic.settings import Settings
 from tests.conftest import clinic_appointments
 from tests.http import request
 from tests.smtp import Inbox, smtp_server
-from tests.stack import simulator_token, start_stack
+from tests.stack import pid_listening_on, simulator_token, start_stack
 
 ROOT = Path(__file__).parents[1]
 pytestmark = pytest.mark.stack
@@ -608,6 +608,64 @@ def test_an_emergency_goes_to_staff_who_answer_and_hand_back(stack: Stack) -> No
     assert last_outcome(stack) == "turn"
     assert "membre de l'équipe a été prévenu" not in body_texts(again)
     assert again, "the booking flow answered nothing"
+
+
+# --- a hung dependency: an answer within 5 seconds all the same --------------------------------
+
+
+def timed_replies(stack: Stack, wa_id: str, text: str, until: float) -> list[tuple[float, str]]:
+    """Send `text`; collect (seconds since sending, text) of the bot's replies for `until` s."""
+    _, before = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}")
+    after = max([item["n"] for item in before["items"]], default=0)  # type: ignore[index]
+    status, _ = request(
+        f"{stack.simulator}/_sim/send",
+        {"type": "text", "text": text, "wa_id": wa_id},
+        headers={"X-Sim-Token": simulator_token(stack.simulator)},
+    )
+    assert status == 200
+    began, seen, replies = time.monotonic(), set(), []
+    while time.monotonic() - began < until:
+        _, news = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}&after={after}")
+        for item in news["items"]:  # type: ignore[index]
+            if item["from"] == "bot" and item["n"] not in seen:
+                seen.add(item["n"])
+                replies.append((time.monotonic() - began, body_texts([item["body"]])))
+        time.sleep(0.1)
+    return replies
+
+
+def test_a_stopped_action_server_gets_a_holding_answer_then_the_real_one(stack: Stack) -> None:
+    actions = pid_listening_on(int(stack.actions.rsplit(":", 1)[1]), "connectors.action_server")
+    whatsapp(stack, {"type": "text", "text": "bonjour"}, wa_id="33611100001")  # notice seen
+    os.kill(actions, signal.SIGSTOP)
+    try:
+        held = timed_replies(stack, "33611100001", "bonjour", until=6)
+    finally:
+        os.kill(actions, signal.SIGCONT)
+    assert held and held[0][0] < 5 and "souci technique" in held[0][1], held
+    # resumed: the real answer (the greeting, a second time) follows the holding one
+    wait_until(
+        lambda: sum(t.startswith("Bonjour") for t in bot_texts(stack, "33611100001")) >= 2,
+        timeout=30,
+    )
+    texts_now = bot_texts(stack, "33611100001")
+    assert texts_now.index(held[0][1]) < len(texts_now) - 1
+
+
+def test_a_stopped_duckling_still_reads_the_time_within_5_seconds(stack: Stack) -> None:
+    duckling = pid_listening_on(int(stack.duckling.rsplit(":", 1)[1]), "clinic.duckling")
+    whatsapp(stack, {"type": "text", "text": "bonjour"}, wa_id="33611100002")  # notice seen
+    os.kill(duckling, signal.SIGSTOP)
+    try:
+        replies = timed_replies(
+            stack, "33611100002", "je voudrais un rdv demain à 10h pour une consultation", until=8
+        )
+    finally:
+        os.kill(duckling, signal.SIGCONT)
+    assert replies and replies[0][0] < 5, replies
+    said = " ".join(text for _, text in replies)
+    assert "Quel jour" not in said and "compris" not in said, said
+    assert "nom" in said or "créneau" in said, said  # the form moved on: the time was read
 
 
 # --- privacy: booked, erased by message, and the database dump shows nothing of it -------------
