@@ -125,6 +125,45 @@ async def reply_latency(url: str, simulator: str, secret: str, turns: int) -> li
     return latencies
 
 
+async def burst(url: str, simulator: str, secret: str, patients: int) -> list[float]:
+    """`patients` new conversations write at the same moment; each one's time to its first
+    answer (the holding answer counts: it is what the patient sees)."""
+    run = int(time.time()) % 100_000
+    senders = [f"3368{run:05d}{i:03d}" for i in range(patients)]
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{simulator}/_fake/requests") as response:
+            before = len((await response.json())["accepted"])
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(
+                post(session, url, secret, payloads.text_payload(w, "bonjour", PHONE_NUMBER_ID))
+                for w in senders
+            )
+        )
+        first: dict[str, float] = {}
+        real: dict[str, float] = {}
+        while len(real) < patients and time.perf_counter() - start < 300:
+            async with session.get(f"{simulator}/_fake/requests") as response:
+                accepted = (await response.json())["accepted"][before:]
+            now = (time.perf_counter() - start) * 1000
+            for item in accepted:
+                to = item["to"]
+                first.setdefault(to, now)
+                body = item["body"].get("text", {}).get("body", "")
+                if body.startswith("Bonjour"):
+                    real.setdefault(to, now)
+            await asyncio.sleep(0.01)
+    print(
+        f"  {patients} patients at once, first message (holding answer included): "
+        f"{summary(list(first.values()))}  max {max(first.values()):.0f} ms"
+    )
+    print(
+        f"  {patients} patients at once, the greeting itself: "
+        f"{summary(list(real.values()))}  max {max(real.values()):.0f} ms"
+    )
+    return list(real.values())
+
+
 def rasa_pid(port: str) -> str | None:
     try:
         out = subprocess.run(
@@ -140,6 +179,7 @@ async def main() -> None:
     parser.add_argument("--senders", type=int, default=50)
     parser.add_argument("--acks", type=int, default=1000)
     parser.add_argument("--turns", type=int, default=100)
+    parser.add_argument("--burst", type=int, default=50)
     args = parser.parse_args()
     rasa, simulator = os.environ["RASA_URL"], os.environ["SIMULATOR_URL"]
     secret = os.environ["WHATSAPP_APP_SECRET"]
@@ -149,6 +189,8 @@ async def main() -> None:
     print(f"WhatsApp webhook at {url}")
     print("Reply latency (one patient, sequential):")
     await reply_latency(url, simulator, secret, args.turns)
+    print("Burst (first come, first served):")
+    await burst(url, simulator, secret, args.burst)
     print("Acknowledgement latency (Meta's POST → 200):")
     await acks(url, secret, args.senders, args.acks, "status", rate=5)
     await acks(url, secret, args.senders, args.acks, "status")
