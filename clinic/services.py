@@ -57,6 +57,9 @@ class Tuning:
     turn_budget: float = 4.0
     #: Dialogue turns one Rasa process runs at once; the rest queue, first come first served.
     turns_in_flight: int = 4
+    #: A message being handled is held this long (renewed while its turn runs); a process
+    #: that died leaves it, and another takes it up after.
+    inbound_lease: timedelta = timedelta(minutes=2)
 
 
 def whatsapp_config(
@@ -268,6 +271,8 @@ class Services:
             public_url=self.settings.public_url,
             turn_budget=self.tuning.turn_budget,
             turns_in_flight=self.tuning.turns_in_flight,
+            sealer=self.sealer,
+            inbound_lease=self.tuning.inbound_lease,
         )
 
     @cached_property

@@ -35,6 +35,8 @@ from clinic.whatsapp.service import WhatsAppService
 logger = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
+#: Seconds between two looks for half-handled messages (clinic.whatsapp.inbound_log).
+RECOVERY_EVERY = 15.0
 
 
 class WhatsAppOutput(OutputChannel):
@@ -94,6 +96,7 @@ class WhatsAppInput(InputChannel):
         whatsapp_config(self.settings)
         self._services = services
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._recovery: asyncio.Future[None] | None = None
 
     @property
     def services(self) -> Services:
@@ -109,6 +112,16 @@ class WhatsAppInput(InputChannel):
     def get_output_channel(self) -> OutputChannel:
         """How reminders and `trigger_intent` reach a patient outside their own turn."""
         return WhatsAppOutput(self.service)
+
+    async def _recover_forever(self, run_turn: Callable[[str, str, str], Awaitable[None]]) -> None:
+        """Every few seconds, take up messages a dead process left half-handled (any replica
+        may: each message is claimed by one)."""
+        while True:
+            await asyncio.sleep(RECOVERY_EVERY)
+            try:
+                await self.service.recover(run_turn)
+            except Exception:  # the database down: try again at the next round
+                logger.exception("could not look for half-handled messages")
 
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -140,9 +153,13 @@ class WhatsAppInput(InputChannel):
             except SettingsError as error:  # e.g. another PATIENT_ID_KEY: refuse to serve
                 logger.critical("the WhatsApp channel cannot start: %s", error)
                 app.stop()
+                return
+            self._recovery = asyncio.ensure_future(self._recover_forever(run_turn))
 
         @webhook.listener("before_server_stop")
         async def _stop(app: Any, loop: Any) -> None:
+            if self._recovery is not None:
+                self._recovery.cancel()
             if self._tasks:
                 await asyncio.wait(list(self._tasks), timeout=10)
             if self._services is not None:

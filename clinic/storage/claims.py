@@ -20,24 +20,26 @@ def claim_each(
     due: ColumnElement[Any],
     values: dict[str, Any],
     take: int | None = None,
+    key: Column[Any] | None = None,
 ) -> list[Row]:
     """Claim the rows `candidates` selects, one short transaction each.
 
     Each claim is a conditional UPDATE (same id, same status, still `due`): when two workers read
     the same candidate, the database lets exactly one of them change it, with no lock held between
     the read and the write and no `SELECT … FOR UPDATE` that SQLite lacks. Returns the rows won,
-    as they were before the claim; stops after `take` wins.
+    as they were before the claim; stops after `take` wins. `key`: the primary key column
+    (default `id`); a table without `status` is matched on `due` alone.
     """
+    key = table.c.id if key is None else key
     with database.transaction() as connection:
         rows = connection.execute(candidates).all()
     won: list[Row] = []
     for row in rows:
         with database.transaction() as connection:
-            claimed = connection.execute(
-                update(table)
-                .where(table.c.id == row.id, table.c.status == row.status, due)
-                .values(values)
-            ).rowcount
+            same = key == row._mapping[key.name]
+            if "status" in table.c:
+                same = and_(same, table.c.status == row.status)
+            claimed = connection.execute(update(table).where(same, due).values(values)).rowcount
         if claimed:
             won.append(row)
             if take is not None and len(won) >= take:

@@ -232,8 +232,13 @@ whatsapp_inbound = Table(
     Column("kind", String(16), nullable=False),
     Column("sent_at", UTCDateTime, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
-    # turn, stale, answered (a fixed reply), ignored, failed
+    # received (being handled), turn, stale, answered (a fixed reply), ignored, failed, paused
     Column("outcome", String(12), nullable=False),
+    # While `received`: the message itself (sealed) and a lease; a process that dies mid-turn
+    # leaves both, and another takes the message up again once the lease ends.
+    Column("body", Text, nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False, default=1),
     Index("ix_whatsapp_inbound_received", "received_at"),
     Index("ix_whatsapp_inbound_patient", "patient_id", "received_at"),
 )

@@ -11,12 +11,13 @@ assistant say is kept in the transcript staff read (clinic.conversations).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from clinic.handoff import BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF, Handoff
 from clinic.privacy import Privacy, notice_text
 from clinic.reminders import ReminderRepository, parse_callback
 from clinic.safety import is_red_flag
+from clinic.sealing import Sealer
 from clinic.statuses import Author, InboundOutcome
 from clinic.whatsapp import inbound as kinds
 from clinic.whatsapp import messages, texts
@@ -50,6 +52,8 @@ NUMBER_CHANGED = "user_changed_number"
 MAX_TURN_TEXT = 1000
 #: Inbound message ids are kept this long: Meta redelivers for up to 7 days.
 DEDUP_RETENTION = timedelta(days=8)
+#: A message whose handling died is taken up again this many times, then the patient is told.
+MAX_ATTEMPTS = 3
 _LEADING_COMMANDS = re.compile(r"^[\s/]+")
 #: What the transcript keeps of one message (WhatsApp allows 4,096 characters).
 MAX_STORED_TEXT = 4096
@@ -118,6 +122,8 @@ class WhatsAppService:
         public_url: str = "",
         turn_budget: float = 4.0,
         turns_in_flight: int = 4,
+        sealer: Sealer | None = None,
+        inbound_lease: timedelta = timedelta(minutes=2),
     ) -> None:
         self.config = config
         #: `limits.messages_per_minute` of practice.yml (0: no limit).
@@ -140,6 +146,10 @@ class WhatsAppService:
         self.public_url = public_url
         #: Seconds a patient waits, from the message's arrival, before a holding answer.
         self.turn_budget = turn_budget
+        #: Keeps each message (sealed) until it is handled, so a dead process loses nothing.
+        self.sealer = sealer
+        #: How long a message being handled is held before another process takes it up.
+        self.inbound_lease = inbound_lease
         #: Messages handled at once by this process; the others wait their place, taken on
         #: arrival (a FIFO semaphore), so a burst is answered first come, first served.
         self._turns = asyncio.Semaphore(turns_in_flight)
@@ -251,19 +261,29 @@ class WhatsAppService:
             await run_turn(patient_id, text, message_id)
 
         turn = asyncio.ensure_future(in_turn())
-        left = max(0.0, self.turn_budget - (time.monotonic() - started))
-        done, _ = await asyncio.wait({turn}, timeout=left)
-        if not done:
-            logger.warning("a turn is over its budget: holding answer sent")
-            await self.say(patient_id, texts.holding(self.practice_phone), kind="holding")
+        try:
+            left = max(0.0, self.turn_budget - (time.monotonic() - started))
+            done, _ = await asyncio.wait({turn}, timeout=left)
+            if not done:
+                logger.warning("a turn is over its budget: holding answer sent")
+                await self.say(patient_id, texts.holding(self.practice_phone), kind="holding")
+            renewal = self.inbound_lease.total_seconds() / 3
+            while not done:  # still running: keep the message ours
+                done, _ = await asyncio.wait({turn}, timeout=renewal)
+                if not done:
+                    until = self.clock.now() + self.inbound_lease
+                    await asyncio.to_thread(self.inbound.renew, message_id, until)
+        except asyncio.CancelledError:
+            turn.cancel()  # the process is stopping: the lease will let another take it up
+            raise
         await turn
 
-    async def _one(self, message: Inbound, run_turn: TurnRunner) -> None:
+    async def _one(self, message: Inbound, run_turn: TurnRunner, claimed: bool = False) -> None:
         """Takes its place in the queue at once (arrival order), then handles the message."""
         started = time.monotonic()
         place = asyncio.ensure_future(self._turns.acquire())
         try:
-            await self._handle(message, run_turn, started, place)
+            await self._handle(message, run_turn, started, place, claimed)
         finally:
             if place.done() and not place.cancelled():
                 self._turns.release()
@@ -276,16 +296,19 @@ class WhatsAppService:
         run_turn: TurnRunner,
         started: float,
         place: asyncio.Future[Any],
+        claimed: bool = False,
     ) -> None:
         now = self.clock.now()
         patient_id = self.patient_id(message.sender)
-        first = await asyncio.to_thread(
+        first = claimed or await asyncio.to_thread(
             self.inbound.claim_inbound,
             message.message_id,
             patient_id,
             message.kind,
             message.sent_at,
             now,
+            self._keep(message),
+            self.inbound_lease,
         )
         if not first:
             logger.info("duplicate delivery of %s ignored", message.message_id)
@@ -421,6 +444,43 @@ class WhatsAppService:
         since = self.clock.now() - self.config.max_message_age
         if not await asyncio.to_thread(self.outbox.sent_recently, patient_id, "stale", since):
             await self.say(patient_id, texts.STALE, kind="stale")
+
+    def _keep(self, message: Inbound) -> str | None:
+        """The message, sealed, as the claim keeps it until it is handled."""
+        if self.sealer is None:
+            return None
+        data = {**asdict(message), "sent_at": message.sent_at.isoformat()}
+        return self.sealer.seal(json.dumps(data, ensure_ascii=False))
+
+    def _revive(self, body: str | None) -> Inbound | None:
+        if body is None or self.sealer is None:
+            return None
+        try:
+            data = json.loads(self.sealer.open(body))
+            data["sent_at"] = datetime.fromisoformat(data["sent_at"])
+            return Inbound(**data)
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    async def recover(self, run_turn: TurnRunner) -> int:
+        """Take up the messages a dead process left half-handled (their lease ended): each is
+        handled now, in its patient's order; after MAX_ATTEMPTS the patient is told."""
+        stale = await asyncio.to_thread(
+            self.inbound.claim_stale, self.clock.now(), self.inbound_lease
+        )
+        for message_id, body, attempt in stale:
+            message = self._revive(body)
+            if message is None or attempt > MAX_ATTEMPTS:
+                await asyncio.to_thread(self.inbound.set_outcome, message_id, "failed")
+                logger.error("message %s could not be handled after %d tries", message_id, attempt)
+                if message is not None:
+                    patient_id = self.patient_id(message.sender)
+                    await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
+                continue
+            logger.warning("message %s taken up again (try %d)", message_id, attempt)
+            async with self._patients(message.sender):
+                await self._one(message, run_turn, claimed=True)
+        return len(stale)
 
     async def drain_outbox(self) -> int:
         return await self.delivery.drain()

@@ -484,11 +484,15 @@ async def test_past_and_beyond_the_horizon_are_said_with_the_nearest_day(
     assert result["when"] == "aujourd'hui"
 
 
-async def test_duckling_down_is_not_understood_never_a_crash(services: Services) -> None:
+async def test_duckling_down_the_time_is_still_read_in_process(services: Services) -> None:
     from clinic.duckling.client import DucklingClient
 
     services.duckling.url = "http://127.0.0.1:9/parse"  # nothing listens on the discard port
     assert isinstance(services.duckling, DucklingClient)
+    result, said, _ = await validate(services, "when", None, asked("demain à 10h"))
+    assert result["when"] == "demain vers 10h" and "utter_when_unknown" not in said  # understood
+    # and if even the in-process parser is off, a clear question, never a crash
+    services.duckling.fallback = False
     result, said, _ = await validate(services, "when", None, asked("demain"))
     assert result["when"] is None and said == ["utter_when_unknown"]
 

@@ -47,7 +47,14 @@ PHONE_NUMBER_ID = "106540352242922"
 PATIENT = "33612345678"
 #: Fast retries for tests: the policy's numbers, not its logic, are what differ in production.
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, lease=timedelta(seconds=1))
-TUNING = Tuning(retry=FAST, graph_timeout=0.5, smtp_timeout=1.0, turn_budget=0.5, turns_in_flight=2)
+TUNING = Tuning(
+    retry=FAST,
+    graph_timeout=0.5,
+    smtp_timeout=1.0,
+    turn_budget=0.5,
+    turns_in_flight=2,
+    inbound_lease=timedelta(seconds=1),
+)
 
 
 def sample(name: str) -> dict[str, Any]:

@@ -1,0 +1,89 @@
+"""Nothing lost when a process dies mid-turn: the message stays claimed under a lease (sealed),
+and once the lease ends it is taken up again and answered once; a redelivery by Meta meanwhile
+stays a duplicate; after three deaths the patient is told."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from clinic.simulator import payloads
+from clinic.storage.tables import whatsapp_inbound
+from clinic.whatsapp import texts
+from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, TUNING, Harness
+
+
+async def never() -> None:
+    """A turn that never ends: the process dies during it."""
+    await asyncio.get_running_loop().create_future()
+
+
+@pytest.fixture
+def dialogue():  # noqa: ANN201
+    async def dies(message: Any) -> None:
+        await never()
+
+    return dies
+
+
+async def crash(harness: Harness) -> None:
+    """What kill -9 leaves: the turns stop where they are; nothing records an outcome."""
+    await asyncio.sleep(0.3)
+    for task in list(harness.channel._tasks):
+        task.cancel()
+    await asyncio.sleep(0.1)
+
+
+async def answered_by_another_process(harness: Harness) -> list[str]:
+    seen: list[str] = []
+
+    async def run_turn(patient_id: str, text: str, message_id: str) -> None:
+        seen.append(text)
+        await harness.service.send(patient_id, {"text": f"reçu : {text}"})
+
+    await asyncio.sleep(TUNING.inbound_lease.total_seconds() + 0.2)
+    await harness.service.recover(run_turn)
+    return seen
+
+
+def rows(harness: Harness) -> list[dict[str, Any]]:
+    with harness.database.transaction() as connection:
+        return [dict(r) for r in connection.execute(select(whatsapp_inbound)).mappings()]
+
+
+async def test_a_message_left_by_a_dead_process_is_answered_once(harness: Harness) -> None:
+    message = payloads.text_payload(PATIENT, "je voudrais un rdv demain", PHONE_NUMBER_ID)
+    await harness.post(message)
+    await crash(harness)
+    [row] = rows(harness)
+    assert row["outcome"] == "received" and row["body"] is not None
+    assert PATIENT not in row["body"] and "demain" not in row["body"]  # kept sealed
+    await harness.post(message)  # Meta redelivers meanwhile: still a duplicate
+    await harness.settle()
+    assert await answered_by_another_process(harness) == ["je voudrais un rdv demain"]
+    assert [b["text"]["body"] for b in harness.sent("text")] == ["reçu : je voudrais un rdv demain"]
+    [row] = rows(harness)
+    assert (row["outcome"], row["body"], row["attempts"]) == ("turn", None, 2)
+    assert await answered_by_another_process(harness) == []  # once
+
+
+async def test_after_three_deaths_the_patient_is_told(harness: Harness) -> None:
+    await harness.post(payloads.text_payload(PATIENT, "bonjour", PHONE_NUMBER_ID))
+    await crash(harness)
+
+    async def dies_again(patient_id: str, text: str, message_id: str) -> None:
+        await never()
+
+    for _ in range(2):  # taken up twice, dying each time
+        await asyncio.sleep(TUNING.inbound_lease.total_seconds() + 0.2)
+        recovering = asyncio.ensure_future(harness.service.recover(dies_again))
+        await asyncio.sleep(0.3)
+        recovering.cancel()
+    await asyncio.sleep(TUNING.inbound_lease.total_seconds() + 0.2)
+    assert await harness.service.recover(dies_again) == 1
+    [row] = rows(harness)
+    assert row["outcome"] == "failed" and row["body"] is None
+    assert [b["text"]["body"] for b in harness.sent("text")] == [texts.error("04 78 00 00 00")]
