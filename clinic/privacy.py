@@ -32,7 +32,7 @@ from clinic.conversations import Transcript
 from clinic.ics import LinkSigner
 from clinic.patients import PatientRepository
 from clinic.practice import Practice
-from clinic.sealing import PREFIX, Sealer
+from clinic.sealing import Sealer
 from clinic.statuses import ACTIVE
 from clinic.storage import Database
 from clinic.storage.tables import (
@@ -399,7 +399,8 @@ class Privacy:
 
     def reseal(self) -> int:
         """After DATA_ENCRYPTION_KEY=new,old: seal every value with the new key, so the old one
-        can be dropped. One transaction; returns how many values were re-sealed."""
+        can be dropped; values stored before sealing existed get sealed too. One transaction;
+        returns how many values were (re-)sealed."""
         columns = [
             (patients, "patient_id", "display_name"),
             (appointments, "id", "patient_name"),
@@ -412,7 +413,7 @@ class Privacy:
         with self.database.transaction() as connection:
             for table, key, column in columns:
                 rows = connection.execute(
-                    select(table.c[key], table.c[column]).where(table.c[column].like(f"{PREFIX}%"))
+                    select(table.c[key], table.c[column]).where(table.c[column].is_not(None))
                 ).all()
                 for row_key, value in rows:
                     connection.execute(
@@ -422,9 +423,7 @@ class Privacy:
                     )
                 count += len(rows)
             if inspect(connection).has_table("events"):
-                rows = connection.execute(
-                    text("SELECT id, data FROM events WHERE data LIKE :p"), {"p": f"{PREFIX}%"}
-                ).all()
+                rows = connection.execute(text("SELECT id, data FROM events")).all()
                 for row_id, data in rows:
                     connection.execute(
                         text("UPDATE events SET data = :d WHERE id = :i"),

@@ -45,6 +45,10 @@ class Sealer:
         return self._fernet.encrypt(text.encode()).decode("ascii")
 
     def open(self, token: str) -> str:
+        """The value; one stored before sealing existed comes back as it is (`clinic privacy
+        reseal` seals those)."""
+        if not token.startswith(PREFIX):
+            return token
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode()
         except (InvalidToken, ValueError, UnicodeEncodeError):
@@ -57,7 +61,9 @@ class Sealer:
         return None if token is None else self.open(token)
 
     def reseal(self, token: str) -> str:
-        """The same value under the first key (after a rotation)."""
+        """The same value under the first key (after a rotation); a clear one, sealed."""
+        if not token.startswith(PREFIX):
+            return self.seal(token)
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")
 
 

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 from clinic.storage.tables import metadata
 
@@ -36,8 +37,35 @@ class Database:
             _serialise_sqlite_writers(self.engine)
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent; safe when several processes start at once)."""
+        """Create missing tables, and add columns a newer version added to existing ones
+        (idempotent; safe when several processes start at once). There are no other
+        migrations: a changed column type is the operator's (docs/decisions.md)."""
         metadata.create_all(self.engine, checkfirst=True)
+        with self.engine.connect() as connection:
+            inspector = inspect(connection)
+            missing = [
+                (table.name, column)
+                for table in metadata.sorted_tables
+                for column in table.columns
+                if column.name not in {c["name"] for c in inspector.get_columns(table.name)}
+            ]
+        for table_name, column in missing:
+            self._add_column(table_name, column)
+
+    def _add_column(self, table: str, column: Any) -> None:
+        kind = column.type.compile(dialect=self.engine.dialect)
+        ddl = f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"
+        if column.server_default is not None:
+            ddl += f" DEFAULT {column.server_default.arg}"
+        elif not column.nullable:
+            raise RuntimeError(f"{table}.{column.name}: a new NOT NULL column needs a default")
+        try:
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(ddl)
+        except DBAPIError:  # another process added it a moment ago
+            logger.info("column %s.%s already added", table, column.name)
+        else:
+            logger.warning("database upgraded: column %s.%s added", table, column.name)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

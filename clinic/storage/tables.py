@@ -238,7 +238,7 @@ whatsapp_inbound = Table(
     # leaves both, and another takes the message up again once the lease ends.
     Column("body", Text, nullable=True),
     Column("lease_until", UTCDateTime, nullable=True),
-    Column("attempts", Integer, nullable=False, default=1),
+    Column("attempts", Integer, nullable=False, default=1, server_default="1"),
     Index("ix_whatsapp_inbound_received", "received_at"),
     Index("ix_whatsapp_inbound_patient", "patient_id", "received_at"),
 )

@@ -230,3 +230,22 @@ async def test_a_rotated_data_key_reseals_everything_then_the_old_one_goes(
         new_only.database.dispose()
     tokens = SEALED.findall(dump(database_url))
     assert tokens and {old.open(token) for token in tokens} == {UNREADABLE}
+
+
+def test_values_stored_before_sealing_are_read_then_sealed_by_reseal(services: Services) -> None:
+    from sqlalchemy import insert, select
+
+    from clinic.storage.tables import patients
+
+    now = services.clock.now()
+    with services.database.transaction() as connection:  # what an older version wrote
+        connection.execute(
+            insert(patients).values(
+                patient_id="wa-legacy", display_name=NAME, created_at=now, updated_at=now
+            )
+        )
+    assert services.patients.name("wa-legacy") == NAME
+    assert services.privacy.reseal() >= 1
+    with services.database.transaction() as connection:
+        stored = connection.execute(select(patients.c.display_name)).scalar_one()
+    assert NAME not in stored and services.patients.name("wa-legacy") == NAME

@@ -1,0 +1,39 @@
+"""A database made by an earlier version gets the columns added since, on both backends, with
+its rows kept (the only kind of migration the project does: docs/decisions.md)."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from clinic.storage import Database
+
+
+def test_columns_added_since_are_added_to_an_older_database(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        with database.transaction() as connection:
+            connection.execute(
+                text(
+                    "CREATE TABLE whatsapp_inbound (message_id VARCHAR(160) PRIMARY KEY, "
+                    "patient_id VARCHAR(64) NOT NULL, kind VARCHAR(16) NOT NULL, "
+                    "sent_at TIMESTAMP NOT NULL, received_at TIMESTAMP NOT NULL, "
+                    "outcome VARCHAR(12) NOT NULL)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO whatsapp_inbound VALUES ('wamid.old', 'wa-x', 'text', "
+                    "'2026-11-01 10:00:00', '2026-11-01 10:00:01', 'turn')"
+                )
+            )
+        database.create_schema()
+        database.create_schema()  # twice: nothing more to add
+        with database.transaction() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("whatsapp_inbound")}
+            row = connection.execute(
+                text("SELECT outcome, attempts, body FROM whatsapp_inbound")
+            ).one()
+        assert {"body", "lease_until", "attempts"} <= columns
+        assert tuple(row) == ("turn", 1, None)
+    finally:
+        database.dispose()
