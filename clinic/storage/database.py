@@ -10,11 +10,13 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
 
 from clinic.storage.tables import metadata
 
 logger = logging.getLogger(__name__)
+
+#: The advisory lock id that serialises schema changes on PostgreSQL (any constant will do).
+SCHEMA_LOCK = 7_242_201
 
 #: How long a writer waits for SQLite's single write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -37,35 +39,34 @@ class Database:
             _serialise_sqlite_writers(self.engine)
 
     def create_schema(self) -> None:
-        """Create missing tables, and add columns a newer version added to existing ones
-        (idempotent; safe when several processes start at once). There are no other
-        migrations: a changed column type is the operator's (docs/decisions.md)."""
-        metadata.create_all(self.engine, checkfirst=True)
-        with self.engine.connect() as connection:
-            inspector = inspect(connection)
-            missing = [
-                (table.name, column)
-                for table in metadata.sorted_tables
-                for column in table.columns
-                if column.name not in {c["name"] for c in inspector.get_columns(table.name)}
-            ]
-        for table_name, column in missing:
-            self._add_column(table_name, column)
+        """Create missing tables, and add columns a newer version added to existing ones.
 
-    def _add_column(self, table: str, column: Any) -> None:
-        kind = column.type.compile(dialect=self.engine.dialect)
+        Idempotent, and safe when several processes start at once on a new database: on
+        PostgreSQL an advisory lock serialises them (DDL is transactional there; without it,
+        two processes both see a table missing and one fails creating it); SQLite's writers
+        are serialised already (BEGIN IMMEDIATE). There are no other migrations: a changed
+        column type is the operator's (docs/decisions.md)."""
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+            metadata.create_all(connection, checkfirst=True)
+            inspector = inspect(connection)
+            for table in metadata.sorted_tables:
+                existing = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in existing:
+                        self._add_column(connection, table.name, column)
+
+    @staticmethod
+    def _add_column(connection: Connection, table: str, column: Any) -> None:
+        kind = column.type.compile(dialect=connection.dialect)
         ddl = f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"
         if column.server_default is not None:
             ddl += f" DEFAULT {column.server_default.arg}"
         elif not column.nullable:
             raise RuntimeError(f"{table}.{column.name}: a new NOT NULL column needs a default")
-        try:
-            with self.engine.begin() as connection:
-                connection.exec_driver_sql(ddl)
-        except DBAPIError:  # another process added it a moment ago
-            logger.info("column %s.%s already added", table, column.name)
-        else:
-            logger.warning("database upgraded: column %s.%s added", table, column.name)
+        connection.exec_driver_sql(ddl)
+        logger.warning("database upgraded: column %s.%s added", table, column.name)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

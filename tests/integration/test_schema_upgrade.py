@@ -37,3 +37,19 @@ def test_columns_added_since_are_added_to_an_older_database(database_url: str) -
         assert tuple(row) == ("turn", 1, None)
     finally:
         database.dispose()
+
+
+def test_processes_starting_together_on_a_new_database_all_succeed(database_url: str) -> None:
+    """Rasa's channel, the action server and the worker create the schema at the same moment."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def start() -> None:
+        database = Database(database_url)
+        try:
+            database.create_schema()
+        finally:
+            database.dispose()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for future in [pool.submit(start) for _ in range(6)]:
+            future.result()  # raises if any of them failed
