@@ -409,27 +409,37 @@ class Privacy:
             (whatsapp_outbound, "id", "body"),
             (conversation_log, "id", "body"),
         ]
-        count = 0
+        count = unreadable = 0
         with self.database.transaction() as connection:
             for table, key, column in columns:
                 rows = connection.execute(
                     select(table.c[key], table.c[column]).where(table.c[column].is_not(None))
                 ).all()
                 for row_key, value in rows:
+                    sealed = self.sealer.reseal(value)
+                    if sealed is None:
+                        unreadable += 1
+                        continue
                     connection.execute(
-                        update(table)
-                        .where(table.c[key] == row_key)
-                        .values({column: self.sealer.reseal(value)})
+                        update(table).where(table.c[key] == row_key).values({column: sealed})
                     )
-                count += len(rows)
+                    count += 1
             if inspect(connection).has_table("events"):
                 rows = connection.execute(text("SELECT id, data FROM events")).all()
                 for row_id, data in rows:
+                    sealed = self.sealer.reseal(data)
+                    if sealed is None:
+                        unreadable += 1
+                        continue
                     connection.execute(
                         text("UPDATE events SET data = :d WHERE id = :i"),
-                        {"d": self.sealer.reseal(data), "i": row_id},
+                        {"d": sealed, "i": row_id},
                     )
-                count += len(rows)
+                    count += 1
+        if unreadable:
+            logger.error(
+                "%d value(s) no DATA_ENCRYPTION_KEY opens were left as they are", unreadable
+            )
         return count
 
     # --- retention ---------------------------------------------------------------------------------

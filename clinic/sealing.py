@@ -60,11 +60,15 @@ class Sealer:
     def open_optional(self, token: str | None) -> str | None:
         return None if token is None else self.open(token)
 
-    def reseal(self, token: str) -> str:
-        """The same value under the first key (after a rotation); a clear one, sealed."""
+    def reseal(self, token: str) -> str | None:
+        """The same value under the first key (after a rotation); a clear one, sealed; None
+        for one no listed key opens (left as it is, and said by the caller)."""
         if not token.startswith(PREFIX):
             return self.seal(token)
-        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        except InvalidToken:
+            return None
 
 
 def data_sealer(settings: Settings) -> Sealer:

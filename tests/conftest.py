@@ -26,6 +26,7 @@ from clinic.duckling.server import DucklingHTTPServer
 from clinic.emulators.google_calendar import GoogleCalendarEmulator, write_service_account_key
 from clinic.practice import Practice, load_practice
 from clinic.sealing import Sealer, data_sealer
+from clinic.services import Services, build_services
 from clinic.settings import Settings
 from clinic.storage import Database, metadata
 
@@ -75,6 +76,15 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
+@pytest.fixture
+def services(database_url: str, practice: Practice, clock: FixedClock) -> Iterator[Services]:
+    """The composition root on the test database (SQLite, or PostgreSQL when marked), with the
+    fixed clock: the core as every process builds it."""
+    built = build_services(Settings(database_url=database_url), practice, clock=clock)
+    yield built
+    built.database.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway database on the machine's PostgreSQL (CI starts it; no skip if it is down)."""
@@ -98,6 +108,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = request.getfixturevalue("postgres_url")
     database = Database(url)
     metadata.drop_all(database.engine)
+    with database.transaction() as connection:  # Rasa's tracker store table too
+        connection.exec_driver_sql("DROP TABLE IF EXISTS events")
     database.dispose()
     yield url
 

@@ -8,10 +8,8 @@ import json
 import re
 import sqlite3
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -22,27 +20,14 @@ from clinic.clock import FixedClock
 from clinic.practice import Practice
 from clinic.scheduling import SearchWindow
 from clinic.services import Services, build_services
-from clinic.settings import Settings
 from connectors.tracker_store import SealedSQLTrackerStore
-from tests.conftest import NOW, ROOT
+from tests.conftest import ROOT
 
 NAME = "Zéphyrine Quillebœuf"
 PHONE = "33677123456"
 TEXT = "ma verrue plantaire me gêne beaucoup"
 SECRETS = (NAME, "Quillebœuf", "Quilleb\\u0153uf", PHONE, "verrue plantaire")
 SEALED = re.compile(r"gAAAAA[A-Za-z0-9_\-=]+")
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
-
-
-@pytest.fixture
-def services(database_url: str, practice: Practice, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(Settings(database_url=database_url), practice, clock=clock)
-    yield built
-    built.database.dispose()
 
 
 def dump(database_url: str) -> str:

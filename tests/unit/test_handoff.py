@@ -5,7 +5,6 @@ the real composition root: pause, alerts queued once, one acknowledgement, repli
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,25 +14,12 @@ from clinic.clock import FixedClock
 from clinic.handoff import BACK_BUTTON, Handoff
 from clinic.practice import Practice
 from clinic.services import Services, build_services
-from clinic.settings import Settings
 from clinic.storage.tables import conversation_log, whatsapp_outbound
 from tests.conftest import NOW
 
 PATIENT = "wa-3f9a0c1e5b7d9f1a3c5e7a9b"
 STAFF = ("+33600000001", "equipe@cabinet-tilleuls.test")
 OPEN = timedelta(hours=2)  # NOW is Monday 8h00, before opening: +2 h is 10h00, open
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
-
-
-@pytest.fixture
-def services(database_url: str, practice: Practice, clock: FixedClock) -> Iterator[Services]:
-    built = build_services(Settings(database_url=database_url), practice, clock=clock)
-    yield built
-    built.database.dispose()
 
 
 @pytest.fixture
