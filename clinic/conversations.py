@@ -30,6 +30,18 @@ def reference(patient_id: str) -> str:
     return patient_id.split("-", 1)[-1][:REFERENCE_LENGTH]
 
 
+def resolve(ref: str, ids: Iterable[str]) -> str | None:
+    """The id `ref` names among `ids`: itself, or the one id its reference or id starts with
+    (6 characters at least, so a typo never picks someone)."""
+    known = set(ids)
+    if ref in known:
+        return ref
+    if len(ref) < 6:
+        return None
+    matches = [i for i in known if reference(i).startswith(ref) or i.startswith(ref)]
+    return matches[0] if len(matches) == 1 else None
+
+
 @dataclass(frozen=True)
 class Conversation:
     patient_id: str

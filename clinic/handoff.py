@@ -21,7 +21,14 @@ from typing import Any, Literal
 from clinic import french
 from clinic.alerts import LABELS, AlertRepository
 from clinic.clock import Clock
-from clinic.conversations import Conversation, Conversations, Line, Transcript, reference
+from clinic.conversations import (
+    Conversation,
+    Conversations,
+    Line,
+    Transcript,
+    reference,
+    resolve,
+)
 from clinic.notify import Messenger, TemplateMessage
 from clinic.patients import PatientRepository
 from clinic.practice import Practice
@@ -147,14 +154,10 @@ class Handoff:
     def find(self, ref: str) -> Conversation | None:
         """A conversation by id or by its reference (a unique prefix of at least 6 characters)."""
         exact = self.conversations.get(ref)
-        if exact is not None or len(ref) < 6:
+        if exact is not None:
             return exact
-        matches = [
-            c
-            for c in self.conversations.listing()
-            if c.reference.startswith(ref) or c.patient_id.startswith(ref)
-        ]
-        return matches[0] if len(matches) == 1 else None
+        found = resolve(ref, (c.patient_id for c in self.conversations.listing()))
+        return self.conversations.get(found) if found else None
 
     def inbox(self, status: ConversationStatus | None = "paused") -> list[InboxRow]:
         """Conversations by status (None: all). « active » also lists the patients seen this

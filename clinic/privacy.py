@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Table, and_, delete, func, inspect, or_, select, text, update
+from sqlalchemy import MetaData, Table, and_, delete, func, inspect, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic import french
@@ -28,7 +28,7 @@ from clinic.alerts import AlertRepository
 from clinic.appointments import Appointment, AppointmentRepository
 from clinic.audit import Actor
 from clinic.clock import Clock
-from clinic.conversations import Transcript
+from clinic.conversations import Transcript, resolve
 from clinic.ics import LinkSigner
 from clinic.patients import PatientRepository
 from clinic.practice import Practice
@@ -231,13 +231,7 @@ class Privacy:
         with self.database.transaction() as connection:
             for table in (patients, whatsapp_contacts, appointments, conversations):
                 ids |= {r[0] for r in connection.execute(select(table.c.patient_id).distinct())}
-        ids = {i for i in ids if not i.startswith("erased-")}
-        if ref in ids:
-            return ref
-        if len(ref) < 6:
-            return None
-        matches = [i for i in ids if i.removeprefix("wa-").startswith(ref) or i.startswith(ref)]
-        return matches[0] if len(matches) == 1 else None
+        return resolve(ref, (i for i in ids if not i.startswith("erased-")))
 
     # --- erasure -----------------------------------------------------------------------------------
 
@@ -411,6 +405,9 @@ class Privacy:
         ]
         count = unreadable = 0
         with self.database.transaction() as connection:
+            if inspect(connection).has_table("events"):  # Rasa's tracker store
+                events = Table("events", MetaData(), autoload_with=connection)
+                columns.append((events, "id", "data"))
             for table, key, column in columns:
                 rows = connection.execute(
                     select(table.c[key], table.c[column]).where(table.c[column].is_not(None))
@@ -422,18 +419,6 @@ class Privacy:
                         continue
                     connection.execute(
                         update(table).where(table.c[key] == row_key).values({column: sealed})
-                    )
-                    count += 1
-            if inspect(connection).has_table("events"):
-                rows = connection.execute(text("SELECT id, data FROM events")).all()
-                for row_id, data in rows:
-                    sealed = self.sealer.reseal(data)
-                    if sealed is None:
-                        unreadable += 1
-                        continue
-                    connection.execute(
-                        text("UPDATE events SET data = :d WHERE id = :i"),
-                        {"d": sealed, "i": row_id},
                     )
                     count += 1
         if unreadable:
