@@ -178,7 +178,7 @@ def test_the_inbox_and_references(services: Services, handoff: Handoff) -> None:
 
 
 def test_nothing_is_queued_twice_by_two_replicas(services: Services, practice: Practice) -> None:
-    """Two processes pausing the same conversation at once: one set of alerts."""
+    """A second process (its own engine) pausing the same conversation: one set of alerts."""
     other = build_services(services.settings, practice, clock=services.clock)
     try:
         results = [
