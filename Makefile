@@ -17,7 +17,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install install-browser run simulator shell interactive model test lint types format pytest \
-        validate test-stories test-nlu test-stack bench lock clean
+        validate test-stories test-nlu test-stack bench lock clean \
+        install-haproxy cluster test-cluster
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -59,7 +60,7 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: install install-browser ## unit + integration tests (loopback only); exit 5 (no test) fails
+pytest: install install-browser install-haproxy ## unit + integration tests (loopback only); exit 5 (no test) fails
 	$(PY) -m pytest -q -m "not stack" tests
 
 validate: install ## rasa data validate --fail-on-warnings
@@ -78,10 +79,19 @@ test-nlu: model ## score the model on the held-out NLU set; fail below NLU_MIN_F
 install-browser: ## Debian's Chromium for the browser tests (needs root or sudo once)
 	@scripts/install-chromium.sh
 
+install-haproxy: ## Debian's HAProxy, the cluster's load balancer (needs root or sudo once)
+	@scripts/debian-package.sh haproxy
+
+cluster: model install-haproxy ## 2 Rasa replicas + 2 action servers + 2 workers behind HAProxy (PostgreSQL, Redis)
+	@$(STACK) cluster
+
 simulator: run ## same as `make run`: the assistant plus the local WhatsApp simulator page
 
-test-stack: model install-browser ## end-to-end: the real stack on free ports, talked to over HTTP
+test-stack: model install-browser install-haproxy ## end-to-end: the real stack (and the cluster) over HTTP
 	$(PY) -m pytest -q -m stack tests
+
+test-cluster: model install-haproxy ## only the cluster's end-to-end tests (kill -9 of a replica included)
+	$(PY) -m pytest -q -m cluster tests
 
 test: lint types pytest validate model test-stories test-nlu test-stack ## the whole suite, in CI's order
 	@echo "✓ all checks passed"

@@ -305,5 +305,5 @@ def build_services(
         practice or load_practice(settings.practice_config),
         database,
         clock or SystemClock(),
-        tuning or Tuning(),
+        tuning or Tuning(inbound_lease=timedelta(seconds=settings.whatsapp_inbound_lease)),
     )

@@ -15,6 +15,7 @@ DEFAULT_DATABASE_URL = "sqlite:///var/clinic.db"
 DEFAULT_DUCKLING_URL = "http://localhost:8000"
 DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v21.0"
 DEFAULT_WHATSAPP_MAX_MESSAGE_AGE = 3600  # seconds
+DEFAULT_WHATSAPP_INBOUND_LEASE = 120  # seconds
 DEFAULT_PUBLIC_URL = "http://localhost:5005"
 DEFAULT_SMTP_FROM = "Assistant du cabinet <assistant@localhost>"
 CALENDAR_BACKENDS = ("local", "google")
@@ -25,8 +26,8 @@ class SettingsError(ValueError):
     """A setting has a value the assistant cannot run with."""
 
 
-def _seconds(env: Mapping[str, str], name: str) -> int:
-    raw = env.get(name, str(DEFAULT_WHATSAPP_MAX_MESSAGE_AGE))
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
     try:
         value = int(raw)
     except ValueError:
@@ -51,6 +52,9 @@ class Settings:
     whatsapp_phone_number_id: str | None = None
     whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL
     whatsapp_max_message_age: int = DEFAULT_WHATSAPP_MAX_MESSAGE_AGE
+    #: Seconds a message being handled stays with its process; a process killed mid-turn
+    #: leaves it, and any replica takes it up once the lease ends.
+    whatsapp_inbound_lease: int = DEFAULT_WHATSAPP_INBOUND_LEASE
     patient_id_key: str | None = field(default=None, repr=False)
     #: Seals names, numbers and texts at rest (clinic.sealing); comma-separated for rotation.
     data_encryption_key: str | None = field(default=None, repr=False)
@@ -85,7 +89,12 @@ class Settings:
             whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN"),
             whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID"),
             whatsapp_api_url=env.get("WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL).rstrip("/"),
-            whatsapp_max_message_age=_seconds(env, "WHATSAPP_MAX_MESSAGE_AGE"),
+            whatsapp_max_message_age=_seconds(
+                env, "WHATSAPP_MAX_MESSAGE_AGE", DEFAULT_WHATSAPP_MAX_MESSAGE_AGE
+            ),
+            whatsapp_inbound_lease=_seconds(
+                env, "WHATSAPP_INBOUND_LEASE", DEFAULT_WHATSAPP_INBOUND_LEASE
+            ),
             patient_id_key=env.get("PATIENT_ID_KEY"),
             data_encryption_key=env.get("DATA_ENCRYPTION_KEY"),
             data_encryption_key_file=(

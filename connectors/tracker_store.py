@@ -16,7 +16,9 @@ import json
 import logging
 from typing import Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -31,6 +33,15 @@ class SealedSQLTrackerStore(SQLTrackerStore):
         """`sealer` for tests; otherwise the deployment's key, read once at start."""
         super().__init__(*args, **kwargs)
         self.sealer = sealer or data_sealer(Settings.from_env())
+        old: sa.engine.Engine = self.engine  # type: ignore[has-type]
+        if old.dialect.name != "sqlite":
+            # Rasa's engine does not test a pooled connection before use: after a database
+            # restart, each stale one would fail a patient's turn once (as clinic.storage does).
+            self.engine = sa.create_engine(
+                old.url, pool_pre_ping=True, **create_engine_kwargs(old.url)
+            )
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            old.dispose()
 
     def _open(self, data: str) -> dict[str, Any] | None:
         """The event, or None when this key cannot read it (logged: it is lost to the dialogue,

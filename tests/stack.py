@@ -13,13 +13,16 @@ from tests.http import request
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_stack(env: dict[str, str], *ports: str) -> tuple[subprocess.Popen[str], str]:
-    """`python -m clinic.ops.stack run --quiet PORTS…`, once every service is healthy.
+def start_stack(
+    env: dict[str, str], *ports: str, command: str = "run"
+) -> tuple[subprocess.Popen[str], str]:
+    """`python -m clinic.ops.stack run --quiet PORTS…` (or `cluster`), once every service is
+    healthy.
 
     Returns the process and what it printed; raises with that output if it did not start.
     """
     process = subprocess.Popen(
-        [sys.executable, "-m", "clinic.ops.stack", "run", "--quiet", *ports],
+        [sys.executable, "-m", "clinic.ops.stack", command, "--quiet", *ports],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

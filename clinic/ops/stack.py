@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +31,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -91,7 +92,11 @@ class Service:
 
     @property
     def health_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.health_path}" if self.port else "(no port)"
+        if not self.port:
+            return "(no port)"
+        if self.health_path == "tcp":
+            return f"127.0.0.1:{self.port} (TCP)"
+        return f"http://127.0.0.1:{self.port}{self.health_path}"
 
 
 class Supervisor:
@@ -153,13 +158,21 @@ class Supervisor:
                 if process.poll() is None:
                     return
                 continue
-            if http_ok(service.health_url):
+            if service.health_path == "tcp":
+                if port_in_use(service.port):
+                    return
+            elif http_ok(service.health_url):
                 return
             time.sleep(0.3)
         raise StackError(
             f"{service.name} did not become healthy at {service.health_url} within "
             f"{service.startup_timeout:.0f} s (log: {self.log_dir / (service.name + '.log')})"
         )
+
+    def restart(self, service: Service) -> None:
+        """Start a dead service again, as an orchestrator's restart policy would."""
+        self.services.remove(service)
+        self.start(service)
 
     def first_dead(self) -> Service | None:
         for service in self.services:
@@ -251,6 +264,15 @@ def whatsapp_env(settings: Settings, simulator_port: int) -> dict[str, str]:
     }
 
 
+#: endpoints.yml's lock store: in-memory for one Rasa process; `cluster` sets redis.
+LOCK_STORE_DEFAULTS = {
+    "LOCK_STORE_TYPE": "in_memory",
+    "REDIS_HOST": "127.0.0.1",
+    "REDIS_PORT": "6379",
+    "REDIS_DB": "0",
+}
+
+
 def child_env(
     settings: Settings, duckling_url: str, actions_port: int, token: str
 ) -> dict[str, str]:
@@ -269,6 +291,9 @@ def child_env(
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONUNBUFFERED="1",
     )
+    # Rasa refuses an unset ${VAR} in endpoints.yml: the single-process defaults.
+    for name, default in LOCK_STORE_DEFAULTS.items():
+        env.setdefault(name, default)
     # Third-party deprecation chatter is noise in a terminal chat and in logs.
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     return env
@@ -296,10 +321,10 @@ def duckling_service(port: int) -> Service:
     )
 
 
-def actions_service(port: int) -> Service:
+def actions_service(port: int, name: str = "actions") -> Service:
     """rasa-sdk's server behind the shared secret (connectors/action_server.py), on loopback."""
     return Service(
-        "actions",
+        name,
         _launch("connectors.action_server", "--host", "127.0.0.1", "--port", str(port)),
         port,
         "/health",
@@ -307,11 +332,11 @@ def actions_service(port: int) -> Service:
     )
 
 
-def rasa_service(port: int, model: Path, credentials: str) -> Service:
+def rasa_service(port: int, model: Path, credentials: str, name: str = "rasa") -> Service:
     """`rasa run` on loopback; its API token comes from RASA_AUTH_TOKEN through the launcher,
     never on the command line (where `ps` shows it to every user of the host)."""
     return Service(
-        "rasa",
+        name,
         _launch(
             "rasa",
             "run",
@@ -344,8 +369,20 @@ def simulator_service(port: int, rasa_port: int) -> Service:
     )
 
 
-def worker_service() -> Service:
-    return Service("worker", [sys.executable, "-m", "clinic.cli", "worker"], None, "")
+def worker_service(name: str = "worker") -> Service:
+    return Service(name, [sys.executable, "-m", "clinic.cli", "worker"], None, "")
+
+
+def redis_service(port: int) -> Service:
+    """A private Redis for the lock store: nothing on disk (locks live seconds)."""
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    return Service("redis", [*argv, "--appendonly", "no"], port, "tcp", startup_timeout=15)
+
+
+def haproxy_service(port: int) -> Service:
+    """HAProxy in the foreground with deploy/haproxy.cfg (its ports come from the environment)."""
+    argv = ["haproxy", "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")]
+    return Service("haproxy", argv, port, "/haproxy-health", startup_timeout=15)
 
 
 def current_model() -> Path:
@@ -438,6 +475,131 @@ Ctrl-C stops everything.""",
                         file=sys.stderr,
                     )
                     return 1
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("\nstopping…", flush=True)
+    return 0
+
+
+#: `cluster` without DATABASE_URL: a database on the machine's PostgreSQL, created if missing.
+CLUSTER_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/clinic_cluster"
+#: deploy/haproxy.cfg names two Rasa replicas and two action servers.
+REPLICAS = 2
+
+
+def ensure_postgres_database(url: str) -> None:
+    """CREATE DATABASE when it does not exist yet (what a managed PostgreSQL gives on day one)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            ).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except Exception as error:  # noqa: BLE001 (any driver error: one line naming the database)
+        raise StackError(
+            f"PostgreSQL at {target.host}:{target.port} is unreachable: {error}"
+        ) from None
+    finally:
+        admin.dispose()
+
+
+def cluster_services(
+    settings: Settings, args: argparse.Namespace, env: dict[str, str]
+) -> list[Service]:
+    """Rasa's own distributed setup on one machine, as processes: two Rasa replicas sharing a
+    PostgreSQL tracker store and a RedisLockStore, two action servers, HAProxy in front of both,
+    two workers; Duckling and the simulator as in `run`. `env` gets the ports it needs."""
+    model = current_model()
+    rasa_ports = [free_port() for _ in range(REPLICAS)]
+    action_ports = [free_port() for _ in range(REPLICAS)]
+    lb_actions = free_port()
+    env.update(
+        LOCK_STORE_TYPE="redis",
+        LB_RASA_PORT=str(args.port),
+        LB_ACTIONS_PORT=str(lb_actions),
+        HAPROXY_STATS_SOCKET=str(ROOT / "var" / f"haproxy-{args.port}.sock"),
+        ACTION_SERVER_URL=f"http://127.0.0.1:{lb_actions}/webhook",
+    )
+    for index, (rasa_port, action_port) in enumerate(
+        zip(rasa_ports, action_ports, strict=True), start=1
+    ):
+        env[f"RASA_{index}_PORT"] = str(rasa_port)
+        env[f"ACTIONS_{index}_PORT"] = str(action_port)
+    services: list[Service] = []
+    if "REDIS_HOST" not in os.environ:
+        redis_port = free_port()
+        env.update(REDIS_HOST="127.0.0.1", REDIS_PORT=str(redis_port))
+        services.append(redis_service(redis_port))
+    duckling_port = _local_port(settings.duckling_url)
+    if duckling_port is not None:
+        services.append(duckling_service(duckling_port))
+    if not settings.whatsapp_enabled:
+        services.append(simulator_service(args.simulator_port, args.port))
+    credentials = PRODUCTION_CREDENTIALS if settings.whatsapp_enabled else DEVELOPMENT_CREDENTIALS
+    for index in range(REPLICAS):
+        services.append(actions_service(action_ports[index], f"actions-{index + 1}"))
+    for index in range(REPLICAS):
+        services.append(rasa_service(rasa_ports[index], model, credentials, f"rasa-{index + 1}"))
+    services.append(haproxy_service(args.port))
+    services += [worker_service(f"worker-{index + 1}") for index in range(REPLICAS)]
+    return services
+
+
+def cmd_cluster(settings: Settings, args: argparse.Namespace) -> int:
+    """`make cluster`: like `run`, with every stateless process twice behind HAProxy. A process
+    that dies is started again (an orchestrator's restart policy), the others keep serving."""
+    if "DATABASE_URL" not in os.environ:
+        settings = replace(settings, database_url=CLUSTER_DATABASE_URL)
+    if not settings.database_url.startswith("postgresql"):
+        raise StackError(
+            "the cluster shares one PostgreSQL database between its replicas: set DATABASE_URL "
+            f"to a postgresql:// URL (default {CLUSTER_DATABASE_URL})"
+        )
+    if shutil.which("haproxy") is None:
+        raise StackError("HAProxy is missing: `make install-haproxy` (Debian's package)")
+    meta = whatsapp_env(settings, args.simulator_port)
+    ensure_postgres_database(settings.database_url)
+    token = auth_token(settings)
+    env = child_env(settings, settings.duckling_url, 0, token)
+    env.update(meta)
+    env.setdefault("PUBLIC_URL", f"http://localhost:{args.port}")
+    services = cluster_services(settings, args, env)
+    with running(services, env, echo=not args.quiet) as supervisor:
+        base = f"http://localhost:{args.port}"
+        simulated = (
+            ""
+            if settings.whatsapp_enabled
+            else (f"\n  Simulateur WhatsApp (local): http://localhost:{args.simulator_port}/")
+        )
+        print(
+            f"""
+Le cluster est prêt / the cluster is up: {REPLICAS} Rasa replicas, {REPLICAS} action servers, \
+{REPLICAS} workers
+  HAProxy (WhatsApp webhook): {base}/webhooks/whatsapp/webhook{simulated}
+  Database: PostgreSQL; lock store: Redis at {env["REDIS_HOST"]}:{env["REDIS_PORT"]}
+  Replicas: {", ".join(f"{s.name} on {s.port}" for s in services if s.name.startswith("rasa-"))}
+  Action servers: {", ".join(f"{s.name} on {s.port}" for s in services if s.name.startswith("actions-"))}
+Ctrl-C stops everything.""",
+            flush=True,
+        )
+        try:
+            while True:
+                dead = supervisor.first_dead()
+                if dead is not None:
+                    print(
+                        f"{dead.name} stopped (exit {dead.started.returncode}): starting it "
+                        f"again. Log: var/log/{dead.name}.log",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    supervisor.restart(dead)
                 time.sleep(0.5)
         except KeyboardInterrupt:
             print("\nstopping…", flush=True)
@@ -542,6 +704,12 @@ def main(argv: list[str] | None = None) -> None:
         "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
     )
     run.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
+    cluster = sub.add_parser("cluster", help="replicas behind HAProxy, until Ctrl-C")
+    cluster.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    cluster.add_argument(
+        "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
+    )
+    cluster.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
     sub.add_parser("shell", help="terminal chat against Duckling and the action server")
     sub.add_parser("interactive", help="rasa interactive against Duckling and the action server")
     ex = sub.add_parser("exec", help="run a command with services on free ports")
@@ -550,6 +718,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     handlers = {
         "run": cmd_run,
+        "cluster": cmd_cluster,
         "shell": cmd_shell,
         "interactive": cmd_interactive,
         "exec": cmd_exec,

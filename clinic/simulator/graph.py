@@ -193,6 +193,14 @@ class FakeGraph:
         return web.json_response({"queued": len(self.script)})
 
     async def list_requests(self, request: web.Request) -> web.Response:
+        """Everything; with `?after=N`, only the messages accepted after the N-th (a load test
+        polls this many times a second)."""
+        if "after" in request.query:
+            try:
+                after = int(request.query["after"])
+            except ValueError:
+                return web.json_response({"error": "after: expected a number"}, status=400)
+            return web.json_response({"accepted": self.accepted[after:], "after": after})
         return web.json_response({"requests": self.requests, "accepted": self.accepted})
 
     async def reset(self, request: web.Request) -> web.Response:

@@ -96,3 +96,52 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for name in ("WHATSAPP_MAX_MESSAGE_AGE", "PATIENT_ID_KEY", "SIMULATOR_PORT", "SIMULATOR_WA_ID"):
         assert f"`{name}`" in readme or f"{name}`" in readme, name
+
+
+def test_haproxy_config_is_valid_for_haproxy() -> None:
+    """`haproxy -c`, the real parser (Debian's package, installed by `make install-haproxy`)."""
+    import subprocess
+
+    ports = ("LB_RASA_PORT", "RASA_1_PORT", "RASA_2_PORT", "LB_ACTIONS_PORT", "ACTIONS_1_PORT")
+    env = {**os.environ, **{name: str(5100 + i) for i, name in enumerate(ports)}}
+    env.update(ACTIONS_2_PORT="5199", HAPROXY_STATS_SOCKET="/tmp/haproxy-check.sock")
+    checked = subprocess.run(
+        ["haproxy", "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    env.pop("RASA_2_PORT")  # a port left unset is an error, not a server on port 0
+    assert (
+        subprocess.run(
+            ["haproxy", "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+            env=env,
+            capture_output=True,
+            check=False,
+        ).returncode
+        != 0
+    )
+
+
+def test_the_lock_store_is_in_memory_by_default_and_redis_for_replicas(monkeypatch) -> None:  # noqa: ANN001
+    """endpoints.yml as Rasa reads it, with the variables `clinic.ops.stack` sets."""
+    from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from clinic.ops.stack import LOCK_STORE_DEFAULTS
+
+    for name, value in LOCK_STORE_DEFAULTS.items():
+        monkeypatch.setenv(name, value)
+    for name in ("ACTION_SERVER_URL", "ACTION_SERVER_TOKEN", "DATABASE_URL"):
+        monkeypatch.setenv(name, "set")  # the file's other sections
+    endpoints = str(ROOT / "endpoints.yml")
+    assert isinstance(
+        LockStore.create(read_endpoint_config(endpoints, "lock_store")), InMemoryLockStore
+    )
+    monkeypatch.setenv("LOCK_STORE_TYPE", "redis")
+    store = LockStore.create(read_endpoint_config(endpoints, "lock_store"))
+    assert isinstance(store, RedisLockStore)
+    assert store.red.connection_pool.connection_kwargs["port"] == 6379
+    assert store.key_prefix.startswith("clinic:")

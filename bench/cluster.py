@@ -1,0 +1,364 @@
+"""Load and fault suite on `make cluster`: simulated patients book over WhatsApp while replicas,
+Redis, PostgreSQL and the Graph API fail in turn.
+
+Starts its own cluster (two Rasa replicas, two action servers and two workers behind HAProxy,
+PostgreSQL, a private Redis, the simulator as the Graph API) on a fresh database, then:
+
+- `--patients` patients (default 200) arrive over `--ramp` seconds; each books: a first message
+  with a wish, their name, the first offered slot, « Je confirme »;
+- faults, each at its time (seconds from the start): kill -9 of rasa-1 (the supervisor starts
+  it again), kill -9 of Redis (same), a restart of the machine's PostgreSQL (`pg_ctlcluster`),
+  and the fake Graph API answering 429, 500 and hanging for a burst of sends;
+- the report: messages sent = turns run (each message id once in Rasa's trackers) = messages
+  answered; bookings = « ✅ » received, no two active appointments on one slot; answer time
+  p50/p95/p99 outside and inside fault windows; turns per CPU-second of the Rasa replicas.
+
+Numbers only, never asserted (`make bench-cluster`; results in docs/benchmarks.md).
+
+    .venv/bin/python bench/cluster.py [--patients 200] [--ramp 120] [--no-faults]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from stats import summary  # noqa: E402
+
+from clinic.ops.stack import free_port  # noqa: E402
+from clinic.services import build_services  # noqa: E402
+from clinic.settings import Settings  # noqa: E402
+from clinic.simulator import payloads  # noqa: E402
+from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
+from tests.stack import pid_listening_on, start_stack  # noqa: E402
+
+PHONE_NUMBER_ID = "106540352242922"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+WISHES = ["jeudi après-midi", "lundi matin", "mardi", "vendredi vers 10h", "la semaine prochaine"]
+FAULT_WINDOW = 30.0  # seconds after a fault counted as "inside" it
+
+
+@dataclass
+class Patient:
+    wa_id: str
+    inbox: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    sent: list[str] = field(default_factory=list)  # wamids
+    answer_times: list[tuple[float, float]] = field(default_factory=list)  # (sent at, seconds)
+    booked: bool = False
+    gave_up: str = ""
+
+
+class Run:
+    def __init__(self, lb: str, simulator: str, secret: str) -> None:
+        self.lb, self.simulator, self.secret = lb, simulator, secret
+        self.patients: dict[str, Patient] = {}
+        self.faults: list[tuple[float, str]] = []
+        self.start = time.monotonic()
+
+    async def post(self, session: aiohttp.ClientSession, payload: dict[str, Any]) -> None:
+        body = payloads.dumps(payload)
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, self.secret)}
+        for _ in range(20):  # what Meta does when it gets no 200: it sends again (same id)
+            try:
+                async with session.post(
+                    f"{self.lb}/webhooks/whatsapp/webhook", data=body, headers=headers
+                ) as response:
+                    await response.read()
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(1)
+        raise RuntimeError("the webhook was never acknowledged")
+
+    async def poll(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        """Route each message the fake Graph API accepted to its patient's inbox."""
+        after = 0
+        while not stop.is_set():
+            async with session.get(f"{self.simulator}/_fake/requests?after={after}") as response:
+                accepted = (await response.json())["accepted"]
+            after += len(accepted)
+            for item in accepted:
+                patient = self.patients.get(str(item["to"]).lstrip("+"))
+                if patient is not None:
+                    patient.inbox.put_nowait(item)
+            await asyncio.sleep(0.2)
+
+    async def say(
+        self, session: aiohttp.ClientSession, patient: Patient, payload: dict[str, Any], want: str
+    ) -> dict[str, Any] | None:
+        """Send one message; wait for the answer of kind `want` ("interactive" or a text
+        fragment). Records the time to the first answer (a holding answer counts)."""
+        wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+        patient.sent.append(wamid)
+        sent_at = time.monotonic()
+        await self.post(session, payload)
+        first = True
+        deadline = sent_at + 180
+        while time.monotonic() < deadline:
+            try:
+                item = await asyncio.wait_for(patient.inbox.get(), deadline - time.monotonic())
+            except asyncio.TimeoutError:
+                break
+            if first:
+                patient.answer_times.append((sent_at - self.start, item["at"] - sent_at))
+                first = False
+            body = item["body"]
+            if want == "interactive" and body.get("type") == "interactive":
+                return body
+            if want != "interactive" and want in str(body):
+                return body
+        patient.gave_up = f"no {want!r} after {len(patient.sent)} messages"
+        return None
+
+    async def book(self, session: aiohttp.ClientSession, patient: Patient, index: int) -> None:
+        wish = WISHES[index % len(WISHES)]
+        text = f"Bonjour, je voudrais un rendez-vous {wish} pour une consultation"
+        wa = patient.wa_id
+        if not await self.say(
+            session, patient, payloads.text_payload(wa, text, PHONE_NUMBER_ID), "nom"
+        ):
+            return
+        name = f"je m'appelle Patient{index:03d} Charge"
+        offer = await self.say(
+            session, patient, payloads.text_payload(wa, name, PHONE_NUMBER_ID), "interactive"
+        )
+        if offer is None:
+            return
+        action = offer["interactive"]["action"]
+        options = action.get("sections", [{}])[0].get("rows") or [
+            b["reply"] for b in action.get("buttons", [])
+        ]
+        row = options[0]
+        recap = await self.say(
+            session,
+            patient,
+            payloads.reply_payload(
+                wa, row["id"], row["title"], PHONE_NUMBER_ID, list_reply="sections" in action
+            ),
+            "interactive",
+        )
+        if recap is None:
+            return
+        confirm = next(
+            (
+                b["reply"]
+                for b in recap["interactive"]["action"].get("buttons", [])
+                if b["reply"]["title"] == "Je confirme"
+            ),
+            None,
+        )
+        if confirm is None:
+            patient.gave_up = "no « Je confirme » in the recap"
+            return
+        done = await self.say(
+            session,
+            patient,
+            payloads.reply_payload(wa, confirm["id"], confirm["title"], PHONE_NUMBER_ID),
+            "✅",
+        )
+        patient.booked = done is not None
+
+
+def kill(port: int, needle: str) -> None:
+    os.kill(pid_listening_on(port, needle), signal.SIGKILL)
+
+
+async def inject_faults(
+    run: Run, env: dict[str, str], ports: dict[str, int], plan: list[float]
+) -> None:
+    redis_port = int(env["REDIS_PORT_SEEN"])
+    steps = [
+        ("kill -9 rasa-1", lambda: kill(ports["rasa-1"], "rasa")),
+        ("kill -9 redis", lambda: kill(redis_port, "redis-server")),
+        ("restart PostgreSQL", restart_postgres),
+        ("Graph API 429/500/hang", lambda: None),
+    ]
+    async with aiohttp.ClientSession() as session:
+        for at, (name, action) in zip(plan, steps, strict=False):
+            await asyncio.sleep(max(0.0, run.start + at - time.monotonic()))
+            if name.startswith("Graph"):
+                script = {"steps": [429, 500, "hang", 429, 500, "hang"] * 3, "hang_seconds": 15}
+                await session.post(f"{run.simulator}/_fake/script", json=script)
+            else:
+                await asyncio.to_thread(action)
+            run.faults.append((time.monotonic() - run.start, name))
+            print(f"  t={time.monotonic() - run.start:5.1f} s  fault: {name}", flush=True)
+
+
+def restart_postgres() -> None:
+    version = sorted(os.listdir("/etc/postgresql"))[0]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True
+    )
+
+
+def cpu_of(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sample_cpu(ports: list[int], stop: asyncio.Event) -> dict[int, tuple[float, float]]:
+    """{pid: (first seen, last seen)} CPU seconds of the Rasa replicas, each second, so that a
+    killed and restarted replica counts for what it did while it lived."""
+    seen: dict[int, tuple[float, float]] = {}
+    while not stop.is_set():
+        for port in ports:
+            try:
+                pid = pid_listening_on(port, "rasa")
+            except AssertionError:
+                continue  # being restarted
+            used = cpu_of(pid)
+            if used is not None:
+                seen[pid] = (seen.get(pid, (used, used))[0], used)
+        await asyncio.sleep(1)
+    return seen
+
+
+def report(run: Run, env: dict[str, str], elapsed: float, cpu: float) -> None:
+    patients = list(run.patients.values())
+    sent = [w for p in patients for w in p.sent]
+    answered = sum(len(p.answer_times) for p in patients)
+    services = build_services(Settings.from_env(env))
+    turns: Counter[str] = Counter()
+    for patient in patients:
+        sender = services.keyring.patient_id(patient.wa_id)
+        url = f"{run.lb}/conversations/{sender}/tracker?token={env['RASA_AUTH_TOKEN']}"
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (loopback)
+            events = json.loads(response.read())["events"]
+        turns.update(e.get("message_id") for e in events if e.get("event") == "user")
+    engine = create_engine(env["DATABASE_URL"])
+    with engine.connect() as connection:
+        doubles = connection.execute(
+            text(
+                "SELECT count(*) FROM (SELECT practitioner_id, start_at FROM appointments "
+                "WHERE status IN ('booked','confirmed','pending') GROUP BY 1, 2 "
+                "HAVING count(*) > 1) d"
+            )
+        ).scalar_one()
+        active = connection.execute(
+            text(
+                "SELECT count(*) FROM appointments WHERE status IN ('booked','confirmed','pending')"
+            )
+        ).scalar_one()
+    engine.dispose()
+    services.database.dispose()
+    ran = sum(1 for w in sent if turns[w] >= 1)
+    twice = sum(1 for w in sent if turns[w] > 1)
+    booked = sum(p.booked for p in patients)
+    print(f"\n{len(patients)} patients, {elapsed:.0f} s")
+    print(f"  messages sent {len(sent)} · turns run {ran} (twice: {twice}) · answered {answered}")
+    print(
+        f"  bookings: « ✅ » {booked} · active appointments {active} · slots booked twice {doubles}"
+    )
+    for patient in patients:
+        if patient.gave_up:
+            print(f"  stuck: patient …{patient.wa_id[-3:]}: {patient.gave_up}")
+
+    def inside(at: float) -> bool:
+        return any(0 <= at - fault_at <= FAULT_WINDOW for fault_at, _ in run.faults)
+
+    calm = [s * 1000 for p in patients for at, s in p.answer_times if not inside(at)]
+    stormy = [s * 1000 for p in patients for at, s in p.answer_times if inside(at)]
+    if calm:
+        print(f"  first answer, outside fault windows ({len(calm)}): {summary(calm)}")
+    if stormy:
+        print(f"  first answer, inside fault windows ({len(stormy)}): {summary(stormy)}")
+    print(
+        f"  throughput {ran / elapsed:.2f} turns/s on 2 cores; Rasa replicas' CPU {cpu:.0f} s "
+        f"= {cpu / max(ran, 1) * 1000:.0f} ms per turn ({ran / max(cpu, 1e-9):.2f} turns/s per core)"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--ramp", type=float, default=120.0)
+    parser.add_argument("--no-faults", action="store_true")
+    args = parser.parse_args()
+    database = f"clinic_bench_{uuid.uuid4().hex[:8]}"
+    port, simulator_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": ADMIN_URL.rsplit("/", 1)[0] + f"/{database}",
+        "DUCKLING_URL": f"http://127.0.0.1:{free_port()}",
+        "RASA_AUTH_TOKEN": "bench-token",
+        "WHATSAPP_INBOUND_LEASE": "20",
+    }
+    env.pop("REDIS_HOST", None)
+    print(f"starting the cluster on database {database}…", flush=True)
+    process, printed = start_stack(
+        env, "--port", str(port), "--simulator-port", str(simulator_port), command="cluster"
+    )
+    try:
+        ports = {}
+        for line in printed.splitlines():
+            if line.strip().startswith(("Replicas:", "Action servers:")):
+                for part in line.split(":", 1)[1].split(","):
+                    name, value = part.strip().split(" on ")
+                    ports[name] = int(value)
+            if "lock store: Redis at" in line:
+                env["REDIS_PORT_SEEN"] = line.rsplit(":", 1)[1].strip()
+        secret = (ROOT / "var" / "whatsapp_local_app_secret").read_text().strip()
+        run = Run(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{simulator_port}", secret)
+        run_id = int(time.time()) % 10_000
+        patients = [Patient(f"3361{run_id:04d}{i:04d}") for i in range(args.patients)]
+        run.patients = {p.wa_id: p for p in patients}
+        stop = asyncio.Event()
+        connector = aiohttp.TCPConnector(limit=300)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            poller = asyncio.ensure_future(run.poll(session, stop))
+            sampler = asyncio.ensure_future(sample_cpu([ports["rasa-1"], ports["rasa-2"]], stop))
+            plan = (
+                []
+                if args.no_faults
+                else [0.2 * args.ramp, 0.4 * args.ramp, 0.6 * args.ramp, 0.8 * args.ramp]
+            )
+            faults = asyncio.ensure_future(inject_faults(run, env, ports, plan))
+
+            async def patient_task(index: int, patient: Patient) -> None:
+                await asyncio.sleep(index * args.ramp / max(1, args.patients))
+                await run.book(session, patient, index)
+
+            run.start = time.monotonic()
+            await asyncio.gather(*(patient_task(i, p) for i, p in enumerate(patients)))
+            elapsed = time.monotonic() - run.start
+            await faults
+            stop.set()
+            await poller
+            cpu = sum(last - first for first, last in (await sampler).values())
+        report(run, env, elapsed, cpu)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
