@@ -54,6 +54,29 @@ from tests.stack import pid_listening_on, start_stack  # noqa: E402
 PHONE_NUMBER_ID = "106540352242922"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 WISHES = ["jeudi après-midi", "lundi matin", "mardi", "vendredi vers 10h", "la semaine prochaine"]
+FIRST = ["Camille", "Louise", "Jules", "Hugo", "Léa", "Arthur", "Chloé", "Nathan", "Inès", "Paul"]
+LAST = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+]
 FAULT_WINDOW = 30.0  # seconds after a fault counted as "inside" it
 
 
@@ -65,6 +88,7 @@ class Patient:
     answer_times: list[tuple[float, float]] = field(default_factory=list)  # (sent at, seconds)
     booked: bool = False
     gave_up: str = ""
+    last: str = ""  # the last thing the assistant said (why a patient got stuck)
 
 
 class Run:
@@ -123,6 +147,7 @@ class Run:
                 patient.answer_times.append((sent_at - self.start, item["at"] - sent_at))
                 first = False
             body = item["body"]
+            patient.last = str(body)[:300]
             if want == "interactive" and body.get("type") == "interactive":
                 return body
             if want != "interactive" and want in str(body):
@@ -138,7 +163,7 @@ class Run:
             session, patient, payloads.text_payload(wa, text, PHONE_NUMBER_ID), "nom"
         ):
             return
-        name = f"je m'appelle Patient{index:03d} Charge"
+        name = f"je m'appelle {FIRST[index % 10]} {LAST[index // 10 % 20]}"
         offer = await self.say(
             session, patient, payloads.text_payload(wa, name, PHONE_NUMBER_ID), "interactive"
         )
@@ -180,7 +205,19 @@ class Run:
 
 
 def kill(port: int, needle: str) -> None:
-    os.kill(pid_listening_on(port, needle), signal.SIGKILL)
+    """kill -9 the process `needle` serving `port` (Redis renames itself "redis-server host:port")."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        line = " ".join(argv)
+        if needle in line and (str(port) in argv or f":{port}" in line):
+            os.kill(int(entry.name), signal.SIGKILL)
+            return
+    raise RuntimeError(f"no process {needle} on port {port}")
 
 
 async def inject_faults(
@@ -200,7 +237,11 @@ async def inject_faults(
                 script = {"steps": [429, 500, "hang", 429, 500, "hang"] * 3, "hang_seconds": 15}
                 await session.post(f"{run.simulator}/_fake/script", json=script)
             else:
-                await asyncio.to_thread(action)
+                try:
+                    await asyncio.to_thread(action)
+                except Exception as error:  # noqa: BLE001 (reported; the run goes on)
+                    print(f"  fault {name} could not be injected: {error}", flush=True)
+                    continue
             run.faults.append((time.monotonic() - run.start, name))
             print(f"  t={time.monotonic() - run.start:5.1f} s  fault: {name}", flush=True)
 
@@ -276,7 +317,9 @@ def report(run: Run, env: dict[str, str], elapsed: float, cpu: float) -> None:
     )
     for patient in patients:
         if patient.gave_up:
-            print(f"  stuck: patient …{patient.wa_id[-3:]}: {patient.gave_up}")
+            print(
+                f"  stuck: patient …{patient.wa_id[-3:]}: {patient.gave_up}; last: {patient.last}"
+            )
 
     def inside(at: float) -> bool:
         return any(0 <= at - fault_at <= FAULT_WINDOW for fault_at, _ in run.faults)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,11 +23,27 @@ import sqlalchemy.orm
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from clinic.sealing import PREFIX, Sealer, data_sealer
 from clinic.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+class ConversationStoreDown(BaseException):  # noqa: N818 (what it says, not an "Error")
+    """The database cannot be read or written. A BaseException on purpose: Rasa wraps every
+    tracker store in a FailSafeTrackerStore that catches each Exception and then runs the turn
+    on an empty tracker kept in memory: the conversation forgotten, its new events lost. This
+    goes through it; the WhatsApp channel leaves the message for a retry (decision 30)."""
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        raise ConversationStoreDown(type(error.orig).__name__) from error
 
 
 class SealedSQLTrackerStore(SQLTrackerStore):
@@ -58,7 +76,7 @@ class SealedSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        with self.session_scope() as session:
+        with _reachable(), self.session_scope() as session:
             rows = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
             ).all()
@@ -70,7 +88,7 @@ class SealedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """As Rasa's own save, the data column sealed."""
         await self.stream_events(tracker)
-        with self.session_scope() as session:
+        with _reachable(), self.session_scope() as session:
             for event in self._additional_events(session, tracker):
                 data = event.as_dict()
                 session.add(

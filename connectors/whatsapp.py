@@ -30,7 +30,8 @@ from clinic.privacy import notice_page
 from clinic.services import Services, build_services, whatsapp_config
 from clinic.settings import Settings, SettingsError
 from clinic.whatsapp import inbound
-from clinic.whatsapp.service import WhatsAppService
+from clinic.whatsapp.service import TurnDeferred, WhatsAppService
+from connectors.tracker_store import ConversationStoreDown
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class WhatsAppInput(InputChannel):
         self._services = services
         self._tasks: set[asyncio.Task[Any]] = set()
         self._recovery: asyncio.Future[None] | None = None
+        #: One dialogue turn through Rasa; set when Rasa mounts the channel (`blueprint`).
+        self.run_turn: Callable[[str, str, str], Awaitable[None]] | None = None
 
     @property
     def services(self) -> Services:
@@ -135,16 +138,21 @@ class WhatsAppInput(InputChannel):
         async def run_turn(patient_id: str, text: str, message_id: str) -> None:
             nonlocal output
             output = output or WhatsAppOutput(self.service)
-            await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    patient_id,
-                    input_channel=CHANNEL,
-                    message_id=message_id,
-                    metadata={"message_id": message_id},
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        patient_id,
+                        input_channel=CHANNEL,
+                        message_id=message_id,
+                        metadata={"message_id": message_id},
+                    )
                 )
-            )
+            except ConversationStoreDown as down:
+                raise TurnDeferred(str(down)) from None
+
+        self.run_turn = run_turn  # what recovery runs too (and tests)
 
         @webhook.listener("after_server_start")
         async def _start(app: Any, loop: Any) -> None:
@@ -236,8 +244,11 @@ class WhatsAppInput(InputChannel):
             if not isinstance(payload, dict):
                 return response.text("body is not a JSON object", status=400)
             messages, statuses = inbound.parse(payload, self.service.config.phone_number_id)
-            if messages or statuses:
-                self._spawn(self.service.process(messages, statuses, run_turn))
+            fresh, recorded = await self.service.accept(messages)
+            if fresh or statuses:
+                self._spawn(self.service.process(fresh, statuses, run_turn, claimed=True))
+            if not recorded:  # the database is down: Meta's redelivery keeps the message
+                return response.text("temporarily unavailable", status=503)
             return response.text("ok", status=200)
 
         return webhook

@@ -69,6 +69,11 @@ PLACEHOLDERS = {
 TurnRunner = Callable[[str, str, str], Awaitable[None]]
 
 
+class TurnDeferred(Exception):  # noqa: N818 (an outcome, not an error)
+    """The turn cannot run now (its conversation cannot be read or saved): the message stays
+    claimed, without an outcome, and any process takes it up again once its lease ends."""
+
+
 @dataclass(frozen=True)
 class WhatsAppConfig:
     verify_token: str
@@ -184,11 +189,46 @@ class WhatsAppService:
         except Exception:
             logger.exception("could not record a message in the transcript")
 
+    async def accept(self, batch: list[Inbound]) -> tuple[list[Inbound], bool]:
+        """Claim each message before Meta gets its answer: the first delivery of each is kept
+        (sealed, leased to this process), later ones are dropped. Returns the new messages and
+        whether every message could be recorded; when the database cannot, the webhook answers
+        503 and Meta delivers again later, so nothing is lost (decision 30)."""
+        now = self.clock.now()
+        fresh: list[Inbound] = []
+        for message in batch:
+            if not message.sender:
+                continue
+            try:
+                first = await asyncio.to_thread(
+                    self.inbound.claim_inbound,
+                    message.message_id,
+                    self.patient_id(message.sender),
+                    message.kind,
+                    message.sent_at,
+                    now,
+                    self._keep(message),
+                    self.inbound_lease,
+                )
+            except Exception:
+                logger.exception("could not record WhatsApp message %s", message.message_id)
+                return fresh, False
+            if first:
+                fresh.append(message)
+            else:
+                logger.info("duplicate delivery of %s ignored", message.message_id)
+        return fresh, True
+
     async def process(
-        self, batch: list[Inbound], statuses: list[Status], run_turn: TurnRunner
+        self,
+        batch: list[Inbound],
+        statuses: list[Status],
+        run_turn: TurnRunner,
+        claimed: bool = False,
     ) -> None:
         """Handle a parsed webhook: statuses first, then each patient's messages in order
-        (different patients concurrently). Never raises: this runs after Meta got its 200."""
+        (different patients concurrently). `claimed`: `accept` recorded them already. Never
+        raises: this runs after Meta got its answer."""
         for status in statuses:
             try:
                 await self._status(status)
@@ -200,7 +240,7 @@ class WhatsAppService:
                 by_sender[message.sender].append(message)
         await asyncio.gather(
             *(
-                self._serve(sorted(items, key=lambda m: m.sent_at), run_turn)
+                self._serve(sorted(items, key=lambda m: m.sent_at), run_turn, claimed)
                 for items in by_sender.values()
             )
         )
@@ -235,11 +275,11 @@ class WhatsAppService:
             if any(code == 190 for code, _ in status.errors):
                 logger.critical("WhatsApp rejected the access token: replace WHATSAPP_ACCESS_TOKEN")
 
-    async def _serve(self, items: list[Inbound], run_turn: TurnRunner) -> None:
+    async def _serve(self, items: list[Inbound], run_turn: TurnRunner, claimed: bool) -> None:
         async with self._patients(items[0].sender):
             for message in items:
                 try:
-                    await self._one(message, run_turn)
+                    await self._one(message, run_turn, claimed)
                 except Exception:
                     logger.exception("WhatsApp message %s could not be handled", message.message_id)
 
@@ -354,6 +394,11 @@ class WhatsAppService:
         try:
             await self._turn(patient_id, text, message.message_id, run_turn, started, place)
             outcome = "turn"
+        except TurnDeferred:
+            logger.warning(
+                "message %s deferred: its conversation cannot be read now", message.message_id
+            )
+            return  # still leased: taken up again once the lease ends
         except Exception:
             logger.exception("the dialogue failed on message %s", message.message_id)
             await self.say(patient_id, texts.error(self.practice_phone), kind="apology")

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 
-from rasa.core.tracker_store import SQLTrackerStore
+import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from clinic.sealing import Sealer
 from clinic.storage import Database
-from connectors.tracker_store import SealedSQLTrackerStore
-from tests.conftest import ROOT
+from connectors.tracker_store import ConversationStoreDown, SealedSQLTrackerStore
+from tests.conftest import POSTGRES_ADMIN_URL, ROOT
 
 SEALER = Sealer(["tracker-store-test-key-0123456789"])
 
@@ -59,3 +63,46 @@ async def test_events_written_before_sealing_still_load(database_url: str) -> No
     store = SealedSQLTrackerStore(domain, host=database_url, sealer=SEALER)
     loaded = await store.retrieve("wa-old")
     assert loaded is not None and loaded.get_slot("patient_name") == "Zoé Vasseur-Kerguelen"
+
+
+@pytest.mark.postgres
+async def test_connections_cut_by_a_postgresql_restart_are_replaced_unnoticed(
+    postgres_url: str,
+) -> None:
+    """pg_terminate_backend is what a restart does to pooled connections: the next turn still
+    reads its conversation (pre-ping), instead of failing once per stale connection."""
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = SealedSQLTrackerStore(domain, host=postgres_url, sealer=SEALER)
+    await store.save(conversation(domain, "wa-restart"))
+    assert await store.retrieve("wa-restart") is not None  # a pooled connection now
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        cut = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": make_url(postgres_url).database},
+        ).scalar_one()
+    admin.dispose()
+    assert cut >= 1
+    loaded = await store.retrieve("wa-restart")
+    assert loaded is not None and loaded.get_slot("patient_name") == "Zoé Vasseur-Kerguelen"
+
+
+async def test_a_database_down_fails_the_turn_instead_of_forgetting_the_conversation(
+    database_url: str,
+) -> None:
+    """Rasa's FailSafeTrackerStore, which wraps every tracker store, would answer on an empty
+    tracker and keep the turn in memory; the store's ConversationStoreDown goes through it."""
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = SealedSQLTrackerStore(domain, host=database_url, sealer=SEALER)
+    await store.save(conversation(domain, "wa-down"))
+    unreachable = "postgresql://postgres@127.0.0.1:1/down"  # nothing listens on port 1
+    store.engine = sa.create_engine(unreachable)
+    store.sessionmaker = sa.orm.sessionmaker(bind=store.engine)
+    failsafe = FailSafeTrackerStore(store)
+    with pytest.raises(ConversationStoreDown):
+        await failsafe.retrieve("wa-down")
+    with pytest.raises(ConversationStoreDown):
+        await failsafe.save(conversation(domain, "wa-down"))
