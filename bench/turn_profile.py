@@ -42,7 +42,11 @@ PARTS = [
     ("tracker load (+ unsealing)", "connectors/tracker_store.py", "_retrieve"),
     ("tracker save (+ sealing)", "connectors/tracker_store.py", "save"),
     ("action calls (RemoteAction.run)", "rasa/core/actions/action.py", "run"),
-    ("  of which tracker → JSON for the action server", "rasa/shared/core/trackers.py", "current_state"),
+    (
+        "  of which tracker → JSON for the action server",
+        "rasa/shared/core/trackers.py",
+        "current_state",
+    ),
     ("  of which sealing (clinic.sealing)", "clinic/sealing.py", "seal"),
     ("  of which unsealing (clinic.sealing)", "clinic/sealing.py", "open"),
 ]
