@@ -21,6 +21,8 @@ from dataclasses import replace
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -116,13 +118,17 @@ class WhatsAppInput(InputChannel):
         """How reminders and `trigger_intent` reach a patient outside their own turn."""
         return WhatsAppOutput(self.service)
 
-    async def _recover_forever(self, run_turn: Callable[[str, str, str], Awaitable[None]]) -> None:
+    async def _recover_forever(
+        self,
+        run_turn: Callable[[str, str, str], Awaitable[None]],
+        turn_ran: Callable[[str, str], Awaitable[bool]],
+    ) -> None:
         """Every few seconds, take up messages a dead process left half-handled (any replica
         may: each message is claimed by one)."""
         while True:
             await asyncio.sleep(RECOVERY_EVERY)
             try:
-                await self.service.recover(run_turn)
+                await self.service.recover(run_turn, turn_ran)
             except Exception:  # the database down: try again at the next round
                 logger.exception("could not look for half-handled messages")
 
@@ -162,7 +168,14 @@ class WhatsAppInput(InputChannel):
                 logger.critical("the WhatsApp channel cannot start: %s", error)
                 app.stop()
                 return
-            self._recovery = asyncio.ensure_future(self._recover_forever(run_turn))
+
+            async def turn_ran_here(patient_id: str, message_id: str) -> bool:
+                agent = getattr(app.ctx, "agent", None)
+                if agent is None or agent.tracker_store is None:
+                    return False
+                return await turn_ran(agent.tracker_store, patient_id, message_id)
+
+            self._recovery = asyncio.ensure_future(self._recover_forever(run_turn, turn_ran_here))
 
         @webhook.listener("before_server_stop")
         async def _stop(app: Any, loop: Any) -> None:
@@ -252,6 +265,16 @@ class WhatsAppInput(InputChannel):
             return response.text("ok", status=200)
 
         return webhook
+
+
+async def turn_ran(tracker_store: TrackerStore, patient_id: str, message_id: str) -> bool:
+    """Rasa saved a turn for this message: the tracker holds its user event (Rasa saves the
+    tracker once the turn's answers have been handed to the channel)."""
+    tracker = await tracker_store.retrieve(patient_id)
+    return tracker is not None and any(
+        isinstance(event, UserUttered) and event.message_id == message_id
+        for event in tracker.events
+    )
 
 
 LINK_GONE = """<!doctype html><html lang="fr"><meta charset="utf-8">

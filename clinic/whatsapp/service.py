@@ -67,6 +67,8 @@ PLACEHOLDERS = {
 
 #: `run_turn(patient_id, text, message_id)`: hand one message to the dialogue engine.
 TurnRunner = Callable[[str, str, str], Awaitable[None]]
+#: `turn_ran(patient_id, message_id)`: whether the dialogue engine kept a turn for the message.
+TurnCheck = Callable[[str, str], Awaitable[bool]]
 
 
 class TurnDeferred(Exception):  # noqa: N818 (an outcome, not an error)
@@ -507,9 +509,13 @@ class WhatsAppService:
         except (ValueError, TypeError, KeyError):
             return None
 
-    async def recover(self, run_turn: TurnRunner) -> int:
+    async def recover(self, run_turn: TurnRunner, turn_ran: TurnCheck | None = None) -> int:
         """Take up the messages a dead process left half-handled (their lease ended): each is
-        handled now, in its patient's order; after MAX_ATTEMPTS the patient is told."""
+        handled now, in its patient's order; after MAX_ATTEMPTS the patient is told.
+
+        `turn_ran(patient_id, message_id)` tells a turn that did run (the dialogue kept it)
+        from one that did not: a process that died, or lost its database, between the turn
+        and recording its outcome must not make the patient hear the answer twice."""
         stale = await asyncio.to_thread(
             self.inbound.claim_stale, self.clock.now(), self.inbound_lease
         )
@@ -521,6 +527,10 @@ class WhatsAppService:
                 if message is not None:
                     patient_id = self.patient_id(message.sender)
                     await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
+                continue
+            if turn_ran is not None and await turn_ran(self.patient_id(message.sender), message_id):
+                await asyncio.to_thread(self.inbound.set_outcome, message_id, "turn")
+                logger.warning("message %s had its turn before its process died", message_id)
                 continue
             logger.warning("message %s taken up again (try %d)", message_id, attempt)
             async with self._patients(message.sender):

@@ -5,14 +5,21 @@ stays a duplicate; after three deaths the patient is told."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 import pytest
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import select
 
 from clinic.simulator import payloads
 from clinic.storage.tables import whatsapp_inbound
 from clinic.whatsapp import texts
+from connectors.whatsapp import turn_ran
+from tests.conftest import ROOT
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, TUNING, Harness
 
 
@@ -87,3 +94,34 @@ async def test_after_three_deaths_the_patient_is_told(harness: Harness) -> None:
     [row] = rows(harness)
     assert row["outcome"] == "failed" and row["body"] is None
     assert [b["text"]["body"] for b in harness.sent("text")] == [texts.error("04 78 00 00 00")]
+
+
+async def test_a_turn_rasa_saved_before_the_process_died_is_not_run_again(
+    harness: Harness,
+) -> None:
+    """Killed after Rasa saved the turn (its answers handed to the outbox) but before the
+    outcome was recorded: recovery finds the message in Rasa's tracker and does not answer it
+    a second time; a message Rasa never saw is run as before."""
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = InMemoryTrackerStore(domain)
+    saved = payloads.text_payload(PATIENT, "je voudrais un rdv demain", PHONE_NUMBER_ID)
+    await harness.post(saved)
+    await crash(harness)
+    [row] = rows(harness)
+    tracker = DialogueStateTracker(harness.service.patient_id(PATIENT), domain.slots)
+    tracker.update(UserUttered("je voudrais un rdv demain", message_id=row["message_id"]))
+    await store.save(tracker)  # what Rasa had saved
+    seen: list[str] = []
+
+    async def run_turn(patient_id: str, text: str, message_id: str) -> None:
+        seen.append(text)
+
+    await asyncio.sleep(TUNING.inbound_lease.total_seconds() + 0.2)
+    assert await harness.service.recover(run_turn, partial(turn_ran, store)) == 1
+    assert seen == [] and harness.sent("text") == []
+    assert rows(harness)[0]["outcome"] == "turn"
+    await harness.post(payloads.text_payload(PATIENT, "plutôt vendredi", PHONE_NUMBER_ID))
+    await crash(harness)
+    await asyncio.sleep(TUNING.inbound_lease.total_seconds() + 0.2)
+    assert await harness.service.recover(run_turn, partial(turn_ran, store)) == 1
+    assert seen == ["plutôt vendredi"]
