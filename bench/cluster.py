@@ -31,6 +31,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,18 @@ from tests.stack import pid_listening_on, start_stack  # noqa: E402
 
 PHONE_NUMBER_ID = "106540352242922"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-WISHES = ["jeudi après-midi", "lundi matin", "mardi", "vendredi vers 10h", "la semaine prochaine"]
+WISHES = [
+    "jeudi après-midi",
+    "lundi matin",
+    "mardi",
+    "vendredi vers 10h",
+    "la semaine prochaine",
+    "mercredi",
+    "dans 15 jours",
+    "lundi en huit",
+    "mardi prochain l'après-midi",
+    "jeudi matin",
+]
 FIRST = ["Camille", "Louise", "Jules", "Hugo", "Léa", "Arthur", "Chloé", "Nathan", "Inès", "Paul"]
 LAST = [
     "Martin",
@@ -128,10 +140,19 @@ class Run:
             await asyncio.sleep(0.2)
 
     async def say(
-        self, session: aiohttp.ClientSession, patient: Patient, payload: dict[str, Any], want: str
+        self,
+        session: aiohttp.ClientSession,
+        patient: Patient,
+        payload: dict[str, Any],
+        want: Callable[[dict[str, Any]], bool],
+        what: str,
     ) -> dict[str, Any] | None:
-        """Send one message; wait for the answer of kind `want` ("interactive" or a text
-        fragment). Records the time to the first answer (a holding answer counts)."""
+        """Send one message, as a person does: after reading what came before (a second of
+        thought); wait for the answer `want` accepts. Records the time to the first answer
+        (a holding answer counts: it is what the patient sees)."""
+        await asyncio.sleep(1.0)
+        while not patient.inbox.empty():  # the previous turn's last messages: read
+            patient.inbox.get_nowait()
         wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
         patient.sent.append(wamid)
         sent_at = time.monotonic()
@@ -146,62 +167,77 @@ class Run:
             if first:
                 patient.answer_times.append((sent_at - self.start, item["at"] - sent_at))
                 first = False
-            body = item["body"]
-            patient.last = str(body)[:300]
-            if want == "interactive" and body.get("type") == "interactive":
-                return body
-            if want != "interactive" and want in str(body):
-                return body
-        patient.gave_up = f"no {want!r} after {len(patient.sent)} messages"
+            patient.last = str(item["body"])[:300]
+            if want(item["body"]):
+                return dict(item["body"])
+        patient.gave_up = f"no {what} after {len(patient.sent)} messages"
         return None
 
     async def book(self, session: aiohttp.ClientSession, patient: Patient, index: int) -> None:
+        """Wish, name, then the first slot offered and « Je confirme »; when the slot went to
+        someone else meanwhile, the next offer's first slot (three tries)."""
+        wa = patient.wa_id
         wish = WISHES[index % len(WISHES)]
         text = f"Bonjour, je voudrais un rendez-vous {wish} pour une consultation"
-        wa = patient.wa_id
-        if not await self.say(
-            session, patient, payloads.text_payload(wa, text, PHONE_NUMBER_ID), "nom"
-        ):
+        asked = await self.say(
+            session,
+            patient,
+            payloads.text_payload(wa, text, PHONE_NUMBER_ID),
+            mentions("nom"),
+            "name question",
+        )
+        if asked is None:
             return
         name = f"je m'appelle {FIRST[index % 10]} {LAST[index // 10 % 20]}"
         offer = await self.say(
-            session, patient, payloads.text_payload(wa, name, PHONE_NUMBER_ID), "interactive"
+            session, patient, payloads.text_payload(wa, name, PHONE_NUMBER_ID), is_offer, "offer"
         )
-        if offer is None:
-            return
-        action = offer["interactive"]["action"]
-        options = action.get("sections", [{}])[0].get("rows") or [
-            b["reply"] for b in action.get("buttons", [])
-        ]
-        row = options[0]
-        recap = await self.say(
-            session,
-            patient,
-            payloads.reply_payload(
-                wa, row["id"], row["title"], PHONE_NUMBER_ID, list_reply="sections" in action
-            ),
-            "interactive",
-        )
-        if recap is None:
-            return
-        confirm = next(
-            (
+        for _ in range(3):
+            if offer is None:
+                return
+            action = offer["interactive"]["action"]
+            rows = action.get("sections", [{}])[0].get("rows") or [
+                b["reply"] for b in action.get("buttons", [])
+            ]
+            tap = payloads.reply_payload(
+                wa,
+                rows[0]["id"],
+                rows[0]["title"],
+                PHONE_NUMBER_ID,
+                list_reply="sections" in action,
+            )
+            answer = await self.say(session, patient, tap, either(is_recap, is_offer), "recap")
+            if answer is None or is_offer(answer):
+                offer = answer  # the slot was taken meanwhile: a new offer
+                continue
+            confirm = next(
                 b["reply"]
-                for b in recap["interactive"]["action"].get("buttons", [])
+                for b in answer["interactive"]["action"]["buttons"]
                 if b["reply"]["title"] == "Je confirme"
-            ),
-            None,
-        )
-        if confirm is None:
-            patient.gave_up = "no « Je confirme » in the recap"
-            return
-        done = await self.say(
-            session,
-            patient,
-            payloads.reply_payload(wa, confirm["id"], confirm["title"], PHONE_NUMBER_ID),
-            "✅",
-        )
-        patient.booked = done is not None
+            )
+            tap = payloads.reply_payload(wa, confirm["id"], confirm["title"], PHONE_NUMBER_ID)
+            done = await self.say(session, patient, tap, either(mentions("✅"), is_offer), "✅")
+            if done is not None and not is_offer(done):
+                patient.booked = True
+                return
+            offer = done
+        patient.gave_up = patient.gave_up or "three slots taken by others in a row"
+
+
+def mentions(fragment: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda body: fragment in str(body)
+
+
+def is_offer(body: dict[str, Any]) -> bool:
+    return body.get("type") == "interactive" and "Je confirme" not in str(body)
+
+
+def is_recap(body: dict[str, Any]) -> bool:
+    return body.get("type") == "interactive" and "Je confirme" in str(body)
+
+
+def either(*tests: Callable[[dict[str, Any]], bool]) -> Callable[[dict[str, Any]], bool]:
+    return lambda body: any(test(body) for test in tests)
 
 
 def kill(port: int, needle: str) -> None:
@@ -305,6 +341,14 @@ def report(run: Run, env: dict[str, str], elapsed: float, cpu: float) -> None:
                 "SELECT count(*) FROM appointments WHERE status IN ('booked','confirmed','pending')"
             )
         ).scalar_one()
+        missing = [w for w in sent if turns[w] == 0]
+        outcomes = Counter(
+            row[0]
+            for row in connection.execute(
+                text("SELECT outcome FROM whatsapp_inbound WHERE message_id = ANY(:ids)"),
+                {"ids": missing},
+            )
+        )
     engine.dispose()
     services.database.dispose()
     ran = sum(1 for w in sent if turns[w] >= 1)
@@ -312,6 +356,9 @@ def report(run: Run, env: dict[str, str], elapsed: float, cpu: float) -> None:
     booked = sum(p.booked for p in patients)
     print(f"\n{len(patients)} patients, {elapsed:.0f} s")
     print(f"  messages sent {len(sent)} · turns run {ran} (twice: {twice}) · answered {answered}")
+    if missing:
+        lost = len(missing) - sum(outcomes.values())
+        print(f"  messages without a turn, by outcome: {dict(outcomes)}; never recorded: {lost}")
     print(
         f"  bookings: « ✅ » {booked} · active appointments {active} · slots booked twice {doubles}"
     )
