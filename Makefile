@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install install-browser run simulator shell interactive model test lint types format pytest \
         validate test-stories test-nlu test-stack bench lock clean \
-        install-haproxy cluster test-cluster
+        install-haproxy cluster test-cluster bench-cluster
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -102,6 +102,10 @@ bench: model ## benchmarks (numbers printed, never asserted)
 	$(PY) bench/reminders.py
 	$(STACK) exec --with duckling,rasa -- $(PY) bench/nlu_parse.py
 	$(STACK) exec --with duckling,actions,rasa -- $(PY) bench/whatsapp.py
+	$(STACK) exec --with duckling,actions -- $(PY) bench/turn_profile.py
+
+bench-cluster: model install-haproxy ## load and fault suite: 200 patients on `make cluster` while parts fail
+	$(PY) bench/cluster.py
 
 lock: install ## regenerate constraints.txt from the current .venv
 	@{ echo "# Full transitive pin set, proven to install together with pip check clean (Python 3.10)."; \

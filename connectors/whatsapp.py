@@ -23,6 +23,7 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.events import UserUttered
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -157,6 +158,8 @@ class WhatsAppInput(InputChannel):
                 )
             except ConversationStoreDown as down:
                 raise TurnDeferred(str(down)) from None
+            except RedisConnectionError as error:  # RedisLockStore: Redis restarting
+                raise TurnDeferred(type(error).__name__) from None
 
         self.run_turn = run_turn  # what recovery runs too (and tests)
 

@@ -397,15 +397,26 @@ class WhatsAppService:
             await self._turn(patient_id, text, message.message_id, run_turn, started, place)
             outcome = "turn"
         except TurnDeferred:
-            logger.warning(
-                "message %s deferred: its conversation cannot be read now", message.message_id
-            )
-            return  # still leased: taken up again once the lease ends
+            await self._defer(patient_id, message.message_id, started)
+            return
         except Exception:
             logger.exception("the dialogue failed on message %s", message.message_id)
             await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
             outcome = "failed"
         await asyncio.to_thread(self.inbound.set_outcome, message.message_id, outcome)
+
+    async def _defer(self, patient_id: str, message_id: str, started: float) -> None:
+        """The turn could not run (its conversation or its lock unreachable): the patient hears
+        « un instant » if not yet, and the message is taken up again soon, by any process (each
+        try counts: after MAX_ATTEMPTS the patient gets the apology and the phone number)."""
+        logger.warning("message %s deferred: a store of the dialogue is unreachable", message_id)
+        try:
+            if time.monotonic() - started < self.turn_budget:  # no holding answer yet
+                await self.say(patient_id, texts.holding(self.practice_phone), kind="holding")
+            retry_at = self.clock.now() + self.inbound_lease / 4
+            await asyncio.to_thread(self.inbound.renew, message_id, retry_at)
+        except Exception:  # the database is down too: the lease as it was decides
+            logger.exception("could not reschedule message %s", message_id)
 
     async def _flooding(
         self, message: Inbound, patient_id: str, text: str | None, now: datetime

@@ -1,6 +1,7 @@
-"""Rasa's tracker store unreachable during a turn (connectors/tracker_store.py raises
-ConversationStoreDown past Rasa's fail-safe): no answer from an empty conversation, no apology;
-the message stays claimed and is answered once, after its lease, when the database is back."""
+"""A store of the dialogue unreachable during a turn: Rasa's tracker store (connectors/
+tracker_store.py raises ConversationStoreDown past Rasa's fail-safe) or the Redis of its lock
+store. No answer from an empty conversation, no apology: « un instant » at once, the message
+stays claimed and is taken up again soon, and answered once when the store is back."""
 
 from __future__ import annotations
 
@@ -8,39 +9,50 @@ import asyncio
 
 import pytest
 from rasa.core.channels.channel import UserMessage
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from clinic.simulator import payloads
+from clinic.whatsapp import texts
 from connectors.tracker_store import ConversationStoreDown
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, TUNING, Dialogue, Harness, echo
 from tests.connector.test_database_outage import rows
 
-DOWN = {"now": True}
+DOWN: dict[str, BaseException | None] = {"error": None}
 
 
 @pytest.fixture
 def dialogue() -> Dialogue:
     async def store_down_first(message: UserMessage) -> None:
-        if DOWN["now"]:
-            raise ConversationStoreDown("OperationalError")
+        if DOWN["error"] is not None:
+            raise DOWN["error"]
         await echo(message)
 
     return store_down_first
 
 
-async def test_a_turn_without_its_conversation_is_deferred_then_answered_once(
-    harness: Harness,
+@pytest.mark.parametrize(
+    "error",
+    [ConversationStoreDown("OperationalError"), RedisConnectionError("Connection refused")],
+    ids=["tracker-store", "lock-store"],
+)
+async def test_a_turn_without_its_stores_is_deferred_then_answered_once(
+    harness: Harness, error: BaseException
 ) -> None:
-    DOWN["now"] = True
-    await harness.post(payloads.text_payload(PATIENT, "et pour jeudi ?", PHONE_NUMBER_ID))
-    await harness.settle()
+    DOWN["error"] = error
+    try:
+        await harness.post(payloads.text_payload(PATIENT, "et pour jeudi ?", PHONE_NUMBER_ID))
+        await harness.settle()
+    finally:
+        DOWN["error"] = None  # the store is back
     [row] = rows(harness)
     assert row["outcome"] == "received" and row["body"] is not None  # kept, leased
-    assert harness.sent("text") == []  # neither a guess nor an apology
-    DOWN["now"] = False  # the database is back
+    holding = texts.holding("04 78 00 00 00")
+    assert [b["text"]["body"] for b in harness.sent("text")] == [holding]  # no guess, no apology
     assert harness.channel.run_turn is not None
-    await asyncio.sleep(TUNING.inbound_lease.total_seconds() + 0.2)
+    assert await harness.service.recover(harness.channel.run_turn) == 0  # not yet
+    await asyncio.sleep(TUNING.inbound_lease.total_seconds() / 4 + 0.2)  # soon, not a full lease
     assert await harness.service.recover(harness.channel.run_turn) == 1
     await harness.settle()
-    assert [b["text"]["body"] for b in harness.sent("text")] == ["reçu : et pour jeudi ?"]
+    assert [b["text"]["body"] for b in harness.sent("text")] == [holding, "reçu : et pour jeudi ?"]
     [row] = rows(harness)
     assert (row["outcome"], row["attempts"]) == ("turn", 2)
