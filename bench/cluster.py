@@ -341,6 +341,11 @@ def report(run: Run, env: dict[str, str], elapsed: float, cpu: float) -> None:
                 "SELECT count(*) FROM appointments WHERE status IN ('booked','confirmed','pending')"
             )
         ).scalar_one()
+        outbox = dict(
+            connection.execute(
+                text("SELECT status, count(*) FROM whatsapp_outbound GROUP BY 1")
+            ).all()
+        )
         missing = [w for w in sent if turns[w] == 0]
         outcomes = Counter(
             row[0]
@@ -356,6 +361,7 @@ def report(run: Run, env: dict[str, str], elapsed: float, cpu: float) -> None:
     booked = sum(p.booked for p in patients)
     print(f"\n{len(patients)} patients, {elapsed:.0f} s")
     print(f"  messages sent {len(sent)} · turns run {ran} (twice: {twice}) · answered {answered}")
+    print(f"  outbound messages by status: {outbox}")
     if missing:
         lost = len(missing) - sum(outcomes.values())
         print(f"  messages without a turn, by outcome: {dict(outcomes)}; never recorded: {lost}")

@@ -34,6 +34,7 @@ from clinic.services import Services, build_services, whatsapp_config
 from clinic.settings import Settings, SettingsError
 from clinic.whatsapp import inbound
 from clinic.whatsapp.service import TurnDeferred, WhatsAppService
+from connectors.rasa_speedups import compile_action_response_schema
 from connectors.tracker_store import ConversationStoreDown
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class WhatsAppInput(InputChannel):
         """Refuses to start insecurely (no app secret, no verify token), before any I/O."""
         self.settings = services.settings if services else settings or Settings.from_env()
         whatsapp_config(self.settings)
+        compile_action_response_schema()  # Rasa's process: every turn's action calls
         self._services = services
         self._tasks: set[asyncio.Task[Any]] = set()
         self._recovery: asyncio.Future[None] | None = None
