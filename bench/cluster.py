@@ -264,13 +264,16 @@ async def inject_faults(
         ("kill -9 rasa-1", lambda: kill(ports["rasa-1"], "rasa")),
         ("kill -9 redis", lambda: kill(redis_port, "redis-server")),
         ("restart PostgreSQL", restart_postgres),
-        ("Graph API 429/500/hang", lambda: None),
+        ("Graph API 429/500/503/hang", lambda: None),
     ]
     async with aiohttp.ClientSession() as session:
         for at, (name, action) in zip(plan, steps, strict=False):
             await asyncio.sleep(max(0.0, run.start + at - time.monotonic()))
             if name.startswith("Graph"):
-                script = {"steps": [429, 500, "hang", 429, 500, "hang"] * 3, "hang_seconds": 15}
+                # Meta's codes: 4 (HTTP 429, app rate limit), 130429 (rate limit),
+                # 131000 (HTTP 500), 131016 (HTTP 503); and sends that never answer
+                steps = [4, 130429, 131000, "hang", 131016, 2] * 3
+                script = {"steps": steps, "hang_seconds": 15}
                 await session.post(f"{run.simulator}/_fake/script", json=script)
             else:
                 try:
