@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.events import UserUttered
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -160,7 +161,7 @@ class WhatsAppInput(InputChannel):
                 )
             except ConversationStoreDown as down:
                 raise TurnDeferred(str(down)) from None
-            except RedisConnectionError as error:  # RedisLockStore: Redis restarting
+            except (LockError, RedisConnectionError) as error:  # RedisLockStore: Redis restarting
                 raise TurnDeferred(type(error).__name__) from None
 
         self.run_turn = run_turn  # what recovery runs too (and tests)

@@ -9,6 +9,7 @@ import asyncio
 
 import pytest
 from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LockError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from clinic.simulator import payloads
@@ -32,8 +33,12 @@ def dialogue() -> Dialogue:
 
 @pytest.mark.parametrize(
     "error",
-    [ConversationStoreDown("OperationalError"), RedisConnectionError("Connection refused")],
-    ids=["tracker-store", "lock-store"],
+    [
+        ConversationStoreDown("OperationalError"),
+        RedisConnectionError("Connection refused"),
+        LockError("Error while acquiring lock. Error:\nConnection refused."),  # as Rasa wraps it
+    ],
+    ids=["tracker-store", "redis", "lock-store"],
 )
 async def test_a_turn_without_its_stores_is_deferred_then_answered_once(
     harness: Harness, error: BaseException
