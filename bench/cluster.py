@@ -241,19 +241,8 @@ def either(*tests: Callable[[dict[str, Any]], bool]) -> Callable[[dict[str, Any]
 
 
 def kill(port: int, needle: str) -> None:
-    """kill -9 the process `needle` serving `port` (Redis renames itself "redis-server host:port")."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        line = " ".join(argv)
-        if needle in line and (str(port) in argv or f":{port}" in line):
-            os.kill(int(entry.name), signal.SIGKILL)
-            return
-    raise RuntimeError(f"no process {needle} on port {port}")
+    """kill -9 the process `needle` serving `port`."""
+    os.kill(pid_listening_on(port, needle), signal.SIGKILL)
 
 
 async def inject_faults(

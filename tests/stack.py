@@ -48,7 +48,8 @@ def simulator_token(base: str) -> str:
 
 def pid_listening_on(port: int, needle: str) -> int:
     """The pid of the stack's process started with `--port <port>` and `needle` in its command
-    line (to stop and resume it, as a hung dependency would behave)."""
+    line (to stop and resume it, as a hung dependency would behave). Redis renames itself
+    "redis-server 127.0.0.1:<port>": that matches too."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -56,6 +57,8 @@ def pid_listening_on(port: int, needle: str) -> int:
             argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if needle in " ".join(argv) and str(port) in argv:
+        line = " ".join(argv).strip()
+        renamed = line.endswith(f":{port}")  # "redis-server 127.0.0.1:<port>"
+        if needle in line and (str(port) in argv or renamed):
             return int(entry.name)
     raise AssertionError(f"no process {needle} on port {port}")

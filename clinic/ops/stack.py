@@ -174,6 +174,32 @@ class Supervisor:
         self.services.remove(service)
         self.start(service)
 
+    def watch(self, restart: bool) -> int:
+        """Until Ctrl-C (0). A process that dies stops everything (1), or, with `restart`, is
+        started again while the others keep serving (an orchestrator's restart policy)."""
+        try:
+            while True:
+                dead = self.first_dead()
+                if dead is not None:
+                    code, log = dead.started.returncode, f"var/log/{dead.name}.log"
+                    if not restart:
+                        print(
+                            f"error: {dead.name} stopped unexpectedly (exit {code}); "
+                            f"stopping the stack. Log: {log}",
+                            file=sys.stderr,
+                        )
+                        return 1
+                    print(
+                        f"{dead.name} stopped (exit {code}): starting it again. Log: {log}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    self.restart(dead)
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("\nstopping…", flush=True)
+        return 0
+
     def first_dead(self) -> Service | None:
         for service in self.services:
             if service.process and service.process.poll() is not None:
@@ -465,20 +491,7 @@ L'assistant est prêt / the assistant is up (model {model.name}){rest}
 Ctrl-C stops everything.""",
             flush=True,
         )
-        try:
-            while True:
-                dead = supervisor.first_dead()
-                if dead is not None:
-                    print(
-                        f"error: {dead.name} stopped unexpectedly (exit {dead.started.returncode}); "
-                        f"stopping the stack. Log: var/log/{dead.name}.log",
-                        file=sys.stderr,
-                    )
-                    return 1
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            print("\nstopping…", flush=True)
-    return 0
+        return supervisor.watch(restart=False)
 
 
 #: `cluster` without DATABASE_URL: a database on the machine's PostgreSQL, created if missing.
@@ -589,21 +602,7 @@ Le cluster est prêt / the cluster is up: {REPLICAS} Rasa replicas, {REPLICAS} a
 Ctrl-C stops everything.""",
             flush=True,
         )
-        try:
-            while True:
-                dead = supervisor.first_dead()
-                if dead is not None:
-                    print(
-                        f"{dead.name} stopped (exit {dead.started.returncode}): starting it "
-                        f"again. Log: var/log/{dead.name}.log",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    supervisor.restart(dead)
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            print("\nstopping…", flush=True)
-    return 0
+        return supervisor.watch(restart=True)
 
 
 def _needed(names: str, settings: Settings, token: str) -> tuple[list[Service], dict[str, str]]:
