@@ -11,7 +11,8 @@ PostgreSQL, a private Redis, the simulator as the Graph API) on a fresh database
   and the fake Graph API answering 429, 500 and hanging for a burst of sends;
 - the report: messages sent = turns run (each message id once in Rasa's trackers) = messages
   answered; bookings = « ✅ » received, no two active appointments on one slot; answer time
-  p50/p95/p99 outside and inside fault windows; turns per CPU-second of the Rasa replicas.
+  p50/p95/p99 outside and inside fault windows; turns per CPU-second of the Rasa replicas;
+  Google events against appointments (no orphan event, none missing, pending ones counted).
 
 Numbers only, never asserted (`make bench-cluster`; results in docs/benchmarks.md).
 
@@ -27,6 +28,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -45,6 +48,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sqlalchemy import create_engine, text  # noqa: E402
 from stats import summary  # noqa: E402
 
+from clinic.emulators.google_calendar import (  # noqa: E402
+    GoogleCalendarEmulator,
+    write_service_account_key,
+)
 from clinic.ops.stack import free_port  # noqa: E402
 from clinic.services import build_services  # noqa: E402
 from clinic.settings import Settings  # noqa: E402
@@ -53,6 +60,7 @@ from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
 from tests.stack import pid_listening_on, start_stack  # noqa: E402
 
 PHONE_NUMBER_ID = "106540352242922"
+CALENDAR = "cabinet"  # practice.yml's practitioners have no calendar of their own: all in one
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 WISHES = [
     "jeudi après-midi",
@@ -104,8 +112,8 @@ class Patient:
 
 
 class Run:
-    def __init__(self, lb: str, simulator: str, secret: str) -> None:
-        self.lb, self.simulator, self.secret = lb, simulator, secret
+    def __init__(self, lb: str, simulator: str, secret: str, google: str) -> None:
+        self.lb, self.simulator, self.secret, self.google = lb, simulator, secret, google
         self.patients: dict[str, Patient] = {}
         self.faults: list[tuple[float, str]] = []
         self.start = time.monotonic()
@@ -254,11 +262,19 @@ async def inject_faults(
         ("kill -9 redis", lambda: kill(redis_port, "redis-server")),
         ("restart PostgreSQL", restart_postgres),
         ("Graph API 429/500/503/hang", lambda: None),
+        ("Google Calendar 503/hang", lambda: None),
     ]
     async with aiohttp.ClientSession() as session:
         for at, (name, action) in zip(plan, steps, strict=False):
             await asyncio.sleep(max(0.0, run.start + at - time.monotonic()))
-            if name.startswith("Graph"):
+            if name.startswith("Google"):
+                for fault in (
+                    {"path": "/events", "status": 503, "times": 12},
+                    {"path": "/events", "delay": 12, "times": 3},
+                    {"path": "freeBusy", "status": 503, "times": 6},
+                ):
+                    await session.post(f"{run.google}_emulator/faults", json=fault)
+            elif name.startswith("Graph"):
                 # Meta's codes: 4 (HTTP 429, app rate limit), 130429 (rate limit),
                 # 131000 (HTTP 500), 131016 (HTTP 503); and sends that never answer
                 steps = [4, 130429, 131000, "hang", 131016, 2] * 3
@@ -381,6 +397,49 @@ def report(run: Run, env: dict[str, str], elapsed: float, cpu: float) -> None:
     )
 
 
+def start_google_emulator(env: dict[str, str]) -> GoogleCalendarEmulator:
+    """The Google Calendar emulator in this process (the calendar the cluster books into), with
+    a real service-account key; `env` gets the cluster's Google settings."""
+    server = GoogleCalendarEmulator(("127.0.0.1", 0), [CALENDAR], None)
+    key = Path(tempfile.mkdtemp()) / "service-account.json"
+    server.public_key = write_service_account_key(key, server.url + "token")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env.update(
+        CALENDAR_BACKEND="google",
+        GOOGLE_CALENDAR_ID=CALENDAR,
+        GOOGLE_APPLICATION_CREDENTIALS=str(key),
+        GOOGLE_API_ROOT_URL=server.url,
+    )
+    return server
+
+
+def calendar_report(google: GoogleCalendarEmulator, env: dict[str, str]) -> None:
+    """Google events against the appointments: none orphaned, none missing once synced."""
+    with google.state.lock:
+        events = {
+            event_id: event
+            for calendar in google.state.calendars.values()
+            for event_id, event in calendar.items()
+        }
+    live = {i for i, e in events.items() if e.get("status") != "cancelled"}
+    engine = create_engine(env["DATABASE_URL"])
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT id, calendar_state FROM appointments "
+                "WHERE status IN ('booked','confirmed','pending')"
+            )
+        ).all()
+    engine.dispose()
+    active = {row[0] for row in rows}
+    states = Counter(row[1] for row in rows)
+    print(
+        f"  Google Calendar: {len(live)} events for {len(active)} active appointments "
+        f"(calendar state {dict(states)}); orphan events {len(live - active)}, "
+        f"synced appointments without an event {len({r[0] for r in rows if r[1] == 'synced'} - live)}"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=200)
@@ -397,6 +456,7 @@ async def main() -> None:
         "WHATSAPP_INBOUND_LEASE": "20",
     }
     env.pop("REDIS_HOST", None)
+    google = start_google_emulator(env)
     print(f"starting the cluster on database {database}…", flush=True)
     process, printed = start_stack(
         env, "--port", str(port), "--simulator-port", str(simulator_port), command="cluster"
@@ -411,7 +471,9 @@ async def main() -> None:
             if "lock store: Redis at" in line:
                 env["REDIS_PORT_SEEN"] = line.rsplit(":", 1)[1].strip()
         secret = (ROOT / "var" / "whatsapp_local_app_secret").read_text().strip()
-        run = Run(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{simulator_port}", secret)
+        run = Run(
+            f"http://127.0.0.1:{port}", f"http://127.0.0.1:{simulator_port}", secret, google.url
+        )
         run_id = int(time.time()) % 10_000
         patients = [Patient(f"3361{run_id:04d}{i:04d}") for i in range(args.patients)]
         run.patients = {p.wa_id: p for p in patients}
@@ -420,11 +482,7 @@ async def main() -> None:
         async with aiohttp.ClientSession(connector=connector) as session:
             poller = asyncio.ensure_future(run.poll(session, stop))
             sampler = asyncio.ensure_future(sample_cpu([ports["rasa-1"], ports["rasa-2"]], stop))
-            plan = (
-                []
-                if args.no_faults
-                else [0.2 * args.ramp, 0.4 * args.ramp, 0.6 * args.ramp, 0.8 * args.ramp]
-            )
+            plan = [] if args.no_faults else [f * args.ramp for f in (0.15, 0.3, 0.45, 0.6, 0.75)]
             faults = asyncio.ensure_future(inject_faults(run, env, ports, plan))
 
             async def patient_task(index: int, patient: Patient) -> None:
@@ -439,7 +497,9 @@ async def main() -> None:
             await poller
             cpu = sum(last - first for first, last in (await sampler).values())
         report(run, env, elapsed, cpu)
+        calendar_report(google, env)
     finally:
+        google.shutdown()
         process.send_signal(signal.SIGINT)
         process.wait(timeout=120)
         admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
