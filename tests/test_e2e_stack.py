@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -364,6 +364,16 @@ class WhatsAppBooking:
     done: list[dict]  # the answer to « Je confirme »
 
 
+def weekday_ahead() -> str:
+    """A weekday two days away at least, whatever today is: a booking for tomorrow afternoon
+    gets no reminder the day before (it would be due before the booking), which
+    `test_the_worker_sends_the_reminder…` needs."""
+    day = date.today() + timedelta(days=2)
+    while day.weekday() >= 5:  # the practice is closed on Saturday afternoons and Sundays
+        day += timedelta(days=1)
+    return ("lundi", "mardi", "mercredi", "jeudi", "vendredi")[day.weekday()]
+
+
 @pytest.fixture(scope="module")
 def paul(stack: Stack) -> WhatsAppBooking:
     """Paul Bernard books over WhatsApp, once per module, for every test that needs a booking
@@ -372,7 +382,8 @@ def paul(stack: Stack) -> WhatsAppBooking:
         stack,
         {
             "type": "text",
-            "text": "Bonjour, je voudrais un rdv jeudi aprem pour un renouvellement d'ordonnance",
+            "text": f"Bonjour, je voudrais un rdv {weekday_ahead()} aprem pour un "
+            "renouvellement d'ordonnance",
         },
     )
     [offer] = [
