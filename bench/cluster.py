@@ -57,7 +57,7 @@ from clinic.services import build_services  # noqa: E402
 from clinic.settings import Settings  # noqa: E402
 from clinic.simulator import payloads  # noqa: E402
 from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
-from tests.stack import pid_listening_on, start_stack  # noqa: E402
+from tests.stack import pid_listening_on, printed_ports, start_stack  # noqa: E402
 
 PHONE_NUMBER_ID = "106540352242922"
 CALENDAR = "cabinet"  # practice.yml's practitioners have no calendar of their own: all in one
@@ -462,12 +462,8 @@ async def main() -> None:
         env, "--port", str(port), "--simulator-port", str(simulator_port), command="cluster"
     )
     try:
-        ports = {}
+        ports = printed_ports(printed)
         for line in printed.splitlines():
-            if line.strip().startswith(("Replicas:", "Action servers:")):
-                for part in line.split(":", 1)[1].split(","):
-                    name, value = part.strip().split(" on ")
-                    ports[name] = int(value)
             if "lock store: Redis at" in line:
                 env["REDIS_PORT_SEEN"] = line.rsplit(":", 1)[1].strip()
         secret = (ROOT / "var" / "whatsapp_local_app_secret").read_text().strip()

@@ -38,6 +38,17 @@ def start_stack(
     raise RuntimeError("the stack did not start:\n" + "".join(output))
 
 
+def printed_ports(printed: str) -> dict[str, int]:
+    """{"rasa-1": port, …, "actions-2": port}, from what `clinic.ops.stack cluster` printed."""
+    ports = {}
+    for line in printed.splitlines():
+        if line.strip().startswith(("Replicas:", "Action servers:")):
+            for part in line.split(":", 1)[1].split(","):
+                name, port = part.strip().split(" on ")
+                ports[name] = int(port)
+    return ports
+
+
 def simulator_token(base: str) -> str:
     """The per-run token the simulator's page carries (read as the page's own script does)."""
     _, page = request(f"{base}/")

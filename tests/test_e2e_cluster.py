@@ -26,7 +26,7 @@ from clinic.settings import Settings
 from tests.conftest import POSTGRES_ADMIN_URL, clinic_appointments
 from tests.http import request
 from tests.smtp import smtp_server
-from tests.stack import pid_listening_on, simulator_token, start_stack
+from tests.stack import pid_listening_on, printed_ports, simulator_token, start_stack
 from tests.test_e2e_stack import (
     Stack,
     body_texts,
@@ -100,17 +100,6 @@ def haproxy_servers(stack: Stack) -> dict[str, str]:
             data += chunk
     rows = [line.split(",") for line in data.decode().splitlines() if line and line[0] != "#"]
     return {f"{r[0]}/{r[1]}": r[17] for r in rows if r[1] not in ("FRONTEND", "BACKEND")}
-
-
-def printed_ports(stack: Stack) -> dict[str, int]:
-    """{"rasa-1": port, …, "actions-2": port}, as the cluster printed them."""
-    ports = {}
-    for line in stack.printed.splitlines():  # type: ignore[attr-defined]
-        if line.strip().startswith(("Replicas:", "Action servers:")):
-            for part in line.split(":", 1)[1].split(","):
-                name, port = part.strip().split(" on ")
-                ports[name] = int(port)
-    return ports
 
 
 def log_size(name: str) -> int:
@@ -189,7 +178,7 @@ def test_a_replica_killed_mid_turn_the_message_is_answered_once(cluster: Stack) 
     wa_id = "33612300003"
     whatsapp(cluster, {"type": "text", "text": "bonjour"}, wa_id=wa_id)  # the notice, seen
     greetings = sum(t.startswith("Bonjour") for t in bot_texts(cluster, wa_id))
-    ports = printed_ports(cluster)
+    ports = printed_ports(cluster.printed)  # type: ignore[attr-defined]
     actions = [
         pid_listening_on(ports[n], "connectors.action_server") for n in ("actions-1", "actions-2")
     ]
