@@ -11,5 +11,5 @@ COPY . .
 RUN pip install --no-deps -e . && useradd --create-home clinic && mkdir -p var models \
     && chown -R clinic /app/var /app/models
 USER clinic
-EXPOSE 5005 5055 8000
+EXPOSE 5005 5055 8000 8070
 CMD ["python", "-m", "clinic.ops.launch", "rasa", "--help"]

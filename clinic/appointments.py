@@ -13,13 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from clinic.scheduling import Interval
 from clinic.sealing import Sealer
-from clinic.statuses import ACTIVE, APPOINTMENT_STATUSES, AppointmentStatus, CalendarState
+from clinic.statuses import (
+    ACTIVE,
+    APPOINTMENT_STATUSES,
+    AppointmentStatus,
+    Attendance,
+    CalendarState,
+)
 from clinic.storage import Database
 from clinic.storage.tables import appointments, blocks, slot_claims
 
@@ -48,10 +54,16 @@ class Appointment:
     calendar_state: CalendarState = "local"
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    attendance: Attendance | None = None
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def moved(self) -> bool:
+        """Moved at least once (each move bumps the calendar event's sequence)."""
+        return self.sequence > 0
 
 
 def new_appointment_id() -> str:
@@ -260,6 +272,33 @@ class AppointmentRepository:
         return Appointment(
             **{f.name: mapping[_COLUMN.get(f.name, f.name)] for f in fields(Appointment)}
         )
+
+    def mark(
+        self, appointment_id: str, attendance: Attendance | None, now: datetime
+    ) -> Appointment | None:
+        """Record whether the patient came (None clears it); only on an active appointment."""
+        with self.db.transaction() as connection:
+            changed = connection.execute(
+                update(appointments)
+                .where(appointments.c.id == appointment_id, appointments.c.status.in_(ACTIVE))
+                .values(attendance=attendance, updated_at=now)
+            ).rowcount
+        return self.get(appointment_id) if changed else None
+
+    def no_shows(self, patient_ids: Sequence[str]) -> dict[str, int]:
+        """Appointments each patient missed without notice (staff marked them no-show)."""
+        if not patient_ids:
+            return {}
+        query = (
+            select(appointments.c.patient_id, func.count())
+            .where(
+                appointments.c.patient_id.in_(list(patient_ids)),
+                appointments.c.attendance == "no_show",
+            )
+            .group_by(appointments.c.patient_id)
+        )
+        with self.db.engine.connect() as connection:
+            return {row[0]: row[1] for row in connection.execute(query)}
 
     def add_block(
         self, start: datetime, end: datetime, practitioner_id: str | None, label: str = ""

@@ -44,6 +44,7 @@ def snapshot(appointment: Appointment | None) -> dict[str, Any] | None:
         "reason_id": appointment.reason_id,
         "status": appointment.status,
         "sequence": appointment.sequence,
+        "attendance": appointment.attendance,
     }
 
 

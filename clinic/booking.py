@@ -258,8 +258,8 @@ class BookingService:
         before = self.repository.get(appointment_id)
         if before is None or not before.active or not _may_change(actor, before):
             return BookingOutcome("gone")  # someone else's reads as gone: nothing to learn
-        if self.too_late(before):
-            return BookingOutcome("too_late", before)
+        if actor.kind == "patient" and self.too_late(before):
+            return BookingOutcome("too_late", before)  # staff may still move it
         hold_end = slot.end + self.practice.rules.buffer
         busy, verified = self._busy(slot.start, hold_end)
         if not verified:

@@ -20,6 +20,9 @@
     clinic reminders list [--status S] [--json]
     clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
+    clinic staff add --email E --name N --password-stdin [--role staff|manager]
+    clinic staff list [--json]
+    clinic staff disable EMAIL           (its open console sessions end too)
     clinic keys rotate --new-key-stdin
     clinic worker [--once]
 
@@ -43,14 +46,21 @@ from clinic import french
 from clinic.appointments import Appointment
 from clinic.audit import Actor, Entry
 from clinic.conversations import Conversation
+from clinic.frontdesk import DeskOutcome
 from clinic.handoff import InboxRow
 from clinic.keys import fingerprint, load_key, rotate
 from clinic.practice import Practice, PracticeConfigError, load_practice
-from clinic.reminders import Reminder, staff_notice
+from clinic.reminders import Reminder
 from clinic.sealing import data_sealer
 from clinic.services import Services, build_services
 from clinic.settings import Settings, SettingsError
-from clinic.statuses import APPOINTMENT_STATUSES, OUTBOX_STATUSES, REMINDER_STATUSES
+from clinic.staff import StaffError, StaffMember
+from clinic.statuses import (
+    APPOINTMENT_STATUSES,
+    OUTBOX_STATUSES,
+    REMINDER_STATUSES,
+    STAFF_ROLES,
+)
 from clinic.storage import Database
 from clinic.whatsapp.contacts import Contacts
 from clinic.whatsapp.identity import Keyring
@@ -209,6 +219,24 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_argument("--json", action="store_true", help="machine-readable output")
     outbox.set_defaults(handler=_outbox)
 
+    staff = groups.add_parser("staff", help="console accounts").add_subparsers(
+        dest="action", required=True
+    )
+    add = staff.add_parser("add", help="create a console account (the first one is a manager)")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument(
+        "--password-stdin", action="store_true", required=True, help="read the password on stdin"
+    )
+    add.add_argument("--role", choices=STAFF_ROLES, help="default: staff (manager if first)")
+    add.set_defaults(handler=_staff_add)
+    members = staff.add_parser("list", help="console accounts")
+    members.add_argument("--json", action="store_true", help="machine-readable output")
+    members.set_defaults(handler=_staff_list)
+    disable = staff.add_parser("disable", help="refuse an account from now on")
+    disable.add_argument("email")
+    disable.set_defaults(handler=_staff_disable)
+
     keys = groups.add_parser("keys", help="the key behind patient ids").add_subparsers(
         dest="action", required=True
     )
@@ -279,50 +307,38 @@ def _list(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cancel(services: Services, args: argparse.Namespace) -> int:
-    existing = services.appointments.get(args.id)
-    if existing is None:
+    outcome = services.frontdesk.cancel(args.id, Actor("staff", _staff()))
+    if outcome.status == "not_found":
         print(f"Rendez-vous introuvable / no such appointment: {args.id}", file=sys.stderr)
         return 1
-    if existing.status == "cancelled":
+    if outcome.status == "not_active":
         print(f"Déjà annulé / already cancelled: {args.id}")
         return 0
-    cancelled = services.booking.cancel(args.id, Actor("staff", "cli"))
-    local = cancelled.start.astimezone(services.practice.tz)
-    print(f"Annulé / cancelled: {cancelled.id} ({french.day_and_hour(local)})")
-    _tell(services, cancelled, "cancellation", services.practice.reminders.cancellation_template)
-    return 0
+    return _changed(services, outcome, "Annulé / cancelled")
 
 
-def _tell(services: Services, appointment: Appointment, kind: str, template: str) -> None:
-    """Queue the practice's template for the patient, or say to phone them."""
-    messenger = services.messenger
-    if messenger.reachable(appointment.patient_id):
-        messenger.queue(
-            appointment.patient_id, kind, staff_notice(appointment, services.practice, template)
-        )
+def _changed(services: Services, outcome: DeskOutcome, label: str) -> int:
+    assert outcome.appointment is not None
+    local = outcome.appointment.start.astimezone(services.practice.tz)
+    print(f"{label}: {outcome.appointment.id} ({french.day_and_hour(local)})")
+    if outcome.told == "whatsapp":
         print("Le patient est prévenu sur WhatsApp / the patient is told on WhatsApp")
     else:
         print("Patient sans WhatsApp : prévenez-le par téléphone / no WhatsApp: call the patient")
+    return 0
 
 
-def _pending(services: Services, appointment_id: str) -> Appointment | None:
-    appointment = services.appointments.get(appointment_id)
-    if appointment is None:
+def _not_pending(appointment_id: str, outcome: DeskOutcome) -> int:
+    if outcome.status == "not_found":
         print(f"Rendez-vous introuvable / no such appointment: {appointment_id}", file=sys.stderr)
-        return None
-    if appointment.status != "pending":
-        print(
-            f"Ce rendez-vous n'est pas en attente ({appointment.status}) / not pending",
-            file=sys.stderr,
-        )
-        return None
-    return appointment
+    else:
+        state = outcome.appointment.status if outcome.appointment else "?"
+        print(f"Ce rendez-vous n'est pas en attente ({state}) / not pending", file=sys.stderr)
+    return 1
 
 
 def _confirm_pending(services: Services, args: argparse.Namespace) -> int:
-    if _pending(services, args.id) is None:
-        return 1
-    outcome = services.booking.confirm_pending(args.id, Actor("staff", "cli"))
+    outcome = services.frontdesk.confirm(args.id, Actor("staff", _staff()))
     if outcome.status == "unverified":
         print(
             "L'agenda Google est toujours injoignable : rien n'est changé, réessayez plus tard "
@@ -337,24 +353,16 @@ def _confirm_pending(services: Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    if outcome.status != "booked" or outcome.appointment is None:
-        print(f"Plus en attente / not pending any more: {args.id}", file=sys.stderr)
-        return 1
-    local = outcome.appointment.start.astimezone(services.practice.tz)
-    print(f"Confirmé / confirmed: {args.id} ({french.day_and_hour(local)})")
-    template = services.practice.reminders.confirmation_template
-    _tell(services, outcome.appointment, "confirmation", template)
-    return 0
+    if outcome.status != "done":
+        return _not_pending(args.id, outcome)
+    return _changed(services, outcome, "Confirmé / confirmed")
 
 
 def _refuse_pending(services: Services, args: argparse.Namespace) -> int:
-    if _pending(services, args.id) is None:
-        return 1
-    refused = services.booking.cancel(args.id, Actor("staff", "cli"))
-    local = refused.start.astimezone(services.practice.tz)
-    print(f"Demande refusée / request refused: {refused.id} ({french.day_and_hour(local)})")
-    _tell(services, refused, "refusal", services.practice.reminders.refusal_template)
-    return 0
+    outcome = services.frontdesk.refuse(args.id, Actor("staff", _staff()))
+    if outcome.status != "done":
+        return _not_pending(args.id, outcome)
+    return _changed(services, outcome, "Demande refusée / request refused")
 
 
 REASON_LABELS = {
@@ -597,6 +605,38 @@ def _outbox(services: Services, args: argparse.Namespace) -> int:
 
     rows = services.outbox.outbox(patient_id=args.patient, status=args.status)
     return emit(rows, args, lambda row: row.as_json(), line, "Aucun message.")
+
+
+ROLE_LABELS = {"staff": "équipe", "manager": "responsable"}
+
+
+def _staff_add(services: Services, args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        member = services.staff.add(args.email, args.name, password, args.role)
+    except StaffError as error:
+        print(f"Compte non créé : {error}", file=sys.stderr)
+        return 1
+    print(f"Compte créé / account created: {member.email} ({ROLE_LABELS[member.role]})")
+    return 0
+
+
+def _staff_list(services: Services, args: argparse.Namespace) -> int:
+    tz = services.practice.tz
+
+    def line(m: StaffMember) -> str:
+        state = "actif" if m.active else "DÉSACTIVÉ"
+        return f"{m.email:<32} {m.name:<24} {ROLE_LABELS[m.role]:<12} {state}"
+
+    return emit(services.staff.list(), args, lambda m: m.as_json(tz), line, "Aucun compte.")
+
+
+def _staff_disable(services: Services, args: argparse.Namespace) -> int:
+    if not services.staff.disable(args.email):
+        print(f"Compte introuvable / no such account: {args.email}", file=sys.stderr)
+        return 1
+    print(f"Compte désactivé / account disabled: {args.email}")
+    return 0
 
 
 def _rotate_keys(settings: Settings) -> int:

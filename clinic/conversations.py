@@ -8,7 +8,8 @@ a red flag can still be answered while paused (a paused Rasa tracker answers not
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -240,6 +241,8 @@ class Line:
     author: Author
     actor_id: str | None
     text: str
+    #: The titles of the buttons the patient saw under an assistant message.
+    buttons: tuple[str, ...] = ()
 
 
 class Transcript:
@@ -256,6 +259,7 @@ class Transcript:
         text: str,
         at: datetime,
         actor_id: str | None = None,
+        buttons: Sequence[str] = (),
     ) -> None:
         with self.database.transaction() as connection:
             connection.execute(
@@ -265,6 +269,7 @@ class Transcript:
                     author=author,
                     actor_id=actor_id,
                     body=self.sealer.seal(text),
+                    buttons=self.sealer.seal(json.dumps(list(buttons))) if buttons else None,
                 )
             )
 
@@ -279,7 +284,13 @@ class Transcript:
         with self.database.transaction() as connection:
             rows = connection.execute(query).all()
         return [
-            Line(row.at, row.author, row.actor_id, self.sealer.open(row.body))
+            Line(
+                row.at,
+                row.author,
+                row.actor_id,
+                self.sealer.open(row.body),
+                tuple(json.loads(self.sealer.open(row.buttons))) if row.buttons else (),
+            )
             for row in reversed(rows)
         ]
 

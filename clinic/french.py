@@ -53,3 +53,17 @@ def fold(text: str) -> str:
     """Lower case without accents: « Après-Midi » -> « apres-midi »; what patients type."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+def waited(seconds: float) -> str:
+    """How long someone has waited, briefly: « 40 s », « 12 min », « 2 h 05 », « 3 j »."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d}"
+    return f"{hours // 24} j"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from clinic import french
@@ -66,6 +66,8 @@ class InboxRow:
     patient_name: str | None
     last_message_at: datetime | None
     reference: str
+    #: Staff opened it since it was handed over (the console's unread count is the others).
+    opened: bool = True
 
     def as_json(self, tz: Any) -> dict[str, Any]:
         def local(moment: datetime | None) -> str | None:
@@ -159,15 +161,32 @@ class Handoff:
         found = resolve(ref, (c.patient_id for c in self.conversations.listing()))
         return self.conversations.get(found) if found else None
 
-    def inbox(self, status: ConversationStatus | None = "paused") -> list[InboxRow]:
+    def inbox(
+        self, status: ConversationStatus | None = "paused", limit: int | None = None
+    ) -> list[InboxRow]:
         """Conversations by status (None: all). « active » also lists the patients seen this
-        week who were never handed over."""
-        known = {c.patient_id: c for c in self.conversations.listing()}
+        week who were never handed over. Paused ones come emergencies first, then the longest
+        waiting; the others, the most recent first. One query per kind of data, whatever the
+        number of rows (the console polls this)."""
+        listed = self.conversations.listing("paused" if status == "paused" else None)
+        known = {c.patient_id: c for c in listed}
         ids = [pid for pid, c in known.items() if status in (None, c.status)]
         if status in (None, "active"):
             recent = self.transcript.recent_patients(self.clock.now() - ACTIVE_SPAN)
             ids += [pid for pid in recent if pid not in known]
         last = self.transcript.last_patient_message(ids)
+        epoch = datetime.min.replace(tzinfo=timezone.utc)
+
+        def waiting_first(pid: str) -> tuple[int, datetime]:
+            conversation = known[pid]
+            return (0 if conversation.reason == "emergency" else 1, conversation.since)
+
+        if status == "paused":
+            ids.sort(key=waiting_first)
+        else:
+            ids.sort(key=lambda pid: last.get(pid) or epoch, reverse=True)
+        ids = ids[:limit] if limit is not None else ids
+        names = self.patients.names(ids)
         rows = []
         for patient_id in ids:
             conversation = known.get(patient_id)
@@ -177,9 +196,10 @@ class Handoff:
                     status=conversation.status if conversation else "active",
                     reason=conversation.reason if conversation and conversation.paused else None,
                     since=conversation.since if conversation else None,
-                    patient_name=self.patients.name(patient_id),
+                    patient_name=names.get(patient_id),
                     last_message_at=last.get(patient_id),
                     reference=reference(patient_id),
+                    opened=conversation is None or conversation.opened_at is not None,
                 )
             )
         return rows
@@ -205,6 +225,15 @@ class Handoff:
         self.transcript.add(patient_id, "staff", text, now, staff)
         self.conversations.staff_activity(patient_id, now, opened=True)
         return "queued"
+
+    def close(self, patient_id: str, staff: str) -> bool:
+        """Staff are done (they phoned the patient, say) and hand back without a message: the
+        conversation leaves the inbox and the patient's next message runs a normal turn."""
+        now = self.clock.now()
+        if not self.conversations.resume(patient_id, now):
+            return False
+        self.transcript.add(patient_id, "event", "Close par l'équipe, sans message", now, staff)
+        return True
 
     def reengage(self, patient_id: str, staff: str) -> bool:
         """The approved « reprise de contact » template, for a patient whose window closed."""

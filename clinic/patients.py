@@ -7,6 +7,7 @@ after their session expired, and a GDPR deletion has one place to forget it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -93,6 +94,18 @@ class PatientRepository:
                 select(patients.c.display_name).where(patients.c.patient_id == patient_id)
             ).scalar()
         return self.sealer.open(sealed) if sealed else None
+
+    def names(self, patient_ids: Sequence[str]) -> dict[str, str]:
+        """Known names of these patients, in one query (the console's inbox)."""
+        if not patient_ids:
+            return {}
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                select(patients.c.patient_id, patients.c.display_name).where(
+                    patients.c.patient_id.in_(list(patient_ids))
+                )
+            ).all()
+        return {pid: self.sealer.open(sealed) for pid, sealed in rows if sealed}
 
     def remember(self, patient_id: str, name: str, now: datetime) -> None:
         """Store or update the patient's name (upsert that works on SQLite and PostgreSQL)."""

@@ -402,6 +402,7 @@ class Privacy:
             (whatsapp_contacts, "patient_id", "user_id"),
             (whatsapp_outbound, "id", "body"),
             (conversation_log, "id", "body"),
+            (conversation_log, "id", "buttons"),
         ]
         count = unreadable = 0
         with self.database.transaction() as connection:

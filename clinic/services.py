@@ -21,6 +21,7 @@ from clinic.calendars.local import LocalCalendar
 from clinic.clock import Clock, SystemClock
 from clinic.conversations import Conversations, Transcript
 from clinic.duckling.client import DucklingClient
+from clinic.frontdesk import FrontDesk
 from clinic.handoff import Handoff
 from clinic.ics import CalendarFiles
 from clinic.keys import load_key
@@ -32,6 +33,7 @@ from clinic.privacy import Consents, Privacy
 from clinic.reminders import ReminderDispatcher, ReminderRepository
 from clinic.sealing import data_sealer
 from clinic.settings import Settings, SettingsError
+from clinic.staff import StaffAccounts
 from clinic.statuses import AlertChannel
 from clinic.storage import Database
 from clinic.whatsapp.contacts import Contacts
@@ -229,6 +231,18 @@ class Services:
             self.clock,
             self.messenger,
         )
+
+    @cached_property
+    def frontdesk(self) -> FrontDesk:
+        """What staff do to appointments (CLI and console): audited, the patient told."""
+        return FrontDesk(
+            self.booking, self.appointments, self.audit, self.messenger, self.practice, self.clock
+        )
+
+    @cached_property
+    def staff(self) -> StaffAccounts:
+        """Console accounts (Argon2 hashes, lockout)."""
+        return StaffAccounts(self.database, self.clock)
 
     @cached_property
     def mailer(self) -> Mailer | None:

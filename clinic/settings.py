@@ -17,6 +17,7 @@ DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v21.0"
 DEFAULT_WHATSAPP_MAX_MESSAGE_AGE = 3600  # seconds
 DEFAULT_WHATSAPP_INBOUND_LEASE = 120  # seconds
 DEFAULT_PUBLIC_URL = "http://localhost:5005"
+DEFAULT_CONSOLE_PORT = 8070
 DEFAULT_SMTP_FROM = "Assistant du cabinet <assistant@localhost>"
 CALENDAR_BACKENDS = ("local", "google")
 LOG_FORMATS = ("text", "json")
@@ -35,6 +36,13 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name}={raw!r}: expected a positive number of seconds")
     return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"{name}={raw!r}: expected a TCP port number")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,9 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     smtp_from: str = DEFAULT_SMTP_FROM
     practice_config: Path = Path("practice.yml")
+    #: The staff console: loopback by default (Caddy or an SSH tunnel reaches it).
+    console_host: str = "127.0.0.1"
+    console_port: int = DEFAULT_CONSOLE_PORT
     log_format: str = "text"
     log_level: str = "INFO"
 
@@ -109,6 +120,8 @@ class Settings:
             smtp_url=env.get("SMTP_URL"),
             smtp_from=env.get("SMTP_FROM", DEFAULT_SMTP_FROM),
             practice_config=Path(env.get("PRACTICE_CONFIG", "practice.yml")),
+            console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
+            console_port=_port(env, "CONSOLE_PORT", DEFAULT_CONSOLE_PORT),
             log_format=env.get("LOG_FORMAT", "text").lower(),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
         )

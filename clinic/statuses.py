@@ -63,4 +63,12 @@ ActorKind = Literal["patient", "staff", "system"]
 ACTOR_KINDS: tuple[ActorKind, ...] = get_args(ActorKind)
 
 #: What happened to an appointment (audit trail).
-AuditAction = Literal["booked", "pending", "moved", "confirmed", "cancelled"]
+AuditAction = Literal["booked", "pending", "moved", "confirmed", "cancelled", "arrived", "no_show"]
+
+#: What staff marked on the day: the patient came, or did not (the pilot's no-show figure).
+Attendance = Literal["arrived", "no_show"]
+ATTENDANCES: tuple[Attendance, ...] = get_args(Attendance)
+
+#: A console account: `manager` also manages the accounts.
+StaffRole = Literal["staff", "manager"]
+STAFF_ROLES: tuple[StaffRole, ...] = get_args(StaffRole)

@@ -356,6 +356,7 @@ def _reminders(reader: _Reader, value: Any) -> ReminderRules:
             "cancellation_template",
             "confirmation_template",
             "refusal_template",
+            "move_template",
         },
     )
     offsets = section.get("offsets_hours", [24])
@@ -375,11 +376,13 @@ def _reminders(reader: _Reader, value: Any) -> ReminderRules:
     cancellation = reader.text(section, "cancellation_template", "reminders", "annulation_rdv")
     confirmation = reader.text(section, "confirmation_template", "reminders", "confirmation_rdv")
     refusal = reader.text(section, "refusal_template", "reminders", "refus_rdv")
+    move = reader.text(section, "move_template", "reminders", "deplacement_rdv")
     for key, name in (
         ("template", template),
         ("cancellation_template", cancellation),
         ("confirmation_template", confirmation),
         ("refusal_template", refusal),
+        ("move_template", move),
     ):
         if not re.fullmatch(r"[a-z0-9_]{1,512}", name):
             raise reader.error(
@@ -395,6 +398,7 @@ def _reminders(reader: _Reader, value: Any) -> ReminderRules:
         cancellation_template=cancellation,
         confirmation_template=confirmation,
         refusal_template=refusal,
+        move_template=move,
     )
 
 

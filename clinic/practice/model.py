@@ -90,6 +90,8 @@ class ReminderRules:
     confirmation_template: str = "confirmation_rdv"
     #: Sent when staff refuse a booking left pending.
     refusal_template: str = "refus_rdv"
+    #: Sent when staff move an appointment (from the console's agenda).
+    move_template: str = "deplacement_rdv"
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,8 @@ appointments = Table(
     Column("note", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # marked by staff on the day: arrived, no_show (None: not marked); the no-show KPI
+    Column("attendance", String(16), nullable=True),
     Index("ix_appointments_patient", "patient_id"),
     Index("ix_appointments_start", "start_at"),
 )
@@ -139,6 +141,8 @@ conversation_log = Table(
     Column("author", String(10), nullable=False),  # patient, assistant, staff, event
     Column("actor_id", String(120), nullable=True),
     Column("body", Text, nullable=False),
+    # the titles of the buttons sent with an assistant message, sealed JSON (None: no buttons)
+    Column("buttons", Text, nullable=True),
     Index("ix_conversation_log_patient", "patient_id", "id"),
 )
 
@@ -316,4 +320,23 @@ audit_log = Table(
     Column("before", Text, nullable=True),  # JSON
     Column("after", Text, nullable=True),  # JSON
     Index("ix_audit_appointment", "appointment_id", "id"),
+)
+
+# Console accounts. `password_hash` is Argon2id (argon2-cffi); a session cookie carries the
+# account's `session_generation`, which sign-out and disable bump (ending every open session);
+# `failed_logins` and `locked_until` are the lockout. Staff names and addresses are the practice's, not patients' data: stored in clear.
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(64), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("role", String(16), nullable=False),  # staff, manager
+    Column("password_hash", Text, nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("session_generation", Integer, nullable=False, default=0),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime, nullable=True),
 )

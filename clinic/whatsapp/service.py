@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -176,17 +176,28 @@ class WhatsAppService:
         if bodies:
             # Delivery first: it keeps the patient's order, which an await before it would not.
             await self.delivery.deliver(patient_id, bodies)
-            await self._record(patient_id, "assistant", str(response.get("text") or "[fichier]"))
+            buttons = response.get("buttons") or response.get("quick_replies") or []
+            titles = [str(b.get("title", "")) for b in buttons if isinstance(b, dict)]
+            text = str(response.get("text") or "[fichier]")
+            await self._record(patient_id, "assistant", text, titles)
 
     async def say(self, patient_id: str, text: str, kind: str = "text") -> None:
         await self.delivery.deliver(patient_id, messages.text(text), kind=kind)
         await self._record(patient_id, "assistant", text)
 
-    async def _record(self, patient_id: str, author: Author, text: str) -> None:
+    async def _record(
+        self, patient_id: str, author: Author, text: str, buttons: Sequence[str] = ()
+    ) -> None:
         """Into the transcript staff read; a failure there must not cost the patient an answer."""
         try:
             await asyncio.to_thread(
-                self.transcript.add, patient_id, author, text[:MAX_STORED_TEXT], self.clock.now()
+                self.transcript.add,
+                patient_id,
+                author,
+                text[:MAX_STORED_TEXT],
+                self.clock.now(),
+                None,
+                buttons,
             )
         except Exception:
             logger.exception("could not record a message in the transcript")

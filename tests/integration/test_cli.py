@@ -36,6 +36,7 @@ def env(database_url: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database_url,
         "PRACTICE_CONFIG": str(ROOT / "tests" / "fixtures" / "practice.yml"),
+        "CLINIC_STAFF": "accueil-cli",  # who the audit trail names
     }
 
 
@@ -259,14 +260,14 @@ def test_a_staff_cancellation_is_audited_and_told_to_the_patient_on_whatsapp(
 
     trail = json.loads(run("audit", "list", "--json", env=env).stdout)
     assert [(e["action"], e["actor"], e["actor_id"]) for e in trail] == [
-        ("cancelled", "staff", "cli"),
-        ("cancelled", "staff", "cli"),
+        ("cancelled", "staff", "accueil-cli"),
+        ("cancelled", "staff", "accueil-cli"),
     ]
     assert trail[0]["before"]["status"] == "booked" and trail[0]["after"]["status"] == "cancelled"
     one = json.loads(run("audit", "list", "--appointment", booked[0], "--json", env=env).stdout)
     assert [e["appointment_id"] for e in one] == [booked[0]]
     text = run("audit", "list", env=env).stdout
-    assert "cancelled" in text and "staff cli" in text and "Jeanne" not in text
+    assert "cancelled" in text and "staff accueil-cli" in text and "Jeanne" not in text
 
 
 def test_staff_confirm_or_refuse_pending_bookings_and_the_patient_is_told(
