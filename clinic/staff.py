@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 from argon2 import PasswordHasher
@@ -94,9 +95,12 @@ class StaffAccounts:
         self.database = database
         self.clock = clock
         self.hasher = hasher or PasswordHasher()
-        #: Verified against unknown addresses, so a wrong address costs the same time as a
-        #: wrong password and does not tell which addresses exist.
-        self._decoy = self.hasher.hash("decoy password, never matches")
+
+    @cached_property
+    def _decoy(self) -> str:
+        """Verified against unknown addresses, so a wrong address costs the same time as a
+        wrong password and does not tell which addresses exist."""
+        return self.hasher.hash("decoy password, never matches")
 
     def add(
         self, email: str, name: str, password: str, role: StaffRole | None = None

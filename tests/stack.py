@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from clinic.ops.stack import free_port
 from tests.http import request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,8 @@ def start_stack(
 
     Returns the process and what it printed; raises with that output if it did not start.
     """
+    if "--console-port" not in ports:  # never the developer's 8070
+        ports = (*ports, "--console-port", str(free_port()))
     process = subprocess.Popen(
         [sys.executable, "-m", "clinic.ops.stack", command, "--quiet", *ports],
         cwd=ROOT,

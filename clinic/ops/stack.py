@@ -36,8 +36,11 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from clinic.clock import SystemClock
 from clinic.ops.model import model_path
 from clinic.settings import Settings, SettingsError
+from clinic.staff import StaffAccounts
+from clinic.storage import Database
 
 ROOT = Path.cwd()
 PR_SET_PDEATHSIG = 1
@@ -395,6 +398,32 @@ def simulator_service(port: int, rasa_port: int) -> Service:
     )
 
 
+def console_service(port: int) -> Service:
+    """The staff console, on loopback (Caddy is its only way in from elsewhere)."""
+    argv = [sys.executable, "-m", "clinic.console", "--host", "127.0.0.1", "--port", str(port)]
+    return Service("console", argv, port, "/health", startup_timeout=60)
+
+
+def console_lines(settings: Settings, port: int) -> str:
+    """Where the console is, and, while no account exists, how to create the first one."""
+    text = f"\n  Console de l'équipe: http://localhost:{port}/"
+    try:
+        database = Database(settings.database_url)
+        try:
+            accounts = StaffAccounts(database, SystemClock()).list()
+        finally:
+            database.dispose()
+    except Exception:  # the console itself reports a database it cannot read
+        return text
+    if not accounts:
+        text += (
+            "\n    premier compte (responsable) / first account: "
+            "echo 'mot de passe' | .venv/bin/clinic staff add --email vous@cabinet.fr "
+            '--name "Votre nom" --password-stdin'
+        )
+    return text
+
+
 def worker_service(name: str = "worker") -> Service:
     return Service(name, [sys.executable, "-m", "clinic.cli", "worker"], None, "")
 
@@ -467,6 +496,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             args.rasa_port, model, DEVELOPMENT_CREDENTIALS if simulated else PRODUCTION_CREDENTIALS
         ),
         worker_service(),
+        console_service(args.console_port),
     ]
     with running(services, env, echo=not args.quiet) as supervisor:
         base = f"http://localhost:{args.rasa_port}"
@@ -487,7 +517,7 @@ L'assistant est prêt / the assistant is up (model {model.name}){rest}
   Rasa HTTP API:     {base}/status?token=<RASA_AUTH_TOKEN>   (token in var/rasa_auth_token){whatsapp}
   Action server:     http://localhost:{args.actions_port}/health
   Duckling:          {settings.duckling_url}/health
-  Terminal chat:     make shell   (in another terminal)
+  Terminal chat:     make shell   (in another terminal){console_lines(settings, args.console_port)}
 Ctrl-C stops everything.""",
             flush=True,
         )
@@ -562,6 +592,7 @@ def cluster_services(
         services.append(rasa_service(rasa_ports[index], model, credentials, f"rasa-{index + 1}"))
     services.append(haproxy_service(args.port))
     services += [worker_service(f"worker-{index + 1}") for index in range(REPLICAS)]
+    services.append(console_service(args.console_port))
     return services
 
 
@@ -598,7 +629,8 @@ Le cluster est prêt / the cluster is up: {REPLICAS} Rasa replicas, {REPLICAS} a
   HAProxy (WhatsApp webhook): {base}/webhooks/whatsapp/webhook{simulated}
   Database: PostgreSQL; lock store: Redis at {env["REDIS_HOST"]}:{env["REDIS_PORT"]}
   Replicas: {", ".join(f"{s.name} on {s.port}" for s in services if s.name.startswith("rasa-"))}
-  Action servers: {", ".join(f"{s.name} on {s.port}" for s in services if s.name.startswith("actions-"))}
+  Action servers: {", ".join(f"{s.name} on {s.port}" for s in services if s.name.startswith("actions-"))}\
+{console_lines(settings, args.console_port)}
 Ctrl-C stops everything.""",
             flush=True,
         )
@@ -702,11 +734,15 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument(
         "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
     )
+    run.add_argument("--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 8070)))
     run.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
     cluster = sub.add_parser("cluster", help="replicas behind HAProxy, until Ctrl-C")
     cluster.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     cluster.add_argument(
         "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
+    )
+    cluster.add_argument(
+        "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 8070))
     )
     cluster.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
     sub.add_parser("shell", help="terminal chat against Duckling and the action server")

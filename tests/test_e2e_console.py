@@ -1,0 +1,276 @@
+"""The staff console in Chromium, against the whole stack `make run` starts (Rasa, action server,
+Duckling, worker, simulator, console): an emergency typed in the simulator reaches the inbox,
+staff answer it and hand back, confirm a pending booking and mark a no-show. The screenshots in
+docs/screenshots/ are taken here, so they show what the console really looks like."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from clinic.appointments import Appointment, new_appointment_id
+from clinic.ops.model import model_path
+from clinic.ops.stack import free_port
+from clinic.scheduling import SearchWindow
+from clinic.services import build_services
+from clinic.settings import Settings
+from tests.stack import start_stack
+
+ROOT = Path(__file__).parents[1]
+SHOTS = ROOT / "docs" / "screenshots"
+pytestmark = pytest.mark.stack
+
+MANAGER = ("direction@cabinet-e2e.test", "Claire Direction", "mot de passe direction")
+STAFF = ("accueil@cabinet-e2e.test", "Marc Accueil", "mot de passe accueil")
+
+
+@dataclass
+class Stack:
+    console: str
+    simulator: str
+    env: dict[str, str]
+    pending: Appointment
+    today: Appointment
+
+
+def clinic(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "clinic"), *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def seed_agenda(env: dict[str, str]) -> tuple[Appointment, Appointment]:
+    """A booking left pending (the outside calendar was down) and one this morning, through
+    the same core the assistant uses."""
+    services = build_services(Settings.from_env(env))
+    try:
+        now = services.clock.now()
+        window = SearchWindow(now + timedelta(days=1), now + timedelta(days=8))
+        slot = services.booking.search(window, "consultation").slots[0]
+        pending = Appointment(
+            new_appointment_id(),
+            "wa-e2e-pending",
+            "Hélène Attente",
+            slot.practitioner_id,
+            "consultation",
+            slot.start,
+            slot.end,
+            status="pending",
+        )
+        services.appointments.add(pending, now)
+        start = now.replace(second=0, microsecond=0) - timedelta(hours=2)
+        today = Appointment(
+            new_appointment_id(),
+            "wa-e2e-absent",
+            "Bruno Absent",
+            slot.practitioner_id,
+            "consultation",
+            start,
+            start + timedelta(minutes=20),
+        )
+        services.appointments.add(today, now)
+        return pending, today
+    finally:
+        services.database.dispose()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not model_path(ROOT).exists():
+        pytest.fail("no trained model for the current data: run `make model` first")
+    database = tmp_path_factory.mktemp("console") / "clinic.db"
+    ports = {name: free_port() for name in ("rasa", "actions", "duckling", "simulator", "console")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DUCKLING_URL": f"http://127.0.0.1:{ports['duckling']}",
+        "RASA_AUTH_TOKEN": "e2e-console-token",
+    }
+    for who in (MANAGER, STAFF):
+        added = clinic(
+            env, "staff", "add", "--email", who[0], "--name", who[1], "--password-stdin",
+            stdin=who[2] + "\n",
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    pending, today = seed_agenda(env)
+    try:
+        process, printed = start_stack(
+            env,
+            *("--rasa-port", str(ports["rasa"]), "--actions-port", str(ports["actions"])),
+            *("--simulator-port", str(ports["simulator"])),
+            *("--console-port", str(ports["console"])),
+        )
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    assert f"Console de l'équipe: http://localhost:{ports['console']}/" in printed
+    yield Stack(
+        console=f"http://127.0.0.1:{ports['console']}",
+        simulator=f"http://127.0.0.1:{ports['simulator']}",
+        env=env,
+        pending=pending,
+        today=today,
+    )
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+
+
+def test_the_cli_lists_the_accounts_and_the_first_is_a_manager(stack: Stack) -> None:
+    listed = clinic(stack.env, "staff", "list", "--json").stdout
+    roles = {m["email"]: m["role"] for m in json.loads(listed)}
+    assert roles == {MANAGER[0]: "manager", STAFF[0]: "staff"}
+    assert "mot de passe" not in listed
+
+
+def test_requests_without_a_session_or_a_token_are_refused(stack: Stack) -> None:
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as no_session:
+        opener.open(f"{stack.console}/agenda")
+    assert no_session.value.code == 303
+    assert no_session.value.headers["Location"].startswith("/connexion")
+    form = urllib.parse.urlencode({"email": STAFF[0], "password": STAFF[2]}).encode()
+    with pytest.raises(urllib.error.HTTPError) as no_token:
+        opener.open(f"{stack.console}/connexion", data=form)
+    assert no_token.value.code == 403
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return None
+
+
+def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
+    from tests.browser import chromium
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser:
+        # a wrong password first: refused, with a French message
+        console = browser.new_page(viewport={"width": 1280, "height": 860}, locale="fr-FR")
+        console.goto(stack.console + "/")
+        console.get_by_label("E-mail").fill(STAFF[0])
+        console.get_by_label("Mot de passe").fill("pas le bon")
+        console.get_by_role("button", name="Se connecter").click()
+        console.get_by_text("E-mail ou mot de passe incorrect").wait_for()
+        console.get_by_label("Mot de passe").fill(STAFF[2])
+        console.get_by_role("button", name="Se connecter").click()
+        console.get_by_role("heading", name="Conversations qui attendent l'équipe").wait_for()
+        assert console.get_by_role("link", name="Équipe").count() == 0  # not a manager
+
+        # a patient writes an emergency in the simulator; the inbox shows it by itself
+        phone = browser.new_page(viewport={"width": 420, "height": 860})
+        phone.goto(stack.simulator + "/")
+        phone.fill("#text", "mon père a fait un malaise")
+        phone.press("#text", "Enter")
+        phone.locator(".msg.bot", has_text="15").first.wait_for(timeout=30_000)
+        row = console.locator("tr.emergency")
+        row.first.wait_for(timeout=15_000)  # polled, no reload
+        assert "URGENCE" in row.first.inner_text()
+        console.wait_for_function("document.title.startsWith('(1)')", timeout=10_000)
+        console.screenshot(path=str(SHOTS / "console-inbox.png"))
+
+        # open it, answer, and the patient reads the answer
+        row.first.get_by_role("link").click()
+        console.get_by_text("mon père a fait un malaise").first.wait_for()
+        console.get_by_label("Réponse").fill("Ici le cabinet : nous vous appelons tout de suite.")
+        console.get_by_role("button", name="Envoyer", exact=True).click()
+        console.get_by_text("Réponse envoyée au patient.").wait_for()
+        phone.locator(".msg.bot", has_text="nous vous appelons tout de suite").wait_for(
+            timeout=30_000
+        )
+        console.reload()
+        console.get_by_text("Équipe (" + STAFF[0]).first.wait_for()
+        console.screenshot(path=str(SHOTS / "console-conversation.png"), full_page=True)
+
+        # hand back: the assistant answers the patient's next message again
+        console.get_by_role("button", name="Rendre la main à l'assistant").click()
+        console.get_by_text("La conversation est rendue à l'assistant").wait_for()
+        phone.locator(".msg.bot", has_text="Je reprends la conversation").wait_for(timeout=30_000)
+        before = phone.locator(".msg.bot").count()
+        phone.fill("#text", "je voudrais un rendez-vous pour un vaccin")
+        phone.press("#text", "Enter")
+        phone.wait_for_function(
+            f"document.querySelectorAll('.msg.bot').length > {before}", timeout=30_000
+        )
+        answer = phone.locator(".msg.bot").last.inner_text()
+        assert "membre de l'équipe a été prévenu" not in answer, answer
+
+        # the agenda: confirm the pending booking, mark this morning's patient absent
+        day = stack.pending.start.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+        console.goto(f"{stack.console}/agenda?jour={day}")
+        pending_row = console.locator(f"tr[data-id='{stack.pending.id}']")
+        assert "À confirmer" in pending_row.inner_text()
+        pending_row.get_by_role("button", name="Confirmer").click()
+        console.get_by_text("C'est fait").wait_for()
+        assert "Réservé" in console.locator(f"tr[data-id='{stack.pending.id}']").inner_text()
+
+        console.goto(f"{stack.console}/agenda")
+        absent_row = console.locator(f"tr[data-id='{stack.today.id}']")
+        absent_row.get_by_role("button", name="Absent").click()
+        console.get_by_text("Présence enregistrée.").wait_for()
+        assert "Absent" in console.locator(f"tr[data-id='{stack.today.id}'] td").nth(4).inner_text()
+        assert "1 abs." in console.locator(f"tr[data-id='{stack.today.id}']").inner_text()
+        console.screenshot(path=str(SHOTS / "console-agenda.png"), full_page=True)
+
+        # readable on a phone: nothing wider than the screen
+        small = browser.new_page(viewport={"width": 390, "height": 844})
+        small.context.add_cookies(console.context.cookies())
+        small.goto(f"{stack.console}/agenda")
+        width = small.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, width
+    services = build_services(Settings.from_env(stack.env))
+    try:
+        confirmed = services.appointments.get(stack.pending.id)
+        trail = services.audit.entries(appointment_id=stack.today.id)
+    finally:
+        services.database.dispose()
+    assert confirmed is not None and confirmed.status == "booked"
+    assert [(e.action, e.actor_id) for e in trail] == [("no_show", STAFF[0])]
+
+
+def test_a_manager_manages_accounts_in_chromium(stack: Stack) -> None:
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(stack.console + "/connexion")
+        page.get_by_label("E-mail").fill(MANAGER[0])
+        page.get_by_label("Mot de passe").fill(MANAGER[2])
+        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("link", name="Équipe").click()
+        page.get_by_label("E-mail").fill("remplacant@cabinet-e2e.test")
+        page.get_by_label("Nom").fill("Rémi Remplaçant")
+        page.get_by_label("Mot de passe (10 caractères au moins)").fill("remplacant 2026")
+        page.get_by_role("button", name="Créer le compte").click()
+        page.get_by_text("Compte créé.").wait_for()
+        assert "Rémi Remplaçant" in page.locator("table").inner_text()
+    listed = clinic(stack.env, "staff", "list").stdout
+    assert "remplacant@cabinet-e2e.test" in listed
+
+
+def test_screenshots_exist() -> None:
+    """Guard for the docs: the pictures the team guide shows are the ones taken above."""
+    for name in ("console-inbox.png", "console-conversation.png", "console-agenda.png"):
+        assert (SHOTS / name).exists() and (SHOTS / name).stat().st_size > 10_000, name
+    assert re.search(
+        r"screenshots/console-inbox\.png", (ROOT / "docs" / "guide-equipe.md").read_text()
+    )
