@@ -52,7 +52,7 @@ class Signer:
         if not cookie or cookie.count(".") != 3:
             return None
         body, signature = cookie.rsplit(".", 1)
-        if not hmac.compare_digest(signature, self._mac("session:" + body)):
+        if not _same(signature, self._mac("session:" + body)):
             return None
         try:
             staff_id, generation, issued = (int(part) for part in body.split("."))
@@ -72,4 +72,9 @@ class Signer:
     def csrf_valid(self, cookie: str | None, token: str | None) -> bool:
         if not cookie or not token:
             return False
-        return hmac.compare_digest(token, self.csrf_token(cookie))
+        return _same(token, self.csrf_token(cookie))
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes what a client made up (any characters)."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())

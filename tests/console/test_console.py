@@ -173,7 +173,10 @@ async def test_a_form_without_its_csrf_token_is_refused(
     forged = await client.post(
         f"/conversations/{reference}/rendre", data={"csrf": "x" * 64}, allow_redirects=False
     )
-    assert missing.status == 403 and forged.status == 403
+    odd = await client.post(
+        f"/conversations/{reference}/rendre", data={"csrf": "é" * 64}, allow_redirects=False
+    )
+    assert missing.status == 403 and forged.status == 403 and odd.status == 403
     assert services.handoff.paused(PATIENT) is not None  # nothing happened
     # even the sign-in form needs it
     bare = await client.post("/connexion", data={"email": STAFF[0], "password": STAFF[2]})

@@ -315,3 +315,40 @@ def test_staff_confirm_or_refuse_pending_bookings_and_the_patient_is_told(
     assert "ordonnance" not in json.dumps(body).lower()  # no reason in a template
     again = run("appointments", "confirm", ids[0], env=env)  # not pending any more
     assert again.returncode == 1 and "pas en attente" in again.stderr
+
+
+def test_staff_accounts_from_the_command_line(env: dict[str, str]) -> None:
+    def staff(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [CLINIC, "staff", *args], env=env, input=stdin, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+
+    added = staff(
+        "add", "--email", "Direction@Cabinet.test", "--name", "Claire", "--password-stdin",
+        stdin="un mot de passe solide\n",
+    )  # fmt: skip
+    assert added.returncode == 0 and "responsable" in added.stdout, added.stderr
+    second = staff(
+        "add", "--email", "accueil@cabinet.test", "--name", "Marc", "--password-stdin",
+        stdin="un autre mot de passe\n",
+    )  # fmt: skip
+    assert second.returncode == 0 and "(équipe)" in second.stdout
+    again = staff(
+        "add", "--email", "accueil@cabinet.test", "--name", "Marc", "--password-stdin",
+        stdin="un autre mot de passe\n",
+    )  # fmt: skip
+    assert again.returncode == 1 and "existe déjà" in again.stderr
+    short = staff(
+        "add", "--email", "x@cabinet.test", "--name", "X", "--password-stdin", stdin="court\n"
+    )
+    assert short.returncode == 1 and "trop court" in short.stderr
+    listed = json.loads(staff("list", "--json").stdout)
+    assert [(m["email"], m["role"], m["active"]) for m in listed] == [
+        ("direction@cabinet.test", "manager", True),
+        ("accueil@cabinet.test", "staff", True),
+    ]
+    assert "password" not in json.dumps(listed) and "argon2" not in json.dumps(listed)
+    assert staff("disable", "accueil@cabinet.test").returncode == 0
+    assert staff("disable", "personne@cabinet.test").returncode == 1
+    assert "DÉSACTIVÉ" in staff("list").stdout
