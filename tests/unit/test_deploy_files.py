@@ -28,6 +28,8 @@ def test_compose_has_one_service_per_process_with_the_contract_variables() -> No
     for name in ("rasa", "actions"):
         assert CONTRACT_VARS <= set(services[name]["environment"])
     assert services["rasa"]["ports"] == ["127.0.0.1:5005:5005"]  # never on every interface
+    assert services["console"]["ports"] == ["127.0.0.1:8070:8070"]
+    assert services["console"]["command"][:3] == ["python", "-m", "clinic.console"]
     for name in ("actions", "duckling", "postgres", "worker"):
         assert "ports" not in services[name], name
 
@@ -94,7 +96,14 @@ def test_compose_runs_a_worker_and_rasa_mounts_the_whatsapp_channel() -> None:
 
 def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
-    for name in ("WHATSAPP_MAX_MESSAGE_AGE", "PATIENT_ID_KEY", "SIMULATOR_PORT", "SIMULATOR_WA_ID"):
+    for name in (
+        "WHATSAPP_MAX_MESSAGE_AGE",
+        "PATIENT_ID_KEY",
+        "SIMULATOR_PORT",
+        "SIMULATOR_WA_ID",
+        "CONSOLE_PORT",
+        "CONSOLE_HOST",
+    ):
         assert f"`{name}`" in readme or f"{name}`" in readme, name
 
 
