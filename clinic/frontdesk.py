@@ -98,11 +98,9 @@ class FrontDesk:
 
     def confirm(self, appointment_id: str, actor: Actor) -> DeskOutcome:
         """A booking left pending: checked against the calendar again, then booked."""
-        pending = self.appointments.get(appointment_id)
+        pending, refused = self._pending(appointment_id)
         if pending is None:
-            return DeskOutcome("not_found")
-        if pending.status != "pending":
-            return DeskOutcome("not_pending", pending)
+            return refused
         outcome = self.booking.confirm_pending(appointment_id, actor)
         if outcome.status in ("unverified", "taken"):
             return DeskOutcome(outcome.status, pending)
@@ -112,13 +110,20 @@ class FrontDesk:
         return self._done(outcome.appointment, "confirmation", template)
 
     def refuse(self, appointment_id: str, actor: Actor) -> DeskOutcome:
-        pending = self.appointments.get(appointment_id)
+        pending, refused = self._pending(appointment_id)
         if pending is None:
-            return DeskOutcome("not_found")
-        if pending.status != "pending":
-            return DeskOutcome("not_pending", pending)
-        refused = self.booking.cancel(appointment_id, actor)
-        return self._done(refused, "refusal", self.practice.reminders.refusal_template)
+            return refused
+        cancelled = self.booking.cancel(appointment_id, actor)
+        return self._done(cancelled, "refusal", self.practice.reminders.refusal_template)
+
+    def _pending(self, appointment_id: str) -> tuple[Appointment | None, DeskOutcome]:
+        """The appointment if it is pending, else None and why not."""
+        appointment = self.appointments.get(appointment_id)
+        if appointment is None:
+            return None, DeskOutcome("not_found")
+        if appointment.status != "pending":
+            return None, DeskOutcome("not_pending", appointment)
+        return appointment, DeskOutcome("done", appointment)
 
     def cancel(self, appointment_id: str, actor: Actor) -> DeskOutcome:
         existing = self.appointments.get(appointment_id)

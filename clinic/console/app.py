@@ -182,14 +182,7 @@ class Console:
             except web.HTTPException as exception:
                 response = exception
         if new_cookie:
-            response.set_cookie(
-                CSRF_COOKIE,
-                new_cookie,
-                httponly=True,
-                samesite="Strict",
-                secure=self._secure(request),
-                path="/",
-            )
+            self._cookie(request, response, CSRF_COOKIE, new_cookie, "Strict")
         headers = response.headers
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -201,6 +194,26 @@ class Console:
         if not request.path.startswith("/static/"):
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+    def _cookie(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        name: str,
+        value: str,
+        samesite: str,
+        max_age: int | None = None,
+    ) -> None:
+        """Our cookies are never readable by scripts, and `Secure` behind TLS."""
+        response.set_cookie(
+            name,
+            value,
+            httponly=True,
+            samesite=samesite,
+            secure=self._secure(request),
+            path="/",
+            max_age=max_age,
+        )
 
     def _secure(self, request: web.Request) -> bool:
         """`Secure` cookies behind TLS (Caddy says so), and always in production."""
@@ -295,15 +308,7 @@ class Console:
             cookie = self.signer.session_cookie(
                 member.id, member.session_generation, self._now_ts()
             )
-            response.set_cookie(
-                SESSION_COOKIE,
-                cookie,
-                httponly=True,
-                samesite="Lax",
-                secure=self._secure(request),
-                path="/",
-                max_age=SESSION_HOURS * 3600,
-            )
+            self._cookie(request, response, SESSION_COOKIE, cookie, "Lax", SESSION_HOURS * 3600)
             raise response
         if outcome.outcome == "locked" and outcome.locked_until is not None:
             until = french.hour(self._local(outcome.locked_until))
