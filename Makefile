@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install install-browser run simulator shell interactive model test lint types format pytest \
         validate test-stories test-nlu test-stack bench lock clean \
-        install-haproxy cluster test-cluster bench-cluster
+        install-haproxy install-promtool cluster test-cluster bench-cluster
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -60,7 +60,7 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: install install-browser install-haproxy ## unit + integration tests (loopback only); exit 5 (no test) fails
+pytest: install install-browser install-haproxy install-promtool ## unit + integration tests (loopback only); exit 5 (no test) fails
 	$(PY) -m pytest -q -m "not stack" tests
 
 validate: install ## rasa data validate --fail-on-warnings
@@ -81,6 +81,9 @@ install-browser: ## Debian's Chromium for the browser tests (needs root or sudo 
 
 install-haproxy: ## Debian's HAProxy, the cluster's load balancer (needs root or sudo once)
 	@scripts/debian-package.sh haproxy
+
+install-promtool: ## Debian's prometheus package, for promtool (alert rules and their tests)
+	@scripts/debian-package.sh promtool prometheus
 
 cluster: model install-haproxy ## 2 Rasa replicas + 2 action servers + 2 workers behind HAProxy (PostgreSQL, Redis)
 	@$(STACK) cluster

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -24,7 +25,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import get_context
+from clinic.logs import traced
 from clinic.services import Services
+
+logger = logging.getLogger(__name__)
 
 
 class UsesServices:
@@ -43,13 +47,37 @@ Run = Callable[..., Coroutine[Any, Any, R]]
 
 
 def off_the_loop(run: Run[R]) -> Run[R]:
-    """`run`, executed in a worker thread with its own event loop."""
+    """`run`, executed in a worker thread with its own event loop, under the trace id of the
+    message that caused it (so the action's log lines join the Rasa process's)."""
 
     @functools.wraps(run)
     async def wrapper(*args: Any) -> R:
-        return await asyncio.to_thread(asyncio.run, run(*args))
+        with traced(trace_of(args[2] if len(args) > 2 else None)):
+            announce(args[0], args[2] if len(args) > 2 else None)
+            return await asyncio.to_thread(asyncio.run, run(*args))
 
     return wrapper
+
+
+def trace_of(tracker: Tracker | None) -> str | None:
+    """The trace id the WhatsApp channel put in the message's metadata (None elsewhere)."""
+    if tracker is None:
+        return None
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            trace = (event.get("metadata") or {}).get("trace_id")
+            return str(trace) if trace else None
+    return None
+
+
+def announce(action: Any, tracker: Tracker | None) -> None:
+    """One line per action run: which, and on what intent (for `clinic trace`)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}) if tracker else {}
+    logger.info(
+        "action %s",
+        action.name(),
+        extra={"intent": intent.get("name"), "confidence": intent.get("confidence")},
+    )
 
 
 class ClinicAction(UsesServices, Action, ABC):
@@ -75,4 +103,6 @@ class ClinicFormValidation(UsesServices, FormValidationAction, ABC):
     ) -> list[EventType]:
         """rasa-sdk's validation (which calls our synchronous validators), off the loop."""
         parent = super().run
-        return await asyncio.to_thread(asyncio.run, parent(dispatcher, tracker, domain))
+        with traced(trace_of(tracker)):
+            announce(self, tracker)
+            return await asyncio.to_thread(asyncio.run, parent(dispatcher, tracker, domain))

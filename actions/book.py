@@ -17,13 +17,17 @@ from actions.base import ClinicAction
 from actions.conversation import DONE, RESET, moving
 from actions.replies import booked_file, describe, limit_reached
 from actions.slots import offer, slot_from_dict
-from clinic import french
+from clinic import french, metrics
 from clinic.audit import Actor
 from clinic.booking import BookingOutcome
 from clinic.services import Services
 from clinic.timeexpr import window_from_dict
 
 logger = logging.getLogger(__name__)
+
+
+#: The form a booking (or a move) completes (domain.yml).
+BOOKING_FORM = "booking_form"
 
 
 class ActionBookAppointment(ClinicAction):
@@ -52,6 +56,8 @@ class ActionBookAppointment(ClinicAction):
             outcome = services.booking.reschedule(moved_id, slot, actor)
         else:
             outcome = services.booking.book(slot, reason.id, tracker.sender_id, name)
+        if outcome.status in ("booked", "pending", "moved"):
+            metrics.FORMS.labels(BOOKING_FORM, "completed").inc()
         today = services.local_now().date()
         day = french.day_and_hour(slot.start.astimezone(practice.tz), today)
         if outcome.status == "taken":

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from clinic import metrics
 from clinic.clock import Clock
 from clinic.conversations import reference
 from clinic.jobs import after_failure, drain
@@ -258,6 +259,7 @@ class AlertDispatcher:
             await asyncio.to_thread(
                 finish, alert.id, "failed", self.clock.now(), note=f"not configured: {missing}"
             )
+            metrics.STAFF_ALERTS.labels(alert.channel, "failed").inc()
             logger.error("staff alert %s not sent: set %s", alert.id, missing)
             return
         message = render(
@@ -279,7 +281,10 @@ class AlertDispatcher:
             await asyncio.to_thread(
                 finish, alert.id, retry.status, now, note=retry.note, retry_at=retry.retry_at
             )
+            outcome = "failed" if retry.status == "failed" else "retry"
+            metrics.STAFF_ALERTS.labels(alert.channel, outcome).inc()
             if retry.status == "failed":
                 logger.error("staff alert %s failed: code %s", alert.id, error.code)
             return
         await asyncio.to_thread(finish, alert.id, "sent", self.clock.now(), external_id=external_id)
+        metrics.STAFF_ALERTS.labels(alert.channel, "sent").inc()

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from clinic import metrics
 from clinic.appointments import Appointment
 from clinic.statuses import ACTOR_KINDS, ActorKind, AuditAction
 from clinic.storage import Database
@@ -99,6 +100,7 @@ class AuditTrail:
                     after=_dump(snapshot(after)),
                 )
             )
+        metrics.APPOINTMENT_CHANGES.labels(action, actor.kind).inc()
 
     def entries(self, appointment_id: str | None = None, limit: int = 1000) -> list[Entry]:
         query = select(audit_log).order_by(audit_log.c.id).limit(limit)

@@ -20,6 +20,7 @@
     clinic reminders list [--status S] [--json]
     clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
+    clinic trace WAMID [--logs DIR|-] [--json]   (one message's path: processes, actions, sends)
     clinic staff add --email E --name N --password-stdin [--role staff|manager]
     clinic staff list [--json]
     clinic staff disable EMAIL           (its open console sessions end too)
@@ -39,6 +40,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -62,6 +64,7 @@ from clinic.statuses import (
     STAFF_ROLES,
 )
 from clinic.storage import Database
+from clinic.trace import log_files, log_lines, stored
 from clinic.whatsapp.contacts import Contacts
 from clinic.whatsapp.identity import Keyring
 from clinic.whatsapp.outbox import OutboundView
@@ -218,6 +221,14 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_argument("--patient", help="a pseudonymous conversation id")
     outbox.add_argument("--json", action="store_true", help="machine-readable output")
     outbox.set_defaults(handler=_outbox)
+
+    trace = groups.add_parser("trace", help="the whole path of one WhatsApp message")
+    trace.add_argument("wamid", help="Meta's message id (wamid.…), from the webhook or Meta")
+    trace.add_argument(
+        "--logs", default="var/log", help="the processes' log directory, or - for stdin"
+    )
+    trace.add_argument("--json", action="store_true", help="machine-readable output")
+    trace.set_defaults(handler=_trace)
 
     staff = groups.add_parser("staff", help="console accounts").add_subparsers(
         dest="action", required=True
@@ -605,6 +616,50 @@ def _outbox(services: Services, args: argparse.Namespace) -> int:
 
     rows = services.outbox.outbox(patient_id=args.patient, status=args.status)
     return emit(rows, args, lambda row: row.as_json(), line, "Aucun message.")
+
+
+def _trace(services: Services, args: argparse.Namespace) -> int:
+    trace_id = services.keyring.trace_id(args.wamid)
+    found = stored(services.database, args.wamid, trace_id)
+    sources = [("stdin", sys.stdin)] if args.logs == "-" else log_files(Path(args.logs))
+    lines = log_lines(sources, trace_id)
+    if args.json:
+        print(
+            json.dumps(
+                {"trace_id": trace_id, **found, "log": [line.as_json() for line in lines]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0 if found["inbound"] or lines else 1
+    inbound = found["inbound"]
+    if inbound is None and not lines:
+        print(f"Message inconnu / unknown message (trace {trace_id})", file=sys.stderr)
+        return 1
+    tz = services.practice.tz
+
+    def clock(moment: datetime) -> str:
+        return f"{moment.astimezone(tz):%H:%M:%S}.{moment.microsecond // 1000:03d}"
+
+    print(f"trace {trace_id}")
+    if inbound is not None:
+        received = datetime.fromisoformat(inbound["received_at"])
+        took = ""
+        if inbound["handled_at"]:
+            seconds = (datetime.fromisoformat(inbound["handled_at"]) - received).total_seconds()
+            took = f" en {seconds:.2f} s"
+        print(
+            f"reçu / received {received.astimezone(tz):%d/%m %H:%M:%S} ({inbound['kind']}), "
+            f"issue / outcome: {inbound['outcome']}{took}, essais / tries: {inbound['attempts']}"
+        )
+    for line in lines:
+        extra = " ".join(f"{k}={v}" for k, v in line.fields.items())
+        print(f"  {clock(line.at)}  {line.process:<10} {line.message} {extra}".rstrip())
+    for row in found["outbox"]:
+        queued = datetime.fromisoformat(row["queued_at"])
+        error = f" erreur {row['error_code']}" if row["error_code"] else ""
+        print(f"  envoi / sent #{row['id']} {row['kind']} {row['status']}{error} ({clock(queued)})")
+    return 0
 
 
 ROLE_LABELS = {"staff": "équipe", "manager": "responsable"}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from clinic import french
+from clinic import french, metrics
 from clinic.alerts import LABELS, AlertRepository
 from clinic.clock import Clock
 from clinic.conversations import (
@@ -117,6 +117,7 @@ class Handoff:
         if conversation is None:
             return False
         self.transcript.add(patient_id, "event", f"Transmise à l'équipe : {LABELS[reason]}", now)
+        metrics.HANDOFFS.labels(reason).inc()
         self._alert(conversation, conversation.alert_round + 1, now)
         logger.warning("conversation handed to staff", extra={"reason": reason})
         return True

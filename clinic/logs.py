@@ -18,6 +18,9 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
@@ -77,6 +80,24 @@ class MaskingFilter(logging.Filter):
 
 _masking_installed = False
 
+#: The trace id of the WhatsApp message being handled (clinic.whatsapp.identity.trace_id):
+#: every log record made while it is bound carries it, Rasa's own records included.
+TRACE_ID: ContextVar[str | None] = ContextVar("trace_id", default=None)
+
+
+@contextmanager
+def traced(trace_id: str | None) -> Iterator[None]:
+    """Bind `trace_id` to what runs inside (this task and the tasks it starts)."""
+    token = TRACE_ID.set(trace_id)
+    try:
+        yield
+    finally:
+        TRACE_ID.reset(token)
+
+
+def current_trace() -> str | None:
+    return TRACE_ID.get()
+
 
 def install_masking() -> None:
     """Mask every log record created in this process from now on (idempotent)."""
@@ -88,6 +109,9 @@ def install_masking() -> None:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = base_factory(*args, **kwargs)
         _mask_record(record)
+        trace = TRACE_ID.get()
+        if trace is not None:
+            record.trace_id = trace
         return record
 
     logging.setLogRecordFactory(factory)
@@ -158,13 +182,18 @@ def mask_stderr() -> None:
 
 
 class TextFormatter(logging.Formatter):
-    """`2026-11-28 17:00:00 INFO clinic.x - message`, masked."""
+    """`2026-11-28 17:00:00 INFO clinic.x [trace 3f9a…] - message`, masked."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s - %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask(super().format(record))
+        line = super().format(record)
+        trace = getattr(record, "trace_id", None)
+        if trace:
+            head, _, rest = line.partition(" - ")
+            line = f"{head} [trace {trace}] - {rest}"
+        return mask(line)
 
 
 class JsonFormatter(logging.Formatter):

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from clinic import french
+from clinic import french, metrics
 from clinic.appointments import Appointment, AppointmentRepository
 from clinic.clock import Clock
 from clinic.jobs import after_failure, drain
@@ -131,6 +131,7 @@ class ReminderRepository:
             status, note = ("pending", None) if due > now else ("skipped", "booked after due time")
             if declined:
                 status, note = "skipped", "no consent"
+            metrics.REMINDERS.labels("planned" if status == "pending" else "skipped").inc()
             values = {
                 "due_at": due,
                 "status": status,
@@ -217,7 +218,10 @@ class ReminderRepository:
             values["note"] = note[:200]
         if retry_at is not None:
             values.update(status="pending", due_at=retry_at)
-        return self.jobs.finish(reminder_id, values)
+        finished = self.jobs.finish(reminder_id, values)
+        if finished:
+            metrics.REMINDERS.labels("retry" if retry_at is not None else status).inc()
+        return finished
 
     def confirmed_by_meta(
         self, reminder_id: int, wamid: str, status: str, now: datetime, code: int | None = None
@@ -234,13 +238,16 @@ class ReminderRepository:
         else:
             values.update(status="sent", sent_at=now)
         with self.database.transaction() as connection:
-            return bool(
+            changed = bool(
                 connection.execute(
                     update(reminders)
                     .where(reminders.c.id == reminder_id, reminders.c.status.in_(before))
                     .values(values)
                 ).rowcount
             )
+        if changed and failed:
+            metrics.REMINDERS.labels("failed").inc()
+        return changed
 
 
 def parse_callback(data: str | None) -> int | None:

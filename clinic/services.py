@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from clinic import metrics
 from clinic.alerts import AlertDispatcher, AlertRepository
 from clinic.appointments import AppointmentRepository
 from clinic.audit import AuditTrail
@@ -294,6 +295,24 @@ class Services:
         return ReminderDispatcher(
             self.reminders, self.appointments, self.practice, self.clock, self.messenger
         )
+
+    def readiness_checks(
+        self, duckling: bool = False, action_server: str | None = None, graph: bool = False
+    ) -> dict[str, metrics.Check]:
+        """What this process needs to serve, for its `/health/ready`: the database always;
+        Duckling, the action server (its base URL), Meta's credentials when asked."""
+        checks = {"database": metrics.database_answers(self.database)}
+        if duckling:
+            checks["duckling"] = metrics.http_answers(self.settings.duckling_url + "/")
+        if action_server:
+            checks["action_server"] = metrics.http_answers(action_server.rstrip("/") + "/health")
+        if graph and self.settings.whatsapp_enabled:
+            checks["whatsapp_credentials"] = metrics.cached(self.graph.credentials_valid, 300)
+        return checks
+
+    def serve_ops(self, checks: dict[str, metrics.Check]) -> metrics.OpsServer | None:
+        """This process's /metrics and /health/* on METRICS_PORT (loopback), when set."""
+        return metrics.serve_ops(self.settings.metrics_port, checks, self.settings.metrics_host)
 
     async def close(self) -> None:
         """Close the network clients this process opened, then the database engine."""

@@ -40,7 +40,7 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, str(default))
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not raw.isdigit() or not 0 <= int(raw) < 65536:
         raise SettingsError(f"{name}={raw!r}: expected a TCP port number")
     return int(raw)
 
@@ -79,6 +79,9 @@ class Settings:
     #: The staff console: loopback by default (Caddy or an SSH tunnel reaches it).
     console_host: str = "127.0.0.1"
     console_port: int = DEFAULT_CONSOLE_PORT
+    #: This process's /metrics and /health/* (clinic.metrics.OpsServer); None: not served.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     log_format: str = "text"
     log_level: str = "INFO"
 
@@ -122,6 +125,8 @@ class Settings:
             practice_config=Path(env.get("PRACTICE_CONFIG", "practice.yml")),
             console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
             console_port=_port(env, "CONSOLE_PORT", DEFAULT_CONSOLE_PORT),
+            metrics_port=_port(env, "METRICS_PORT", 0) or None,
+            metrics_host=env.get("METRICS_HOST", "127.0.0.1"),
             log_format=env.get("LOG_FORMAT", "text").lower(),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
         )

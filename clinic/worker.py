@@ -15,6 +15,7 @@ import logging
 import signal
 from datetime import timedelta
 
+from clinic import metrics
 from clinic.services import Services, build_services
 from clinic.settings import Settings
 
@@ -70,10 +71,15 @@ async def main_async(settings: Settings, once: bool) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # The database's state (outbox backlog, unopened emergencies…) is reported by workers only.
+    metrics.register_database_gauges(services.database, services.clock.now)
+    ops = None if once else services.serve_ops(services.readiness_checks(graph=True))
     logger.info("worker started")
     try:
         await run(services, stop, once=once)
     finally:
+        if ops is not None:
+            ops.stop()
         await services.close()
     logger.info("worker stopped")
     return 0

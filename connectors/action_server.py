@@ -76,9 +76,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     app = build_app(os.environ.get(TOKEN_ENV, ""))
     try:
-        get_context()  # settings, practice file, database and key checked before serving
+        services = get_context()  # settings, practice file, database and key checked first
     except (SettingsError, PracticeConfigError) as error:
         raise SystemExit(f"error: {error}") from None
+    services.serve_ops(services.readiness_checks(duckling=True))
     logger.info("action server on http://%s:%d", args.host, args.port)
     run: Any = app.run
     run(host=args.host, port=args.port, access_log=False)

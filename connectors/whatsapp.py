@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -30,11 +31,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinic.ics import FILENAME
+from clinic.logs import current_trace
+from clinic.metrics import WEBHOOK_REQUESTS, OpsServer
 from clinic.privacy import notice_page
 from clinic.services import Services, build_services, whatsapp_config
 from clinic.settings import Settings, SettingsError
 from clinic.whatsapp import inbound
 from clinic.whatsapp.service import TurnDeferred, WhatsAppService
+from connectors.observability import observe_nlu
 from connectors.rasa_speedups import compile_action_response_schema
 from connectors.tracker_store import ConversationStoreDown
 
@@ -101,9 +105,11 @@ class WhatsAppInput(InputChannel):
         self.settings = services.settings if services else settings or Settings.from_env()
         whatsapp_config(self.settings)
         compile_action_response_schema()  # Rasa's process: every turn's action calls
+        observe_nlu()
         self._services = services
         self._tasks: set[asyncio.Task[Any]] = set()
         self._recovery: asyncio.Future[None] | None = None
+        self._ops: OpsServer | None = None
         #: One dialogue turn through Rasa; set when Rasa mounts the channel (`blueprint`).
         self.run_turn: Callable[[str, str, str], Awaitable[None]] | None = None
 
@@ -136,6 +142,23 @@ class WhatsAppInput(InputChannel):
             except Exception:  # the database down: try again at the next round
                 logger.exception("could not look for half-handled messages")
 
+    def _serve_ops(self, app: Any) -> OpsServer | None:
+        """/metrics and /health/ready of the Rasa process (METRICS_PORT, loopback): ready when
+        the model is loaded and the database, Duckling, the action server and Meta's
+        credentials answer."""
+        checks = self.services.readiness_checks(
+            duckling=True,
+            action_server=os.environ.get("ACTION_SERVER_URL", "").removesuffix("/webhook") or None,
+            graph=True,
+        )
+
+        def model_loaded() -> bool:
+            agent = getattr(app.ctx, "agent", None)
+            return bool(agent is not None and agent.is_ready())
+
+        checks["model"] = model_loaded
+        return self.services.serve_ops(checks)
+
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
@@ -156,7 +179,8 @@ class WhatsAppInput(InputChannel):
                         patient_id,
                         input_channel=CHANNEL,
                         message_id=message_id,
-                        metadata={"message_id": message_id},
+                        # the action server logs under the same trace id
+                        metadata={"message_id": message_id, "trace_id": current_trace()},
                     )
                 )
             except ConversationStoreDown as down:
@@ -182,11 +206,14 @@ class WhatsAppInput(InputChannel):
                 return await turn_ran(agent.tracker_store, patient_id, message_id)
 
             self._recovery = asyncio.ensure_future(self._recover_forever(run_turn, turn_ran_here))
+            self._ops = self._serve_ops(app)
 
         @webhook.listener("before_server_stop")
         async def _stop(app: Any, loop: Any) -> None:
             if self._recovery is not None:
                 self._recovery.cancel()
+            if self._ops is not None:
+                self._ops.stop()
             if self._tasks:
                 await asyncio.wait(list(self._tasks), timeout=10)
             if self._services is not None:
@@ -252,22 +279,28 @@ class WhatsAppInput(InputChannel):
                     self.service.config.app_secret,
                 )
             except inbound.SignatureMissing:
+                WEBHOOK_REQUESTS.labels("missing_signature").inc()
                 return response.text("missing signature", status=401)
             except inbound.SignatureInvalid:
+                WEBHOOK_REQUESTS.labels("bad_signature").inc()
                 logger.warning("WhatsApp webhook with a wrong signature refused")
                 return response.text("invalid signature", status=403)
             try:
                 payload = json.loads(body)
             except (ValueError, UnicodeDecodeError, RecursionError):
+                WEBHOOK_REQUESTS.labels("malformed").inc()
                 return response.text("body is not JSON", status=400)
             if not isinstance(payload, dict):
+                WEBHOOK_REQUESTS.labels("malformed").inc()
                 return response.text("body is not a JSON object", status=400)
             messages, statuses = inbound.parse(payload, self.service.config.phone_number_id)
             fresh, recorded = await self.service.accept(messages)
             if fresh or statuses:
                 self._spawn(self.service.process(fresh, statuses, run_turn, claimed=True))
             if not recorded:  # the database is down: Meta's redelivery keeps the message
+                WEBHOOK_REQUESTS.labels("unavailable").inc()
                 return response.text("temporarily unavailable", status=503)
+            WEBHOOK_REQUESTS.labels("accepted").inc()
             return response.text("ok", status=200)
 
         return webhook

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from clinic.ops.stack import free_port
 from tests.http import request
@@ -24,6 +26,8 @@ def start_stack(
     """
     if "--console-port" not in ports:  # never the developer's 8070
         ports = (*ports, "--console-port", str(free_port()))
+    if "--metrics-base" not in ports:  # free ports for each process's /metrics
+        ports = (*ports, "--metrics-base", "0")
     process = subprocess.Popen(
         [sys.executable, "-m", "clinic.ops.stack", command, "--quiet", *ports],
         cwd=ROOT,
@@ -50,6 +54,43 @@ def printed_ports(printed: str) -> dict[str, int]:
                 name, port = part.strip().split(" on ")
                 ports[name] = int(port)
     return ports
+
+
+def printed_metrics(printed: str) -> dict[str, str]:
+    """{"rasa": "http://127.0.0.1:P", …}: where each process serves /metrics and /health/*."""
+    for line in printed.splitlines():
+        if line.strip().startswith("Metrics"):
+            pairs = line.split(":", 1)[1].split(",")
+            return {
+                name: f"http://127.0.0.1:{port}"
+                for name, port in (pair.strip().rsplit(" ", 1) for pair in pairs)
+            }
+    raise AssertionError("the stack printed no metrics ports:\n" + printed)
+
+
+def simulate(
+    simulator: str, message: dict[str, Any], wa_id: str, wait: float = 30
+) -> tuple[str, list[dict[str, Any]]]:
+    """Send like a phone (a signed Meta webhook, via the simulator); return the message's wamid
+    and the bot's new bodies (waiting a moment more once the first arrives: a turn may send
+    several)."""
+    _, before = request(f"{simulator}/_sim/messages?wa_id={wa_id}")
+    after = max([item["n"] for item in before["items"]], default=0)  # type: ignore[index]
+    status, sent = request(
+        f"{simulator}/_sim/send",
+        {**message, "wa_id": wa_id},
+        headers={"X-Sim-Token": simulator_token(simulator)},
+    )
+    assert status == 200 and sent["status"] == 200, sent  # type: ignore[index]
+    deadline = time.monotonic() + wait
+    replies: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        _, news = request(f"{simulator}/_sim/messages?wa_id={wa_id}&after={after}")
+        replies = [i["body"] for i in news["items"] if i["from"] == "bot"]  # type: ignore[index]
+        if replies and time.monotonic() > deadline - wait + 1.5:
+            break
+        time.sleep(0.2)
+    return str(sent["wamid"]), replies  # type: ignore[index]
 
 
 def simulator_token(base: str) -> str:

@@ -28,7 +28,7 @@ from clinic.ops.stack import free_port
 from clinic.scheduling import SearchWindow
 from clinic.services import build_services
 from clinic.settings import Settings
-from tests.stack import start_stack
+from tests.stack import printed_metrics, simulate, start_stack
 
 ROOT = Path(__file__).parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -45,6 +45,7 @@ class Stack:
     env: dict[str, str]
     pending: Appointment
     today: Appointment
+    metrics: dict[str, str]  # each process's /metrics and /health/* base URL
 
 
 def clinic(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -106,6 +107,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "DATABASE_URL": f"sqlite:///{database}",
         "DUCKLING_URL": f"http://127.0.0.1:{ports['duckling']}",
         "RASA_AUTH_TOKEN": "e2e-console-token",
+        "LOG_FORMAT": "json",  # what production ships; `clinic trace` reads it back
     }
     for who in (MANAGER, STAFF):
         added = clinic(
@@ -130,6 +132,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env=env,
         pending=pending,
         today=today,
+        metrics=printed_metrics(printed),
     )
     process.send_signal(signal.SIGINT)
     process.wait(timeout=60)
@@ -265,6 +268,136 @@ def test_a_manager_manages_accounts_in_chromium(stack: Stack) -> None:
         assert "Rémi Remplaçant" in page.locator("table").inner_text()
     listed = clinic(stack.env, "staff", "list").stdout
     assert "remplacant@cabinet-e2e.test" in listed
+
+
+# --- metrics, readiness and one message's trace ------------------------------------------------
+
+
+def scrape(base: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(snapshot: dict, name: str, **labels: str) -> float:
+    return snapshot.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def total(snapshot: dict, name: str) -> float:
+    return sum(v for (sample, _), v in snapshot.items() if sample == name)
+
+
+def test_every_process_is_ready_and_says_what_it_checked(stack: Stack) -> None:
+    assert set(stack.metrics) == {"rasa", "actions", "worker", "console"}
+    expected = {
+        "rasa": {"database", "duckling", "action_server", "whatsapp_credentials", "model"},
+        "actions": {"database", "duckling"},
+        "worker": {"database", "whatsapp_credentials"},
+        "console": {"database"},
+    }
+    for name, base in stack.metrics.items():
+        with urllib.request.urlopen(base + "/health/ready", timeout=10) as response:
+            ready = json.loads(response.read())
+        assert ready["ready"] and set(ready["checks"]) == expected[name], (name, ready)
+
+
+def test_a_booking_moves_each_process_counters_and_its_path_can_be_traced(stack: Stack) -> None:
+    """Four WhatsApp messages book an appointment; every process's /metrics moves by what
+    happened, and `clinic trace` follows the first message through Rasa and the actions."""
+    before = {name: scrape(base) for name, base in stack.metrics.items()}
+    wa_id = "33611177001"
+    day = ("lundi", "mardi", "mercredi", "jeudi", "vendredi")[weekday_in(3)]
+    first, asked = simulate(
+        stack.simulator,
+        {"type": "text", "text": f"Bonjour, un rdv {day} matin pour un vaccin svp"},
+        wa_id,
+    )
+    assert asked, "no answer to the first message"
+    _, offered = simulate(stack.simulator, {"type": "text", "text": "Lucie Martin"}, wa_id)
+    [offer] = [b for b in offered if b["type"] == "interactive"]
+    row = offer["interactive"]["action"]["sections"][0]["rows"][0]
+    _, recap = simulate(
+        stack.simulator, {"type": "list_reply", "id": row["id"], "title": row["title"]}, wa_id
+    )
+    [question] = [b for b in recap if b["type"] == "interactive"]
+    confirm = next(
+        b["reply"]
+        for b in question["interactive"]["action"]["buttons"]
+        if b["reply"]["title"] == "Je confirme"
+    )
+    _, done = simulate(stack.simulator, {"type": "button_reply", **confirm}, wa_id)
+    assert any("✅" in b.get("text", {}).get("body", "") for b in done), done
+    after = {name: scrape(base) for name, base in stack.metrics.items()}
+
+    def moved(process: str, name: str, **labels: str) -> float:
+        return value(after[process], name, **labels) - value(before[process], name, **labels)
+
+    # the Rasa process: the webhook, the messages, the turns, the NLU, the Graph API
+    assert (
+        moved("rasa", "clinic_whatsapp_inbound_messages_total", kind="text", outcome="accepted")
+        == 2
+    )
+    assert (
+        moved("rasa", "clinic_whatsapp_inbound_messages_total", kind="choice", outcome="accepted")
+        == 2
+    )
+    assert moved("rasa", "clinic_whatsapp_messages_handled_total", outcome="turn") == 4
+    assert moved("rasa", "clinic_whatsapp_turn_seconds_count") == 4
+    assert moved("rasa", "clinic_whatsapp_webhook_requests_total", outcome="accepted") >= 4
+    intents = total(after["rasa"], "clinic_nlu_intents_total") - total(
+        before["rasa"], "clinic_nlu_intents_total"
+    )
+    assert intents == 4
+    assert moved("rasa", "clinic_whatsapp_graph_requests_total", outcome="ok") >= 4
+    # the action server: the booking, the form, the reminder planned, Duckling asked
+    assert (
+        moved("actions", "clinic_appointment_changes_total", action="booked", actor="patient") == 1
+    )
+    assert moved("actions", "clinic_forms_total", form="booking_form", outcome="completed") == 1
+    assert moved("actions", "clinic_reminders_total", outcome="planned") == 1
+    assert moved("actions", "clinic_duckling_request_seconds_count") >= 1
+    # the worker reports the database's state; the outbox is empty again
+    assert value(after["worker"], "clinic_whatsapp_outbox_pending") == 0
+    assert ("clinic_emergencies_unopened", ()) in after["worker"]
+
+    traced = clinic(stack.env, "trace", first, "--json", "--logs", str(ROOT / "var" / "log"))
+    assert traced.returncode == 0, traced.stderr
+    path = json.loads(traced.stdout)
+    assert path["inbound"]["outcome"] == "turn" and path["inbound"]["kind"] == "text"
+    assert first not in traced.stdout and path["trace_id"] not in first
+    processes = {line["process"] for line in path["log"]}
+    assert {"rasa", "actions"} <= processes, processes
+    said = [(line["process"], line["message"]) for line in path["log"]]
+    assert ("rasa", "message received") in said and ("rasa", "turn done") in said
+    assert any(p == "rasa" and m == "nlu" for p, m in said)
+    assert any(p == "actions" and m.startswith("action ") for p, m in said)
+    assert path["outbox"] and all(row["status"] != "queued" for row in path["outbox"])
+    # in the raw JSON lines too: the same id on each line of that turn, nothing else
+    raw = [
+        json.loads(line)
+        for name in ("rasa", "actions")
+        for line in (ROOT / "var" / "log" / f"{name}.log").read_text().splitlines()
+        if path["trace_id"] in line
+    ]
+    assert raw and all(entry["trace_id"] == path["trace_id"] for entry in raw)
+    readable = clinic(stack.env, "trace", first, "--logs", str(ROOT / "var" / "log"))
+    assert "issue / outcome: turn" in readable.stdout and "nlu" in readable.stdout
+
+
+def weekday_in(days: int) -> int:
+    """The weekday index (0 = Monday) of the first weekday at least `days` days away."""
+    from datetime import date
+
+    day = date.today() + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.weekday()
 
 
 def test_screenshots_exist() -> None:

@@ -30,7 +30,7 @@ from clinic.settings import Settings
 from tests.conftest import clinic_appointments
 from tests.http import request
 from tests.smtp import Inbox, smtp_server
-from tests.stack import pid_listening_on, simulator_token, start_stack
+from tests.stack import pid_listening_on, simulate, simulator_token, start_stack
 
 ROOT = Path(__file__).parents[1]
 pytestmark = pytest.mark.stack
@@ -325,23 +325,7 @@ WA_PATIENT = "33698765432"
 
 def whatsapp(stack: Stack, message: dict, wa_id: str = WA_PATIENT, wait: float = 30) -> list[dict]:
     """Send like a phone (a signed Meta webhook, via the simulator); return the bot's new bodies."""
-    status, before = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}")
-    after = max([item["n"] for item in before["items"]], default=0)  # type: ignore[index]
-    status, sent = request(
-        f"{stack.simulator}/_sim/send",
-        {**message, "wa_id": wa_id},
-        headers={"X-Sim-Token": simulator_token(stack.simulator)},
-    )
-    assert status == 200 and sent["status"] == 200, sent  # type: ignore[index]
-    deadline = time.monotonic() + wait
-    replies: list[dict] = []
-    while time.monotonic() < deadline:
-        _, news = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}&after={after}")
-        replies = [i["body"] for i in news["items"] if i["from"] == "bot"]  # type: ignore[index]
-        if replies and time.monotonic() > deadline - wait + 1.5:  # a turn may send several
-            return replies
-        time.sleep(0.2)
-    return replies
+    return simulate(stack.simulator, message, wa_id, wait)[1]
 
 
 def test_whatsapp_verification_handshake(stack: Stack) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from clinic import metrics
 from clinic.appointments import Appointment
 from clinic.calendars import CalendarUnavailable
 from clinic.practice import Practice
@@ -201,6 +202,7 @@ class GoogleCalendar:
                 if status in accept:
                     raise _Accepted(status) from None
                 if status not in RETRYABLE_STATUS:
+                    metrics.GOOGLE_ERRORS.labels(what).inc()
                     raise CalendarUnavailable(f"{what}: HTTP {status}") from None
                 problem = f"HTTP {status}"
                 retry_after = _retry_after(error.resp)
@@ -208,6 +210,7 @@ class GoogleCalendar:
                 problem = type(error).__name__
                 self._local.http = None  # a timed-out connection may hold a half-read answer
             except RefreshError as error:
+                metrics.GOOGLE_ERRORS.labels(what).inc()
                 raise CalendarUnavailable(f"{what}: token refused ({error})") from None
             pause = max(retry_after, self.backoff * 2 ** (attempt - 1)) + random.uniform(
                 0, self.backoff
@@ -215,6 +218,7 @@ class GoogleCalendar:
             elapsed = time.monotonic() - started
             if attempt >= self.max_attempts or elapsed + pause + self.timeout > self.deadline:
                 logger.warning("%s failed after %d attempt(s): %s", what, attempt, problem)
+                metrics.GOOGLE_ERRORS.labels(what).inc()
                 raise CalendarUnavailable(f"{what}: {problem}")
             logger.info("%s: %s, retry %d in %.2fs", what, problem, attempt, pause)
             time.sleep(pause)

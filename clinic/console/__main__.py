@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"error: {error}") from None
     console = Console(services)
     app = console.app()
+    services.serve_ops(services.readiness_checks())
 
     async def close(_: web.Application) -> None:
         await services.close()

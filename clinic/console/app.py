@@ -19,7 +19,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
-from clinic import french
+from clinic import french, metrics
 from clinic.appointments import Appointment
 from clinic.audit import Actor
 from clinic.console.security import (
@@ -301,6 +301,7 @@ class Console:
         form = await request.post()
         email, password = str(form.get("email", "")), str(form.get("password", ""))
         outcome = await self.call(self.services.staff.sign_in, email, password)
+        metrics.CONSOLE_SIGNINS.labels(outcome.outcome).inc()
         if outcome.outcome == "ok" and outcome.member is not None:
             member = outcome.member
             logger.info("staff sign-in", extra={"staff_id": member.id})

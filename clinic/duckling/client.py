@@ -18,6 +18,8 @@ import urllib.request
 from datetime import datetime
 from typing import Any
 
+from clinic import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -57,10 +59,14 @@ class DucklingClient:
         request = urllib.request.Request(
             self.url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
         )
+        stop = metrics.timed(metrics.DUCKLING_SECONDS)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read())
+                parsed: list[dict[str, Any]] = json.loads(response.read())
+            stop()
+            return parsed
         except (OSError, ValueError) as error:  # URLError, timeouts, bad JSON
+            metrics.DUCKLING_ERRORS.inc()
             if not self.fallback:
                 logger.warning("duckling unavailable: %s", type(error).__name__)
                 raise DucklingUnavailable(str(error)) from error

@@ -83,6 +83,8 @@ class Service:
     port: int | None  # None: no HTTP port (the worker); healthy once it stays up
     health_path: str
     startup_timeout: float = 60.0
+    #: Its /metrics and /health/ready (clinic.metrics.OpsServer); ready there = started.
+    metrics_port: int | None = None
     process: subprocess.Popen[bytes] | None = None
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL))
 
@@ -117,12 +119,20 @@ class Supervisor:
                 f"{service.name}: port {service.port} is already in use by another process "
                 f"(stop it, e.g. `fuser -k {service.port}/tcp`, or choose another port)"
             )
+        if service.metrics_port and port_in_use(service.metrics_port):
+            raise StackError(
+                f"{service.name}: metrics port {service.metrics_port} is already in use "
+                "(another `make run`? set METRICS_BASE_PORT to another range)"
+            )
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_file = (self.log_dir / f"{service.name}.log").open("ab")
+        env = {k: v for k, v in self.env.items() if k != "METRICS_PORT"}  # one port each
+        if service.metrics_port:
+            env["METRICS_PORT"] = str(service.metrics_port)
         service.process = subprocess.Popen(
             service.argv,
             cwd=ROOT,
-            env=self.env,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -156,15 +166,23 @@ class Supervisor:
                     + "\n  ".join(service.tail)
                     + f"\n(full log: {self.log_dir / (service.name + '.log')})"
                 )
-            if service.port is None:
+            if service.port is None and not service.metrics_port:
                 time.sleep(1.0)  # no endpoint: alive after a second counts as started
                 if process.poll() is None:
                     return
                 continue
+            if service.port is None:  # the worker: ready once its dependencies answer
+                if http_ok(f"http://127.0.0.1:{service.metrics_port}/health/ready"):
+                    return
+                time.sleep(0.3)
+                continue
             if service.health_path == "tcp":
                 if port_in_use(service.port):
                     return
-            elif http_ok(service.health_url):
+            elif http_ok(service.health_url) and (
+                not service.metrics_port
+                or http_ok(f"http://127.0.0.1:{service.metrics_port}/health/ready")
+            ):
                 return
             time.sleep(0.3)
         raise StackError(
@@ -404,6 +422,20 @@ def console_service(port: int) -> Service:
     return Service("console", argv, port, "/health", startup_timeout=60)
 
 
+#: Processes that serve /metrics and /health/ready (Duckling and the simulator do not).
+MEASURED = ("rasa", "actions", "worker", "console")
+
+
+def assign_metrics_ports(services: Sequence[Service], base: int) -> str:
+    """Give each measured process its METRICS_PORT: base+1, base+2… (0: free ports, as the
+    tests use); returns the line saying where they are."""
+    measured = [s for s in services if s.name.split("-")[0] in MEASURED]
+    for index, service in enumerate(measured, start=1):
+        service.metrics_port = base + index if base else free_port()
+    where = ", ".join(f"{s.name} {s.metrics_port}" for s in measured)
+    return f"\n  Metrics (loopback, /metrics and /health/ready): {where}"
+
+
 def console_lines(settings: Settings, port: int) -> str:
     """Where the console is, and, while no account exists, how to create the first one."""
     text = f"\n  Console de l'équipe: http://localhost:{port}/"
@@ -498,6 +530,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         worker_service(),
         console_service(args.console_port),
     ]
+    measured = assign_metrics_ports(services, args.metrics_base)
     with running(services, env, echo=not args.quiet) as supervisor:
         base = f"http://localhost:{args.rasa_port}"
         whatsapp = f"\n  WhatsApp webhook:  {base}/webhooks/whatsapp/webhook" + (
@@ -517,7 +550,8 @@ L'assistant est prêt / the assistant is up (model {model.name}){rest}
   Rasa HTTP API:     {base}/status?token=<RASA_AUTH_TOKEN>   (token in var/rasa_auth_token){whatsapp}
   Action server:     http://localhost:{args.actions_port}/health
   Duckling:          {settings.duckling_url}/health
-  Terminal chat:     make shell   (in another terminal){console_lines(settings, args.console_port)}
+  Terminal chat:     make shell   (in another terminal){console_lines(settings, args.console_port)}\
+{measured}
 Ctrl-C stops everything.""",
             flush=True,
         )
@@ -615,6 +649,7 @@ def cmd_cluster(settings: Settings, args: argparse.Namespace) -> int:
     env.update(meta)
     env.setdefault("PUBLIC_URL", f"http://localhost:{args.port}")
     services = cluster_services(settings, args, env)
+    measured = assign_metrics_ports(services, args.metrics_base)
     with running(services, env, echo=not args.quiet) as supervisor:
         base = f"http://localhost:{args.port}"
         simulated = (
@@ -630,7 +665,7 @@ Le cluster est prêt / the cluster is up: {REPLICAS} Rasa replicas, {REPLICAS} a
   Database: PostgreSQL; lock store: Redis at {env["REDIS_HOST"]}:{env["REDIS_PORT"]}
   Replicas: {", ".join(f"{s.name} on {s.port}" for s in services if s.name.startswith("rasa-"))}
   Action servers: {", ".join(f"{s.name} on {s.port}" for s in services if s.name.startswith("actions-"))}\
-{console_lines(settings, args.console_port)}
+{console_lines(settings, args.console_port)}{measured}
 Ctrl-C stops everything.""",
             flush=True,
         )
@@ -735,6 +770,12 @@ def main(argv: list[str] | None = None) -> None:
         "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
     )
     run.add_argument("--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 8070)))
+    run.add_argument(
+        "--metrics-base",
+        type=int,
+        default=int(os.environ.get("METRICS_BASE_PORT", 9100)),
+        help="processes' metrics ports are base+1, base+2… (0: free ports)",
+    )
     run.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
     cluster = sub.add_parser("cluster", help="replicas behind HAProxy, until Ctrl-C")
     cluster.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
@@ -743,6 +784,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     cluster.add_argument(
         "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 8070))
+    )
+    cluster.add_argument(
+        "--metrics-base", type=int, default=int(os.environ.get("METRICS_BASE_PORT", 9100))
     )
     cluster.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
     sub.add_parser("shell", help="terminal chat against Duckling and the action server")

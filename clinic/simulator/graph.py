@@ -126,6 +126,7 @@ class FakeGraph:
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/{version}/{phone_number_id}/messages", self.handle)
+        app.router.add_get(r"/{version:v\d+\.\d+}/{phone_number_id}", self.number)
         app.router.add_post("/_fake/script", self.set_script)
         app.router.add_get("/_fake/requests", self.list_requests)
         app.router.add_post("/_fake/reset", self.reset)
@@ -133,6 +134,21 @@ class FakeGraph:
     def _notify(self) -> None:
         if self.changed is not None:
             self.changed.set()
+
+    async def number(self, request: web.Request) -> web.Response:
+        """`GET /{phone_number_id}`: the number's profile, as Meta answers a valid token."""
+        if request.match_info["phone_number_id"] != self.phone_number_id:
+            return web.json_response(error_body(100, "Unknown phone number id"), status=400)
+        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+            return web.json_response(error_body(190), status=401)
+        return web.json_response(
+            {
+                "verified_name": "Cabinet (simulateur)",
+                "display_phone_number": "+33 1 00 00 00 00",
+                "id": self.phone_number_id,
+                "quality_rating": "GREEN",
+            }
+        )
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -243,6 +243,8 @@ whatsapp_inbound = Table(
     Column("body", Text, nullable=True),
     Column("lease_until", UTCDateTime, nullable=True),
     Column("attempts", Integer, nullable=False, default=1, server_default="1"),
+    # when the outcome was recorded (the end of the turn, for `clinic trace`)
+    Column("handled_at", UTCDateTime, nullable=True),
     Index("ix_whatsapp_inbound_received", "received_at"),
     Index("ix_whatsapp_inbound_patient", "patient_id", "received_at"),
 )
@@ -266,6 +268,8 @@ whatsapp_outbound = Table(
     Column("error_title", String(200), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # the trace id of the inbound message whose turn queued it (None: a reminder, staff…)
+    Column("trace_id", String(16), nullable=True),
     Index("ix_whatsapp_outbound_patient", "patient_id", "id"),
     Index("ix_whatsapp_outbound_due", "status", "next_attempt_at"),
 )

@@ -7,10 +7,14 @@ One aiohttp session per process with explicit timeouts; the caller decides what 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import urllib.request
 from typing import Any
 
 import aiohttp
+
+from clinic import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +91,7 @@ class GraphClient:
         connect_timeout: float = 3.0,
     ) -> None:
         self.url = f"{api_url.rstrip('/')}/{phone_number_id}/messages"
+        self.number_url = f"{api_url.rstrip('/')}/{phone_number_id}"
         self._headers = {"Authorization": f"Bearer {access_token}"}
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -107,6 +112,16 @@ class GraphClient:
 
     async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
+            payload = await self._exchange(body)
+        except GraphError as error:
+            metrics.GRAPH_REQUESTS.labels("error").inc()
+            metrics.GRAPH_ERRORS.labels(str(error.code)).inc()
+            raise
+        metrics.GRAPH_REQUESTS.labels("ok").inc()
+        return payload
+
+    async def _exchange(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
             async with self._client().post(self.url, json=body) as response:
                 try:
                     payload = await response.json(content_type=None)
@@ -121,6 +136,16 @@ class GraphClient:
             raise GraphError(0, type(error).__name__, retryable=True) from error
         except aiohttp.ClientError as error:
             raise GraphError(0, type(error).__name__, retryable=True, ambiguous=True) from error
+
+    def credentials_valid(self, timeout: float = 3.0) -> bool:
+        """Readiness: the token opens the practice's number (`GET /{phone_number_id}`). Plain
+        blocking HTTP, for the ops server's thread; never called in a turn."""
+        request = urllib.request.Request(self.number_url, headers=self._headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status == 200 and "id" in json.loads(response.read())
+        except (OSError, ValueError):
+            return False
 
     async def send(self, to: str, message: dict[str, Any]) -> str:
         """Send one message; return its wamid. `to` is the WhatsApp id (digits, no « + »)."""

@@ -29,6 +29,13 @@ class Keyring:
             raise ValueError("the pseudonymisation key must be at least 16 bytes")
         self._ids = hmac.new(key, b"patient-id", hashlib.sha256).digest()
         self._choices = hmac.new(key, b"choice-id", hashlib.sha256).digest()
+        self._traces = hmac.new(key, b"trace-id", hashlib.sha256).digest()
+
+    def trace_id(self, message_id: str) -> str:
+        """The id logs, metrics-free traces and outbox rows carry for one inbound message:
+        Meta's message id itself encodes the sender's number, so it never reaches a log line;
+        `clinic trace WAMID` derives the same 16 hex characters from it."""
+        return hmac.new(self._traces, message_id.encode(), hashlib.sha256).hexdigest()[:16]
 
     def patient_id(self, whatsapp_id: str) -> str:
         """`wa-` and 24 hex characters: 96 bits, no collision in any practice's lifetime."""

@@ -8,10 +8,11 @@ meanwhile is still a duplicate: the lease, not Meta, decides when to try again."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, delete, func, select, update
 
+from clinic import metrics
 from clinic.statuses import InboundOutcome
 from clinic.storage import Database, claim_each
 from clinic.storage.tables import whatsapp_inbound
@@ -49,13 +50,20 @@ class InboundLog:
         )
 
     def set_outcome(self, message_id: str, outcome: InboundOutcome) -> None:
-        """The message is handled: its body and lease go."""
+        """The message is handled: its body and lease go. (The time is the wall clock's: it
+        times the turn for `clinic trace`.)"""
         with self.database.transaction() as connection:
             connection.execute(
                 update(whatsapp_inbound)
                 .where(whatsapp_inbound.c.message_id == message_id)
-                .values(outcome=outcome, body=None, lease_until=None)
+                .values(
+                    outcome=outcome,
+                    body=None,
+                    lease_until=None,
+                    handled_at=datetime.now(timezone.utc),
+                )
             )
+        metrics.MESSAGES_HANDLED.labels(outcome).inc()
 
     def renew(self, message_id: str, until: datetime) -> None:
         """A turn still running keeps its message (nobody else takes it up meanwhile)."""

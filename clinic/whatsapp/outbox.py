@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
+from clinic.logs import current_trace
 from clinic.sealing import Sealer
 from clinic.statuses import UNFINISHED, OutboxStatus
 from clinic.storage import Database, claim_each
@@ -103,6 +104,7 @@ class Outbox:
                     lease_until=now + lease if claimed else None,
                     created_at=now,
                     updated_at=now,
+                    trace_id=current_trace(),
                 )
             )
             return int(result.inserted_primary_key[0]), claimed
@@ -120,6 +122,7 @@ class Outbox:
                     next_attempt_at=now,
                     created_at=now,
                     updated_at=now,
+                    trace_id=current_trace(),
                 )
             )
         return int(result.inserted_primary_key[0])

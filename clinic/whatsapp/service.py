@@ -22,10 +22,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clinic import alerts as staff_alerts
+from clinic import metrics
 from clinic.alerts import AlertRepository
 from clinic.clock import Clock
 from clinic.conversations import Transcript
 from clinic.handoff import BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF, Handoff
+from clinic.logs import traced
 from clinic.privacy import Privacy, notice_text
 from clinic.reminders import ReminderRepository, parse_callback
 from clinic.safety import is_red_flag
@@ -224,13 +226,25 @@ class WhatsAppService:
                     self.inbound_lease,
                 )
             except Exception:
-                logger.exception("could not record WhatsApp message %s", message.message_id)
+                logger.exception(
+                    "could not record a WhatsApp message",
+                    extra={"trace_id": self.trace(message)},
+                )
                 return fresh, False
+            metrics.INBOUND_MESSAGES.labels(
+                message.kind, "accepted" if first else "duplicate"
+            ).inc()
             if first:
                 fresh.append(message)
             else:
-                logger.info("duplicate delivery of %s ignored", message.message_id)
+                logger.info("duplicate delivery ignored", extra={"trace_id": self.trace(message)})
         return fresh, True
+
+    def trace(self, message: Inbound | str) -> str:
+        """The trace id of an inbound message (its Meta id, which encodes the number, never
+        reaches a log)."""
+        message_id = message if isinstance(message, str) else message.message_id
+        return self.keyring.trace_id(message_id)
 
     async def process(
         self,
@@ -294,7 +308,7 @@ class WhatsAppService:
                 try:
                     await self._one(message, run_turn, claimed)
                 except Exception:
-                    logger.exception("WhatsApp message %s could not be handled", message.message_id)
+                    logger.exception("a WhatsApp message could not be handled")
 
     async def _turn(
         self,
@@ -320,6 +334,7 @@ class WhatsAppService:
             if not done:
                 logger.warning("a turn is over its budget: holding answer sent")
                 await self.say(patient_id, texts.holding(self.practice_phone), kind="holding")
+                metrics.HOLDING_ANSWERS.inc()
             renewal = self.inbound_lease.total_seconds() / 3
             while not done:  # still running: keep the message ours
                 done, _ = await asyncio.wait({turn}, timeout=renewal)
@@ -332,11 +347,13 @@ class WhatsAppService:
         await turn
 
     async def _one(self, message: Inbound, run_turn: TurnRunner, claimed: bool = False) -> None:
-        """Takes its place in the queue at once (arrival order), then handles the message."""
+        """Takes its place in the queue at once (arrival order), then handles the message, its
+        trace id bound to every log line and outbox row of the turn."""
         started = time.monotonic()
         place = asyncio.ensure_future(self._turns.acquire())
         try:
-            await self._handle(message, run_turn, started, place, claimed)
+            with traced(self.trace(message)):
+                await self._handle(message, run_turn, started, place, claimed)
         finally:
             if place.done() and not place.cancelled():
                 self._turns.release()
@@ -364,8 +381,9 @@ class WhatsAppService:
             self.inbound_lease,
         )
         if not first:
-            logger.info("duplicate delivery of %s ignored", message.message_id)
+            logger.info("duplicate delivery ignored")
             return
+        logger.info("message received", extra={"kind": message.kind})
         if message.kind == kinds.SYSTEM:
             if message.system_type == NUMBER_CHANGED:
                 await asyncio.to_thread(self._number_changed, patient_id, now)
@@ -407,11 +425,14 @@ class WhatsAppService:
         try:
             await self._turn(patient_id, text, message.message_id, run_turn, started, place)
             outcome = "turn"
+            seconds = time.monotonic() - started
+            metrics.TURN_SECONDS.observe(seconds)
+            logger.info("turn done", extra={"seconds": round(seconds, 3)})
         except TurnDeferred:
             await self._defer(patient_id, message.message_id, started)
             return
         except Exception:
-            logger.exception("the dialogue failed on message %s", message.message_id)
+            logger.exception("the dialogue failed on a message")
             await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
             outcome = "failed"
         await asyncio.to_thread(self.inbound.set_outcome, message.message_id, outcome)
@@ -420,14 +441,16 @@ class WhatsAppService:
         """The turn could not run (its conversation or its lock unreachable): the patient hears
         « un instant » if not yet, and the message is taken up again soon, by any process (each
         try counts: after MAX_ATTEMPTS the patient gets the apology and the phone number)."""
-        logger.warning("message %s deferred: a store of the dialogue is unreachable", message_id)
+        logger.warning("message deferred: a store of the dialogue is unreachable")
+        metrics.MESSAGES_HANDLED.labels("deferred").inc()
         try:
             if time.monotonic() - started < self.turn_budget:  # no holding answer yet
                 await self.say(patient_id, texts.holding(self.practice_phone), kind="holding")
+                metrics.HOLDING_ANSWERS.inc()
             retry_at = self.clock.now() + self.inbound_lease / 4
             await asyncio.to_thread(self.inbound.renew, message_id, retry_at)
         except Exception:  # the database is down too: the lease as it was decides
-            logger.exception("could not reschedule message %s", message_id)
+            logger.exception("could not reschedule a deferred message")
 
     async def _flooding(
         self, message: Inbound, patient_id: str, text: str | None, now: datetime
@@ -444,7 +467,7 @@ class WhatsAppService:
         await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "throttled")
         if not await asyncio.to_thread(self.outbox.sent_recently, patient_id, "throttled", since):
             await self.say(patient_id, texts.THROTTLED, kind="throttled")
-        logger.info("message %s over the per-number rate: no turn", message.message_id)
+        logger.info("message over the per-number rate: no turn")
         return True
 
     async def _paused(self, patient_id: str, text: str | None, message_id: str) -> bool:
@@ -545,16 +568,27 @@ class WhatsAppService:
             message = self._revive(body)
             if message is None or attempt > MAX_ATTEMPTS:
                 await asyncio.to_thread(self.inbound.set_outcome, message_id, "failed")
-                logger.error("message %s could not be handled after %d tries", message_id, attempt)
+                logger.error(
+                    "a message could not be handled after %d tries",
+                    attempt,
+                    extra={"trace_id": self.trace(message_id)},
+                )
                 if message is not None:
                     patient_id = self.patient_id(message.sender)
                     await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
                 continue
             if turn_ran is not None and await turn_ran(self.patient_id(message.sender), message_id):
                 await asyncio.to_thread(self.inbound.set_outcome, message_id, "turn")
-                logger.warning("message %s had its turn before its process died", message_id)
+                logger.warning(
+                    "a message had its turn before its process died",
+                    extra={"trace_id": self.trace(message_id)},
+                )
                 continue
-            logger.warning("message %s taken up again (try %d)", message_id, attempt)
+            logger.warning(
+                "a message taken up again (try %d)",
+                attempt,
+                extra={"trace_id": self.trace(message_id)},
+            )
             async with self._patients(message.sender):
                 await self._one(message, run_turn, claimed=True)
         return len(stale)

@@ -52,3 +52,32 @@ def test_domain_responses_use_the_variable_and_vouvoiement() -> None:
     assert all("{practice_name}" in text and "assistant automatique" in text for text in greets)
     everything = " ".join(r["text"] for rs in domain["responses"].values() for r in rs)
     assert " tu " not in f" {everything.lower()} " and " t'" not in everything.lower()
+
+
+async def test_an_action_logs_under_the_trace_id_of_its_message(
+    practice_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The channel puts the trace id in the message's metadata; the action server's lines
+    carry it, so `clinic trace` joins them to the Rasa process's."""
+    from clinic.logs import install_masking
+
+    install_masking()
+    events = [
+        {"event": "user", "text": "avant", "metadata": {"trace_id": "1111111111111111"}},
+        {"event": "user", "text": "bonjour", "metadata": {"trace_id": "0123456789abcdef"}},
+    ]
+    traced = Tracker(
+        "a1b2c3",
+        {},
+        {"text": "bonjour", "intent": {"name": "greet", "confidence": 0.97}, "entities": []},
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+    with caplog.at_level("INFO", logger="actions.base"):
+        await ActionGreet().run(CollectingDispatcher(), traced, {})
+    [line] = [r for r in caplog.records if r.name == "actions.base"]
+    assert line.getMessage() == "action action_greet"
+    assert (line.trace_id, line.intent, line.confidence) == ("0123456789abcdef", "greet", 0.97)  # type: ignore[attr-defined]

@@ -1,8 +1,15 @@
 """The deployment files stay consistent with the code (no Docker engine runs here)."""
 
+import json
 import os
+import re
+import shutil
+import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).parents[2]
@@ -154,3 +161,65 @@ def test_the_lock_store_is_in_memory_by_default_and_redis_for_replicas(monkeypat
     assert isinstance(store, RedisLockStore)
     assert store.red.connection_pool.connection_kwargs["port"] == 6379
     assert store.key_prefix.startswith("clinic:")
+
+
+PROMETHEUS = ROOT / "deploy" / "prometheus"
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("promtool") is None:
+        pytest.fail("promtool is missing: `make install-promtool` (Debian's prometheus package)")
+    return subprocess.run(
+        ["promtool", *args], cwd=PROMETHEUS, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_alert_rules_are_valid_and_their_unit_tests_pass() -> None:
+    checked = promtool("check", "rules", "alerts.yml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    tested = promtool("test", "rules", "alerts_test.yml")
+    assert tested.returncode == 0 and "SUCCESS" in tested.stdout, tested.stdout + tested.stderr
+    config = promtool("check", "config", "prometheus.yml")
+    assert config.returncode == 0, config.stdout + config.stderr
+
+
+def test_every_alert_has_a_unit_test() -> None:
+    rules = yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())
+    alerts = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    tests = yaml.safe_load((PROMETHEUS / "alerts_test.yml").read_text())["tests"]
+    firing = {
+        case["alertname"]
+        for test in tests
+        for case in test["alert_rule_test"]
+        if case["exp_alerts"]
+    }
+    assert alerts == firing, alerts ^ firing
+
+
+def test_rules_and_dashboard_use_only_metrics_the_code_exports() -> None:
+    """A renamed metric must not leave an alert or a panel silently empty."""
+    from prometheus_client import REGISTRY
+
+    from clinic.metrics import DatabaseGauges
+    from clinic.storage import Database
+
+    exported = {name for family in REGISTRY.collect() for name in _series(family)}
+    database = Database("sqlite://")
+    database.create_schema()
+    gauges = DatabaseGauges(database, lambda: datetime.now(timezone.utc)).collect()
+    exported |= {family.name for family in gauges} | {"up"}
+    dashboard = (ROOT / "deploy" / "grafana" / "clinic-dashboard.json").read_text()
+    used = set(re.findall(r"\b(clinic_[a-z_]+|up)\b", (PROMETHEUS / "alerts.yml").read_text()))
+    used |= set(re.findall(r"\b(clinic_[a-z_]+)\b", dashboard))
+    missing = sorted(used - exported - {f"{n}_bucket" for n in exported})
+    assert not missing, missing
+    json.loads(dashboard)  # valid JSON for Grafana's import
+
+
+def _series(family: Any) -> set[str]:
+    names = {family.name}
+    if family.type == "counter":
+        names.add(family.name + "_total")
+    if family.type == "histogram":
+        names |= {family.name + suffix for suffix in ("_bucket", "_count", "_sum")}
+    return names
