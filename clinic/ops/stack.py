@@ -429,7 +429,10 @@ MEASURED = ("rasa", "actions", "worker", "console")
 def assign_metrics_ports(services: Sequence[Service], base: int) -> str:
     """Give each measured process its METRICS_PORT: base+1, base+2… (0: free ports, as the
     tests use); returns the line saying where they are."""
-    measured = [s for s in services if s.name.split("-")[0] in MEASURED]
+    measured = sorted(
+        (s for s in services if s.name.split("-")[0] in MEASURED),
+        key=lambda s: (MEASURED.index(s.name.split("-")[0]), s.name),
+    )
     for index, service in enumerate(measured, start=1):
         service.metrics_port = base + index if base else free_port()
     where = ", ".join(f"{s.name} {s.metrics_port}" for s in measured)

@@ -160,3 +160,24 @@ async def test_readiness_asks_the_graph_api_whether_the_token_opens_the_number()
         assert not await asyncio.to_thread(nowhere.credentials_valid)
     finally:
         await runner.cleanup()
+
+
+def test_make_run_gives_each_process_a_metrics_port_in_a_fixed_order() -> None:
+    from clinic.ops.stack import Service, assign_metrics_ports
+
+    names = ("duckling", "simulator", "actions", "rasa", "worker", "console")
+    services = [Service(name, [], None, "") for name in names]
+    line = assign_metrics_ports(services, 9100)
+    ports = {s.name: s.metrics_port for s in services}
+    assert ports == {
+        "duckling": None,
+        "simulator": None,
+        "rasa": 9101,
+        "actions": 9102,
+        "worker": 9103,
+        "console": 9104,
+    }
+    assert "rasa 9101, actions 9102, worker 9103, console 9104" in line
+    replicas = [Service(n, [], None, "") for n in ("rasa-2", "worker-1", "rasa-1", "actions-1")]
+    assign_metrics_ports(replicas, 0)  # free ports, all different
+    assert len({s.metrics_port for s in replicas}) == 4
