@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install install-browser run simulator shell interactive model test lint types format pytest \
         validate test-stories test-nlu test-stack bench lock clean \
-        install-haproxy install-promtool cluster test-cluster bench-cluster
+        install-haproxy install-promtool install-caddy install-compose prod-local cluster test-cluster bench-cluster
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -60,7 +60,7 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: install install-browser install-haproxy install-promtool ## unit + integration tests (loopback only); exit 5 (no test) fails
+pytest: install install-browser install-haproxy install-promtool install-caddy install-compose ## unit + integration tests (loopback only); exit 5 (no test) fails
 	$(PY) -m pytest -q -m "not stack" tests
 
 validate: install ## rasa data validate --fail-on-warnings
@@ -85,12 +85,21 @@ install-haproxy: ## Debian's HAProxy, the cluster's load balancer (needs root or
 install-promtool: ## Debian's prometheus package, for promtool (alert rules and their tests)
 	@scripts/debian-package.sh promtool prometheus
 
+install-compose: ## Debian's docker-compose, to check docker-compose.yml (no engine needed)
+	@scripts/debian-package.sh docker-compose
+
+install-caddy: ## Debian's Caddy, the public entry (TLS) of prod-local and production
+	@scripts/debian-package.sh caddy
+
+prod-local: model install-caddy ## the production configuration as processes, behind Caddy on https://localhost:8443
+	@$(STACK) prod-local
+
 cluster: model install-haproxy ## 2 Rasa replicas + 2 action servers + 2 workers behind HAProxy (PostgreSQL, Redis)
 	@$(STACK) cluster
 
 simulator: run ## same as `make run`: the assistant plus the local WhatsApp simulator page
 
-test-stack: model install-browser install-haproxy ## end-to-end: the real stack (and the cluster) over HTTP
+test-stack: model install-browser install-haproxy install-caddy ## end-to-end: the real stack (and the cluster) over HTTP
 	$(PY) -m pytest -q -m stack tests
 
 test-cluster: model install-haproxy ## only the cluster's end-to-end tests (kill -9 of a replica included)

@@ -7,7 +7,7 @@ set them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,41 @@ LOG_FORMATS = ("text", "json")
 
 class SettingsError(ValueError):
     """A setting has a value the assistant cannot run with."""
+
+
+#: Secrets that may come from a file instead: `NAME_FILE=/run/secrets/name` (compose and
+#: Kubernetes secrets), so no secret sits in a compose file, an image or a process's environment
+#: listing. `DATA_ENCRYPTION_KEY_FILE` has its own reader (several keys, one per line).
+SECRET_FILES = (
+    "DATABASE_URL",
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_ACCESS_TOKEN",
+    "PATIENT_ID_KEY",
+    "RASA_AUTH_TOKEN",
+    "ACTION_SERVER_TOKEN",
+    "SMTP_URL",
+)
+
+
+def secrets_from_files(environ: MutableMapping[str, str]) -> None:
+    """Fill each secret of SECRET_FILES from `NAME_FILE` when NAME itself is unset: in place,
+    so Rasa, which reads `${WHATSAPP_APP_SECRET}` from the environment, sees it too (and a
+    second read finds the same value). Two different values are refused: which one would win
+    is a trap."""
+    for name in SECRET_FILES:
+        path = environ.get(f"{name}_FILE")
+        if not path:
+            continue
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SettingsError(f"{name}_FILE={path}: {error.strerror}") from None
+        if not value:
+            raise SettingsError(f"{name}_FILE={path} is empty")
+        if environ.get(name) not in (None, "", value):  # the same value twice is a re-read
+            raise SettingsError(f"set {name} or {name}_FILE, not both")
+        environ[name] = value
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
@@ -92,6 +127,7 @@ class Settings:
         Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
         """
         env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
+        secrets_from_files(env)
         settings = cls(
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             calendar_backend=env.get("CALENDAR_BACKEND", "local").lower(),

@@ -13,11 +13,12 @@ The target is named as a module string: the core still never imports Rasa.
 from __future__ import annotations
 
 import logging
+import os
 import runpy
 import sys
 
 from clinic.logs import configure_logging, mask_stderr
-from clinic.settings import Settings
+from clinic.settings import Settings, secrets_from_files
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         raise SystemExit("usage: python -m clinic.ops.launch MODULE [ARGS...]")
+    secrets_from_files(os.environ)  # Rasa reads credentials.yml's ${VARS} from the environment
     settings = Settings.from_env()
     mask_stderr()  # first: the log handler, warnings and tracebacks all write through it
     configure_logging(settings.log_format, settings.log_level)

@@ -675,6 +675,100 @@ Ctrl-C stops everything.""",
         return supervisor.watch(restart=True)
 
 
+#: `prod-local` without DATABASE_URL: a database on the machine's PostgreSQL, created if missing.
+PROD_LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/clinic_prod_local"
+
+
+def caddy_service(https_port: int) -> Service:
+    """Caddy with deploy/Caddyfile, the only public entry (its settings from the environment)."""
+    argv = [
+        "caddy",
+        "run",
+        "--config",
+        str(ROOT / "deploy" / "Caddyfile"),
+        "--adapter",
+        "caddyfile",
+    ]
+    return Service("caddy", argv, https_port, "tcp", startup_timeout=30)
+
+
+def secret_file(name: str) -> str:
+    """The path of a secret generated once under var/secrets/ (0600), for a `NAME_FILE`."""
+    _local_secret(f"secrets/{name}")
+    return str(ROOT / "var" / "secrets" / name)
+
+
+def cmd_prod_local(settings: Settings, args: argparse.Namespace) -> int:
+    """`make prod-local`: the production configuration as processes on this machine, behind
+    Caddy with its own CA on https://localhost:PORT: production credentials (the WhatsApp
+    channel alone, no REST), CLINIC_ENV=production with its keys read from files, PostgreSQL,
+    the Redis lock store. Meta is the local simulator's fake Graph API (no real number here)."""
+    for tool in ("caddy", "redis-server"):
+        if shutil.which(tool) is None:
+            raise StackError(f"{tool} is missing: `make install-caddy` / Debian's redis-server")
+    if "DATABASE_URL" not in os.environ and "DATABASE_URL_FILE" not in os.environ:
+        settings = replace(settings, database_url=PROD_LOCAL_DATABASE_URL)
+    if not settings.database_url.startswith("postgresql"):
+        raise StackError("prod-local runs on PostgreSQL: set DATABASE_URL to a postgresql:// URL")
+    ensure_postgres_database(settings.database_url)
+    meta = whatsapp_env(settings, args.simulator_port)
+    token = auth_token(settings)
+    env = child_env(settings, settings.duckling_url, args.actions_port, token)
+    env.update(meta)
+    public = f"https://localhost:{args.port}"
+    redis_port = free_port()
+    env.update(
+        CLINIC_ENV="production",
+        PATIENT_ID_KEY_FILE=secret_file("patient_id_key"),
+        DATA_ENCRYPTION_KEY_FILE=secret_file("data_encryption_key"),
+        LOCK_STORE_TYPE="redis",
+        REDIS_HOST="127.0.0.1",
+        REDIS_PORT=str(redis_port),
+        PUBLIC_URL=public,
+        CLINIC_SITE=f"localhost:{args.port}",  # the port in the redirects from HTTP
+        CLINIC_TLS="internal",
+        CADDY_HTTPS_PORT=str(args.port),
+        CADDY_HTTP_PORT=str(args.http_port),
+        RASA_UPSTREAM=f"127.0.0.1:{args.rasa_port}",
+        CONSOLE_UPSTREAM=f"127.0.0.1:{args.console_port}",
+        XDG_DATA_HOME=str(ROOT / "var" / "caddy"),  # Caddy's local CA and certificates
+        XDG_CONFIG_HOME=str(ROOT / "var" / "caddy"),
+    )
+    for name in ("PATIENT_ID_KEY", "DATA_ENCRYPTION_KEY"):
+        env.pop(name, None)  # the files are the production way in
+    services = [redis_service(redis_port)]
+    duckling_port = _local_port(settings.duckling_url)
+    if duckling_port is not None:
+        services.append(duckling_service(duckling_port))
+    services += [
+        simulator_service(args.simulator_port, args.rasa_port),
+        actions_service(args.actions_port),
+        rasa_service(args.rasa_port, current_model(), PRODUCTION_CREDENTIALS),
+        worker_service(),
+        console_service(args.console_port),
+        caddy_service(args.port),
+    ]
+    measured = assign_metrics_ports(services, args.metrics_base)
+    with running(services, env, echo=not args.quiet) as supervisor:
+        print(
+            f"""
+La configuration de production tourne en local / production configuration, locally
+  Seule entrée publique (Caddy, HTTPS): {public}/   (console de l'équipe)
+  WhatsApp webhook:   {public}/webhooks/whatsapp/webhook
+  Caddy's local CA:   {caddy_root_certificate()}
+  HTTP (redirects):   http://localhost:{args.http_port}/
+  Database: PostgreSQL; lock store: Redis on {redis_port}; keys from var/secrets/{measured}
+Ctrl-C stops everything.""",
+            flush=True,
+        )
+        return supervisor.watch(restart=True)
+
+
+def caddy_root_certificate() -> Path:
+    """The root of Caddy's internal CA (trust it to check https://localhost:PORT)."""
+    return ROOT / "var" / "caddy" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+
+
 def _needed(names: str, settings: Settings, token: str) -> tuple[list[Service], dict[str, str]]:
     """Services for `exec`/`shell` on free ports, so they never clash with a running `make run`."""
     wanted = {n.strip() for n in names.split(",") if n.strip()}
@@ -792,6 +886,21 @@ def main(argv: list[str] | None = None) -> None:
         "--metrics-base", type=int, default=int(os.environ.get("METRICS_BASE_PORT", 9100))
     )
     cluster.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
+    prod = sub.add_parser("prod-local", help="the production configuration behind Caddy (TLS)")
+    prod.add_argument("--port", type=int, default=int(os.environ.get("HTTPS_PORT", 8443)))
+    prod.add_argument("--http-port", type=int, default=int(os.environ.get("HTTP_PORT", 8080)))
+    prod.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    prod.add_argument(
+        "--actions-port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", 5055))
+    )
+    prod.add_argument(
+        "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
+    )
+    prod.add_argument("--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 8070)))
+    prod.add_argument(
+        "--metrics-base", type=int, default=int(os.environ.get("METRICS_BASE_PORT", 9100))
+    )
+    prod.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
     sub.add_parser("shell", help="terminal chat against Duckling and the action server")
     sub.add_parser("interactive", help="rasa interactive against Duckling and the action server")
     ex = sub.add_parser("exec", help="run a command with services on free ports")
@@ -801,6 +910,7 @@ def main(argv: list[str] | None = None) -> None:
     handlers = {
         "run": cmd_run,
         "cluster": cmd_cluster,
+        "prod-local": cmd_prod_local,
         "shell": cmd_shell,
         "interactive": cmd_interactive,
         "exec": cmd_exec,

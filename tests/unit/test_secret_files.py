@@ -1,0 +1,46 @@
+"""Every secret can come from a file (`NAME_FILE`): compose and Kubernetes secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clinic.settings import SECRET_FILES, Settings, SettingsError, secrets_from_files
+
+
+def test_a_secret_is_read_from_its_file(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("s3cr3t-app-secret\n")
+    env = {"WHATSAPP_APP_SECRET_FILE": str(tmp_path / "secret")}
+    secrets_from_files(env)
+    assert env["WHATSAPP_APP_SECRET"] == "s3cr3t-app-secret"  # as Rasa's ${VAR} will read it
+    settings = Settings.from_env({"PATIENT_ID_KEY_FILE": str(tmp_path / "secret")})
+    assert settings.patient_id_key == "s3cr3t-app-secret"
+
+
+@pytest.mark.parametrize(
+    ("content", "both", "error"),
+    [
+        (None, False, "No such file"),
+        ("", False, "is empty"),
+        ("value", True, "not both"),
+    ],
+)
+def test_a_missing_empty_or_doubled_secret_file_is_refused(
+    tmp_path: Path, content: str | None, both: bool, error: str
+) -> None:
+    path = tmp_path / "token"
+    if content is not None:
+        path.write_text(content)
+    env = {"RASA_AUTH_TOKEN_FILE": str(path)}
+    if both:
+        env["RASA_AUTH_TOKEN"] = "other"
+    with pytest.raises(SettingsError, match=error):
+        secrets_from_files(env)
+
+
+def test_every_secret_of_the_readme_has_a_file_form() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "`NAME_FILE`" in readme
+    for name in SECRET_FILES:
+        assert f"`{name}`" in readme, name
