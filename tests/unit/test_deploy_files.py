@@ -282,3 +282,91 @@ def test_each_environment_has_an_env_template_without_values_for_secrets() -> No
             key, _, value = line.partition("=")
             if key in ("POSTGRES_PASSWORD", "PATIENT_ID_KEY", "DATA_ENCRYPTION_KEY"):
                 assert not value.split("#")[0].strip(), (name, key)
+
+
+K8S = ROOT / "deploy" / "k8s"
+HELM = ROOT / "tests" / "fixtures" / "helm"
+#: Maps whose keys are ours to choose (rendered as they are into endpoints.yml / credentials.yml);
+#: a chart default of {} (podSecurityContext, resources…) takes Kubernetes' own keys too.
+FREE_FORM = {"additionalEndpoints", "additionalChannelCredentials"}
+
+
+def _unknown_keys(ours: dict, chart: dict, path: str = "") -> list[str]:
+    unknown = []
+    for key, value in ours.items():
+        if key not in chart:
+            unknown.append(path + key)
+        elif isinstance(value, dict) and chart[key] and key not in FREE_FORM:  # {}: any keys
+            unknown += _unknown_keys(value, chart[key], f"{path}{key}.")
+    return unknown
+
+
+def test_the_rasa_chart_values_only_use_keys_the_chart_has() -> None:
+    """No helm here: the values are checked against the chart's own values.yaml (vendored in
+    tests/fixtures/helm), so a misspelt key cannot be silently ignored by the chart."""
+    ours = yaml.safe_load((K8S / "rasa-values.yaml").read_text())
+    chart = yaml.safe_load((HELM / "rasa-values.yaml").read_text())
+    duckling = yaml.safe_load((HELM / "duckling-values.yaml").read_text())
+    ours_duckling = ours.pop("duckling")
+    assert _unknown_keys(ours, chart) == []
+    assert _unknown_keys(ours_duckling, {**duckling, "install": True, "external": {}}) == []
+    endpoints = ours["applicationSettings"]["endpoints"]["additionalEndpoints"]
+    assert endpoints["tracker_store"]["type"] == "connectors.tracker_store.SealedSQLTrackerStore"
+    assert endpoints["lock_store"]["type"] == "redis"
+    assert "X-Action-Token" in endpoints["action_endpoint"]["headers"]
+    channels = ours["applicationSettings"]["credentials"]["additionalChannelCredentials"]
+    assert list(channels) == ["connectors.whatsapp.WhatsAppInput"]  # no REST channel
+    assert "--auth-token" not in ours["args"]  # the launcher reads RASA_AUTH_TOKEN
+    assert ours["readinessProbe"]["httpGet"] == {
+        "path": "/health/ready",
+        "port": 9100,
+        "scheme": "HTTP",
+    }
+
+
+def test_the_kubernetes_manifests_run_non_root_behind_readiness_with_secrets_kept_out() -> None:
+    docs = [
+        doc
+        for path in sorted(K8S.glob("*.yaml"))
+        if path.name != "rasa-values.yaml"
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc
+    ]
+    kinds = sorted(f"{d['kind']}/{d['metadata']['name']}" for d in docs)
+    assert kinds == [
+        "ConfigMap/clinic-config",
+        "Deployment/clinic-actions",
+        "Deployment/clinic-console",
+        "Deployment/clinic-redis",
+        "Deployment/clinic-worker",
+        "Ingress/clinic",
+        "Secret/clinic-secrets",
+        "Service/clinic-actions",
+        "Service/clinic-console",
+        "Service/clinic-redis",
+    ]
+    for doc in docs:
+        if doc["kind"] == "Deployment":
+            pod = doc["spec"]["template"]["spec"]
+            assert pod["securityContext"]["runAsNonRoot"] is True, doc["metadata"]["name"]
+            [container] = pod["containers"]
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False
+            if doc["metadata"]["name"] != "clinic-redis":
+                assert container["readinessProbe"]["httpGet"] == {
+                    "path": "/health/ready",
+                    "port": 9100,
+                }
+                assert {"configMapRef": {"name": "clinic-config"}} in container["envFrom"]
+        if doc["kind"] == "Secret":
+            assert set(doc["stringData"].values()) == {""}  # the shape only, never a value
+        if doc["kind"] == "Ingress":
+            paths = {
+                p["path"]: p["backend"]["service"]["name"]
+                for rule in doc["spec"]["rules"]
+                for p in rule["http"]["paths"]
+            }
+            assert {n for p, n in paths.items() if p != "/"} == {"clinic-rasa"}
+            assert all(
+                p.startswith("/webhooks/whatsapp/") for p, n in paths.items() if n == "clinic-rasa"
+            )
+            assert paths["/"] == "clinic-console"
