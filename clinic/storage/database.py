@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,6 +80,20 @@ class Database:
         self.engine.dispose()
 
 
+def _enable_wal(cursor: Any, attempts: int = 100) -> None:
+    """Switch a new database file to WAL. The switch takes an exclusive lock and does not wait
+    on the busy timeout: when `make run` starts five processes on a new file at once, all but
+    one are refused « database is locked » for a moment. Retried, not fatal."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _serialise_sqlite_writers(engine: Engine) -> None:
     """Make SQLite transactions take the write lock at BEGIN (BEGIN IMMEDIATE).
 
@@ -91,7 +107,7 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 

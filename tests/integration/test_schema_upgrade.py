@@ -3,6 +3,8 @@ its rows kept (the only kind of migration the project does: docs/decisions.md)."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import inspect, text
 
 from clinic.storage import Database
@@ -53,3 +55,24 @@ def test_processes_starting_together_on_a_new_database_all_succeed(database_url:
     with ThreadPoolExecutor(max_workers=6) as pool:
         for future in [pool.submit(start) for _ in range(6)]:
             future.result()  # raises if any of them failed
+
+
+def test_processes_starting_at_once_on_a_new_sqlite_file_all_start(tmp_path: Path) -> None:
+    """`make run` starts five processes on a new database file at once; switching the file to
+    WAL refuses all but one for a moment (« database is locked »): each must still start."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    code = (
+        "import sys; from clinic.storage import Database; "
+        "d = Database(sys.argv[1]); d.create_schema(); d.dispose()"
+    )
+    for _ in range(5):  # a race: a few rounds on fresh files
+        url = f"sqlite:///{tmp_path / f'new-{_}.db'}"
+        starts = [
+            subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True)
+            for _ in range(8)
+        ]
+        failures = [p.communicate(timeout=120)[1] for p in starts if p.wait(timeout=120) != 0]
+        assert not failures, failures[0]
