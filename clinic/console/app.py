@@ -327,8 +327,15 @@ class Console:
 
     @staticmethod
     def _next(target: str | None) -> str:
-        """Only a path of ours: never off to another site after signing in."""
-        if target and target.startswith("/") and not target.startswith("//"):
+        """Only a path of ours: never off to another site after signing in. Browsers read
+        « /\\host » as « //host », so a backslash (or a control character) is refused too."""
+        if (
+            target
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+            and target.isprintable()
+        ):
             return target
         return "/"
 

@@ -120,11 +120,12 @@ async def test_sign_in_leads_back_where_staff_were_going(client: TestClient) -> 
     assert (await client.get("/agenda")).status == 200
 
 
-async def test_a_sign_in_cannot_send_staff_to_another_site(client: TestClient) -> None:
+@pytest.mark.parametrize("suite", ["//evil.test/", "/\\evil.test/", "https://evil.test/", "/\tx"])
+async def test_a_sign_in_cannot_send_staff_to_another_site(client: TestClient, suite: str) -> None:
     token = await csrf(client)
     response = await client.post(
         "/connexion",
-        data={"csrf": token, "email": STAFF[0], "password": STAFF[2], "suite": "//evil.test/"},
+        data={"csrf": token, "email": STAFF[0], "password": STAFF[2], "suite": suite},
         allow_redirects=False,
     )
     assert response.headers["Location"] == "/"
