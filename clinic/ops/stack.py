@@ -855,52 +855,40 @@ def cmd_interactive(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    run = sub.add_parser("run", help="start the whole stack until Ctrl-C")
-    run.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
-    run.add_argument(
-        "--actions-port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", 5055))
-    )
-    run.add_argument(
-        "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
-    )
-    run.add_argument("--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 8070)))
-    run.add_argument(
+def _port(parser: argparse.ArgumentParser, flag: str, variable: str, default: int) -> None:
+    parser.add_argument(flag, type=int, default=int(os.environ.get(variable, default)))
+
+
+def _shared_options(parser: argparse.ArgumentParser) -> None:
+    """What `run`, `cluster` and `prod-local` all take: the simulator's and the console's
+    ports, the base of the metrics ports, --quiet."""
+    _port(parser, "--simulator-port", "SIMULATOR_PORT", 8090)
+    _port(parser, "--console-port", "CONSOLE_PORT", 8070)
+    parser.add_argument(
         "--metrics-base",
         type=int,
         default=int(os.environ.get("METRICS_BASE_PORT", 9100)),
         help="processes' metrics ports are base+1, base+2… (0: free ports)",
     )
-    run.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
+    parser.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="start the whole stack until Ctrl-C")
+    _port(run, "--rasa-port", "RASA_PORT", 5005)
+    _port(run, "--actions-port", "ACTION_SERVER_PORT", 5055)
+    _shared_options(run)
     cluster = sub.add_parser("cluster", help="replicas behind HAProxy, until Ctrl-C")
-    cluster.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
-    cluster.add_argument(
-        "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
-    )
-    cluster.add_argument(
-        "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 8070))
-    )
-    cluster.add_argument(
-        "--metrics-base", type=int, default=int(os.environ.get("METRICS_BASE_PORT", 9100))
-    )
-    cluster.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
+    _port(cluster, "--port", "RASA_PORT", 5005)
+    _shared_options(cluster)
     prod = sub.add_parser("prod-local", help="the production configuration behind Caddy (TLS)")
-    prod.add_argument("--port", type=int, default=int(os.environ.get("HTTPS_PORT", 8443)))
-    prod.add_argument("--http-port", type=int, default=int(os.environ.get("HTTP_PORT", 8080)))
-    prod.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
-    prod.add_argument(
-        "--actions-port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", 5055))
-    )
-    prod.add_argument(
-        "--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", 8090))
-    )
-    prod.add_argument("--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 8070)))
-    prod.add_argument(
-        "--metrics-base", type=int, default=int(os.environ.get("METRICS_BASE_PORT", 9100))
-    )
-    prod.add_argument("--quiet", action="store_true", help="do not echo the services' logs")
+    _port(prod, "--port", "HTTPS_PORT", 8443)
+    _port(prod, "--http-port", "HTTP_PORT", 8080)
+    _port(prod, "--rasa-port", "RASA_PORT", 5005)
+    _port(prod, "--actions-port", "ACTION_SERVER_PORT", 5055)
+    _shared_options(prod)
     sub.add_parser("shell", help="terminal chat against Duckling and the action server")
     sub.add_parser("interactive", help="rasa interactive against Duckling and the action server")
     ex = sub.add_parser("exec", help="run a command with services on free ports")
