@@ -186,6 +186,24 @@ class Practice:
                     return start
         return None
 
+    @cached_property
+    def afternoon_start(self) -> time:
+        """When « l'après-midi » begins for this practice: patients mean after lunch.
+
+        13h, or the first opening after noon when that is later (« 14h » for a practice closed
+        12h30-14h); noon only when someone works through lunch (an opening spanning 12h-13h).
+        """
+        ranges = [
+            r
+            for hours in (self.opening_hours, *(p.hours for p in self.practitioners))
+            for day in hours.values()
+            for r in day
+        ]
+        if any(r.start <= time(12) and r.end >= time(13) for r in ranges):
+            return time(12)
+        afternoon = [r.start for r in ranges if r.start >= time(12)]
+        return max(time(13), min(afternoon)) if afternoon else time(13)
+
     @property
     def staff_numbers(self) -> tuple[str, ...]:
         return tuple(a for a in self.staff_alerts if a.startswith("+"))

@@ -69,7 +69,8 @@ def find_slots(
     limit: int = 3,
     exclude: Collection[datetime] = (),
 ) -> list[Slot]:
-    """Up to `limit` free slots for `reason_id` in `window`, in chronological order.
+    """Up to `limit` free slots for `reason_id` in `window`: in chronological order, or, when the
+    window has a wished time (`around`), day by day, nearest to that time first.
 
     `busy` maps a practitioner id to their busy intervals; the key None holds intervals that
     block everyone (a practice-wide closure). Appointments should be given with their buffer
@@ -132,7 +133,19 @@ def find_slots(
                 days.append(_rank(found, window.around))
         day += timedelta(days=1)
     picked = _pick(days, limit, skipped)
-    return sorted(Slot(_dt(start, tz), _dt(start + duration, tz), pid) for start, pid in picked)
+    slots = sorted(Slot(_dt(start, tz), _dt(start + duration, tz), pid) for start, pid in picked)
+    if window.around is None:
+        return slots
+    # « le 22 à 15h »: the wished time first when free, then the nearest, day by day.
+    target = _seconds(window.around)
+    return sorted(
+        slots,
+        key=lambda s: (
+            s.start.astimezone(tz).date(),
+            abs(_seconds(s.start.astimezone(tz).time()) - target),
+            s.start,
+        ),
+    )
 
 
 def _starts(

@@ -67,9 +67,25 @@ def test_around_ranks_by_distance_to_the_wished_time(practice: Practice) -> None
         "Thu 03 10:00 dr-martin"
     ]
     assert starts(find_slots(practice, {}, NOW, thursday, "consultation")) == [
+        "Thu 03 10:00 dr-martin",  # the wished time first, then by distance, not by clock
         "Thu 03 09:00 dr-martin",
-        "Thu 03 10:00 dr-martin",
         "Thu 03 11:00 dr-martin",
+    ]
+
+
+def test_an_exact_time_comes_first_and_then_the_nearest(practice: Practice) -> None:
+    """« le 3 à 15h »: 15h first when free; when taken, the nearest times, by distance."""
+    thursday = window(at(3, 0), around=time(15))
+    assert starts(find_slots(practice, {}, NOW, thursday, "consultation")) == [
+        "Thu 03 15:00 dr-martin",
+        "Thu 03 14:00 dr-martin",
+        "Thu 03 16:00 dr-martin",
+    ]
+    taken = {"dr-martin": [Interval(at(3, 14, 50), at(3, 15, 20))]}
+    assert starts(find_slots(practice, taken, NOW, thursday, "consultation")) == [
+        "Thu 03 14:30 dr-martin",  # 30 min before, 30 min after: the earlier first
+        "Thu 03 15:30 dr-martin",
+        "Thu 03 16:30 dr-martin",
     ]
 
 
@@ -240,7 +256,20 @@ def test_every_offered_slot_obeys_every_rule(practice: Practice, data: st.DataOb
     now, win, busy, reason, limit = data.draw(scenarios(practice))
     slots = find_slots(practice, busy, now, win, reason, limit=limit)
     assert len(slots) <= limit
-    assert slots == sorted(slots)
+    if win.around is None:
+        assert slots == sorted(slots)
+    else:  # day by day, nearest to the wished time first
+        target = win.around.hour * 60 + win.around.minute
+        keys = [
+            (
+                s.start.astimezone(PARIS).date(),
+                abs(
+                    s.start.astimezone(PARIS).hour * 60 + s.start.astimezone(PARIS).minute - target
+                ),
+            )
+            for s in slots
+        ]
+        assert keys == sorted(keys)
     assert len({s.start for s in slots}) == len(slots)
     for slot in slots:
         _valid(practice, slot, busy, now, win, reason)

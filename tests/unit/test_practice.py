@@ -1,9 +1,12 @@
+from dataclasses import replace as copy
 from datetime import date
+from datetime import time as clock
 from pathlib import Path
 
 import pytest
 
-from clinic.practice import PracticeConfigError, load_practice
+from clinic.practice import Practice, PracticeConfigError, load_practice
+from clinic.practice.model import TimeRange
 
 ROOT = Path(__file__).parents[2]
 
@@ -126,3 +129,15 @@ def test_french_and_english_notation(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PracticeConfigError, match="introuvable"):
         load_practice(tmp_path / "nope.yml")
+
+
+def test_the_afternoon_starts_after_lunch(practice: Practice) -> None:
+    """« L'après-midi » is after lunch: the first opening after noon (14h here), at least 13h,
+    and noon only when someone works through lunch."""
+    assert practice.afternoon_start == clock(14)
+    early = {0: (TimeRange(clock(8), clock(12)), TimeRange(clock(12, 30), clock(18)))}
+    assert copy(practice, opening_hours=early, practitioners=()).afternoon_start == clock(13)
+    later = {0: (TimeRange(clock(8), clock(12)), TimeRange(clock(13, 30), clock(18)))}
+    assert copy(practice, opening_hours=later, practitioners=()).afternoon_start == clock(13, 30)
+    through = {0: (TimeRange(clock(8), clock(18)),)}
+    assert copy(practice, opening_hours=through, practitioners=()).afternoon_start == clock(12)

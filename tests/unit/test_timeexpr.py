@@ -65,9 +65,9 @@ def test_slang_is_rewritten_before_duckling(text: str, expected: str) -> None:
     [
         ("demain", day_window(TUESDAY)),
         ("dem1", day_window(TUESDAY)),
-        ("jeudi aprem", day_window(THURSDAY, daily_from=time(12), daily_to=time(18))),
-        ("jeudi ap-midi", day_window(THURSDAY, daily_from=time(12), daily_to=time(18))),
-        ("jeudi après-midi", day_window(THURSDAY, daily_from=time(12), daily_to=time(18))),
+        ("jeudi aprem", day_window(THURSDAY, daily_from=time(14), daily_to=time(18))),
+        ("jeudi ap-midi", day_window(THURSDAY, daily_from=time(14), daily_to=time(18))),
+        ("jeudi après-midi", day_window(THURSDAY, daily_from=time(14), daily_to=time(18))),
         ("mardi vers 10h", day_window(TUESDAY, around=time(10))),
         ("demain matin", day_window(TUESDAY, daily_to=time(12))),
         ("mardi entre 14h et 16h", day_window(TUESDAY, daily_from=time(14), daily_to=time(16))),
@@ -165,7 +165,7 @@ def test_closed_half_day_keeps_the_time_of_day(parse: Parse, practice: Practice)
     answer = understand("samedi aprem", NOW, parse, practice)
     assert answer.problem == "closed"
     friday = MONDAY + timedelta(days=4)
-    assert answer.window == day_window(friday, daily_from=time(12), daily_to=time(18))
+    assert answer.window == day_window(friday, daily_from=time(14), daily_to=time(18))
     # Wednesdays are 8h30-12h30: « après 14h » that day cannot be served; Thursday can.
     late = understand("mercredi après 14h", NOW, parse, practice)
     assert late.problem == "closed"
