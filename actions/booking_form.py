@@ -15,11 +15,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction, ClinicFormValidation
-from actions.conversation import has_time, latest_text, typed
+from actions.conversation import has_time, latest_intent, latest_text, typed
 from actions.when import explain_when, understand_when
 from clinic.duckling.client import DucklingUnavailable
 from clinic.patients import clean_name
-from clinic.timeexpr import describe, read, window_to_dict
+from clinic.timeexpr import complete, describe, read, window_to_dict
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,76 @@ class ActionExtractWhen(ClinicAction):
             request = read(text, services.clock.now(), services.duckling.parse, services.practice)
         except DucklingUnavailable:
             return []
-        return [SlotSet("when", text)] if request.window is not None else []
+        understood = request.window is not None or request.unclear  # unclear: asked about
+        return [SlotSet("when", text)] if understood else []
+
+
+#: Intents whose text may carry the visit reason (« pour un vaccin », « non, un certificat »).
+REASON_INTENTS = ("book_appointment", "inform", "deny")
+#: Keys of `form_misses` that are not miss counts: the question already asked this turn
+#: (the form then stays silent) and a time wish waiting for its hour.
+ASKED, PENDING_WHEN = "_asked", "_when"
+
+
+class ActionExtractReason(ClinicAction):
+    """Custom slot mapping: the visit reason in the patient's own words, wherever it sits in the
+    message and whoever the visit is for (« pour mon fils de 4 ans pour un vaccin jeudi »), read
+    against the practice's list; a later message naming another reason corrects it."""
+
+    def name(self) -> str:
+        return "action_extract_reason"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = latest_text(tracker)
+        if (
+            not typed(text)
+            or latest_intent(tracker) not in REASON_INTENTS
+            or tracker.get_slot("requested_slot") == "patient_name"  # « Paul Visite » is a name
+        ):
+            return []
+        reason = self.services.practice.match_reason(text)
+        if reason is None or reason.id == tracker.get_slot("reason"):
+            return []
+        return [SlotSet("reason", reason.id)]
+
+
+class ActionAskFormSlot(ClinicAction):
+    """The form's question for one slot, at most one question per turn: silent when the
+    validator has just explained what to answer, and for `when`, the targeted question about
+    the hour it could not read (« à partir de quelle heure samedi ? ») instead of the generic one."""
+
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        misses = dict(tracker.get_slot("form_misses") or {})
+        if misses.get(ASKED) == self.slot:
+            del misses[ASKED]
+            return [SlotSet("form_misses", misses)]
+        pending = misses.get(PENDING_WHEN) if self.slot == "when" else None
+        if pending:
+            dispatcher.utter_message(response="utter_when_unclear", question=pending["question"])
+        else:
+            dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+        return []
+
+
+class ActionAskReason(ActionAskFormSlot):
+    slot = "reason"
+
+
+class ActionAskWhen(ActionAskFormSlot):
+    slot = "when"
+
+
+class ActionAskPatientName(ActionAskFormSlot):
+    slot = "patient_name"
 
 
 class ValidateBookingForm(ClinicFormValidation):
@@ -67,16 +136,22 @@ class ValidateBookingForm(ClinicFormValidation):
         misses[slot] = misses.get(slot, 0) + 1
         count = misses[slot]
         first, example = MISS_RESPONSES[slot]
-        dispatcher.utter_message(response=example if count >= EXAMPLE_AFTER else first, **values)
-        if count >= HUMAN_AFTER:
+        if count >= HUMAN_AFTER:  # one question: the human, not the slot again
             dispatcher.utter_message(response="utter_offer_human")
+        else:
+            dispatcher.utter_message(
+                response=example if count >= EXAMPLE_AFTER else first, **values
+            )
+        if tracker.get_slot("requested_slot") == slot:
+            misses[ASKED] = slot  # what was just said is the question: the form stays silent
         logger.info("form answer refused", extra={"slot": slot, "misses": count})
         return {slot: None, "form_misses": misses}
 
     @staticmethod
     def _hit(slot: str, tracker: Tracker, values: dict[str, Any]) -> dict[str, Any]:
-        misses = dict(tracker.get_slot("form_misses") or {})
-        if misses.pop(slot, None) is not None:
+        given = "form_misses" in values
+        misses = dict(values["form_misses"] if given else tracker.get_slot("form_misses") or {})
+        if misses.pop(slot, None) is not None or given:
             values["form_misses"] = misses
         return values
 
@@ -84,11 +159,12 @@ class ValidateBookingForm(ClinicFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         practice = self.services.practice
-        reason = practice.find_reason(str(value)) if value else None
+        text = latest_text(tracker)
+        # The patient's words first: the model may tag « de » in « mon fils de 4 ans ».
         reason = (
-            reason
+            (practice.match_reason(text) if typed(text) else None)
+            or (practice.find_reason(str(value)) if value else None)
             or practice.match_reason(str(value or ""))
-            or practice.match_reason(latest_text(tracker))
         )
         if reason is None:
             labels = ", ".join(r.label.lower() for r in practice.reasons)
@@ -102,8 +178,17 @@ class ValidateBookingForm(ClinicFormValidation):
         text = latest_text(tracker)
         if text.startswith("/"):  # a button: the slot holds what was meant
             text = str(value or "")
+        asked_now = tracker.get_slot("requested_slot") == "when"
+        misses = dict(tracker.get_slot("form_misses") or {})
+        pending = misses.pop(PENDING_WHEN, None)
+        if pending and asked_now:  # the answer to « à partir de quelle heure samedi ? »
+            text = complete(pending, text)
         answer = understand_when(services, text)
-        if not answer.understood and tracker.get_slot("requested_slot") != "when":
+        if answer.problem == "unclear" and answer.pending is not None:
+            # Ask about the hour it could not read (when the form gets to `when`), never guess.
+            misses[PENDING_WHEN] = {**answer.pending, "question": answer.detail}
+            return {"when": None, "form_misses": misses}
+        if not answer.understood and not asked_now:
             return {"when": None}  # a date from an earlier message: ask rather than guess
         if answer.problem is not None and answer.understood:
             explain_when(dispatcher, answer, services)
@@ -112,14 +197,13 @@ class ValidateBookingForm(ClinicFormValidation):
                 return {"when": None}
             return self._miss("when", tracker, dispatcher)
         today = services.local_now().date()
-        return self._hit(
-            "when",
-            tracker,
-            {
-                "when": describe(answer.window, today, services.practice.tz),
-                "search_window": window_to_dict(answer.window),
-            },
-        )
+        values: dict[str, Any] = {
+            "when": describe(answer.window, today, services.practice.tz),
+            "search_window": window_to_dict(answer.window),
+        }
+        if pending:
+            values["form_misses"] = misses
+        return self._hit("when", tracker, values)
 
     def validate_patient_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

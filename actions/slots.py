@@ -77,9 +77,18 @@ def offer(
             {"title": french.short_slot(start, today), "payload": f"/choose_slot{choice}"}
         )
     buttons.append({"title": "Autres créneaux", "payload": "/more_slots"})
+    first = result.slots[0].start.astimezone(practice.tz)
+    exact = (
+        window.around is not None
+        and not shown
+        and result.window == window
+        and first.time() == window.around
+    )
     dispatcher.utter_message(
-        response="utter_offer_slots",
+        response="utter_offer_slots_exact" if exact else "utter_offer_slots",
         window=describe(result.window or window, today, practice.tz),
+        hour=french.hour(first.time()),
+        day=french.day(first.date(), today),
         slots="\n".join(lines),
         buttons=buttons,
     )

@@ -227,13 +227,19 @@ class Practice:
     def match_reason(self, text: str) -> VisitReason | None:
         """The visit reason named in free text (id, label or synonym; accents and case ignored).
 
-        The longest name found wins, so « suivi de grossesse » is not read as « suivi ».
+        A specific reason beats the general one (the first in practice.yml, « consultation »):
+        « voir le médecin pour un vaccin » is a vaccination, whoever it is for. Among specific
+        ones the longest name wins, so « suivi de grossesse » is not read as « suivi ».
         """
         haystack = f" {re.sub(r'[^a-z0-9]+', ' ', fold(text))} "
-        best: tuple[int, VisitReason] | None = None
+        found: dict[str, tuple[int, VisitReason]] = {}
         for reason in self.reasons:
             for name in (reason.id, reason.label, *reason.synonyms):
                 needle = re.sub(r"[^a-z0-9]+", " ", fold(name)).strip()
-                if needle and f" {needle} " in haystack and (best is None or len(needle) > best[0]):
-                    best = (len(needle), reason)
+                if needle and f" {needle} " in haystack:
+                    longest = max(len(needle), found.get(reason.id, (0, reason))[0])
+                    found[reason.id] = (longest, reason)
+        if len(found) > 1 and self.reasons:
+            found.pop(self.reasons[0].id, None)
+        best = max(found.values(), key=lambda item: item[0], default=None)
         return best[1] if best else None

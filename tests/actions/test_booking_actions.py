@@ -16,11 +16,19 @@ from typing import Any
 
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.book import ActionBookAppointment
-from actions.booking_form import ActionExtractWhen, ValidateBookingForm
+from actions.booking_form import (
+    ActionAskPatientName,
+    ActionAskReason,
+    ActionAskWhen,
+    ActionExtractReason,
+    ActionExtractWhen,
+    ValidateBookingForm,
+)
 from actions.greeting import ActionGreet, ActionSessionStart
 from actions.info import ActionCheckAppointments, ActionOpeningHours
 from actions.offer import ActionChooseSlot, ActionOfferSlots
@@ -126,29 +134,95 @@ async def test_reason_from_synonym_or_free_text(services: Services) -> None:
 
 
 async def test_three_misses_explain_then_example_then_human(services: Services) -> None:
-    slots: dict[str, Any] = {}
+    slots: dict[str, Any] = {"requested_slot": "reason"}
     said_each = []
-    for _ in range(3):
+    for attempt in range(3):
         result, said, dispatcher = await validate(services, "reason", "bof", tracker("bof", slots))
         assert result["reason"] is None
-        slots["form_misses"] = result["form_misses"]
+        assert result["form_misses"] == {"reason": attempt + 1, "_asked": "reason"}
+        slots["form_misses"] = {"reason": attempt + 1}  # the form's question cleared `_asked`
         said_each.append(said)
-    assert said_each == [
-        ["utter_reason_unknown"],
-        ["utter_reason_example"],
-        ["utter_reason_example", "utter_offer_human"],
-    ]
-    assert "vaccination" in dispatcher.messages[0]["reasons"]
+        if attempt == 0:
+            assert "vaccination" in dispatcher.messages[0]["reasons"]
+    assert said_each == [["utter_reason_unknown"], ["utter_reason_example"], ["utter_offer_human"]]
     # a good answer clears the count for that slot
     result, _, _ = await validate(services, "reason", "vaccin", tracker("vaccin", slots))
     assert result == {"reason": "vaccination", "form_misses": {}}
+
+
+async def ask(services: Services, slot: str, slots: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    """Run the form's question for `slot`, as the form does after validation."""
+    actions = {
+        "reason": ActionAskReason,
+        "when": ActionAskWhen,
+        "patient_name": ActionAskPatientName,
+    }
+    dispatcher = CollectingDispatcher()
+    events = await actions[slot](services).run(dispatcher, tracker("", slots), real_domain())
+    return events, responses(dispatcher)
+
+
+async def test_one_question_per_turn(services: Services) -> None:
+    """An explained miss is the question: the form does not ask the slot again in that turn."""
+    slots = {"requested_slot": "patient_name"}
+    result, said, _ = await validate(services, "patient_name", "???", tracker("???", slots))
+    assert said == ["utter_name_invalid"]
+    events, said = await ask(services, "patient_name", {**slots, **result})
+    assert said == [] and events == [SlotSet("form_misses", {"patient_name": 1})]
+    # next turn, nothing explained: the form asks
+    assert (await ask(services, "patient_name", {"form_misses": {"patient_name": 1}}))[1] == [
+        "utter_ask_patient_name"
+    ]
+    assert (await ask(services, "when", {}))[1] == ["utter_ask_when"]
+
+
+async def test_an_unreadable_hour_is_asked_about_then_completed(services: Services) -> None:
+    """« samedi pas avant le déjeuner »: no guess; « à partir de quelle heure samedi ? », then
+    « 11h » completes the wish (Saturday from 11h), not « 11h on any day »."""
+    slots: dict[str, Any] = {"requested_slot": "when"}
+    wish = "samedi pas avant le déjeuner"
+    result, said, _ = await validate(services, "when", wish, tracker(wish, slots))
+    assert said == [] and result["when"] is None
+    slots["form_misses"] = result["form_misses"]
+    _, said = await ask(services, "when", slots)
+    dispatcher = CollectingDispatcher()
+    await ActionAskWhen(services).run(dispatcher, tracker("", slots), real_domain())
+    assert said == ["utter_when_unclear"]
+    assert dispatcher.messages[0]["question"] == "à partir de quelle heure samedi 5 décembre"
+    result, said, _ = await validate(services, "when", "11h", tracker("11h", slots))
+    assert said == []
+    assert result["when"] == "samedi 5 décembre"
+    assert result["search_window"]["daily_from"] == "11:00:00"
+    assert result["search_window"]["start"].startswith("2026-12-05")
+    assert result["form_misses"] == {}
+
+
+async def test_the_reason_is_read_wherever_it_sits_whoever_it_is_for(services: Services) -> None:
+    text = "Bonjour, un rendez-vous pour mon fils de 4 ans pour un vaccin jeudi matin"
+    extracted = await ActionExtractReason(services).run(
+        CollectingDispatcher(), tracker(text, intent="book_appointment"), real_domain()
+    )
+    assert extracted == [SlotSet("reason", "vaccination")]
+    # the model tagged « de » (from « de 4 ans »): the patient's words win
+    result, said, _ = await validate(services, "reason", "de", tracker(text))
+    assert result == {"reason": "vaccination"} and said == []
+    # a generic phrase does not hide the specific reason
+    text = "je voudrais voir le médecin pour un certificat de sport"
+    result, _, _ = await validate(services, "reason", "consultation", tracker(text))
+    assert result == {"reason": "certificat"}
+    # a name is not read as a reason, nor a cancellation
+    for t in (
+        tracker("Paul Visite", {"requested_slot": "patient_name"}),
+        tracker("j'annule mon vaccin", intent="cancel_appointment"),
+    ):
+        assert await ActionExtractReason(services).run(CollectingDispatcher(), t, {}) == []
 
 
 async def test_when_is_understood_with_slang(services: Services) -> None:
     result, said, _ = await validate(services, "when", None, asked("jeudi aprem"))
     assert said == []
     assert result["when"] == "jeudi 3 décembre après-midi"
-    assert result["search_window"]["daily_from"] == "12:00:00"
+    assert result["search_window"]["daily_from"] == "14:00:00"  # after lunch: reopens at 14h
 
 
 async def test_when_on_a_closed_day_says_so_and_looks_at_the_nearest(services: Services) -> None:
@@ -163,7 +237,8 @@ async def test_when_on_a_closed_day_says_so_and_looks_at_the_nearest(services: S
 
 async def test_when_not_understood_is_a_miss(services: Services) -> None:
     result, said, _ = await validate(services, "when", "euh", asked("euh"))
-    assert result == {"when": None, "form_misses": {"when": 1}} and said == ["utter_when_unknown"]
+    assert said == ["utter_when_unknown"]
+    assert result == {"when": None, "form_misses": {"when": 1, "_asked": "when"}}
 
 
 async def test_a_date_from_an_earlier_message_is_asked_again_silently(services: Services) -> None:
@@ -210,7 +285,8 @@ async def test_offer_shows_three_slots_as_buttons(services: Services) -> None:
     assert message["buttons"][0]["payload"] == f'/choose_slot{{"slot_choice": "1@{tag}"}}'
     assert len(slots["offered_slots"]) == 3
     assert message["window"] == "jeudi 3 décembre après-midi"
-    assert message["slots"].startswith("1. jeudi 3 décembre à 12h – Dr Claire Martin\n2.")
+    # « l'après-midi » starts after lunch: 14h here, never 12h (a morning slot)
+    assert message["slots"].startswith("1. jeudi 3 décembre à 14h – Dr Claire Martin\n2.")
 
 
 async def test_more_slots_excludes_what_was_shown(services: Services) -> None:
@@ -405,12 +481,13 @@ async def test_more_slots_never_repeats_and_moves_on(services: Services) -> None
 
 
 async def test_a_time_not_offered_is_looked_for_on_the_same_day(services: Services) -> None:
-    slots, _ = await offered(services)  # Thursday afternoon: 12h, 14h, 15h
+    slots, _ = await offered(services)  # Thursday afternoon: 14h, 15h, 16h
     dispatcher = CollectingDispatcher()
     events = await ActionChooseSlot(services).run(dispatcher, tracker("celui de 17h30", slots), {})
-    assert responses(dispatcher) == ["utter_offer_slots"]
+    assert responses(dispatcher) == ["utter_offer_slots_exact"]  # « 17h30 est libre »
+    assert dispatcher.messages[0]["hour"] == "17h30"
     starts = [s["start"] for s in {e["name"]: e["value"] for e in events}["offered_slots"]]
-    assert "2026-12-03T17:30:00+01:00" in starts
+    assert starts[0] == "2026-12-03T17:30:00+01:00"  # the wished time first
     assert all(s.startswith("2026-12-03T1") for s in starts)  # still Thursday afternoon
 
 
@@ -441,7 +518,7 @@ async def test_check_lists_only_the_patients_own_appointments(services: Services
     await ActionBookAppointment(services).run(CollectingDispatcher(), tracker("oui", slots), {})
     dispatcher = CollectingDispatcher()
     await ActionCheckAppointments(services).run(dispatcher, tracker(), {})
-    assert dispatcher.messages[0]["appointments"] == "• jeudi 3 décembre à 12h – Dr Claire Martin"
+    assert dispatcher.messages[0]["appointments"] == "• jeudi 3 décembre à 14h – Dr Claire Martin"
     dispatcher = CollectingDispatcher()
     await ActionCheckAppointments(services).run(dispatcher, tracker(sender="stranger"), {})
     assert responses(dispatcher) == ["utter_no_appointment"]
