@@ -25,6 +25,7 @@ import pytest
 from clinic.logs import PHONE_MASK
 from clinic.ops.model import model_path
 from clinic.ops.stack import free_port, port_in_use
+from clinic.practice import load_practice
 from clinic.sealing import data_sealer
 from clinic.settings import Settings
 from tests.conftest import clinic_appointments
@@ -797,3 +798,179 @@ def test_ctrl_c_stops_everything(stack: Stack) -> None:
     while any(port_in_use(p) for p in ports) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(port_in_use(p) for p in ports)
+
+
+# --- issue 22: a multi-part first message ends in one booking that matches every part ---------
+
+SHIPPED = load_practice(ROOT / "practice.yml")
+FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+FRENCH_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def open_day(after: int, weekdays: tuple[int, ...] = (0, 1, 3, 4)) -> date:
+    """The first day at least `after` days away that is one of `weekdays` (by default those
+    open in the afternoon) and not a holiday or closure of the shipped practice."""
+    day = date.today() + timedelta(days=after)
+    while day.weekday() not in weekdays or SHIPPED.is_closed(day):
+        day += timedelta(days=1)
+    return day
+
+
+def named(day: date) -> str:
+    """« jeudi 10 décembre »: unambiguous whatever today is."""
+    return f"{FRENCH_DAYS[day.weekday()]} {day.day} {FRENCH_MONTHS[day.month - 1]}"
+
+
+@dataclass(frozen=True)
+class Wish:
+    """A first message, what the patient then answers, and what the booking must be."""
+
+    message: Callable[[date], str]
+    reason: str
+    earliest: str = "00:00"  # the booked start, local time, within [earliest, latest]
+    latest: str = "23:59"
+    exact: str = ""  # the wished time: offered first, with « … est libre »
+    day_offset: int = 2
+    same_day: bool = True  # booked on the day named (else within its week)
+    weekdays: tuple[int, ...] = (0, 1, 3, 4)
+    answers: tuple[str, ...] = ()  # answers to a question before the name
+
+
+WISHES = {
+    "vaccin-fils-matin": Wish(
+        lambda d: f"Bonjour, un rendez-vous pour mon fils de 4 ans pour un vaccin {named(d)} matin",
+        "vaccination",
+        latest="11:59",
+        day_offset=2,
+    ),
+    "ordo-pas-avant-16h": Wish(
+        lambda d: (
+            f"bonjour je voudrais un rdv {named(d)} pas avant 16h pr un renouvellement d'ordo"
+        ),
+        "ordonnance",
+        earliest="16:00",
+        day_offset=3,
+    ),
+    "resultats-le-N-a-15h": Wish(
+        lambda d: f"Salut, rdv le {d.day} à 15h pour mes résultats de prise de sang svp",
+        "suivi",
+        exact="15:00",
+        day_offset=4,
+    ),
+    "certificat-fille-a-partir-de-17h": Wish(
+        lambda d: f"bjr c pour ma fille, certificat de sport, {named(d)} à partir de 17h",
+        "certificat",
+        earliest="17:00",
+        day_offset=5,
+        weekdays=(0, 1, 3),  # open after 17h
+    ),
+    "rappel-vaccin-mere-semaine-du": Wish(
+        lambda d: (
+            f"Bonsoir, ma mère a besoin de son rappel de vaccin la semaine du {d.day}, "
+            "plutôt le matin"
+        ),
+        "vaccination",
+        latest="11:59",
+        day_offset=8,
+        same_day=False,
+        weekdays=(0,),  # « la semaine du N » names a Monday
+    ),
+    "grossesse-apres-midi": Wish(
+        lambda d: (
+            f"bonjour je suis enceinte de 3 mois, je voudrais un rdv de suivi {named(d)} après-midi"
+        ),
+        "suivi-grossesse",
+        earliest="13:00",
+        day_offset=6,
+    ),
+    "consultation-mari-avant-10h": Wish(
+        lambda d: (
+            f"Bonjour, il me faudrait une consultation {named(d)} avant 10h, c'est pour mon mari"
+        ),
+        "consultation",
+        latest="09:59",
+        day_offset=7,
+    ),
+    "certif-foot-aprem-sms": Wish(
+        lambda d: f"rdv {named(d)} aprem pr 1 certif pour le foot de mon fils de 10 ans",
+        "certificat",
+        earliest="13:00",
+        day_offset=9,
+    ),
+    "vaccin-grippe-entre-15h-et-17h": Wish(
+        lambda d: (
+            f"Bonjour, je voudrais voir le médecin pour un vaccin contre la grippe "
+            f"{named(d)} entre 15h et 17h"
+        ),
+        "vaccination",
+        earliest="15:00",
+        latest="16:59",
+        day_offset=10,
+    ),
+    "ordo-grand-mere-vers-11h": Wish(
+        lambda d: (
+            f"bonjour, c'est pour un renouvellement d'ordonnance pour ma grand-mère, "
+            f"{named(d)} vers 11h"
+        ),
+        "ordonnance",
+        exact="11:00",
+        day_offset=11,
+    ),
+    "vaccin-pas-avant-le-dejeuner": Wish(
+        lambda d: f"Bonjour, un rdv {named(d)} pas avant le déjeuner pour un vaccin",
+        "vaccination",
+        earliest="14:30",
+        day_offset=12,
+        answers=("14h30",),  # to « à partir de quelle heure … ? »
+    ),
+}
+
+
+SURNAMES = ("Arnaud", "Bernier", "Charpentier", "Dubois", "Étienne", "Fabre", "Girard", "Hubert",
+            "Imbert", "Joly", "Klein")  # fmt: skip
+
+
+@pytest.mark.parametrize("case", WISHES, ids=list(WISHES))
+def test_a_multi_part_first_message_books_what_was_asked(stack: Stack, case: str) -> None:
+    wish = WISHES[case]
+    day = open_day(wish.day_offset, wish.weekdays)
+    wa_id = f"3361122{list(WISHES).index(case):04d}"
+
+    def text(message: str) -> list[dict]:
+        return whatsapp(stack, {"type": "text", "text": message}, wa_id=wa_id)
+
+    first = text(wish.message(day))
+    said = body_texts(first).split("ℹ️")[-1].split("Tout savoir")[-1]  # after the notice
+    assert "motif" not in said and "Quand" not in said, said  # neither asked again
+    for answer in wish.answers:
+        assert "à partir de quelle heure" in said, said  # asked, not guessed
+        said = body_texts(text(answer))
+    assert "nom" in said and said.count("?") == 1, said  # one question: the name
+    name = f"Camille {SURNAMES[list(WISHES).index(case)]}"
+    offer = text(name)
+    offered = body_texts(offer)
+    if wish.exact:
+        hour = f"{int(wish.exact[:2])}h" + (wish.exact[3:] if wish.exact[3:] != "00" else "")
+        assert f"{hour} est libre" in offered, offered
+    recap = tap(stack, offer, "*", wa_id)  # the first offered slot
+    label = SHIPPED.reason(wish.reason).label
+    assert label in body_texts(recap), body_texts(recap)  # the recap shows the reason
+    done = tap(stack, recap, "Je confirme", wa_id)
+    assert "✅" in body_texts(done), body_texts(done)
+    [booked] = [
+        a for a in clinic_appointments(f"sqlite:///{stack.database}") if a["patient_name"] == name
+    ]
+    start = datetime.fromisoformat(booked["start"])
+    assert booked["reason"] == wish.reason
+    if wish.same_day:
+        assert start.date() == day
+    else:
+        assert day <= start.date() < day + timedelta(days=7)
+    assert wish.earliest <= f"{start:%H:%M}" <= wish.latest
+    if wish.exact:
+        assert f"{start:%H:%M}" == wish.exact
+    end = datetime.fromisoformat(booked["end"])
+    assert end - start == SHIPPED.reason(wish.reason).duration  # the reason's own duration

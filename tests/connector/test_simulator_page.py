@@ -65,6 +65,14 @@ async def test_type_tap_buttons_pick_from_a_list_and_see_a_document(harness: Har
         assert "rendez-vous.ics" in await doc.text_content()
 
         await page.locator(".msg.me .ticks.read").first.wait_for(timeout=10_000)
+        # Polls that overlap (sending starts one, the timer another) draw each message once.
+        await page.fill("#text", "encore")
+        await page.press("#text", "Enter")
+        await page.evaluate("Promise.all([poll(), poll(), poll(), poll()])")
+        await page.locator(".msg.bot", has_text="reçu : encore").wait_for(timeout=10_000)
+        await page.evaluate("Promise.all([poll(), poll(), poll()])")
+        assert await page.locator(".msg.me", has_text="encore").count() == 1
+        assert await page.locator(".msg.bot", has_text="reçu : encore").count() == 1
         mine = await page.locator(".msg.me").all_text_contents()
     assert [m.split("\n")[0][:7] for m in mine][:2] == ["Bonjour", "boutons"]
     assert [turn.text for turn in harness.turns] == [
@@ -74,6 +82,7 @@ async def test_type_tap_buttons_pick_from_a_list_and_see_a_document(harness: Har
         "liste",
         "/slot11",
         "fichier",
+        "encore",
     ]
 
 

@@ -86,6 +86,7 @@ WINDOWS: list[tuple[str, SearchWindow | str]] = [
     ("le matin de préférence", anyday(daily_to=time(12))),
     ("plutôt l'après-midi", anyday(daily_from=time(14), daily_to=time(18))),
     ("demain en fin de matinée", days(TUE, daily_from=time(10), daily_to=time(12))),
+    ("en soirée", anyday(daily_from=time(18))),
     ("mercredi ou jeudi matin", days(WED, THU, daily_to=time(12))),
     # bounds
     ("samedi pas avant 10h", days(SAT, daily_from=time(10))),
