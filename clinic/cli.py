@@ -21,6 +21,7 @@
     clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
     clinic trace WAMID [--logs DIR|-] [--json]   (one message's path: processes, actions, sends)
+    clinic report --from D --to D [--out F.html] [--json]   (the pilot's figures, no personal data)
     clinic staff add --email E --name N --password-stdin [--role staff|manager]
     clinic staff list [--json]
     clinic staff disable EMAIL           (its open console sessions end too)
@@ -44,7 +45,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from clinic import french
+from clinic import french, report, report_page
 from clinic.appointments import Appointment
 from clinic.audit import Actor, Entry
 from clinic.conversations import Conversation
@@ -229,6 +230,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("--json", action="store_true", help="machine-readable output")
     trace.set_defaults(handler=_trace)
+
+    report = groups.add_parser(
+        "report", help="the pilot's figures (counts and rates only) as an HTML page or JSON"
+    )
+    report.add_argument("--from", dest="first", required=True, type=_day, help="YYYY-MM-DD")
+    report.add_argument("--to", dest="last", required=True, type=_day, help="YYYY-MM-DD, included")
+    report.add_argument("--out", help="the HTML file to write (default: print JSON)")
+    report.add_argument("--json", action="store_true", help="print the figures as JSON")
+    report.set_defaults(handler=_report)
 
     staff = groups.add_parser("staff", help="console accounts").add_subparsers(
         dest="action", required=True
@@ -616,6 +626,33 @@ def _outbox(services: Services, args: argparse.Namespace) -> int:
 
     rows = services.outbox.outbox(patient_id=args.patient, status=args.status)
     return emit(rows, args, lambda row: row.as_json(), line, "Aucun message.")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError("expected YYYY-MM-DD") from error
+
+
+def _report(services: Services, args: argparse.Namespace) -> int:
+    if args.last < args.first:
+        raise UsageError("--to is before --from")
+    practice = services.practice
+    figures = report.build(
+        services.database,
+        practice,
+        services.sealer,
+        args.first,
+        args.last,
+        practice.no_show_rate_before,
+    )
+    if args.out:
+        Path(args.out).write_text(report_page.render(figures, practice.name), encoding="utf-8")
+        print(f"Bilan écrit / report written: {args.out}", file=sys.stderr)
+    if args.json or not args.out:
+        print(json.dumps(figures.to_json(), ensure_ascii=False, indent=2))
+    return 0
 
 
 def _trace(services: Services, args: argparse.Namespace) -> int:

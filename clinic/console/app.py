@@ -18,8 +18,9 @@ from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
-from clinic import french, metrics
+from clinic import french, metrics, report, report_page
 from clinic.appointments import Appointment
 from clinic.audit import Actor
 from clinic.console.security import (
@@ -148,6 +149,7 @@ class Console:
                 get("/agenda", self.agenda),
                 get("/rendez-vous/{id}", self.appointment),
                 post("/rendez-vous/{id}/{action}", self.appointment_action),
+                get("/statistiques", self.statistics),
                 get("/equipe", self.staff_page),
                 post("/equipe", self.staff_add),
                 post("/equipe/{id}/desactiver", self.staff_disable),
@@ -571,19 +573,40 @@ class Console:
 
     # --- accounts (managers) -----------------------------------------------------------------------
 
-    def _manager(self, request: web.Request) -> StaffMember:
+    def _manager(
+        self, request: web.Request, text: str = "Seul un responsable du cabinet gère les comptes."
+    ) -> StaffMember:
         member: StaffMember = request["member"]
         if not member.manager:
             raise web.HTTPForbidden(
-                text=self._render_page(
-                    request,
-                    "error.html",
-                    title="Refusé",
-                    text="Seul un responsable du cabinet gère les comptes.",
-                ),
+                text=self._render_page(request, "error.html", title="Refusé", text=text),
                 content_type="text/html",
             )
         return member
+
+    async def statistics(self, request: web.Request) -> web.Response:
+        """The pilot report (`clinic report`), for managers: the last 30 days by default."""
+        self._manager(request, "Seul un responsable du cabinet voit les statistiques.")
+        today = self._today()
+        try:
+            first = date.fromisoformat(request.query.get("du", ""))
+            last = date.fromisoformat(request.query.get("au", ""))
+        except ValueError:
+            first, last = today - timedelta(days=29), today
+        if last < first or (last - first).days > 366:
+            first, last = today - timedelta(days=29), today
+        practice = self.services.practice
+        figures = await self.call(
+            report.build,
+            self.services.database,
+            practice,
+            self.services.sealer,
+            first,
+            last,
+            practice.no_show_rate_before,
+        )
+        body = await self.call(report_page.render, figures, practice.name, True)
+        return self.render(request, "statistics.html", body=Markup(body), first=first, last=last)
 
     async def staff_page(self, request: web.Request) -> web.Response:
         self._manager(request)

@@ -220,6 +220,7 @@ def load_practice(path: Path) -> Practice:
         {
             "practice", "opening_hours", "practitioners", "reasons", "booking",
             "closed_dates", "staff_alerts", "calendar", "reminders", "limits", "handoff", "privacy",
+            "pilot",
         },
     )  # fmt: skip
     head = reader.section(top["practice"], "practice", {"name", "address", "phone", "timezone"})
@@ -325,6 +326,15 @@ def load_practice(path: Path) -> Practice:
         messages_per_minute=reader.number(section, "messages_per_minute", "limits", 20),
     )
 
+    section = reader.section(top.get("pilot"), "pilot", {"no_show_rate_before"})
+    before = section.get("no_show_rate_before")
+    if before is not None and (
+        isinstance(before, bool) or not isinstance(before, (int, float)) or not 0 <= before <= 100
+    ):
+        raise reader.error(
+            "pilot.no_show_rate_before", "un pourcentage entre 0 et 100", "a percentage, 0-100"
+        )
+
     return Practice(
         name=name,
         address=address,
@@ -341,6 +351,7 @@ def load_practice(path: Path) -> Practice:
         limits=limits,
         handoff=handoff,
         privacy=privacy,
+        no_show_rate_before=None if before is None else float(before) / 100,
     )
 
 

@@ -147,6 +147,8 @@ class Practice:
     limits: Limits = Limits()
     handoff: HandoffRules = HandoffRules()
     privacy: PrivacyRules = PrivacyRules()
+    #: The practice's no-show rate before the pilot (0.05 = 5 %), for the report; None: unknown.
+    no_show_rate_before: float | None = None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -424,3 +424,24 @@ async def test_every_control_has_a_label(client: TestClient, services: Services)
         for control in controls:
             found = re.search(r'id="([^"]+)"', control)
             assert found and f'for="{found.group(1)}"' in page, (path, control)
+
+
+async def test_statistics_are_for_managers(client: TestClient, services: Services) -> None:
+    """« Statistiques »: the pilot report in the console (counts only), for managers."""
+    booked(services)
+    await sign_in(client)
+    assert "Statistiques" not in await (await client.get("/")).text()
+    assert (await client.get("/statistiques")).status == 403
+    await client.post("/deconnexion", data={"csrf": await csrf(client, "/")})
+    await sign_in(client, MANAGER)
+    assert 'href="/statistiques">Statistiques<' in await (await client.get("/")).text()
+    response = await client.get("/statistiques?du=2026-11-01&au=2026-12-31")
+    page = await response.text()
+    assert response.status == 200
+    assert "Bilan du pilote" in page and "Du <strong>2026-11-01</strong>" in page
+    assert page.count('src="data:image/png;base64,') == 10
+    assert 'id="kpi-completion"' in page and 'id="kpi-no-show"' in page
+    assert "<script>" not in page  # the page's CSP allows no inline script
+    assert "img-src 'self' data:" in response.headers["Content-Security-Policy"]
+    fallback = await (await client.get("/statistiques?du=n'importe&au=quoi")).text()
+    assert "Bilan du pilote" in fallback  # a bad period shows the last 30 days
