@@ -162,6 +162,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@pytest.mark.recette(13, 15)
 def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
     from tests.browser import chromium
 
@@ -250,6 +251,7 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
     assert [(e.action, e.actor_id) for e in trail] == [("no_show", STAFF[0])]
 
 
+@pytest.mark.recette(28)
 def test_a_manager_manages_accounts_in_chromium(stack: Stack) -> None:
     from tests.browser import chromium
 

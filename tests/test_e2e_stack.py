@@ -175,6 +175,7 @@ def from_domain(text: str) -> bool:
 @pytest.mark.parametrize(
     "text", ["zzkq xxw ptrfff", "😂😂😂", "?", "blabla " * 700, "<script>x</script>"]
 )
+@pytest.mark.recette(18)
 def test_unclear_input_gets_a_french_answer(stack: Stack, text: str) -> None:
     """Never silence, never an error: always one of the domain's French responses."""
     replies = say(stack, f"e2e-unclear-{abs(hash(text))}", text)
@@ -216,6 +217,7 @@ def test_a_booking_over_http_shows_in_the_staff_command_line(stack: Stack) -> No
     assert tracker["slots"]["reason"] is None  # type: ignore[index]
 
 
+@pytest.mark.recette(10, 11)
 def test_move_then_cancel_by_message_with_the_audit_trail(stack: Stack) -> None:
     """Issue 7 over the real stack: book, « déplacer » to another day, then « annuler »."""
     sender = "e2e-manage"
@@ -282,6 +284,7 @@ def test_move_then_cancel_by_message_with_the_audit_trail(stack: Stack) -> None:
     assert "Lucie" not in trail.stdout
 
 
+@pytest.mark.recette(16)
 def test_two_misunderstandings_in_a_row_offer_a_person(stack: Stack) -> None:
     sender = "e2e-lost"
     first = say(stack, sender, "😂😂😂")
@@ -291,6 +294,15 @@ def test_two_misunderstandings_in_a_row_offer_a_person(stack: Stack) -> None:
     assert [b["title"] for b in second[-1]["buttons"]] == ["Parler à quelqu'un", "Laisser tomber"]
 
 
+@pytest.mark.recette(19)
+def test_a_medical_question_gets_no_advice_but_the_emergency_numbers(stack: Stack) -> None:
+    reply = " ".join(
+        say(stack, "e2e-advice", "est-ce que je peux prendre de l'ibuprofène avec mon traitement ?")
+    )
+    assert "avis médical" in reply and "15" in reply and "112" in reply, reply
+
+
+@pytest.mark.recette(14)
 def test_an_emergency_interrupts_the_form(stack: Stack) -> None:
     sender = "e2e-emergency"
     say(stack, sender, "je voudrais un rendez-vous")
@@ -397,6 +409,7 @@ def pauls_appointment(stack: Stack) -> dict:
     return appointment
 
 
+@pytest.mark.recette(1)
 def test_a_booking_over_whatsapp(stack: Stack, paul: WhatsAppBooking) -> None:
     """Phone → signed webhook → Rasa + actions → Graph API (fake) → phone, then the CLI."""
     assert any("nom" in b.get("text", {}).get("body", "") for b in paul.first), paul.first
@@ -414,6 +427,7 @@ def test_a_booking_over_whatsapp(stack: Stack, paul: WhatsAppBooking) -> None:
     assert statuses and set(statuses) <= {"accepted", "sent", "delivered", "read"}
 
 
+@pytest.mark.recette(22)
 def test_the_whatsapp_confirmation_carries_its_calendar_file(
     stack: Stack, paul: WhatsAppBooking
 ) -> None:
@@ -438,6 +452,7 @@ def test_the_whatsapp_confirmation_carries_its_calendar_file(
     assert request(document["link"].replace(pauls_appointment(stack)["id"], "0" * 32))[0] == 404
 
 
+@pytest.mark.recette(21)
 def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(
     stack: Stack, paul: WhatsAppBooking
 ) -> None:
@@ -545,6 +560,7 @@ def last_outcome(stack: Stack) -> str:
     return str(outcome)
 
 
+@pytest.mark.recette(13)
 def test_an_emergency_goes_to_staff_who_answer_and_hand_back(stack: Stack) -> None:
     def text(message: str, wait: float = 30) -> list[dict]:
         return whatsapp(stack, {"type": "text", "text": message}, wa_id=WA_HANDOFF, wait=wait)
@@ -719,6 +735,7 @@ def book_then_erase(
     return after
 
 
+@pytest.mark.recette(20)
 def test_an_erasure_by_message_leaves_nothing_in_a_database_dump(stack: Stack) -> None:
     def dump() -> str:
         with sqlite3.connect(stack.database) as db:
@@ -737,6 +754,7 @@ def test_an_erasure_by_message_leaves_nothing_in_a_database_dump(stack: Stack) -
     assert status == "cancelled" and {a for (a,) in trail} >= {"booked", "cancelled"}
 
 
+@pytest.mark.recette(17)
 def test_whatsapp_media_and_forged_buttons(stack: Stack) -> None:
     voice = whatsapp(stack, {"type": "audio"}, wa_id="33655555555")
     assert "vocaux" in voice[0]["text"]["body"] and "112" in voice[0]["text"]["body"]
@@ -933,6 +951,7 @@ SURNAMES = ("Arnaud", "Bernier", "Charpentier", "Dubois", "Étienne", "Fabre", "
             "Imbert", "Joly", "Klein")  # fmt: skip
 
 
+@pytest.mark.recette(2, 3, 4, 5, 6, 7)
 @pytest.mark.parametrize("case", WISHES, ids=list(WISHES))
 def test_a_multi_part_first_message_books_what_was_asked(stack: Stack, case: str) -> None:
     wish = WISHES[case]

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -176,6 +177,7 @@ async def test_one_question_per_turn(services: Services) -> None:
     assert (await ask(services, "when", {}))[1] == ["utter_ask_when"]
 
 
+@pytest.mark.recette(6)
 async def test_an_unreadable_hour_is_asked_about_then_completed(services: Services) -> None:
     """« samedi pas avant le déjeuner »: no guess; « à partir de quelle heure samedi ? », then
     « 11h » completes the wish (Saturday from 11h), not « 11h on any day »."""
@@ -225,6 +227,7 @@ async def test_when_is_understood_with_slang(services: Services) -> None:
     assert result["search_window"]["daily_from"] == "14:00:00"  # after lunch: reopens at 14h
 
 
+@pytest.mark.recette(23, 24)
 async def test_when_on_a_closed_day_says_so_and_looks_at_the_nearest(services: Services) -> None:
     result, said, dispatcher = await validate(services, "when", None, asked("dimanche"))
     assert said == ["utter_when_closed"]
@@ -273,6 +276,7 @@ async def offered(
     return slots, dispatcher
 
 
+@pytest.mark.recette(7)
 async def test_offer_shows_three_slots_as_buttons(services: Services) -> None:
     slots, dispatcher = await offered(services)
     message = dispatcher.messages[0]
@@ -307,6 +311,34 @@ async def test_a_correction_after_the_offer_changes_the_window(services: Service
     events = await ActionOfferSlots(services).run(dispatcher, t, {})
     assert dispatcher.messages[0]["window"] == "vendredi 4 décembre matin"
     assert any(e["name"] == "when" and e["value"] == "vendredi 4 décembre matin" for e in events)
+
+
+@pytest.mark.recette(9)
+async def test_a_new_reason_at_the_recap_offers_slots_for_it(services: Services) -> None:
+    """« non, en fait c'est pour mes résultats » at the recap: the reason changes, slots are
+    offered again for its duration (20 min, not 15), and the next recap shows it."""
+    slots, _ = await offered(services)  # « ordonnance »
+    dispatcher = CollectingDispatcher()
+    await ActionChooseSlot(services).run(
+        dispatcher, tracker("le premier", {**slots, "slot_choice": "1"}), {}
+    )
+    assert dispatcher.messages[0]["reason"] == "Renouvellement d'ordonnance"
+    dispatcher = CollectingDispatcher()
+    t = tracker("non, en fait c'est pour mes résultats d'analyses", slots, intent="inform")
+    events = {
+        e["name"]: e["value"] for e in await ActionOfferSlots(services).run(dispatcher, t, {})
+    }
+    assert events["reason"] == "suivi"
+    assert responses(dispatcher) == ["utter_offer_slots"]
+    durations = {
+        datetime.fromisoformat(s["end"]) - datetime.fromisoformat(s["start"])
+        for s in events["offered_slots"]
+    }
+    assert durations == {timedelta(minutes=20)}
+    slots = {**slots, **events, "slot_choice": "1"}
+    dispatcher = CollectingDispatcher()
+    await ActionChooseSlot(services).run(dispatcher, tracker("le premier", slots), {})
+    assert dispatcher.messages[0]["reason"] == "Suivi / résultats d'examens"
 
 
 async def test_choose_by_button_or_words_then_recap(services: Services) -> None:
@@ -466,6 +498,7 @@ async def test_fallback_offers_a_human_after_two_in_a_row(services: Services) ->
     assert responses(dispatcher) == ["utter_ask_rephrase"]
 
 
+@pytest.mark.recette(8)
 async def test_more_slots_never_repeats_and_moves_on(services: Services) -> None:
     slots, _ = await offered(services)
     seen = {s["start"] for s in slots["offered_slots"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -85,6 +86,7 @@ async def test_change_of_mind_keeps_it(services: Services) -> None:
     assert services.appointments.get(appointment.id).status == "booked"
 
 
+@pytest.mark.recette(12)
 async def test_too_late_gives_the_phone(services: Services) -> None:
     appointment = booked(services)
     services.clock.set(appointment.start - timedelta(hours=3))

@@ -119,6 +119,7 @@ async def test_a_red_flag_while_paused_still_gets_its_turn(harness: Harness) -> 
     assert [m.text for m in harness.turns] == ["ma femme ne respire plus"]
 
 
+@pytest.mark.recette(15)
 async def test_back_to_the_assistant_for_a_handoff_not_an_emergency(harness: Harness) -> None:
     await say(harness, "bonjour")
     patient_id = harness.service.patient_id(PATIENT)

@@ -279,6 +279,7 @@ async def test_stickers_videos_documents_get_the_media_answer(harness: Harness, 
     assert texts_sent(harness) == [texts.MEDIA]
 
 
+@pytest.mark.recette(17)
 async def test_a_voice_note_is_told_to_write_and_given_the_emergency_numbers(
     harness: Harness,
 ) -> None:

@@ -214,6 +214,7 @@ async def test_a_staff_account_cannot_manage_accounts(
     assert services.staff.by_email("x@cabinet.test") is None
 
 
+@pytest.mark.recette(28)
 async def test_a_manager_adds_and_disables_accounts(client: TestClient, services: Services) -> None:
     await sign_in(client, MANAGER)
     page = await (await client.get("/equipe")).text()
@@ -317,6 +318,7 @@ async def test_an_unknown_conversation_is_a_404(client: TestClient) -> None:
 # --- agenda ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.recette(27)
 async def test_confirm_a_pending_booking_from_the_agenda(
     client: TestClient, services: Services
 ) -> None:
@@ -338,6 +340,7 @@ async def test_confirm_a_pending_booking_from_the_agenda(
     assert again[1].endswith("msg=not_pending")
 
 
+@pytest.mark.recette(26)
 async def test_mark_a_no_show_and_see_it_per_patient(
     client: TestClient, services: Services, clock: FixedClock
 ) -> None:
@@ -426,6 +429,7 @@ async def test_every_control_has_a_label(client: TestClient, services: Services)
             assert found and f'for="{found.group(1)}"' in page, (path, control)
 
 
+@pytest.mark.recette(29)
 async def test_statistics_are_for_managers(client: TestClient, services: Services) -> None:
     """« Statistiques »: the pilot report in the console (counts only), for managers."""
     booked(services)

@@ -364,6 +364,7 @@ def test_google_failing_half_way_through_a_move_is_caught_up_by_the_sync(google:
 # --- what the conversation used to decide itself: now the core's, for the CLI and the console too
 
 
+@pytest.mark.recette(25)
 def test_a_full_wish_is_widened_once_up_to_the_horizon(backend: Backend) -> None:
     practice = backend.booking.practice
     sunday = (NOW + timedelta(days=(6 - NOW.weekday()) % 7 or 7)).replace(hour=0, minute=0)

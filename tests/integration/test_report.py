@@ -70,6 +70,7 @@ def test_every_figure_matches_the_seeded_truth(services: Services, month: Truth)
     assert before.conversations == 0 and before.completion_rate is None
 
 
+@pytest.mark.recette(29)
 def test_the_page_has_every_kpi_with_its_plot_and_no_personal_data(
     services: Services, month: Truth
 ) -> None:

@@ -73,6 +73,7 @@ def test_around_ranks_by_distance_to_the_wished_time(practice: Practice) -> None
     ]
 
 
+@pytest.mark.recette(4)
 def test_an_exact_time_comes_first_and_then_the_nearest(practice: Practice) -> None:
     """« le 3 à 15h »: 15h first when free; when taken, the nearest times, by distance."""
     thursday = window(at(3, 0), around=time(15))

@@ -144,6 +144,7 @@ QUESTIONS: list[tuple[str, str]] = [
 ]
 
 
+@pytest.mark.recette(5, 7)
 @pytest.mark.parametrize(("text", "expected"), WINDOWS, ids=[t for t, _ in WINDOWS])
 def test_a_wish_maps_to_its_window(
     text: str, expected: SearchWindow | str, parse: Parse, practice: Practice
