@@ -21,6 +21,7 @@
     clinic audit list [--appointment ID] [--json]
     clinic whatsapp outbox [--status S] [--patient ID] [--json]
     clinic trace WAMID [--logs DIR|-] [--json]   (one message's path: processes, actions, sends)
+    clinic conversations export --anonymise --since D [--out DIR]   (Rasa YAML for trainers)
     clinic report --from D --to D [--out F.html] [--json]   (the pilot's figures, no personal data)
     clinic staff add --email E --name N --password-stdin [--role staff|manager]
     clinic staff list [--json]
@@ -45,7 +46,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from clinic import french, report, report_page
+from clinic import export, french, report, report_page
 from clinic.appointments import Appointment
 from clinic.audit import Actor, Entry
 from clinic.conversations import Conversation
@@ -168,6 +169,19 @@ def _parser() -> argparse.ArgumentParser:
     resume = convs.add_parser("resume", help="hand the conversation back to the assistant")
     resume.add_argument("id")
     resume.set_defaults(handler=_resume)
+    exported = convs.add_parser(
+        "export", help="real conversations as Rasa YAML for the trainers (anonymised only)"
+    )
+    exported.add_argument(
+        "--anonymise",
+        action="store_true",
+        required=True,
+        help="required: names, phones, "
+        "dates of birth and free-text reasons replaced by placeholders",
+    )
+    exported.add_argument("--since", required=True, type=_day, help="YYYY-MM-DD")
+    exported.add_argument("--out", default="var/export", help="folder (default: var/export)")
+    exported.set_defaults(handler=_export_conversations)
 
     people = groups.add_parser("patients", help="a patient's data (GDPR)").add_subparsers(
         dest="action", required=True
@@ -652,6 +666,16 @@ def _report(services: Services, args: argparse.Namespace) -> int:
         print(f"Bilan écrit / report written: {args.out}", file=sys.stderr)
     if args.json or not args.out:
         print(json.dumps(figures.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _export_conversations(services: Services, args: argparse.Namespace) -> int:
+    since = datetime.combine(args.since, time(0), services.practice.tz)
+    found = export.export(services.database, services.practice, services.sealer, since)
+    nlu, stories = found.write(Path(args.out))
+    examples = sum(len(v) for v in found.nlu.values())
+    print(f"{examples} exemples NLU → {nlu}\n{len(found.stories)} conversations → {stories}")
+    print("Relisez-les (rasa interactive, docs/guide-formateurs.md) avant de les ajouter à data/.")
     return 0
 
 

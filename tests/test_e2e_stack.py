@@ -806,18 +806,6 @@ def test_no_phone_number_reaches_any_log(stack: Stack) -> None:
     assert WA_PATIENT not in written  # the WhatsApp conversations above left no number either
 
 
-def test_ctrl_c_stops_everything(stack: Stack) -> None:
-    """Last in this file on purpose: it stops the module's stack (pytest keeps file order)."""
-    urls = (stack.rasa, stack.actions, stack.duckling, stack.simulator)
-    ports = [int(url.rsplit(":", 1)[1]) for url in urls]
-    stack.process.send_signal(signal.SIGINT)
-    assert stack.process.wait(timeout=60) == 0
-    deadline = time.monotonic() + 15
-    while any(port_in_use(p) for p in ports) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not any(port_in_use(p) for p in ports)
-
-
 # --- issue 22: a multi-part first message ends in one booking that matches every part ---------
 
 SHIPPED = load_practice(ROOT / "practice.yml")
@@ -993,3 +981,51 @@ def test_a_multi_part_first_message_books_what_was_asked(stack: Stack, case: str
         assert f"{start:%H:%M}" == wish.exact
     end = datetime.fromisoformat(booked["end"])
     assert end - start == SHIPPED.reason(wish.reason).duration  # the reason's own duration
+
+
+@pytest.mark.recette(29)
+def test_the_report_and_the_export_read_the_real_conversations(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """On what this module's real conversations left in the database: the report counts the
+    WhatsApp bookings made above, and the anonymised export holds none of the names or numbers
+    used, and passes `rasa data validate`."""
+    today = date.today().isoformat()
+    figures = json.loads(clinic(stack, "report", "--from", today, "--to", today, "--json").stdout)
+    made = [
+        a for a in clinic_appointments(f"sqlite:///{stack.database}") if a["status"] != "cancelled"
+    ]
+    assert (
+        figures["completed"] >= len(WISHES)
+        and figures["booking_conversations"] >= figures["completed"]
+    )
+    assert figures["intents"]["book_appointment"] >= len(WISHES)
+    assert figures["bookings_assistant"] >= len(made)
+    assert figures["answer_seconds"]["p50"] is not None and figures["answer_seconds"]["p50"] < 10
+    out = tmp_path / "export"
+    done = clinic(
+        stack, "conversations", "export", "--anonymise", "--since", today, "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    written = (out / "nlu.yml").read_text() + (out / "test_stories.yml").read_text()
+    for name in ("Paul", "Bernard", "Camille", *SURNAMES, WA_PATIENT, STAFF_NUMBER):
+        assert name.lower() not in written.lower(), name
+    assert "<nom>" in written and "book_appointment" in written
+    validated = subprocess.run(
+        [sys.executable, "-m", "clinic.ops.launch", "rasa", "data", "validate", "--data", str(out),
+         "--domain", str(ROOT / "domain.yml"), "--config", str(ROOT / "config.yml")],
+        cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert validated.returncode == 0, validated.stdout[-3000:] + validated.stderr[-3000:]
+
+
+def test_ctrl_c_stops_everything(stack: Stack) -> None:
+    """Last in this file on purpose: it stops the module's stack (pytest keeps file order)."""
+    urls = (stack.rasa, stack.actions, stack.duckling, stack.simulator)
+    ports = [int(url.rsplit(":", 1)[1]) for url in urls]
+    stack.process.send_signal(signal.SIGINT)
+    assert stack.process.wait(timeout=60) == 0
+    deadline = time.monotonic() + 15
+    while any(port_in_use(p) for p in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(port_in_use(p) for p in ports)
