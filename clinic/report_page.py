@@ -13,8 +13,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from clinic.report import STAGES, Report
 
-#: Doctolib's figure for GPs in France, for comparison (docs/mise-en-service.md).
-NATIONAL_NO_SHOW = (0.03, 0.04)
+#: Doctolib's no-show figures for GPs in France, 2024 and 2022 (« pas venu, pas prévenu »;
+#: press reports citing Doctolib, docs/mise-en-service.md), for comparison.
+NATIONAL_NO_SHOW = (0.026, 0.034)
 _INTENT_LABELS = {
     "book_appointment": "prendre rendez-vous",
     "inform": "réponse (motif, moment, nom)",
