@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import ctypes
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -104,6 +105,29 @@ class Service:
         return f"http://127.0.0.1:{self.port}{self.health_path}"
 
 
+#: « …/site-packages/x.py:39: DeprecationWarning: … »: Python's warning line (its source line
+#: follows, indented). Third-party chatter: kept in var/log, not echoed to the terminal.
+_WARNING_LINE = re.compile(r"^\S+\.py:\d+: \w*Warning: ")
+
+
+class WarningFilter:
+    """Drops Python warnings (and the source line each prints after it) from what `make run`
+    shows; everything still goes to the log file."""
+
+    def __init__(self) -> None:
+        self._source_line_next = False
+
+    def shows(self, line: str) -> bool:
+        if self._source_line_next:
+            self._source_line_next = False
+            if line.startswith("  "):
+                return False
+        if _WARNING_LINE.match(line):
+            self._source_line_next = True
+            return False
+        return True
+
+
 class Supervisor:
     """Owns the child processes; `stop()` is safe to call any number of times."""
 
@@ -145,13 +169,14 @@ class Supervisor:
     def _pump(self, service: Service, log_file: BinaryIO) -> None:
         if service.process is None or service.process.stdout is None:
             return
+        noise = WarningFilter()
         with log_file:
             for raw in service.process.stdout:
                 log_file.write(raw)
                 log_file.flush()
                 line = raw.decode("utf-8", "replace").rstrip()
                 service.tail.append(line)
-                if self.echo:
+                if self.echo and noise.shows(line):
                     print(f"[{service.name}] {line}", flush=True)
 
     def wait_healthy(self, service: Service) -> None:

@@ -173,3 +173,29 @@ def test_ctrl_c_on_exec_stops_every_service(tmp_path: Path) -> None:
     supervisor.send_signal(signal.SIGINT)
     assert supervisor.wait(timeout=30) != 0
     assert wait_until(lambda: not port_in_use(duckling_port))
+
+
+def test_make_run_shows_the_useful_lines_not_python_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Third-party deprecation chatter stays in var/log; the terminal shows what matters."""
+    script = tmp_path / "noisy.py"
+    script.write_text(
+        "import sys, warnings\n"
+        "print('loading the model', flush=True)\n"
+        "warnings.warn('pkg_resources is deprecated', DeprecationWarning)\n"
+        "warnings.warn('non-supported Python version', FutureWarning)\n"
+        "sys.stderr.flush()\n"
+        "print('Rasa server is up and running.', flush=True)\n"
+    )
+    supervisor = Supervisor(dict(os.environ), tmp_path / "log", echo=True)
+    noisy = Service("rasa", [sys.executable, "-W", "always", str(script)], None, "/")
+    supervisor.start(noisy)
+    assert noisy.process is not None and noisy.process.wait(timeout=30) == 0
+    assert wait_until(lambda: "up and running" in " ".join(noisy.tail))
+    supervisor.stop()
+    shown = capsys.readouterr().out
+    assert "[rasa] loading the model" in shown and "[rasa] Rasa server is up" in shown
+    assert "Warning" not in shown and "warnings.warn" not in shown
+    logged = (tmp_path / "log" / "rasa.log").read_text()
+    assert "DeprecationWarning: pkg_resources" in logged and "FutureWarning" in logged
