@@ -72,23 +72,21 @@ def render(report: Report, practice_name: str, fragment: bool = False) -> str:
 
 def plots(report: Report) -> dict[str, str]:
     """Each KPI's plot as a data: URL (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The object API, not pyplot: no global state, so two pages can render in two threads.
+    from matplotlib.figure import Figure
 
     days = [d.day[5:] for d in report.days]  # MM-DD
     ticks = max(1, len(days) // 10)
 
     def draw(build: Callable[[Any], object], height: float = 2.6) -> str:
-        figure, axes = plt.subplots(figsize=(7, height), dpi=90)
+        figure = Figure(figsize=(7, height), dpi=90)
+        axes = figure.subplots()
         build(axes)
         for spine in ("top", "right"):
             axes.spines[spine].set_visible(False)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
-        plt.close(figure)
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
     def per_day(axes: Any, series: dict[str, list[int]], kind: str = "bar") -> None:
