@@ -36,6 +36,12 @@ def _keep_our_handlers() -> None:
     coloredlogs.install = install
 
 
+def auth_token_argument(token: str) -> str:
+    """« --auth-token=TOKEN » in one word: a random token may begin with « - », which argparse
+    would read as an option in « --auth-token TOKEN » (Rasa then refused to start, 1 in 64)."""
+    return f"--auth-token={token}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Configure logging, then run `argv[0]` as ``__main__`` with the remaining arguments."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -52,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         # and `ps` show every user of the host the arguments a process was started with.
         if not settings.rasa_auth_token:
             raise SystemExit("RASA_AUTH_TOKEN must be set: Rasa's HTTP API would be open")
-        args += ["--auth-token", settings.rasa_auth_token]
+        args.append(auth_token_argument(settings.rasa_auth_token))
     sys.argv = [module, *args[1:]]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

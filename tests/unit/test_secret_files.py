@@ -44,3 +44,18 @@ def test_every_secret_of_the_readme_has_a_file_form() -> None:
     assert "`NAME_FILE`" in readme
     for name in SECRET_FILES:
         assert f"`{name}`" in readme, name
+
+
+def test_a_token_beginning_with_a_dash_reaches_rasa_intact() -> None:
+    """Rasa's own parser: « --auth-token -x… » fails (it happened in CI), one word does not."""
+    from rasa.__main__ import create_argument_parser
+
+    from clinic.ops.launch import auth_token_argument
+
+    token = "-Hb2xq9_secret"
+    parsed = create_argument_parser().parse_args(
+        ["run", "--enable-api", auth_token_argument(token)]
+    )
+    assert parsed.auth_token == token
+    with pytest.raises(SystemExit):
+        create_argument_parser().parse_args(["run", "--enable-api", "--auth-token", token])
