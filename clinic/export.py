@@ -33,8 +33,8 @@ from clinic.french import fold
 from clinic.logs import mask
 from clinic.patients import PatientRepository
 from clinic.practice import Practice
-from clinic.sealing import PREFIX, Sealer
-from clinic.storage import Database
+from clinic.sealing import Sealer
+from clinic.storage import Database, rasa_events
 from clinic.storage.tables import appointments
 
 NAME, BIRTH, REASON = "<nom>", "<date de naissance>", "<motif>"
@@ -63,14 +63,6 @@ _REASON_END = re.compile(
     re.IGNORECASE,
 )
 _SPECIAL = re.compile(r"[\[\]{}()]")
-_EVENTS = sa.table(
-    "events",
-    sa.column("id", sa.Integer),
-    sa.column("sender_id", sa.String),
-    sa.column("type_name", sa.String),
-    sa.column("timestamp", sa.Float),
-    sa.column("data", sa.Text),
-)
 
 
 @dataclass
@@ -98,16 +90,20 @@ class Export:
 def export(database: Database, practice: Practice, sealer: Sealer, since: datetime) -> Export:
     """Every conversation with a patient message since `since`, anonymised."""
     with database.transaction() as db:
-        if not sa.inspect(db).has_table("events"):
+        if not rasa_events.exists(db):
             return Export({}, [])
         rows = db.execute(
-            sa.select(_EVENTS.c.sender_id, _EVENTS.c.type_name, _EVENTS.c.data)
-            .where(_EVENTS.c.timestamp >= since.timestamp())
-            .order_by(_EVENTS.c.sender_id, _EVENTS.c.id)
+            sa.select(
+                rasa_events.EVENTS.c.sender_id,
+                rasa_events.EVENTS.c.type_name,
+                rasa_events.EVENTS.c.data,
+            )
+            .where(rasa_events.EVENTS.c.timestamp >= since.timestamp())
+            .order_by(rasa_events.EVENTS.c.sender_id, rasa_events.EVENTS.c.id)
         ).all()
     grouped: dict[str, list[dict[str, Any]]] = {}
     for sender, type_name, data in rows:
-        event = _open(data, sealer)
+        event = rasa_events.open_event(data, sealer)
         if event is not None:
             grouped.setdefault(sender, []).append({**event, "event": type_name})
     patients = PatientRepository(database, sealer)
@@ -196,16 +192,6 @@ def stories_yaml(stories: list[list[Turn]]) -> str:
 
 
 # --- internals ---------------------------------------------------------------------------------
-
-
-def _open(data: str | None, sealer: Sealer) -> dict[str, Any] | None:
-    if not data:
-        return None
-    try:
-        loaded = json.loads(sealer.open(data) if data.startswith(PREFIX) else data)
-    except ValueError:
-        return None
-    return loaded if isinstance(loaded, dict) else None
 
 
 def _names(

@@ -16,7 +16,6 @@ its *drop-off* is the last step reached: reason, time, name, offer, recap (STAGE
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -27,8 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from clinic.practice import Practice
-from clinic.sealing import PREFIX, Sealer
-from clinic.storage import Database
+from clinic.sealing import Sealer
+from clinic.storage import Database, rasa_events
 from clinic.storage.tables import (
     appointments,
     audit_log,
@@ -45,16 +44,6 @@ STAGES = {
     "recap": "récapitulatif",
 }
 _STAGE_ACTIONS = {"action_offer_slots": "offer", "action_choose_slot": "recap"}
-_EVENTS = sa.table(
-    "events",
-    sa.column("id", sa.Integer),
-    sa.column("sender_id", sa.String),
-    sa.column("type_name", sa.String),
-    sa.column("timestamp", sa.Float),
-    sa.column("intent_name", sa.String),
-    sa.column("action_name", sa.String),
-    sa.column("data", sa.Text),
-)
 
 
 @dataclass
@@ -307,17 +296,20 @@ class _Journey:
 
 def _events(db: sa.engine.Connection, lower: datetime, upper: datetime) -> list[dict[str, Any]]:
     """Rasa's events in the period, oldest first; none when Rasa never ran on this database."""
-    if not sa.inspect(db).has_table("events"):
+    if not rasa_events.exists(db):
         return []
     query = (
-        sa.select(_EVENTS)
+        sa.select(rasa_events.EVENTS)
         .where(
-            _EVENTS.c.timestamp >= lower.timestamp(),
-            _EVENTS.c.timestamp < upper.timestamp(),
-            _EVENTS.c.type_name.in_(("user", "bot", "action", "slot")),
-            sa.or_(_EVENTS.c.type_name != "slot", _EVENTS.c.action_name == "requested_slot"),
+            rasa_events.EVENTS.c.timestamp >= lower.timestamp(),
+            rasa_events.EVENTS.c.timestamp < upper.timestamp(),
+            rasa_events.EVENTS.c.type_name.in_(("user", "bot", "action", "slot")),
+            sa.or_(
+                rasa_events.EVENTS.c.type_name != "slot",
+                rasa_events.EVENTS.c.action_name == "requested_slot",
+            ),
         )
-        .order_by(_EVENTS.c.id)
+        .order_by(rasa_events.EVENTS.c.id)
     )
     return [dict(row._mapping) for row in db.execute(query)]
 
@@ -331,13 +323,8 @@ def _by_sender(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
 
 def _slot_value(data: str | None, sealer: Sealer) -> Any:
     """A `requested_slot` event's value (the data column is sealed by the tracker store)."""
-    if not data:
-        return None
-    try:
-        event = json.loads(sealer.open(data) if data.startswith(PREFIX) else data)
-    except ValueError:
-        return None
-    return event.get("value") if event.get("name") == "requested_slot" else None
+    event = rasa_events.open_event(data, sealer)
+    return event.get("value") if event and event.get("name") == "requested_slot" else None
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -39,6 +39,20 @@ def duckling_engine() -> DucklingEngine:
 
 
 @pytest.fixture(scope="session")
+def parse(duckling_engine: DucklingEngine) -> Any:
+    """`clinic.timeexpr.Parse` over the embedded Duckling engine (the real one, in process)."""
+    from clinic.duckling.engine import ParseRequest
+
+    def _parse(text: str, reftime: datetime) -> list[dict[str, Any]]:
+        request = ParseRequest(
+            text=text, dims=("time",), reftime_ms=int(reftime.timestamp() * 1000)
+        )
+        return duckling_engine.parse(request)
+
+    return _parse
+
+
+@pytest.fixture(scope="session")
 def duckling_url(duckling_engine: DucklingEngine) -> Iterator[str]:
     """The embedded Duckling HTTP server, in a thread, on a free port."""
     server = DucklingHTTPServer(("127.0.0.1", 0), duckling_engine)

@@ -13,22 +13,10 @@ from typing import Any
 
 import pytest
 
-from clinic.duckling.engine import DucklingEngine, ParseRequest
 from clinic.practice import Practice
 from clinic.scheduling import SearchWindow
 from clinic.timeexpr import Parse, complete, read, understand
 from tests.conftest import NOW, PARIS
-
-
-@pytest.fixture(scope="module")
-def parse(duckling_engine: DucklingEngine) -> Parse:
-    def _parse(text: str, reftime: datetime) -> list[dict[str, Any]]:
-        request = ParseRequest(
-            text=text, dims=("time",), reftime_ms=int(reftime.timestamp() * 1000)
-        )
-        return duckling_engine.parse(request)
-
-    return _parse
 
 
 def D(month: int, number: int) -> date:  # noqa: N802 - reads as a date in the table

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from clinic.duckling.engine import DucklingEngine, ParseRequest
 from clinic.practice import Practice
 from clinic.scheduling import SearchWindow
 from clinic.timeexpr import (
@@ -21,17 +20,6 @@ from clinic.timeexpr import (
     window_to_dict,
 )
 from tests.conftest import NOW, PARIS
-
-
-@pytest.fixture(scope="module")
-def parse(duckling_engine: DucklingEngine) -> Parse:
-    def _parse(text: str, reftime: datetime) -> list[dict[str, Any]]:
-        request = ParseRequest(
-            text=text, dims=("time",), reftime_ms=int(reftime.timestamp() * 1000)
-        )
-        return duckling_engine.parse(request)
-
-    return _parse
 
 
 def day_window(day: date, **kwargs: Any) -> SearchWindow:
