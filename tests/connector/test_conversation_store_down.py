@@ -58,6 +58,10 @@ async def test_a_turn_without_its_stores_is_deferred_then_answered_once(
     await asyncio.sleep(TUNING.inbound_lease.total_seconds() / 4 + 0.2)  # soon, not a full lease
     assert await harness.service.recover(harness.channel.run_turn) == 1
     await harness.settle()
+    for _ in range(50):  # the resumed turn answers in its own task: wait for it, not a fixed time
+        if len(harness.sent("text")) >= 2:
+            break
+        await asyncio.sleep(0.1)
     assert [b["text"]["body"] for b in harness.sent("text")] == [holding, "reçu : et pour jeudi ?"]
     [row] = rows(harness)
     assert (row["outcome"], row["attempts"]) == ("turn", 2)
