@@ -7,6 +7,7 @@ and picks the French response: explain, then give an example, then offer a human
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -91,7 +92,11 @@ class ActionAskFormSlot(ClinicAction):
     validator has just explained what to answer, and for `when`, the targeted question about
     the hour it could not read (« à partir de quelle heure samedi ? ») instead of the generic one."""
 
-    slot = ""
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The form slot asked for (a class attribute in each subclass); abstract, so the action
+        server does not register a stray `action_ask_`."""
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"

@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 #: How far after a taken slot fresh alternatives are looked for.
 ALTERNATIVES_SPAN = timedelta(days=14)
+#: How long an offered slot stays bookable once the minimum notice has run under it: a patient
+#: who taps « 15h » at 13h00m05s, offered at 12h59, gets it (the practice still has ≥ notice − 15 min).
+OFFER_GRACE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -185,11 +188,7 @@ class BookingService:
             return BookingOutcome("limit")
         hold_end = slot.end + self.practice.rules.buffer
         busy, verified = self._busy(slot.start, hold_end)
-        window = SearchWindow(slot.start, slot.start + timedelta(minutes=1))
-        free = find_slots(
-            self.practice, busy, now, window, reason_id, slot.practitioner_id, limit=1
-        )
-        if not free or free[0].start != slot.start or free[0].end != slot.end:
+        if not self._still_free(busy, now, slot, reason_id):
             return self._taken(slot, reason_id, patient_id)
         appointment = Appointment(
             id=new_appointment_id(),
@@ -269,11 +268,7 @@ class BookingService:
             key: [i for i in value if not (key == before.practitioner_id and i == own)]
             for key, value in busy.items()
         }
-        window = SearchWindow(slot.start, slot.start + timedelta(minutes=1))
-        free = find_slots(
-            self.practice, busy, now, window, before.reason_id, before.practitioner_id, limit=1
-        )
-        if not free or free[0].start != slot.start or free[0].end != slot.end:
+        if not self._still_free(busy, now, slot, before.reason_id):
             return BookingOutcome(
                 "taken",
                 before,
@@ -317,6 +312,20 @@ class BookingService:
     def sync_calendar(self) -> int:
         """Write or remove the outside events that earlier failures left behind."""
         return sum(self._push(appointment) for appointment in self.repository.needing_sync())
+
+    def _still_free(
+        self, busy: Mapping[str | None, list[Interval]], now: datetime, slot: Slot, reason_id: str
+    ) -> bool:
+        """Whether `slot` is still one the rules would offer: free, within opening hours, and
+        not yet started. The minimum notice is read as of OFFER_GRACE ago, so an offer does not
+        expire the minute after it was shown."""
+        if slot.start <= now:
+            return False
+        window = SearchWindow(slot.start, slot.start + timedelta(minutes=1))
+        free = find_slots(
+            self.practice, busy, now - OFFER_GRACE, window, reason_id, slot.practitioner_id, 1
+        )
+        return bool(free) and free[0].start == slot.start and free[0].end == slot.end
 
     def _mirror(self, appointment: Appointment) -> None:
         if appointment.calendar_state != "local":

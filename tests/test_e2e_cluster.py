@@ -34,6 +34,7 @@ from tests.test_e2e_stack import (
     tap,
     timed_replies,
     wait_until,
+    weekday_ahead,
     whatsapp,
 )
 
@@ -131,7 +132,8 @@ def test_a_booking_over_whatsapp_through_the_load_balancer(cluster: Stack) -> No
     def text(message: str) -> list[dict]:
         return whatsapp(cluster, {"type": "text", "text": message}, wa_id=wa_id)
 
-    first = text("Bonjour, je voudrais un rdv jeudi aprem pour un renouvellement d'ordonnance")
+    day = weekday_ahead()  # « jeudi » said on a Thursday afternoon is today, maybe too soon
+    first = text(f"Bonjour, je voudrais un rdv {day} aprem pour un renouvellement d'ordonnance")
     assert "nom" in body_texts(first), first
     offer = text("je m'appelle Camille Martin")
     recap = tap(cluster, offer, "*", wa_id)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from clinic.appointments import AppointmentRepository
-from clinic.booking import BookingService
+from clinic.audit import Actor
+from clinic.booking import OFFER_GRACE, BookingService
 from clinic.calendars.google import GoogleCalendar
 from clinic.calendars.local import LocalCalendar
 from clinic.clock import FixedClock
@@ -164,6 +165,28 @@ def test_overlapping_durations_cannot_both_be_booked(backend: Backend) -> None:
     assert backend.booking.book(long, "suivi-grossesse", "patient-a", "A").status == "booked"
     inner = Slot(start + timedelta(minutes=15), start + timedelta(minutes=30), "dr-martin")
     assert backend.booking.book(inner, "ordonnance", "patient-b", "B").status == "taken"
+
+
+def test_an_offer_outlives_the_minute_its_notice_runs_out(
+    backend: Backend, clock: FixedClock
+) -> None:
+    """Offered at 8h00 with 2 h notice, 10h00 is still bookable when tapped at 8h10 (CI once
+    lost a booking to that minute); past OFFER_GRACE, and once started, it is not."""
+    monday = datetime(2026, 11, 30, tzinfo=PARIS)
+    first, second = backend.booking.search(
+        SearchWindow(monday, monday + timedelta(days=1)), "consultation", "dr-martin", limit=2
+    ).slots
+    assert first.start == NOW + backend.booking.practice.rules.min_notice
+    clock.advance(timedelta(minutes=10))
+    assert backend.booking.book(first, "consultation", "patient-a", "A").status == "booked"
+    expiry = second.start - backend.booking.practice.rules.min_notice + OFFER_GRACE
+    clock.set(expiry + timedelta(seconds=1))
+    assert backend.booking.book(second, "consultation", "patient-b", "B").status == "taken"
+    clock.set(expiry)
+    moved = backend.booking.reschedule(
+        backend.repository.list()[0].id, second, Actor("staff", "secretariat")
+    )
+    assert moved.status == "moved"
 
 
 def test_a_slot_outside_the_rules_is_refused(backend: Backend) -> None:
