@@ -171,7 +171,8 @@ def test_an_offer_outlives_the_minute_its_notice_runs_out(
     backend: Backend, clock: FixedClock
 ) -> None:
     """Offered at 8h00 with 2 h notice, 10h00 is still bookable when tapped at 8h10 (CI once
-    lost a booking to that minute); past OFFER_GRACE, and once started, it is not."""
+    lost a booking to that minute); one second past OFFER_GRACE it is not. A move is held to
+    the same rule."""
     monday = datetime(2026, 11, 30, tzinfo=PARIS)
     first, second = backend.booking.search(
         SearchWindow(monday, monday + timedelta(days=1)), "consultation", "dr-martin", limit=2
