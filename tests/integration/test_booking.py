@@ -7,7 +7,7 @@ to the emulator (with the real service-account token exchange), on SQLite.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -188,6 +188,21 @@ def test_an_offer_outlives_the_minute_its_notice_runs_out(
         backend.repository.list()[0].id, second, Actor("staff", "secretariat")
     )
     assert moved.status == "moved"
+
+
+def test_the_grace_never_reaches_a_slot_already_started(
+    backend: Backend, clock: FixedClock
+) -> None:
+    """With no minimum notice, the grace alone would let a slot that began 5 minutes ago be
+    booked: it is refused."""
+    practice = backend.booking.practice
+    no_notice = replace(practice, rules=replace(practice.rules, min_notice=timedelta(0)))
+    service = BookingService(no_notice, backend.repository, backend.booking.calendar, clock)
+    start = datetime(2026, 11, 30, 10, 0, tzinfo=PARIS)
+    clock.set(start + timedelta(minutes=5))
+    slot = Slot(start, start + timedelta(minutes=20), "dr-martin")
+    assert service.book(slot, "consultation", "patient-a", "A").status == "taken"
+    assert backend.repository.list() == []
 
 
 def test_a_slot_outside_the_rules_is_refused(backend: Backend) -> None:
