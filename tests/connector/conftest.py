@@ -47,11 +47,13 @@ PHONE_NUMBER_ID = "106540352242922"
 PATIENT = "33612345678"
 #: Fast retries for tests: the policy's numbers, not its logic, are what differ in production.
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, lease=timedelta(seconds=1))
+#: The turn budget is a patient's (production: 4 s), so a loaded CI machine never sends « un
+#: instant » where a test counts the replies; tests/connector/test_slow_turns.py shortens it.
 TUNING = Tuning(
     retry=FAST,
     graph_timeout=0.5,
     smtp_timeout=1.0,
-    turn_budget=0.5,
+    turn_budget=5.0,
     turns_in_flight=2,
     inbound_lease=timedelta(seconds=1),
 )
@@ -117,7 +119,15 @@ def dialogue() -> Dialogue:
     return echo
 
 
-def harness_services(database_url: str, practice: Practice, api_url: str) -> Services:
+@pytest.fixture
+def tuning() -> Tuning:
+    """The harness's timings; a module overrides this fixture to test one of them."""
+    return TUNING
+
+
+def harness_services(
+    database_url: str, practice: Practice, api_url: str, tuning: Tuning = TUNING
+) -> Services:
     """What a Rasa server with the WhatsApp channel builds, pointed at the fake Graph API."""
     settings = Settings(
         database_url=database_url,
@@ -127,12 +137,12 @@ def harness_services(database_url: str, practice: Practice, api_url: str) -> Ser
         whatsapp_phone_number_id=PHONE_NUMBER_ID,
         whatsapp_api_url=api_url,
     )
-    return build_services(settings, practice, tuning=TUNING)
+    return build_services(settings, practice, tuning=tuning)
 
 
 @pytest.fixture
 async def harness(
-    database_url: str, dialogue: Dialogue, practice: Practice
+    database_url: str, dialogue: Dialogue, practice: Practice, tuning: Tuning
 ) -> AsyncIterator[Harness]:
     port, graph_port = free_port(), free_port()
     # The simulator: the fake Graph API plus the chat page, posting to this connector.
@@ -148,7 +158,9 @@ async def harness(
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", graph_port).start()
 
-    services = harness_services(database_url, practice, f"http://127.0.0.1:{graph_port}/v21.0")
+    services = harness_services(
+        database_url, practice, f"http://127.0.0.1:{graph_port}/v21.0", tuning
+    )
     # The test patient has seen the privacy notice (tests/connector/test_privacy.py shows it to
     # new numbers): the other tests read the answers that follow it.
     services.privacy.notice_shown(services.keyring.patient_id(PATIENT))
