@@ -344,8 +344,8 @@ async def test_200_parallel_deliveries_of_one_message_give_exactly_one_turn(
     assert {status for status, _ in results} == {200}
     await harness.settle(timeout=60)
     assert len(harness.turns) == 1
-    # 200 claims written before their 200 contend on SQLite: past the test's 0.5 s budget the
-    # patient may hear « un instant » first; the answer itself comes once
+    # 200 claims written before their 200 contend on SQLite: past the turn budget the patient
+    # may hear « un instant » first; the answer itself comes once
     answers = [t for t in texts_sent(harness) if t != texts.holding("04 78 00 00 00")]
     assert answers == ["reçu : Bonjour"]
     with harness.database.transaction() as connection:
