@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
+from clinic import safety
+from clinic.safety import Category
 from clinic.services import Services
 from clinic.statuses import HandoffReason
 
@@ -19,18 +21,22 @@ logger = logging.getLogger(__name__)
 FALLBACKS_BEFORE_HUMAN = 2
 
 
-def hand_over(services: Services, tracker: Tracker, reason: HandoffReason) -> list[EventType]:
+def hand_over(
+    services: Services, tracker: Tracker, reason: HandoffReason, danger: Category | None = None
+) -> list[EventType]:
     """Pause the conversation for staff and alert them (clinic.handoff); after the answer,
     so the patient has it even if the database hiccups."""
     try:
-        services.handoff.pause(tracker.sender_id, reason)
+        services.handoff.pause(tracker.sender_id, reason, danger)
     except Exception:
         logger.exception("could not hand the conversation to staff")
     return [SlotSet("flagged", reason)]
 
 
 class ActionEmergency(ClinicAction):
-    """Says 15 / 112 first, whatever was going on, then flags the conversation."""
+    """The model's emergencies (the channel answers the detector's before any turn; this is
+    the path of `rasa shell` and of what only the model recognised): 15 / 112 first, 3114 for
+    suicidal words, then the conversation goes to staff."""
 
     def name(self) -> str:
         return "action_emergency"
@@ -38,8 +44,12 @@ class ActionEmergency(ClinicAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_emergency")
-        return hand_over(self.services, tracker, "emergency")
+        finding = safety.detect(tracker.latest_message.get("text") or "")
+        if finding is None:
+            dispatcher.utter_message(response="utter_emergency")
+            return hand_over(self.services, tracker, "emergency")
+        dispatcher.utter_message(text=safety.answer(finding))
+        return hand_over(self.services, tracker, "emergency", finding.category)
 
 
 class ActionHandoff(ClinicAction):

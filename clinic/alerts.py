@@ -11,7 +11,8 @@
 * e-mail cannot be asked « already received? »: at least once, with a stable Message-ID
   (clinic.mail).
 
-The text names no patient, no number and no symptom: a reason and a reference to open.
+The text names no patient, no number and none of the patient's words: a reason (for an
+emergency, its red-flag category from a fixed list) and a reference to open.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from clinic.conversations import reference
 from clinic.jobs import after_failure, drain
 from clinic.notify import SendFailed, StaffAlert, StaffChannel, TemplateMessage, callback_id
 from clinic.practice import Practice
+from clinic.safety.categories import by_code
 from clinic.statuses import AlertChannel, AlertReason, AlertStatus
 from clinic.storage import Database, LeasedQueue
 from clinic.storage.tables import staff_alerts
@@ -54,13 +56,27 @@ LABELS: dict[AlertReason, str] = {
 }
 
 
+def alert_label(reason: AlertReason, danger: str | None = None) -> str:
+    """« urgence signalée : douleur thoracique »: the reason, and for an emergency the red-flag
+    category (one of a fixed list, never the patient's words)."""
+    label = LABELS.get(reason, reason)
+    category = by_code(danger) if reason == "emergency" else None
+    return f"{label} : {category.label}" if category else label
+
+
 def render(
-    reason: AlertReason, ref: str, round_: int, key: str, template: str, language: str
+    reason: AlertReason,
+    ref: str,
+    round_: int,
+    key: str,
+    template: str,
+    language: str,
+    danger: str | None = None,
 ) -> StaffAlert:
     """The alert in each channel's form. The template (`alerte_equipe`,
     docs/whatsapp-templates.md) reads: « Alerte du cabinet : {{1}} dans une conversation
     (réf. {{2}}). Ouvrez la console pour répondre. »"""
-    label = LABELS.get(reason, reason)
+    label = alert_label(reason, danger)
     if round_ > 1:
         label = f"rappel, {label}, personne n'a encore ouvert la conversation"
     subject = f"[Cabinet] {label[0].upper()}{label[1:]} (réf. {ref})"
@@ -97,6 +113,7 @@ class Alert:
     external_id: str | None
     note: str | None
     created_at: datetime
+    danger: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -126,6 +143,7 @@ def _alert(row: Any) -> Alert:
         row.external_id,
         row.note,
         row.created_at,
+        row.danger,
     )
 
 
@@ -146,6 +164,7 @@ class AlertRepository:
         round_: int,
         recipients: tuple[str, ...],
         now: datetime,
+        danger: str | None = None,
     ) -> int:
         """One row per recipient; a row already queued (another replica) is left alone."""
         queued = 0
@@ -158,6 +177,7 @@ class AlertRepository:
                             episode=episode,
                             round=round_,
                             reason=reason,
+                            danger=danger,
                             channel=channel_of(recipient),
                             recipient=recipient,
                             status="pending",
@@ -269,6 +289,7 @@ class AlertDispatcher:
             f"{CALLBACK_PREFIX}{alert.id}",
             self.practice.handoff.alert_template,
             self.practice.reminders.language,
+            alert.danger,
         )
         try:
             external_id = await channel.alert(alert.recipient, message)

@@ -55,6 +55,8 @@ class Conversation:
     alerted_at: datetime | None
     opened_at: datetime | None
     staff_activity_at: datetime | None
+    #: An emergency's red-flag category code (clinic.safety.Category), if the detector named one.
+    danger: str | None = None
 
     @property
     def paused(self) -> bool:
@@ -77,6 +79,7 @@ def _conversation(row: Any) -> Conversation:
         row.alerted_at,
         row.opened_at,
         row.staff_activity_at,
+        row.danger,
     )
 
 
@@ -93,9 +96,12 @@ class Conversations:
             ).first()
         return _conversation(row) if row else None
 
-    def pause(self, patient_id: str, reason: HandoffReason, now: datetime) -> Conversation | None:
+    def pause(
+        self, patient_id: str, reason: HandoffReason, now: datetime, danger: str | None = None
+    ) -> Conversation | None:
         """Pause; returns the conversation when this started a new paused period, or turned a
-        paused one into an emergency (both need alerts), else None (already paused)."""
+        paused one into an emergency (both need alerts), else None (already paused). `danger`:
+        an emergency's red-flag category."""
         table = conversations
         try:
             with self.database.transaction() as connection:
@@ -104,6 +110,7 @@ class Conversations:
                         patient_id=patient_id,
                         status="paused",
                         reason=reason,
+                        danger=danger,
                         since=now,
                         episode=1,
                         acknowledged_episode=0,
@@ -121,6 +128,7 @@ class Conversations:
                 .values(
                     status="paused",
                     reason=reason,
+                    danger=danger,
                     since=now,
                     episode=table.c.episode + 1,
                     alert_round=0,
@@ -139,7 +147,7 @@ class Conversations:
                         table.c.status == "paused",
                         table.c.reason != "emergency",
                     )
-                    .values(reason="emergency", opened_at=None, updated_at=now)
+                    .values(reason="emergency", danger=danger, opened_at=None, updated_at=now)
                 ).rowcount
         return self.get(patient_id) if started or escalated else None
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from clinic import french, metrics
-from clinic.alerts import LABELS, AlertRepository
+from clinic.alerts import AlertRepository, alert_label
 from clinic.clock import Clock
 from clinic.conversations import (
     Conversation,
@@ -32,6 +32,7 @@ from clinic.conversations import (
 from clinic.notify import Messenger, TemplateMessage
 from clinic.patients import PatientRepository
 from clinic.practice import Practice
+from clinic.safety.categories import Category
 from clinic.statuses import ConversationStatus, HandoffReason
 
 logger = logging.getLogger(__name__)
@@ -109,14 +110,17 @@ class Handoff:
         conversation = self.conversations.get(patient_id)
         return conversation if conversation and conversation.paused else None
 
-    def pause(self, patient_id: str, reason: HandoffReason) -> bool:
+    def pause(self, patient_id: str, reason: HandoffReason, danger: Category | None = None) -> bool:
         """Hand the conversation to staff and alert them; False if it already was (no second
-        alert), except an emergency in a conversation paused for something else: that alerts."""
+        alert), except an emergency in a conversation paused for something else: that alerts.
+        `danger`: the red-flag category, which staff read in the alert and the transcript."""
         now = self.clock.now()
-        conversation = self.conversations.pause(patient_id, reason, now)
+        code = danger.value if danger is not None else None
+        conversation = self.conversations.pause(patient_id, reason, now, code)
         if conversation is None:
             return False
-        self.transcript.add(patient_id, "event", f"Transmise à l'équipe : {LABELS[reason]}", now)
+        label = alert_label(reason, code)
+        self.transcript.add(patient_id, "event", f"Transmise à l'équipe : {label}", now)
         metrics.HANDOFFS.labels(reason).inc()
         self._alert(conversation, conversation.alert_round + 1, now)
         logger.warning("conversation handed to staff", extra={"reason": reason})
@@ -300,6 +304,7 @@ class Handoff:
             round_,
             self.practice.staff_alerts,
             now,
+            conversation.danger,
         )
 
     def _tell(self, patient_id: str, text: str) -> None:

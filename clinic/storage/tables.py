@@ -126,6 +126,8 @@ conversations = Table(
     Column("opened_at", UTCDateTime, nullable=True),  # first opened by staff in this episode
     Column("staff_activity_at", UTCDateTime, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
+    # an emergency's red-flag category (clinic.safety.Category), never the patient's words
+    Column("danger", String(24), nullable=True),
     Index("ix_conversations_status", "status", "since"),
 )
 
@@ -166,6 +168,7 @@ staff_alerts = Table(
     Column("note", String(200), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("danger", String(24), nullable=True),  # the red-flag category of an emergency
     UniqueConstraint(
         "patient_id", "episode", "round", "channel", "recipient", name="uq_staff_alerts_once"
     ),

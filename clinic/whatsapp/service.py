@@ -3,8 +3,10 @@
 The connector acknowledges Meta at once and hands the parsed batch to `process` in the
 background. Here each message becomes exactly one outcome: a Rasa turn, a fixed French reply
 (voice note, photo, position), a polite note (a message that arrived hours late), a place in a
-conversation staff have (paused: stored, acknowledged once, no turn; a red flag still gets its
-turn and so 15 / 112), or nothing (a reaction, a duplicate delivery). What the patient and the
+conversation staff have (paused: stored, acknowledged once, no turn), or nothing (a reaction, a
+duplicate delivery). Before any of these, a red flag (clinic.safety) gets the emergency answer as
+the patient's first bubble and goes to staff, in every state and with no dialogue turn: it needs
+neither the model, nor the action server, nor Duckling. What the patient and the
 assistant say is kept in the transcript staff read (clinic.conversations).
 """
 
@@ -30,7 +32,7 @@ from clinic.handoff import BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF, Handoff
 from clinic.logs import traced
 from clinic.privacy import Privacy, notice_text
 from clinic.reminders import ReminderRepository, parse_callback
-from clinic.safety import is_red_flag
+from clinic import safety
 from clinic.sealing import Sealer
 from clinic.statuses import Author, InboundOutcome
 from clinic.whatsapp import inbound as kinds
@@ -401,6 +403,10 @@ class WhatsAppService:
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
             return
         await self._record(patient_id, "patient", self._as_written(message))
+        finding = safety.detect(message.text or "") if message.kind == kinds.TEXT else None
+        if finding is not None:
+            await self._emergency(message, patient_id, finding)
+            return
         receipt = asyncio.create_task(self.delivery.mark_read(message.message_id))
         self._receipts.add(receipt)
         receipt.add_done_callback(self._receipts.discard)
@@ -413,9 +419,9 @@ class WhatsAppService:
         if text == BACK_TO_ASSISTANT:
             await self._back_to_assistant(patient_id, message.message_id)
             return
-        if await self._paused(patient_id, text, message.message_id):
+        if await self._paused(patient_id, message.message_id):
             return
-        if text is not None and not is_red_flag(text):  # an emergency never waits for it
+        if text is not None:
             await self._notice(patient_id)
         if text is None:
             await self.say(patient_id, self._fixed_reply(message.kind))
@@ -437,6 +443,19 @@ class WhatsAppService:
             outcome = "failed"
         await asyncio.to_thread(self.inbound.set_outcome, message.message_id, outcome)
 
+    async def _emergency(self, message: Inbound, patient_id: str, finding: safety.Finding) -> None:
+        """A red flag, whatever the state (first message, mid-booking, paused, flooding): the
+        numbers to call in the first bubble, then staff alerted with the category (never the
+        words). No dialogue turn: the conversation waits for staff, and the answer cannot be
+        held up by the model, the action server or Duckling."""
+        logger.warning("red flag: emergency answer sent")
+        await self.say(patient_id, safety.answer(finding), kind="emergency")
+        try:
+            await asyncio.to_thread(self.handoff.pause, patient_id, "emergency", finding.category)
+        except Exception:  # the advice is out; staff see the message in the transcript
+            logger.exception("could not hand an emergency to staff")
+        await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "emergency")
+
     async def _defer(self, patient_id: str, message_id: str, started: float) -> None:
         """The turn could not run (its conversation or its lock unreachable): the patient hears
         « un instant » if not yet, and the message is taken up again soon, by any process (each
@@ -456,9 +475,9 @@ class WhatsAppService:
         self, message: Inbound, patient_id: str, text: str | None, now: datetime
     ) -> bool:
         """Past `messages_per_minute` from one number, the excess gets no turn (a flood must not
-        book, nor starve other patients): one « je vous réponds dans un instant » per minute,
-        and a red flag still goes through to the 15 / 112 answer."""
-        if not self.messages_per_minute or (text is not None and is_red_flag(text)):
+        book, nor starve other patients): one « je vous réponds dans un instant » per minute
+        (a red flag was answered before this gate)."""
+        if not self.messages_per_minute:
             return False
         since = now - FLOOD_WINDOW
         count = await asyncio.to_thread(self.inbound.count_since, patient_id, since)
@@ -470,11 +489,9 @@ class WhatsAppService:
         logger.info("message over the per-number rate: no turn")
         return True
 
-    async def _paused(self, patient_id: str, text: str | None, message_id: str) -> bool:
-        """Staff have this conversation: no turn, one acknowledgement per paused period. A red
-        flag is the exception: it runs its turn, so 15 / 112 comes at once (safety first)."""
-        if text is not None and is_red_flag(text):
-            return False
+    async def _paused(self, patient_id: str, message_id: str) -> bool:
+        """Staff have this conversation: no turn, one acknowledgement per paused period (a red
+        flag was answered before this gate)."""
         conversation = await asyncio.to_thread(self.handoff.paused, patient_id)
         if conversation is None:
             return False

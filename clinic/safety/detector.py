@@ -1,0 +1,159 @@
+"""The red-flag detector: categories found in one patient message, negations and hypotheses aside.
+
+Pure functions over regular expressions (no model, no I/O: it answers when the model, the action
+server or Duckling is down, in well under a millisecond). A pattern of `lexicon.RULES` found in a
+clause counts unless the clause denies it (NegEx-style cue in the words just before: « pas de
+douleur dans la poitrine », « il n'a jamais fait de convulsions »), the sentence makes it a
+hypothesis or a question about risk (« si jamais », « au cas où », « est-ce que … peut donner »),
+or the clause places it in the past (« un AVC il y a 5 ans », « suivi de mon infarctus »). For
+injuries, « juste un bleu » or « pas grave » in the sentence lowers it. Missing an emergency costs
+more than one extra « appelez le 15 »: when in doubt, the patterns flag.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from clinic.safety.categories import Category
+from clinic.safety.lexicon import IMMEDIATE, RULES, Rule
+from clinic.safety.normalise import sentences
+
+#: A negation cue close before a match: « pas de », « aucun », « sans », « ni », « jamais »…
+_NEGATION = re.compile(
+    r"\b(?:pas|aucune?|sans|ni|jamais|absence|non|nul|nulle|zero|plus de|plus d|plus aucune?|"
+    r"n y a plus|ne \w+ plus|ne s est pas|n a pas|n a jamais|n ai pas|n ai jamais|n est pas|"
+    r"ne fait pas|ne fait plus|pas eu|exclu\w*|ecarte\w*|negati\w*)\b(?: \w+){0,4} ?$"
+)
+#: Words after « pas » that are not a negation of what follows (« pas bien », « je sais pas »).
+_PSEUDO = re.compile(
+    r"\b(?:pas|plus) (?:bien|normal\w*|sur|sure|terrible|top|fort|possible|moyen|du tout bien|"
+    r"ce que|quoi|combien|si|comment|pourquoi|quel\w*|trop quoi)\b|"
+    r"\b(?:sais|sait|savons|savais|comprends|comprend|reponds|repond|arrive|arrete|passe|"
+    r"peu[tx]|veu[tx]|bouge|reagit|respire|reveille|voi[st]|reconnai\w*|tient|sens|sent|"
+    r"s arrete|s arretent|disparai\w*|s effacent|part|partent|pouvons|arrivons) (?:\w+ )?"
+    r"(?:pas|plus)\b|"
+    r"\bsans (?:arret|s arreter|cesse|raison|prevenir|pouvoir|reagir|bouger|repondre|"
+    r"respirer|connaissance|effet)\b|\bnon stop\b|\bplus en plus\b|\bni (?:une|un) ni\b"
+)
+#: A subject between the cue and the match starts a new statement: « il veut pas manger, il est
+#: tout confus ».
+_NEW_SUBJECT = re.compile(r"^\w+(?: \w+)*? (?:il|elle|je|j|on|ils|elles|tu|vous|nous) \w+")
+#: After the match: « fièvre : non », « malaise ? aucun ».
+_NEGATION_AFTER = re.compile(r"^ ?(?:non|aucune?|absente?s?|negati\w*|rien)\b")
+#: A hypothesis or a general question anywhere before the match in its sentence.
+_HYPOTHESIS = re.compile(
+    r"\b(?:si jamais|au cas ou|en cas d|et si|que faire si|quoi faire si|comment faire si|"
+    r"on fait quoi si|comment (?:reconnaitre|savoir|reagir|eviter|prevenir)|je me renseigne|"
+    r"par precaution|prevention|quels sont les|c est quoi les|est ce qu \w+ risque|"
+    r"est ce (?:que|qu) (?:\w+ ){0,6}(?:peu[tx]|peuvent|pourrai\w*|risque\w*|normal|dangereu\w*|"
+    r"grave|frequent)|(?:peu[tx]|peuvent|pourrai\w*) (?:\w+ ){0,2}(?:donner|provoquer|causer|"
+    r"entrainer|declencher|faire (?:un|une|des))|risques? (?:de|d)|signes? (?:de|d|du)|"
+    r"symptomes? (?:de|d|du)|peur (?:de|d|que|qu) (?:\w+ ){0,3}(?:fasse|fait|refasse|ait|"
+    r"recommence)|pour savoir|formation|brochure|protocole|a partir de (?:quand|combien)|"
+    r"combien de degres|parle t on|quand faut il|faut il (?:consulter|s inquieter|appeler)|"
+    r"(?:dangereux|grave|normal|risque|grave) si|"
+    r"(?<!sais pas )(?<!sait pas )(?<!savoir )(?<!demande )(?<!voir )(?<!comme )(?<!meme )"
+    r"(?<!ignore )\bsi (?:un|une|mon|ma|mes|le|la|les|il|elle|on|j|je|son|sa|ses|vous|nous|ils|"
+    r"elles|jamais|votre|notre|leur|quelqu|qqn|quelqu un))\b"
+)
+#: « il y a 5 ans », « l'an dernier », « suivi de mon AVC »: history, not today.
+_HISTORY = re.compile(
+    r"\b(?:il y a (?:\d+|un|une|deux|trois|quatre|cinq|six|dix|quelques|plusieurs) "
+    r"(?:ans?|annees?|mois)|l an(?:nee)? (?:dernier|derniere|passe|passee)|en (?:19|20)\d\d|"
+    r"antecedents?|dans le passe|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
+    r"sequelles?) (?:de |d |a |du )?(?:mon|ma|son|sa|mes|ses|l|leur|un|une) (?:\w+ ){0,2}"
+    r"(?:avc|infarctus|crise|accident|chute|fracture|operation|hemorragie|tentative|"
+    r"intoxication|epilepsie|malaise|meningite|embolie|brulure|fausse couche)|"
+    r"(?:ancien|ancienne|vieille|vieux) (?:\w+ ){0,1}(?:brulure|fracture|avc|cicatrice)|"
+    r"(?:pas de|aucune) crise depuis|quand (?:j|il|elle) (?:etai[st]|etait) (?:petit|petite|"
+    r"jeune|enfant|bebe)|a fait (?:un|une) (?:\w+ ){1,2}a \d{2} ans|(?:\w+ ){0,2}enfant (?:est ce|"
+    r"cela|ca))\b"
+)
+#: « juste un bleu », « rien de grave »: lowers injuries, burns and bleeding only.
+_MINIMISED = re.compile(
+    r"\b(?:pas grave|rien de grave|pas (?:bien )?mechant\w*|rien de (?:casse|grave|mechant)|"
+    r"juste (?:un|une|des) (?:\w+ ){0,1}(?:bleu|bosse|egratignure|ecorchure|griffure|rougeur)|"
+    r"plus de peur que de mal|petite? (?:brulure|coupure|chute|bosse|plaie|cloque|rougeur)|"
+    r"(?:brulure|coupure|chute|plaie) (?:\w+ ){0,1}(?:legere|superficielle|sans gravite)|"
+    r"superficiel\w*|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
+    r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) arrete|"
+    r"(?:ne saigne|saigne) plus|coup de soleil)\b"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one message showed: the categories (first found first) and, for suicidal words,
+    whether the danger is under way."""
+
+    categories: tuple[Category, ...]
+    immediate: bool = False
+
+    @property
+    def suicidal(self) -> bool:
+        return Category.SUICIDE in self.categories
+
+    @property
+    def category(self) -> Category:
+        """The one stored with the alert: suicidal first (it decides the numbers), else the first."""
+        return Category.SUICIDE if self.suicidal else self.categories[0]
+
+
+def _qualified(clause: str, start: int, end: int, sentence: str) -> bool:
+    """True when the match [start:end] in `clause` is denied, hypothetical or history."""
+    before = clause[max(0, start - 60) : start]
+    cue = _NEGATION.search(before)
+    if (
+        cue
+        and not _PSEUDO.search(before[max(0, cue.start() - 12) :])
+        and not _NEW_SUBJECT.search(before[cue.start() :])
+    ):
+        return True
+    if _NEGATION_AFTER.search(clause[end : end + 20]):
+        return True
+    head = sentence[: sentence.find(clause) + start] if clause in sentence else sentence
+    if _HYPOTHESIS.search(head):
+        return True
+    return bool(_HISTORY.search(clause))
+
+
+def _found(pattern: re.Pattern[str], parsed: list[list[str]], minimisable: bool = False) -> bool:
+    """Whether `pattern` matches somewhere, not denied, hypothetical, history (nor minimised)."""
+    for clauses in parsed:
+        sentence = " , ".join(clauses)
+        if minimisable and _MINIMISED.search(sentence):
+            continue
+        for clause in clauses:
+            for match in pattern.finditer(clause):
+                if not _qualified(clause, match.start(), match.end(), sentence):
+                    return True
+    return False
+
+
+def _fires(rule: Rule, parsed: list[list[str]], whole: str) -> bool:
+    if rule.unless is not None and rule.unless.search(whole):
+        return False
+    if not _found(rule.pattern, parsed, rule.minimisable):
+        return False
+    return rule.with_ is None or _found(rule.with_, parsed)
+
+
+def detect(text: str) -> Finding | None:
+    """The red flags in one message, or None. Button payloads (« /intent ») are not words."""
+    if not text or text.lstrip().startswith("/"):
+        return None
+    parsed = sentences(text[:4096])
+    whole = " . ".join(" , ".join(clauses) for clauses in parsed)
+    categories = tuple(rule.category for rule in RULES if _fires(rule, parsed, whole))
+    if not categories:
+        return None
+    immediate = Category.SUICIDE in categories and (
+        bool(IMMEDIATE.search(whole)) or Category.POISONING in categories
+    )
+    return Finding(tuple(dict.fromkeys(categories)), immediate)
+
+
+def is_red_flag(text: str) -> bool:
+    """True when `text` names a sign of a vital emergency."""
+    return detect(text) is not None
