@@ -389,14 +389,18 @@ RULES: tuple[Rule, ...] = (
         rf"(?:de |d )?(?:\w+ ){{0,2}}{MEDICINES}",
         r"(?:avale\w*|pris|bu|ingere\w*) (?:\w+ ){0,3}(?:toute?s?|tous|tout) (?:\w+ ){0,2}"
         rf"{MEDICINES}",
-        r"champignons? (?:\w+ ){0,8}(?:vomi\w*|hallucin\w*|diarrhee\w*|malade\w*|mal au ventre|"
-        r"tremble\w*|bizarre)",
         r"(?:chaudiere|poele|brasero|groupe electrogene) (?:\w+ ){0,12}(?:mal (?:a|de) (?:la )?tete|"
         r"vomi\w*|nausee\w*|malaise|vertige\w*)",
         r"(?:mal (?:a|de) (?:la )?tete|vomi\w*|nausee\w*|malaise|vertige\w*) (?:\w+ ){0,12}"
         r"(?:chaudiere|poele|brasero|groupe electrogene)",
         unless=r"\b(?:est ce que|peut on|puis je|je peux|on peut|dois je|faut il) (?:\w+ ){0,4}"
         r"prendre\b(?!.*(?:avale|trop|toute))",
+    ),
+    rule(
+        C.POISONING,
+        r"(?:mange\w*|cueilli\w*|ramasse\w*|gout\w*) (?:\w+ ){0,4}champignons?",
+        with_=r"vomi\w*|hallucin\w*|diarrhee\w*|malade\w*|mal au ventre|trembl\w*|bizarre|"
+        r"malaise|somnol\w*|confus\w*",
     ),
     # --- infant under 3 months with fever ------------------------------------------------------
     rule(
