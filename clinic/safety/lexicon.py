@@ -58,17 +58,19 @@ PREGNANT = _any(
     r"enceinte", r"grossesse", r"\d+ ?sa\b", r"\d+ ?(?:mois|semaines?|sem) de grossesse",
     r"enceinte de", r"future maman", r"attend (?:un|une|des) (?:bebe|enfant|jumeaux)",
     r"a terme", r"accouch\w*", r"bebe (?:dans|ds) (?:le|mon|son) ventre", r"fausse couche",
-    r"gross?esse", r"enceite", r"encinte", r"enciente", r"ensseinte", r"ensceinte",
+    r"gross?esse", r"(?:perte|perdu|poche) (?:des|les) eaux", r"enceite", r"encinte", r"enciente", r"ensseinte", r"ensceinte",
 )  # fmt: skip
 #: An infant under 3 months: days, weeks, 1 or 2 months, a newborn.
 YOUNG_INFANT = _any(
-    r"\d{1,2} ?(?:j|jours?|jrs?)\b", r"(?:un|une|deux|trois|quatre|cinq|six|huit|dix|quinze) "
-    r"(?:jours?|semaines?)", r"\d{1,2} ?(?:semaines?|sem|sems)\b", r"(?:1|2|un|deux) ?mois",
+    r"(?:de|a|agee?s? de|fait|fete|bebe|nourrisson|fille|fils|garcon|ne|nee) (?:\d{1,2} ?|(?:un|une|deux|trois|quatre|cinq|six|huit|dix|"
+    r"quinze) )(?:j|jours?|jrs?|semaines?|sem|sems|mois)\b(?<!\b[3-9] mois)(?<!\b[1-9]\d mois)",
     r"(?:1|un) mois et demi", r"(?:2|deux) mois et demi", r"(?:1er|premier|2e|2eme|deuxieme) mois", r"nouveau ne\w*", r"nouveaune\w*",
     r"ne (?:il y a|depuis|le) ", r"nee? (?:il y a|depuis|le) ", r"naissance", r"sorti\w* de la mat",
     r"maternite", r"nourrisson", r"bebe de (?:\d+ )?(?:j|jours|semaines)",
 )  # fmt: skip
 SPOTS = r"(?:taches?|boutons?|points?|plaques?|marques?|petechies?)"
+#: Purple, like purpura.
+PURPLE = r"(?:violet\w*|violac\w*|pourpres?|rouges? fonce\w*|noir\w*|lie de vin|mauves?)"
 OLDER_INFANT = r"\b(?:[3-9]|1[0-9]|trois|quatre|cinq|six|sept|huit|neuf|dix|onze) ?mois\b|\bans?\b"
 
 
@@ -84,7 +86,13 @@ class Rule:
     minimisable: bool = False
 
 
+#: A gap of words in a pattern never crosses a negation (« crache pas de sang »).
+_GAP = "(?:\\w+ ){"
+_GAP_NO_NEGATION = "(?:(?!pas |jamais |aucune? |ni |sans )\\w+ ){"
+
+
 def rule(category: Category, *parts: str, **options: object) -> Rule:
+    parts = tuple(part.replace(_GAP, _GAP_NO_NEGATION) for part in parts)
     options = {
         key: re.compile(value) if isinstance(value, str) else value
         for key, value in options.items()
@@ -97,6 +105,11 @@ RULES: tuple[Rule, ...] = (
     # --- breathing distress -----------------------------------------------------------------
     rule(
         C.BREATHING,
+        r"(?:respire|respirer) (?:\w+ ){1,4}(?:mal|difficilement)\b", r"bleuiss\w*", r"bleuit",
+        r"pauses? (?:\w+ ){0,3}respir\w*", r"s arrete (?:\w+ ){0,3}(?:secondes|respirer)",
+        r"(?:n arrive|arrive|peut|peux) (?:plus|pas) a (?:finir|terminer|faire) (?:\w+ ){0,1}phrases?",
+        r"(?:crise|asthme) (?:\w+ ){0,3}(?:qui )?(?:ne )?passe (?:pas|plus)",
+        r"meme avec (?:la |sa |ma )?(?:ventoline|pompe|inhalateur)",
         r"(?:ne |n )?(?:respire|respirer|respiration) (?:plus|pas|mal|tres mal|difficilement|"
         r"avec difficulte|super mal|hyper mal|tres vite|tres fort|bizarre\w*|bruyamment|par "
         r"saccades|en sifflant|tres difficile)",
@@ -178,6 +191,12 @@ RULES: tuple[Rule, ...] = (
         r"(?:cote|champ) (?:\w+ ){0,4}(?:disparu|noir|vide)", r"rideau noir",
         r"(?:voi[st]|vu|vois) (?:\w+ ){0,1}plus (?:rien|d un|de l|du tout|que)",
         r"tombe\w* tout\w* seul\w*", r"sans queue ni tete",
+        r"(?:plus de|pas de|sans|perdu (?:la|sa)) force (?:\w+ ){0,3}(?:bras|jambe|main|cote)",
+        r"(?:perdu|perte|perdre|perd) (?:\w+ ){0,1}(?:la vue|la vision|la parole)",
+        r"(?:cherche|trouve|trouver|trouvait) (?:\w+ ){0,1}(?:ses|mes) mots", r"langue qui fourche",
+        r"(?:dis|dit|disait) (?:pas|plus) les (?:bons )?mots", r"mots (?:\w+ ){0,3}(?:veulent rien "
+        r"dire|sans sens|n ont pas de sens)", r"engourdissement\w* (?:\w+ ){0,2}(?:brutal\w*|"
+        r"soudain\w*|bras|jambe|cote|visage)",
         r"(?:parle|articule|prononce|parole) (?:\w+ ){0,2}(?:bizarre\w*|de travers|plus|"
         r"n importe comment|pateu\w*|bredouill\w*|brouill\w*|incomprehensible\w*|mal\b|"
         r"difficile\w*|mou\w*|lentement|ivre|saoul)", r"cherche ses mots", r"trouve plus ses mots",
@@ -200,7 +219,8 @@ RULES: tuple[Rule, ...] = (
         r"n arrive plus|arrive plus) (?:a |de )?(?:le |la |l )?reveill?\w*",
         r"(?:ne |n )?(?:reagit|reagi|reagissait|repond|bouge|ouvre) (?:\w+ ){0,2}(?:plus|pas|"
         r"rien|meme pas)\b(?! a mes messages| au telephone| au tel| a mes appels| aux messages)",
-        r"aucune reaction", r"plus de reaction", r"ne reagit a rien", r"sans reaction",
+        r"aucune reaction", r"plus de reaction", r"s effondr\w*", r"s ecroul\w*",
+        r"(?:reagit|repond) (?:\w+ ){0,1}ni\b", r"ne reagit a rien", r"sans reaction",
         r"(?:s est|s etait) (?:\w+ ){0,2}(?:effondre\w*|ecroule\w*|affaisse\w*)",
         r"effondre\w* (?:par terre|au sol|sur le sol|d un coup)", r"ecroule\w*",
         r"(?:allonge\w*|etendu\w*|inanime\w*|par terre) (?:\w+ ){0,3}(?:sans bouger|inerte|"
@@ -224,7 +244,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:tremble\w*|secou\w*|spasm\w*|raidi\w*|tressaut\w*|convuls\w*|saccad\w*)",
         r"se (?:mord|mordu|mordait) la langue", r"bave (?:\w+ ){0,4}(?:tremble|secou|raid|yeux)",
         r"(?:yeux|regard) (?:revulse\w*|retourne\w*|en l air|dans le vide)\b(?!.*\bpas\b)",
-        r"(?:raidi|rigide|tout raide)\w* (?:\w+ ){0,4}(?:tremble|secou|saccad|spasm|bave|yeux)",
+        r"(?:raidi|rigide|raide)\w* (?:\w+ ){0,4}(?:trembl|secou|saccad|spasm|bave|yeux)",
+        r"(?:fait|fais|a|avec) des secousses", r"secousses (?:\w+ ){0,4}(?:raide|yeux|bave|pipi)",
         r"spasmes", r"tetanis\w*",
         unless=r"\bpas de crise depuis\b",
     ),
@@ -240,6 +261,7 @@ RULES: tuple[Rule, ...] = (
     rule(
         C.BLEEDING,
         r"hemorr?ag\w*", r"hemora\w*", r"\bgicl\w*", r"pisse le sang",
+        r"sang (?:rouge )?(?:\w+ ){0,2}(?:toilettes|cuvette|partout|plein)",
         r"(?:urine|pisse|fait pipi|pipi) (?:\w+ ){0,3}(?:du |de |le )?sang",
         r"caillots? (?:\w+ ){0,4}(?:sang|urine|selles|pale)",
         r"saign\w* (?:\w+ ){0,3}(?:beaucoup|enormement|abondamment|a flot|partout|comme|fort|"
@@ -293,7 +315,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:vomi\w*|somnol\w*|endormi\w*|confus\w*|dort|saigne\w* (?:du nez|des oreilles)) "
         r"(?:\w+ ){0,6}(?:apres|depuis) (?:\w+ ){0,3}(?:chute|choc|tombe|cogne|coup)",
         r"(?:chute|tombe\w*) (?:\w+ ){0,8}(?:vomi\w*|somnol\w*|ne repond|confus|saigne)",
-        r"defenestr\w*", r"ecrase\w* (?:\w+ ){0,3}(?:sous|par) ", r"coince\w* sous",
+        r"defenestr\w*", r"coup de sabot", r"ruade", r"ecrase\w* (?:\w+ ){0,3}(?:sous|par) ", r"coince\w* sous",
         r"(?:noyade|noye\w*)", r"colonne (?:vertebrale|cassee)", r"(?:ne sent plus|paralys\w*) "
         r"(?:\w+ ){0,3}(?:jambes|pieds)",
         minimisable=True,
@@ -306,7 +328,7 @@ RULES: tuple[Rule, ...] = (
         r"poussette|bras|toboggan|velo|cheval|moto|scooter|trottinette|skate|hauteur)",
         with_=r"vomi\w*|somnol\w*|endormi\w*|s endort|dort tout le temps|confus\w*|ne repond|"
         r"inconscien\w*|flou|bosse molle|saign\w* (?:du nez|des oreilles|de l oreille)|convuls\w*|"
-        r"ne se reveille|bizarre|perdu connaissance|ne reconnait",
+        r"ne se reveille|bizarre|perdu connaissance|ne reconnait|souvient|repete|amnesi\w*",
     ),
     # --- burns (large, or on a child) -----------------------------------------------------------
     rule(
@@ -325,6 +347,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:acide|soude|javel|produit|chaux|ciment) (?:\w+ ){0,4}(?:yeux|oeil|peau|visage|"
         r"bras|mains?|jambes?|brul\w*)", r"peau (?:\w+ ){0,2}(?:attaquee|fait des bulles|bulles)",
         r"(?:peau|bras|main|mains|doigts|jambe|ventre|torse) (?:\w+ ){0,3}(?:bulles|cloqu\w*)",
+        r"prise (?:electrique|de courant)", r"(?:decharge|jus) electrique",
         r"cloqu\w*", r"(?:renverse\w*|tombe\w*) (?:\w+ ){0,4}(?:theiere|bouilloire|casserole|"
         r"friteuse|eau chaude|the|cafe|soupe)", r"immole\w*", r"en feu", r"pris feu", r"flammes?",
         r"(?:eau|huile|lait|soupe|the|cafe|friteuse|bouilloire|casserole) (?:\w+ ){0,5}"
@@ -337,7 +360,8 @@ RULES: tuple[Rule, ...] = (
                    r"flammes?", r"feu", r"cloques?", r"peau", r"degre", r"torse", r"dos",
                    r"ventre", r"poitrine", r"bras", r"jambes?", r"cuisses?"),
         unless=r"\bcoup de soleil\b(?!.*(?:cloques?|bebe|nourrisson))|\bbrul\w* (?:d estomac|"
-        r"urinaire|en urinant|quand je fais pipi|au pipi)|\bbrulures? d estomac|\bbrulant\b",
+        r"urinaire|en urinant|quand je fais pipi|au pipi)|\bbrulures? d estomac|"
+        r"\b(?:est|etait|tout|toute|completement) brulant\w*\b",
         minimisable=True,
     ),
     # --- anaphylaxis --------------------------------------------------------------------------
@@ -346,7 +370,7 @@ RULES: tuple[Rule, ...] = (
         r"anaphyla\w*", r"oedeme de quincke", r"quincke", r"choc allergique",
         r"(?:reaction|crise) allergique (?:\w+ ){0,2}(?:grave|severe|forte|violente|enorme|"
         r"terrible|serieuse)",
-        r"(?:gorge|langue|levres?|visage|figure|yeux|paupieres?|bouche|cou|tete|joues?|glotte|"
+        r"(?:gorge|langue|levres?|visage|figure|face|yeux|paupieres?|bouche|cou|tete|joues?|glotte|"
         r"larynx) (?:\w+ ){0,4}(?:gonfl\w*|enfl\w*|oedem\w*|double\w* de volume|gros\w*|"
         r"se ferme\w*|serre\w*|bouffi\w*|enorme\w*|grossi\w*)",
         r"(?:gonfl\w*|enfl\w*|oedem\w*|bouffi\w*) (?:\w+ ){0,4}(?:gorge|langue|levres?|visage|"
@@ -366,7 +390,7 @@ RULES: tuple[Rule, ...] = (
     rule(  # a child who swallowed a medicine or a product
         C.POISONING,
         rf"(?:avale\w*|ingere\w*|bu\b|mange\w*|croque\w*|lech\w*|mis dans (?:sa|la) bouche|"
-        rf"gobe\w*|mache\w*|suce\w*|aval\w*|pris) (?:\w+ ){{0,8}}(?:{MEDICINES}|{PRODUCTS})",
+        rf"gobe\w*|mache\w*|suce\w*|aval\w*|mordu\w*|pris) (?:\w+ ){{0,8}}(?:{MEDICINES}|{PRODUCTS})",
         rf"(?:{MEDICINES}|{PRODUCTS}) (?:\w+ ){{0,6}}(?:avale\w*|ingere\w*|bu\b|mange\w*|"
         rf"croque\w*|dans (?:sa|la) bouche|lech\w*)",
         with_=CHILD,
@@ -380,21 +404,28 @@ RULES: tuple[Rule, ...] = (
         r"deboucheur|soude|destop|alcool a bruler|insecticide|mort aux rats|raticide|poison|acide|"
         r"ammoniac|chlore|produit (?:\w+ ){0,2}(?:menager|vaisselle|nettoyant|wc|toilettes|"
         r"chimique|ménage))",
+        r"avale\w* (?:des|les|ses|plein de|tous? (?:ses|les)|une poignee de) (?:\w+ ){0,1}"
+        rf"{MEDICINES}",
         r"intox\w*", r"empoisonn\w*", r"overdose", r"over dose", r"surdose", r"\bod\b",
         r"monoxyde", r"\bco\b (?:\w+ ){0,3}(?:detecteur|alarme|chaudiere)", r"detecteur de co",
         r"(?:toute|tout|une|deux|2|plusieurs|moitie de la|la moitie d une|toutes? les) "
         r"(?:boites?|plaquettes?|flacons?|tubes?) (?:\w+ ){0,3}(?:de |d )?(?:\w+ ){0,1}"
-        rf"{MEDICINES}?", r"centre anti ?poison\w*", r"anti ?poison",
+        rf"{MEDICINES}", r"centre anti ?poison\w*", r"anti ?poison",
+        r"(?:pris|avale\w*) (?:\w+ ){0,3}par erreur", r"par erreur (?:\w+ ){0,3}(?:pris|avale\w*)",
+        r"(?:2|deux|3|trois|double|triple) fois (?:sa|la|ma|leur|son|mon) (?:dose|traitement)",
         r"(?:trop|beaucoup trop|\d{2,}|dizaine|vingtaine|trentaine|quinzaine|plein|double|triple) "
         rf"(?:de |d )?(?:\w+ ){{0,2}}{MEDICINES}",
         r"(?:avale\w*|pris|bu|ingere\w*) (?:\w+ ){0,3}(?:toute?s?|tous|tout) (?:\w+ ){0,2}"
         rf"{MEDICINES}",
-        r"(?:chaudiere|poele|brasero|groupe electrogene) (?:\w+ ){0,12}(?:mal (?:a|de) (?:la )?tete|"
-        r"vomi\w*|nausee\w*|malaise|vertige\w*)",
-        r"(?:mal (?:a|de) (?:la )?tete|vomi\w*|nausee\w*|malaise|vertige\w*) (?:\w+ ){0,12}"
-        r"(?:chaudiere|poele|brasero|groupe electrogene)",
         unless=r"\b(?:est ce que|peut on|puis je|je peux|on peut|dois je|faut il) (?:\w+ ){0,4}"
         r"prendre\b(?!.*(?:avale|trop|toute))",
+    ),
+    rule(
+        C.POISONING,
+        r"chaudiere", r"poele a (?:bois|petrole|gaz)", r"brasero", r"groupe electrogene",
+        r"chauffage (?:\w+ ){0,2}(?:gaz|petrole)",
+        with_=r"mal (?:a|de) (?:la )?tete|maux de tete|vomi\w*|nausee\w*|malaise|vertige\w*|"
+        r"somnol\w*|evanou\w*",
     ),
     rule(
         C.POISONING,
@@ -413,7 +444,7 @@ RULES: tuple[Rule, ...] = (
     rule(
         C.MENINGITIS,
         r"purpura", r"meningite\w*(?! (?:b|c|acwy)\b)", r"menningite\w*",
-        rf"{SPOTS} (?:\w+ ){{0,4}}(?:violet\w*|pourpres?|rouges? fonce\w*|noir\w*|lie de vin)",
+        rf"{SPOTS} (?:\w+ ){{0,4}}{PURPLE}",
         rf"{SPOTS} (?:\w+ ){{0,8}}(?:(?:ne |n )?(?:disparai\w*|s effac\w*|partent|part|"
         r"blanchi\w*|pali\w*|s en vont|s en va)) (?:pas|plus|meme pas)",
         r"(?:verre|vitre) (?:\w+ ){0,8}(?:taches?|boutons?|plaques?|points?|toujours|restent|"
@@ -422,13 +453,13 @@ RULES: tuple[Rule, ...] = (
         r"(?:menton|torse|poitrine)",
         r"(?:petits? )?points? (?:\w+ ){0,3}(?:violet\w*|rouges? fonce|pourpres?)",
         r"(?:nuque|cou) (?:\w+ ){0,3}(?:raide\w*|bloque\w*|rigide\w*|dur\w*|coince\w*)",
-        r"raideur (?:\w+ ){0,3}(?:nuque|cou)", r"torticolis (?:\w+ ){0,6}fievre",
+        r"raideur (?:\w+ ){0,3}(?:nuque|cou)", r"torticolis", r"regarder (?:vers )?(?:le )?bas",
         r"(?:ne |n )?(?:peut|peux|arrive|arrivons|parvient|reussit) (?:plus |pas |meme pas )?"
         r"(?:a )?(?:plier|baisser|bouger|pencher|tourner|flechir|mettre) (?:\w+ ){0,3}"
         r"(?:tete|cou|nuque|menton)",
         r"(?:menton|tete) (?:\w+ ){0,3}(?:poitrine|torse) (?:\w+ ){0,3}(?:impossible|pas|plus)",
         r"(?:mal|douleur) (?:\w+ ){0,2}(?:nuque|cou) (?:\w+ ){0,6}(?:lumiere|fievre|vomi)",
-        with_=_any(FEVER, r"purpura", rf"{SPOTS} (?:\w+ ){{0,6}}(?:verre|vitre|violet\w*|pourpre|"
+        with_=_any(FEVER, r"purpura", rf"{SPOTS} (?:\w+ ){{0,6}}(?:verre|vitre|{PURPLE}|"
                    r"ne (?:disparai|s effac)\w*|disparaiss\w* pas|s effacent pas|partent pas)",
                    r"photophob\w*", r"lumiere"),
     ),
@@ -447,11 +478,12 @@ RULES: tuple[Rule, ...] = (
         r"(?:violent\w*|fort\w*|atroce\w*|horrible\w*|intense\w*|terrible\w*|grosses?|enormes?|"
         r"insupportables?) (?:\w+ ){0,1}(?:douleur\w*|mal|crampes?|contractions?)",
         r"tres mal (?:au|dans le|en bas du) ventre", r"plie\w* en deux", r"hurle de douleur",
-        r"(?:perd|perdu|perte) (?:\w+ ){0,2}(?:les eaux|liquide)", r"poche des eaux",
+        r"(?:perd|perdu|perte) (?:\w+ ){0,2}(?:les eaux|des eaux|liquide)", r"poche des eaux",
         r"(?:bebe|il|elle) (?:\w+ ){0,3}(?:ne |n )?(?:bouge|remue|sent) (?:\w+ ){0,2}(?:plus|pas)",
         r"(?:ne |n )?(?:le |la )?(?:sens|sent|sentons) (?:\w+ ){0,2}(?:plus|pas) (?:\w+ ){0,4}"
         r"(?:bouger|remuer)", r"plus de mouvements?", r"(?:bouge|remue) (?:\w+ ){0,2}plus",
-        r"mouches (?:\w+ ){0,2}(?:devant|yeux)", r"(?:etoiles|eclairs|flash\w*|points "
+        r"mouches (?:\w+ ){0,2}(?:devant|yeux)", r"(?:vois|voit|voir) (?:\w+ ){0,2}(?:mouches|"
+        r"etoiles|eclairs|points (?:noirs|lumineux|brillants))", r"(?:etoiles|eclairs|flash\w*|points "
         r"(?:noirs|lumineux)) (?:\w+ ){0,3}(?:yeux|vue|devant)",
         r"(?:mal de tete|migraine|maux de tete|cephalee\w*) (?:\w+ ){0,4}(?:violent\w*|atroce\w*|"
         r"terrible\w*|horrible\w*|enorme\w*|insupportable\w*|intense\w*|qui ne passe pas)",
@@ -481,9 +513,19 @@ RULES: tuple[Rule, ...] = (
         r"a l ouest|absent\w*|endormi\w*|somnolent\w*|bizarre)",
         r"(?:perdu\w*|paum\w*|a l ouest|ailleurs) (?:\w+ ){0,3}(?:tout d un coup|d un coup|"
         r"soudain\w*|brutalement|depuis (?:ce matin|tout a l heure|une heure|1h))",
-        r"somnolen\w*", r"tres (?:\w+ ){0,1}(?:endormi\w*|somnolent\w*)", r"comme (?:ivre|saoul)",
+        r"somnolen\w*", r"tres (?:\w+ ){0,1}(?:endormi\w*|somnolent\w*)",
+        r"(?:bizarre|etrange|perdu\w*|ailleurs|absent\w*|paum\w*) (?:\w+ ){0,2}(?:d un coup|tout "
+        r"d un coup|soudain\w*|brutalement)", r"(?:regarde|fixe) (?:\w+ ){0,2}sans (?:comprendre|"
+        r"reagir|repondre)", r"croit (?:qu on est|etre) en (?:19|20)\d\d", r"comme (?:ivre|saoul)",
         r"ne tient (?:plus|pas) debout",
         unless=r"\b(?:suis|sommes|soyez|serai|etes) (?:\w+ ){0,2}confus\w* (?:de|d|pour|par)\b",
+    ),
+    rule(
+        C.CONFUSION,
+        r"transpir\w*", r"sueurs?", r"trembl\w*", r"(?:me|se) sens \w+ partir", r"sens partir",
+        r"incoheren\w*", r"confus\w*", r"bizarre", r"malaise", r"\b0[.,][1-6]\d?\b",
+        r"(?:n arrive|arrive) (?:plus|pas) a (?:penser|reflechir|parler)", r"ne repond",
+        with_=r"diabet\w*|insuline|glycemi\w*|sucre|dextro|hypo\b",
     ),
     # --- suicidal ideation and self-harm --------------------------------------------------------
     rule(
@@ -498,8 +540,11 @@ RULES: tuple[Rule, ...] = (
         r"a quoi bon vivre", r"marre de (?:la|cette) vie", r"(?:plus|pas) (?:\w+ ){0,2}(?:envie|"
         r"goût|gout) (?:\w+ ){0,2}(?:vivre|continuer|etre la)",
         r"idees? (?:\w+ ){0,1}(?:noires?|suicid\w*|de mort)",
-        r"(?<!\bva )(?<!\bvont )(?<!\bvas )(?<!\ballez )(?<!\bca )(?:me|se|te|m|s) (?:\w+ ){0,1}"
-        r"tuer\b", r"disparaitre (?:pour toujours|"
+        r"(?<!\bva )(?<!\bvont )(?<!\bvas )(?<!\ballez )(?<!\bca )(?:me|m) (?:\w+ ){0,1}tuer\b",
+        r"(?:se|s|te) (?:\w+ ){0,1}tuer\b", r"(?:ouvert\w*|tranche\w*|coupe\w*) (?:\w+ ){0,1}"
+        r"(?:les|ses|mes) (?:poignets|veines)", r"(?:fusil|arme|pistolet|revolver) (?:\w+ ){0,8}"
+        r"(?:genoux|tempe|bouche|le faire|vais|va|en finir)", r"laisse (?:\w+ ){0,1}(?:une |un )?"
+        r"(?:lettre|mot)\b", r"disparaitre (?:pour toujours|"
         r"definitivement|de ce monde|pour de bon)", r"(?:scarifi\w*|automutil\w*|mutil\w*|"
         r"taillad\w*|se coupe\w*|me coupe\w*|s est coupe\w* les (?:veines|poignets|bras))",
         r"(?:coupe\w*|entaille\w*|lacer\w*|taillade\w*) (?:\w+ ){0,3}(?:veines?|poignets?|"

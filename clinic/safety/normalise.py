@@ -27,7 +27,7 @@ SMS: dict[str, str] = {
     "veu": "veux", "jvais": "je vais", "jme": "je me", "jen": "j en", "jy": "j y",
     "jsais": "je sais", "jsp": "je sais pas", "chais": "je sais", "jpp": "j en peux plus",
     "tjrs": "toujours", "tjr": "toujours", "pr": "pour", "koi": "quoi", "ke": "que", "ki": "qui",
-    "kil": "qu il", "kelle": "qu elle", "quil": "qu il", "quelle": "qu elle", "nai": "n ai",
+    "kil": "qu il", "nimporte": "n importe", "jvois": "je vois", "jdis": "je dis", "kelle": "qu elle", "quil": "qu il", "quelle": "qu elle", "nai": "n ai",
     "nest": "n est", "na": "n a", "lai": "l ai", "dair": "d air", "jle": "je le", "jla": "je la",
     "ptit": "petit", "ptite": "petite", "mn": "minutes", "min": "minutes", "mins": "minutes",
     "respir": "respire", "respi": "respire", "repond": "repond", "repons": "repond",

@@ -419,10 +419,10 @@ class WhatsAppService:
         if text == BACK_TO_ASSISTANT:
             await self._back_to_assistant(patient_id, message.message_id)
             return
+        if text is not None:  # also while paused: after an emergency, at the next message
+            await self._notice(patient_id)
         if await self._paused(patient_id, message.message_id):
             return
-        if text is not None:
-            await self._notice(patient_id)
         if text is None:
             await self.say(patient_id, self._fixed_reply(message.kind))
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "answered")
