@@ -3,7 +3,7 @@ case, no accents, no apostrophes, SMS spelt out).
 
 A rule fires on its pattern; `with_` must also be found somewhere in the message (fever for a
 stiff neck, a pregnancy for bleeding, a child for a small burn…) and `unless` must not (an infant
-whose age is given as 3 months or more). Tuned on tests/safety/corpus/tuning.jsonl only.
+whose age is given as 3 months or more). Tuned on clinic/safety/data/tuning.jsonl only.
 """
 
 from __future__ import annotations
@@ -160,8 +160,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:poitrine|torse|coeur|thorax|sternum)", r"coeur (?:\w+ ){0,3}(?:a fond|s emballe|"
         r"bat (?:tres |trop )?(?:fort|vite))\b (?:\w+ ){0,8}(?:douleur|mal|serre|oppress|malaise)",
         r"trinitrine", r"natispray",
-        unless=r"\bmal au coeur\b(?!.*poitrine)|(?:va|vont|vas|allez) (?:me|nous) (?:\w+ ){0,2}"
-        r"(?:faire|donner|filer) (?:faire )?(?:une )?crise cardiaque",
+        unless=r"\bmal au coeur\b(?!.*(?:poitrine|serre|irradi|bras gauche|oppress|douleur))|(?:va|vont|vas|allez) (?:me|nous) (?:\w+ ){0,2}"
+        r"(?:faire|donner|filer) (?:faire )?(?:une )?crise cardiaque|failli (?:\w+ ){0,2}(?:crise "
+        r"cardiaque|infarctus)|cru (?:\w+ ){0,2}(?:crise cardiaque|infarctus)",
     ),
     rule(
         C.CHEST_PAIN,
@@ -413,6 +414,7 @@ RULES: tuple[Rule, ...] = (
         rf"{MEDICINES}", r"centre anti ?poison\w*", r"anti ?poison",
         r"(?:pris|avale\w*) (?:\w+ ){0,3}par erreur", r"par erreur (?:\w+ ){0,3}(?:pris|avale\w*)",
         r"(?:2|deux|3|trois|double|triple) fois (?:sa|la|ma|leur|son|mon) (?:dose|traitement)",
+        r"(?:double|triple)\w* (?:\w+ ){0,2}(?:ma|sa|la|leur|mes|ses) (?:dose|traitement|doses)",
         r"(?:trop|beaucoup trop|\d{2,}|dizaine|vingtaine|trentaine|quinzaine|plein|double|triple) "
         rf"(?:de |d )?(?:\w+ ){{0,2}}{MEDICINES}",
         r"(?:avale\w*|pris|bu|ingere\w*) (?:\w+ ){0,3}(?:toute?s?|tous|tout) (?:\w+ ){0,2}"
@@ -542,7 +544,8 @@ RULES: tuple[Rule, ...] = (
         r"idees? (?:\w+ ){0,1}(?:noires?|suicid\w*|de mort)",
         r"(?<!\bva )(?<!\bvont )(?<!\bvas )(?<!\ballez )(?<!\bca )(?:me|m) (?:\w+ ){0,1}tuer\b",
         r"(?:se|s|te) (?:\w+ ){0,1}tuer\b", r"(?:ouvert\w*|tranche\w*|coupe\w*) (?:\w+ ){0,1}"
-        r"(?:les|ses|mes) (?:poignets|veines)", r"(?:fusil|arme|pistolet|revolver) (?:\w+ ){0,8}"
+        r"(?:les|ses|mes|le|la|son|sa|mon|ma) (?:poignets?|veines?)", r"(?:plus )?jamais (?:me|se) "
+        r"reveiller", r"stock\w* (?:\w+ ){0,2}(?:cachets|medicaments|comprimes|pilules|somniferes)", r"(?:fusil|arme|pistolet|revolver) (?:\w+ ){0,8}"
         r"(?:genoux|tempe|bouche|le faire|vais|va|en finir)", r"laisse (?:\w+ ){0,1}(?:une |un )?"
         r"(?:lettre|mot)\b", r"disparaitre (?:pour toujours|"
         r"definitivement|de ce monde|pour de bon)", r"(?:scarifi\w*|automutil\w*|mutil\w*|"
@@ -568,8 +571,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:\w+ ){0,2}(?:toute?s?|tous|la boite|les boites)",
         r"(?:me|se) (?:suis|est|sont) (?:\w+ ){0,1}(?:coupe\w*|taillade\w*|scarifie\w*|"
         r"mutile\w*|brule\w*|lacere\w*) (?:\w+ ){0,2}(?:bras|poignets?|veines|cuisses?|jambes|"
-        r"ventre)", r"(?:j ai|je viens de|jai) (?:\w+ ){0,1}(?:pris|avale\w*) (?:\w+ ){0,2}"
-        r"(?:toute?s?|\d{2,}|tous|la boite|une boite|plaquettes?|tout le tube) ",
+        r"ventre)", r"(?:j ai|je viens de|jai) (?:\w+ ){0,1}(?:pris|avale\w*) (?:(?:de|les|mes|ses|"
+        r"ma|la|sa|une) )?(?:toute?s?|\d{2,}|tous|la boite|une boite|plaquettes?|tout le tube) ",
         r"veines", r"(?:arme|fusil|pistolet|couteau|lame|rasoir|cutter) (?:\w+ ){0,6}"
         r"(?:tuer|mourir|en finir|poignets?|gorge|veines|contre (?:lui|elle|moi)|suicid\w*)",
         unless=r"\bce (?:\w+ ){0,2}me tue\b(?!.*(?:envie|veux|suicid|mourir|finir))",

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinic.safety import Category, Finding, answer
+from clinic.safety.classifier import TUNING
 
 CORPUS = Path(__file__).parent / "corpus"
+#: The tuning part trains the detector's model, so it ships with it.
+PARTS = {"tuning": TUNING, "heldout": CORPUS / "heldout.jsonl"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Case:
 def load(part: str) -> list[Case]:
     """`tuning` or `heldout`."""
     cases = []
-    for line in (CORPUS / f"{part}.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in PARTS[part].read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             cases.append(Case(row["text"], row["kind"], row.get("category"), row.get("immediate")))

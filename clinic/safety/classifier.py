@@ -1,0 +1,140 @@
+"""The statistical half of the red-flag detector: a linear model over character and word n-grams.
+
+The patterns (clinic.safety.lexicon) read what they were written for; people in danger keep
+finding new words. This model, trained in-process on the tuning part of the safety corpus (the
+danger messages, by category, and the hard negatives) plus the assistant's own NLU examples as
+ordinary messages, scores how much a message looks like a danger. Logistic regression on TF-IDF
+(scikit-learn, already installed with Rasa): it trains in a few seconds, answers in about a
+millisecond, needs no download, and its thresholds were chosen on a validation part, never on
+the held-out one (docs/safety.md). If it cannot be built, the patterns answer alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clinic.safety.categories import Category
+from clinic.safety.normalise import sentences
+
+logger = logging.getLogger(__name__)
+
+TUNING = Path(__file__).parent / "data" / "tuning.jsonl"
+#: The assistant's NLU examples (ordinary messages), when the project's data/ is beside the code.
+NLU = Path(__file__).parents[2] / "data" / "nlu"
+#: Intents whose examples are not ordinary messages.
+_NOT_ORDINARY = {"emergency", "ask_medical_advice"}
+NONE = "none"
+#: Regularisation, chosen by validation (docs/safety.md).
+C = 64.0
+
+
+def flatten(text: str) -> str:
+    """The message as the model reads it: normalised words, clauses and sentences marked."""
+    return " . ".join(" , ".join(clauses) for clauses in sentences(text))
+
+
+def _examples(path: Path) -> Iterable[tuple[str, str]]:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            yield row["text"], row.get("category") or NONE
+
+
+_ENTITY = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
+
+
+def nlu_examples(folder: Path = NLU) -> list[str]:
+    """The ordinary messages of data/nlu (every intent but emergencies and medical questions)."""
+    import yaml
+
+    texts: list[str] = []
+    for path in sorted(folder.glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if "intent" not in item or item["intent"] in _NOT_ORDINARY:
+                continue
+            for line in str(item.get("examples", "")).splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    texts.append(_ENTITY.sub(lambda m: m.group(1) or m.group(2), line[2:]))
+    return texts
+
+
+@dataclass(frozen=True)
+class Score:
+    """How much a message looks like a danger (1 - P(ordinary)) and its likeliest category."""
+
+    danger: float
+    category: Category
+
+
+class DangerModel:
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self._none = list(pipeline.classes_).index(NONE)
+        self._classes = [c if c == NONE else Category(c) for c in pipeline.classes_]
+
+    @classmethod
+    def train(cls, examples: Iterable[tuple[str, str]]) -> DangerModel:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
+        texts, labels = zip(*((flatten(text), label) for text, label in examples))
+        pipeline = make_pipeline(
+            make_union(
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+            ),
+            LogisticRegression(C=C, max_iter=3000, class_weight="balanced"),
+        )
+        pipeline.fit(list(texts), list(labels))
+        return cls(pipeline)
+
+    def score(self, text: str) -> Score:
+        probabilities = self.pipeline.predict_proba([flatten(text)])[0]
+        ranked = sorted(
+            (p, i) for i, p in enumerate(probabilities) if i != self._none
+        )
+        category = self._classes[ranked[-1][1]]
+        assert isinstance(category, Category)
+        return Score(1.0 - float(probabilities[self._none]), category)
+
+
+def default_examples() -> list[tuple[str, str]]:
+    examples = list(_examples(TUNING))
+    if NLU.is_dir():
+        examples += [(text, NONE) for text in nlu_examples()]
+    return examples
+
+
+_model: DangerModel | None = None
+_failed = False
+_lock = threading.Lock()
+
+
+def model() -> DangerModel | None:
+    """The process's model, trained at first use (a few seconds; `warm_up` does it ahead).
+    None when it cannot be built: the patterns then answer alone."""
+    global _model, _failed
+    if _model is not None or _failed:
+        return _model
+    with _lock:
+        if _model is None and not _failed:
+            try:
+                _model = DangerModel.train(default_examples())
+            except Exception:
+                _failed = True
+                logger.exception("red-flag model not built: the patterns answer alone")
+    return _model
+
+
+def warm_up() -> None:
+    """Train the model in a background thread, so the first patient does not wait for it."""
+    threading.Thread(target=model, name="red-flag-model", daemon=True).start()
