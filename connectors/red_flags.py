@@ -18,7 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from clinic.safety import is_red_flag
+from clinic.safety import classifier, is_red_flag
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class RedFlagOverride(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RedFlagOverride:
+        classifier.warm_up()
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:

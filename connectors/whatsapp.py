@@ -34,6 +34,7 @@ from clinic.ics import FILENAME
 from clinic.logs import current_trace
 from clinic.metrics import WEBHOOK_REQUESTS, OpsServer
 from clinic.privacy import notice_page
+from clinic.safety import classifier as red_flag_model
 from clinic.services import Services, build_services, whatsapp_config
 from clinic.settings import Settings, SettingsError
 from clinic.whatsapp import inbound
@@ -198,6 +199,7 @@ class WhatsAppInput(InputChannel):
                 logger.critical("the WhatsApp channel cannot start: %s", error)
                 app.stop()
                 return
+            red_flag_model.warm_up()  # trained before the first patient writes
 
             async def turn_ran_here(patient_id: str, message_id: str) -> bool:
                 agent = getattr(app.ctx, "agent", None)

@@ -39,9 +39,11 @@ _PSEUDO = re.compile(
 )
 #: A subject between the cue and the match starts a new statement: « il veut pas manger, il est
 #: tout confus ».
-_NEW_SUBJECT = re.compile(r"^\w+(?: \w+)*? (?:il|elle|je|j|on|ils|elles|tu|vous|nous) \w+")
+_NEW_SUBJECT = re.compile(r"^\w+(?: \w+)*? (?:il|elle|je|j|on|ils|elles|tu|vous|nous)\b")
 #: After the match: « fièvre : non », « malaise ? aucun ».
 _NEGATION_AFTER = re.compile(r"^ ?(?:non|aucune?|absente?s?|negati\w*|rien)\b")
+_NE = re.compile(r"\b(?:ne|n)\b")
+_DENIED_AFTER = re.compile(r"^ ?(?:pas|plus|jamais|rien)\b")
 #: A hypothesis or a general question anywhere before the match in its sentence.
 _HYPOTHESIS = re.compile(
     r"\b(?:si jamais|au cas ou|en cas d|et si|que faire si|quoi faire si|comment faire si|"
@@ -90,7 +92,7 @@ _MINIMISED = re.compile(
     r"plus de peur que de mal|petite? (?:brulure|coupure|chute|bosse|plaie|cloque|rougeur)|"
     r"(?:brulure|coupure|chute|plaie) (?:\w+ ){0,1}(?:legere|superficielle|sans gravite)|"
     r"juste (?:un peu )?rouge|"
-    r"superficiel\w*|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
+    r"superficiel\w*|(?:c est )?tout petit\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
     r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) arrete|"
     r"(?:ne saigne|saigne) plus|coup de soleil)\b"
 )
@@ -101,7 +103,7 @@ MAX_TEXT = 4096
 #: The model's danger score that flags a message on its own, and the one a pattern needs from
 #: it; chosen on the validation part of the corpus (docs/safety.md).
 ALONE = 0.8
-CONFIRM = 0.2
+CONFIRM = 0.1
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ class Finding:
         return Category.SUICIDE if self.suicidal else self.categories[0]
 
 
-def _qualified(clause: str, start: int, end: int, sentence: str) -> bool:
+def _qualified(clause: str, start: int, end: int, sentence: str, historic: bool = True) -> bool:
     """True when the match [start:end] in `clause` is denied, hypothetical or history."""
     before = clause[max(0, start - 60) : start]
     cue = _NEGATION.search(before)
@@ -134,12 +136,19 @@ def _qualified(clause: str, start: int, end: int, sentence: str) -> bool:
         return True
     if _NEGATION_AFTER.search(clause[end : end + 20]):
         return True
+    if _NE.search(clause[start:end]) and _DENIED_AFTER.search(clause[end : end + 12]):
+        return True  # « mes lèvres ne gonflent pas »
     if _HYPOTHESIS.search(clause[:start]):
         return True
-    return bool(_HISTORY.search(clause))
+    return historic and bool(_HISTORY.search(clause))
 
 
-def _found(pattern: re.Pattern[str], parsed: list[list[str]], minimisable: bool = False) -> bool:
+def _found(
+    pattern: re.Pattern[str],
+    parsed: list[list[str]],
+    minimisable: bool = False,
+    historic: bool = True,
+) -> bool:
     """Whether `pattern` matches somewhere, not denied, hypothetical, history (nor minimised)."""
     for clauses in parsed:
         sentence = " , ".join(clauses)
@@ -147,7 +156,7 @@ def _found(pattern: re.Pattern[str], parsed: list[list[str]], minimisable: bool 
             continue
         for clause in clauses:
             for match in pattern.finditer(clause):
-                if not _qualified(clause, match.start(), match.end(), sentence):
+                if not _qualified(clause, match.start(), match.end(), sentence, historic):
                     return True
     return False
 
@@ -155,7 +164,7 @@ def _found(pattern: re.Pattern[str], parsed: list[list[str]], minimisable: bool 
 def _fires(rule: Rule, parsed: list[list[str]], whole: str) -> bool:
     if rule.unless is not None and rule.unless.search(whole):
         return False
-    if not _found(rule.pattern, parsed, rule.minimisable):
+    if not _found(rule.pattern, parsed, rule.minimisable, rule.historic):
         return False
     return rule.with_ is None or _found(rule.with_, parsed)
 
@@ -164,12 +173,34 @@ _UNLESS = {rule.category: rule.unless for rule in RULES if rule.unless is not No
 
 
 def _plausible(score: classifier.Score, whole: str) -> bool:
-    """The model alone is not heard on a question or hypothesis, nor against what rules its
-    category out (an infant whose age is given as 3 months or more)."""
+    """The model alone is not heard on a general question, against what rules its category
+    out (an infant whose age is given as 3 months or more), nor where the patterns found the
+    danger's words and saw them denied, hypothetical or past (« pas de douleur dans la
+    poitrine »)."""
     if _GENERAL_QUESTION.search(whole):
         return False
     unless = _UNLESS.get(score.category)
-    return unless is None or not unless.search(whole)
+    if unless is not None and unless.search(whole):
+        return False
+    return not _denied(score.category, sentences(whole))
+
+
+def _denied(category: Category, parsed: list[list[str]]) -> bool:
+    """The category's words are in the message, and each time denied, hypothetical or past."""
+    seen = False
+    for rule in RULES:
+        if rule.category is not category:
+            continue
+        for clauses in parsed:
+            sentence = " , ".join(clauses)
+            for clause in clauses:
+                for match in rule.pattern.finditer(clause):
+                    if not _qualified(
+                        clause, match.start(), match.end(), sentence, rule.historic
+                    ):
+                        return False
+                    seen = True
+    return seen
 
 
 def matched(text: str) -> tuple[Category, ...]:

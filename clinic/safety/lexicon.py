@@ -51,8 +51,9 @@ PRODUCTS = _any(
     r"pile\w*", r"aimants?", r"champignons?", r"antigel", r"deboucheur", r"soude", r"destop",
     r"alcool a bruler", r"insecticide", r"mort aux rats", r"raticide", r"poison", r"acide",
     r"ammoniac", r"chlore", r"gel hydro\w*", r"vernis", r"dissolvant", r"huile essentielle\w*",
-    r"baies?", r"plantes?", r"cigarettes?", r"nicotine", r"cannabis", r"shit", r"alcool",
-    r"vodka", r"whisky", r"bouteille", r"liquide", r"e ?liquide", r"savon", r"shampo\w*",
+    r"baies?", r"plantes?", r"laurier ?rose", r"datura", r"digitale", r"muguet", r"belladone",
+    r"colchique", r"ricin", r"dieffenbachia", r"feuilles? de \w+", r"cigarettes?", r"nicotine", r"cannabis", r"shit", r"alcool",
+    r"vodka", r"whisky", r"liquide", r"e ?liquide", r"savon", r"shampo\w*",
 )  # fmt: skip
 PREGNANT = _any(
     r"enceinte", r"grossesse", r"\d+ ?sa\b", r"\d+ ?(?:mois|semaines?|sem) de grossesse",
@@ -62,7 +63,7 @@ PREGNANT = _any(
 )  # fmt: skip
 #: An infant under 3 months: days, weeks, 1 or 2 months, a newborn.
 YOUNG_INFANT = _any(
-    r"(?:de|a|agee?s? de|fait|fete|bebe|nourrisson|fille|fils|garcon|ne|nee) (?:\d{1,2} ?|(?:un|une|deux|trois|quatre|cinq|six|huit|dix|"
+    r"(?:de|des|a|agee?s? de|fait|fete|bebe|nourrisson|fille|fils|garcon|ne|nee) (?:\d{1,2} ?|(?:un|une|deux|trois|quatre|cinq|six|huit|dix|"
     r"quinze) )(?:j|jours?|jrs?|semaines?|sem|sems|mois)\b(?<!\b[3-9] mois)(?<!\b[1-9]\d mois)",
     r"(?:1|un) mois et demi", r"(?:2|deux) mois et demi", r"(?:1er|premier|2e|2eme|deuxieme) mois", r"nouveau ne\w*", r"nouveaune\w*",
     r"ne (?:il y a|depuis|le) ", r"nee? (?:il y a|depuis|le) ", r"naissance", r"sorti\w* de la mat",
@@ -84,6 +85,8 @@ class Rule:
     immediate: bool = False
     #: « juste un bleu », « pas grave » in the sentence lowers it (severity is the criterion).
     minimisable: bool = False
+    #: « il y a 5 ans », « depuis son AVC » makes it history (not for suicidal words: they are now).
+    historic: bool = True
 
 
 #: A gap of words in a pattern never crosses a negation (« crache pas de sang »).
@@ -159,7 +162,6 @@ RULES: tuple[Rule, ...] = (
         r"(?:tient|tenant|tenait|agrippe\w*|se serre|serrant|appuie sur) (?:\w+ ){0,2}"
         r"(?:poitrine|torse|coeur|thorax|sternum)", r"coeur (?:\w+ ){0,3}(?:a fond|s emballe|"
         r"bat (?:tres |trop )?(?:fort|vite))\b (?:\w+ ){0,8}(?:douleur|mal|serre|oppress|malaise)",
-        r"trinitrine", r"natispray",
         unless=r"\bmal au coeur\b(?!.*(?:poitrine|serre|irradi|bras gauche|oppress|douleur))|(?:va|vont|vas|allez) (?:me|nous) (?:\w+ ){0,2}"
         r"(?:faire|donner|filer) (?:faire )?(?:une )?crise cardiaque|failli (?:\w+ ){0,2}(?:crise "
         r"cardiaque|infarctus)|cru (?:\w+ ){0,2}(?:crise cardiaque|infarctus)",
@@ -278,6 +280,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:vomi\w*|crach\w*|tousse\w*|toussait) (?:\w+ ){0,3}(?:du |de |le )?sang",
         r"sang (?:\w+ ){0,3}(?:vomi\w*|crachat\w*|selles|urine|caca)",
         r"(?:selles|caca) (?:\w+ ){0,3}(?:noir\w*|sang|rouges?)", r"melena",
+        r"(?:diarrhee\w*|selles|caca|urine\w*) (?:\w+ ){0,2}(?:plein\w* de |avec du |de )?sang",
         r"baign\w* dans (?:son|le) sang", r"(?:coupure|plaie|entaille|blessure) (?:\w+ ){0,3}"
         r"(?:profonde|enorme|beante|grave|ouverte|tres grosse|qui saigne|pisse)",
         r"saignement\w* (?:\w+ ){0,3}(?:abondant|important|enorme|qui ne|incontrol\w*|massif|"
@@ -299,6 +302,8 @@ RULES: tuple[Rule, ...] = (
         r"meme pas )?(?:a )?(?:se |le |la |l )?(?:relever|releve|lever|levee|bouger la jambe|"
         r"poser le pied|mettre le pied)",
         r"(?:ne|n) (?:se )?releve (?:plus|pas)", r"reste (?:\w+ ){0,2}(?:par terre|au sol)",
+        r"impossible de (?:la |le |l |me |se )?(?:relever|lever|bouger|deplacer)",
+        r"retrouve\w* (?:\w+ ){0,1}(?:au sol|par terre)",
         r"(?:par terre|au sol) (?:\w+ ){0,4}(?:depuis|impossible|sans pouvoir)",
         r"(?:tete|crane|front) (?:\w+ ){0,4}(?:fracas\w*|ouvert\w*|fendu\w*|en sang)",
         r"(?:plante\w*|enfonce\w*|planter) (?:\w+ ){0,3}(?:couteau|lame|ciseaux|tournevis|"
@@ -391,7 +396,7 @@ RULES: tuple[Rule, ...] = (
     rule(  # a child who swallowed a medicine or a product
         C.POISONING,
         rf"(?:avale\w*|ingere\w*|bu\b|mange\w*|croque\w*|lech\w*|mis dans (?:sa|la) bouche|"
-        rf"gobe\w*|mache\w*|suce\w*|aval\w*|mordu\w*|pris) (?:\w+ ){{0,8}}(?:{MEDICINES}|{PRODUCTS})",
+        rf"gobe\w*|mache\w*|machouill\w*|suce\w*|aval\w*|mordu\w*|pris) (?:\w+ ){{0,8}}(?:{MEDICINES}|{PRODUCTS})",
         rf"(?:{MEDICINES}|{PRODUCTS}) (?:\w+ ){{0,6}}(?:avale\w*|ingere\w*|bu\b|mange\w*|"
         rf"croque\w*|dans (?:sa|la) bouche|lech\w*)",
         with_=CHILD,
@@ -545,7 +550,8 @@ RULES: tuple[Rule, ...] = (
         r"(?<!\bva )(?<!\bvont )(?<!\bvas )(?<!\ballez )(?<!\bca )(?:me|m) (?:\w+ ){0,1}tuer\b",
         r"(?:se|s|te) (?:\w+ ){0,1}tuer\b", r"(?:ouvert\w*|tranche\w*|coupe\w*) (?:\w+ ){0,1}"
         r"(?:les|ses|mes|le|la|son|sa|mon|ma) (?:poignets?|veines?)", r"(?:plus )?jamais (?:me|se) "
-        r"reveiller", r"stock\w* (?:\w+ ){0,2}(?:cachets|medicaments|comprimes|pilules|somniferes)", r"(?:fusil|arme|pistolet|revolver) (?:\w+ ){0,8}"
+        r"reveiller", r"(?:stocke|stocker|stockais|stockait|accumul\w*) (?:\w+ ){0,2}(?:cachets|medicaments|"
+        r"comprimes|pilules|somniferes)", r"(?:fusil|arme|pistolet|revolver) (?:\w+ ){0,8}"
         r"(?:genoux|tempe|bouche|le faire|vais|va|en finir)", r"laisse (?:\w+ ){0,1}(?:une |un )?"
         r"(?:lettre|mot)\b", r"disparaitre (?:pour toujours|"
         r"definitivement|de ce monde|pour de bon)", r"(?:scarifi\w*|automutil\w*|mutil\w*|"
@@ -573,9 +579,10 @@ RULES: tuple[Rule, ...] = (
         r"mutile\w*|brule\w*|lacere\w*) (?:\w+ ){0,2}(?:bras|poignets?|veines|cuisses?|jambes|"
         r"ventre)", r"(?:j ai|je viens de|jai) (?:\w+ ){0,1}(?:pris|avale\w*) (?:(?:de|les|mes|ses|"
         r"ma|la|sa|une) )?(?:toute?s?|\d{2,}|tous|la boite|une boite|plaquettes?|tout le tube) ",
-        r"veines", r"(?:arme|fusil|pistolet|couteau|lame|rasoir|cutter) (?:\w+ ){0,6}"
+        r"(?<!quatre )veines", r"(?:arme|fusil|pistolet|couteau|lame|rasoir|cutter) (?:\w+ ){0,6}"
         r"(?:tuer|mourir|en finir|poignets?|gorge|veines|contre (?:lui|elle|moi)|suicid\w*)",
         unless=r"\bce (?:\w+ ){0,2}me tue\b(?!.*(?:envie|veux|suicid|mourir|finir))",
+        historic=False,
     ),
 )
 
