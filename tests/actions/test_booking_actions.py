@@ -429,14 +429,25 @@ async def test_returning_patient_is_greeted_by_name_after_the_session_expired(
 async def test_emergency_answers_first_then_pauses_and_alerts_once(services: Services) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionEmergency(services).run(
-        dispatcher, tracker("mon père a fait un malaise", intent="emergency"), {}
+        dispatcher, tracker("c'est grave venez vite", intent="emergency"), {}
     )
-    assert responses(dispatcher) == ["utter_emergency"]
+    assert responses(dispatcher) == ["utter_emergency"]  # the model's emergency, no red flag
     assert events == [{"event": "slot", "timestamp": None, "name": "flagged", "value": "emergency"}]
     await ActionEmergency(services).run(CollectingDispatcher(), tracker(intent="emergency"), {})
     paused = services.handoff.paused(PATIENT)
     assert paused is not None and paused.reason == "emergency"
     assert len(services.alerts.list()) == len(services.practice.staff_alerts)
+
+
+async def test_a_red_flag_gets_the_core_answer_and_its_category(services: Services) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionEmergency(services).run(
+        dispatcher, tracker("je veux en finir avec la vie", intent="emergency"), {}
+    )
+    [message] = dispatcher.messages
+    assert "3114" in message["text"] and events[0]["value"] == "emergency"
+    paused = services.handoff.paused(PATIENT)
+    assert paused is not None and paused.danger == "suicide"
 
 
 async def test_emergency_advice_survives_a_database_failure(services: Services) -> None:

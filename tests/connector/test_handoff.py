@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from clinic import safety
 from clinic.alerts import AlertDispatcher
 from clinic.clock import FixedClock
 from clinic.handoff import ACKNOWLEDGED, BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF
@@ -112,11 +113,24 @@ async def test_a_paused_conversation_is_stored_acknowledged_once_and_gets_no_tur
     ]
 
 
-async def test_a_red_flag_while_paused_still_gets_its_turn(harness: Harness) -> None:
+async def test_a_red_flag_while_paused_gets_the_numbers_first_and_becomes_an_emergency(
+    harness: Harness,
+) -> None:
     patient_id = harness.service.patient_id(PATIENT)
     harness.services.handoff.pause(patient_id, "handoff")
     await say(harness, "ma femme ne respire plus")
-    assert [m.text for m in harness.turns] == ["ma femme ne respire plus"]
+    assert texts_sent(harness) == [safety.answers.DANGER]  # no acknowledgement before it
+    assert harness.turns == [] and outcomes(harness) == ["emergency"]
+    paused = harness.services.handoff.paused(patient_id)
+    assert paused is not None and paused.reason == "emergency" and paused.danger == "breathing"
+
+
+async def test_a_red_flag_mid_flood_still_gets_the_numbers(harness: Harness) -> None:
+    harness.service.messages_per_minute = 2
+    for text in ("bonjour", "rdv", "demain ?", "il a avalé des cachets de ma mère"):
+        await say(harness, text)
+    assert texts_sent(harness)[-1] == safety.answers.DANGER
+    assert outcomes(harness)[-2:] == ["throttled", "emergency"]
 
 
 @pytest.mark.recette(15)
@@ -146,10 +160,10 @@ async def test_alerts_reach_staff_on_whatsapp_and_by_email_once(
     harness: Harness, smtp: tuple[str, Inbox]
 ) -> None:
     url, inbox = smtp
-    await say(harness, "mon père a fait un malaise")
+    await say(harness, "mon père a fait un malaise")  # the channel pauses it, with its category
     patient_id = harness.service.patient_id(PATIENT)
     harness.services.patients.remember(patient_id, "Marie Dupont", datetime.now(timezone.utc))
-    harness.services.handoff.pause(patient_id, "emergency")
+    assert not harness.services.handoff.pause(patient_id, "emergency")  # alerted once only
     worker = with_smtp(harness, url)
     try:
         assert await worker.alert_dispatcher.run_once() == 2
@@ -161,7 +175,7 @@ async def test_alerts_reach_staff_on_whatsapp_and_by_email_once(
     assert body["name"] == "alerte_equipe"
     parameters = [p["text"] for p in body["components"][0]["parameters"]]
     reference = patient_id[3:11]
-    assert parameters == ["urgence signalée", reference]
+    assert parameters == ["urgence signalée : perte de connaissance", reference]
     [mail] = inbox.messages
     assert mail["To"] == STAFF_EMAIL and reference in mail["Subject"]
     assert mail["Message-ID"].startswith("<alert-")

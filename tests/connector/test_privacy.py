@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import aiohttp
 
+from clinic import safety
 from clinic.simulator import payloads
 from tests.connector.conftest import PHONE_NUMBER_ID, Harness
 
@@ -36,7 +37,8 @@ async def test_a_new_patient_gets_the_notice_once_before_the_first_answer(harnes
 async def test_an_emergency_is_answered_before_any_notice(harness: Harness) -> None:
     await harness.post(payloads.text_payload(NEW, "mon père a fait un malaise", PHONE_NUMBER_ID))
     await harness.settle()
-    assert texts(harness, NEW) == ["reçu : mon père a fait un malaise"]  # the turn, alone
+    assert texts(harness, NEW) == [safety.answers.DANGER]  # the numbers, alone, and no turn
+    assert harness.turns == []
     await harness.post(payloads.text_payload(NEW, "merci", PHONE_NUMBER_ID))
     await harness.settle()
     assert texts(harness, NEW)[1].startswith("ℹ️")  # shown at the next message

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from clinic.safety import is_red_flag
+from clinic.alerts import LABELS, alert_label
+from clinic.safety import Category, Finding, answer, detect, is_red_flag
+from clinic.safety.categories import LABELS as CATEGORY_LABELS
 
 
 @pytest.mark.parametrize(
@@ -46,3 +48,64 @@ def test_vital_signs_are_red_flags(text: str) -> None:
 )
 def test_ordinary_requests_are_not(text: str) -> None:
     assert not is_red_flag(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pas de douleur dans la poitrine",
+        "ce n'est pas urgent",
+        "certificat de sport, il n'a pas de fièvre",
+        "elle ne s'est pas évanouie, juste fatiguée",
+        "que faire si jamais mon fils avale une pile ?",
+        "j'ai fait un AVC il y a 5 ans, je voudrais renouveler mon traitement",
+        "mes enfants vont me tuer 😅 un rdv pour le petit (rhume)",
+        "/affirm",
+    ],
+)
+def test_negations_hypotheses_history_and_payloads_do_not_alert(text: str) -> None:
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ma fille de 3 ans a avalé des cachets du placard", Category.POISONING),
+        ("mon bébé de 2 mois a 40 de fièvre, il est tout mou", Category.INFANT_FEVER),
+        ("sa gorge gonfle après une piqûre de guêpe", Category.ANAPHYLAXIS),
+        ("enceinte de 7 mois et je saigne", Category.PREGNANCY),
+        ("je voudrais un rdv jeudi mais g mal a la poitrine et jarrive pa a respirer",
+         Category.CHEST_PAIN),
+    ],
+)  # fmt: skip
+def test_each_category_is_named(text: str, category: Category) -> None:
+    finding = detect(text)
+    assert finding is not None and category in finding.categories
+
+
+def test_the_patterns_answer_alone_when_the_model_is_not_there() -> None:
+    assert detect("mon père a fait un malaise", use_model=False) is not None
+    assert detect("je voudrais un rendez-vous jeudi", use_model=False) is None
+
+
+def test_danger_gets_15_112_and_114_first() -> None:
+    said = answer(Finding((Category.CHEST_PAIN,)))
+    assert said.startswith("🚨 Appelez tout de suite le 15 (SAMU) ou le 112")
+    assert "114" in said and "3114" not in said
+
+
+def test_suicidal_thoughts_get_3114_and_an_act_under_way_the_15_first() -> None:
+    thoughts = detect("je pense tout le temps à mourir, j'en peux plus")
+    assert thoughts is not None and not thoughts.immediate
+    assert "3114" in answer(thoughts) and answer(thoughts).startswith("Vous pouvez en parler")
+    taken = detect("j'ai pris toute la boîte de somnifères pour en finir")
+    assert taken is not None and taken.immediate
+    said = answer(taken)
+    assert said.startswith("🚨 Appelez tout de suite le 15") and "3114" in said
+
+
+def test_staff_read_the_category_never_the_words() -> None:
+    assert alert_label("emergency", "chest_pain") == "urgence signalée : douleur thoracique"
+    assert alert_label("emergency", None) == "urgence signalée"
+    assert alert_label("handoff", "chest_pain") == LABELS["handoff"]
+    assert {category.label for category in Category} == set(CATEGORY_LABELS.values())
