@@ -6,6 +6,7 @@ import pytest
 
 from clinic.alerts import LABELS, alert_label
 from clinic.safety import Category, Finding, answer, detect, is_red_flag
+from clinic.safety import classifier
 from clinic.safety.categories import LABELS as CATEGORY_LABELS
 
 
@@ -109,3 +110,12 @@ def test_staff_read_the_category_never_the_words() -> None:
     assert alert_label("emergency", None) == "urgence signalée"
     assert alert_label("handoff", "chest_pain") == LABELS["handoff"]
     assert {category.label for category in Category} == set(CATEGORY_LABELS.values())
+
+
+def test_the_unrolled_model_gives_scikit_learns_probabilities() -> None:
+    danger_model = classifier.model()
+    assert danger_model is not None
+    for text in ("mon père a fait un malaise", "rdv jeudi", "j'ai envie d'en finir", "?"):
+        ours = danger_model.probabilities(text)
+        theirs = danger_model.pipeline.predict_proba([classifier.flatten(text)])[0]
+        assert abs(ours - theirs).max() < 1e-9
