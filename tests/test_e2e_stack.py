@@ -609,7 +609,7 @@ def test_an_emergency_goes_to_staff_who_answer_and_hand_back(stack: Stack) -> No
     )
     # a red flag while paused still gets 15 / 112 at once
     urgent = text("il ne respire plus")
-    assert "15" in body_texts(urgent) and "112" in body_texts(urgent)
+    assert first_text(urgent).startswith("🚨 Appelez tout de suite le 15 (SAMU) ou le 112")
     # handed back: the same request now runs the booking flow
     assert clinic(stack, "conversations", "resume", row["id"]).returncode == 0
     wait_until(
@@ -679,6 +679,76 @@ def test_a_stopped_duckling_still_reads_the_time_within_5_seconds(stack: Stack) 
     said = " ".join(text for _, text in replies)
     assert "Quel jour" not in said and "compris" not in said, said
     assert "nom" in said or "créneau" in said, said  # the form moved on: the time was read
+
+
+# --- a patient in danger: the numbers in the very first bubble, whatever else -----------------
+
+#: One message per red-flag category, written as patients write (not from the corpus).
+IN_DANGER = {
+    "breathing": "mon fils de 4 ans s'étouffe avec un bonbon il devient tout rouge",
+    "chest_pain": "jai une douleur qui serre dans la poitrine et qui part dans le bras gauche",
+    "stroke": "ma mère a la bouche de travers et elle n'arrive plus à parler",
+    "unconscious": "mon père est tombé dans les pommes et il ne se réveille pas",
+    "seizure": "ma fille fait des convulsions elle a les yeux révulsés",
+    "bleeding": "je me suis coupé profond à la cuisse, ça saigne énormément",
+    "trauma": "ma grand-mère est tombée dans l'escalier et ne peut plus se relever",
+    "burn": "mon fils de 2 ans s'est renversé de l'eau bouillante sur le ventre",
+    "anaphylaxis": "piqué par une guêpe, sa gorge gonfle et il respire mal",
+    "poisoning": "ma fille de 3 ans a avalé des médicaments du placard",
+    "infant_fever": "mon bébé de 6 semaines a 38,7 de fièvre",
+    "meningitis": "40 de fièvre, la nuque raide, il ne peut pas baisser la tête",
+    "pregnancy": "je suis enceinte de 7 mois et je saigne",
+    "confusion": "mon mari est diabétique, il transpire et dit n'importe quoi",
+    "suicide": "je n'en peux plus, j'ai envie d'en finir",
+}
+
+
+def first_text(bodies: list[dict]) -> str:
+    assert bodies, "no answer"
+    return body_texts(bodies[:1])
+
+
+@pytest.mark.parametrize("category", sorted(IN_DANGER))
+def test_a_new_patient_in_danger_reads_the_numbers_first(stack: Stack, category: str) -> None:
+    wa_id = f"3361{sorted(IN_DANGER).index(category):07d}"
+    first = first_text(whatsapp(stack, {"type": "text", "text": IN_DANGER[category]}, wa_id))
+    assert not first.startswith("ℹ️")  # the privacy notice waits
+    if category == "suicide":
+        assert "3114" in first and "15" in first and "112" in first
+    else:
+        assert first.startswith("🚨 Appelez tout de suite le 15 (SAMU) ou le 112"), first
+        assert "114" in first
+    assert last_outcome(stack) == "emergency"
+
+
+def test_a_red_flag_in_the_middle_of_a_booking(stack: Stack) -> None:
+    wa_id = "33612300001"
+    asked = whatsapp(stack, {"type": "text", "text": "je voudrais un rdv demain matin"}, wa_id)
+    question = body_texts(asked[1:]).lower()  # after the privacy notice
+    assert any(word in question for word in ("motif", "nom", "créneau", "heure")), asked
+    urgent = whatsapp(
+        stack, {"type": "text", "text": "en fait mon mari a très mal à la poitrine"}, wa_id
+    )
+    assert first_text(urgent).startswith("🚨 Appelez tout de suite le 15"), urgent
+    assert last_outcome(stack) == "emergency"
+
+
+@pytest.mark.parametrize("stopped", ["actions", "duckling"])
+def test_a_red_flag_is_answered_with_a_dependency_hung(stack: Stack, stopped: str) -> None:
+    port, needle = {
+        "actions": (stack.actions, "connectors.action_server"),
+        "duckling": (stack.duckling, "clinic.duckling"),
+    }[stopped]
+    pid = pid_listening_on(int(port.rsplit(":", 1)[1]), needle)
+    wa_id = "33612300002" if stopped == "actions" else "33612300003"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        replies = timed_replies(stack, wa_id, "il ne respire plus, il devient bleu", until=4)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert replies, "no answer"
+    seconds, text = replies[0]
+    assert seconds < 3 and text.startswith("🚨 Appelez tout de suite le 15"), replies
 
 
 # --- privacy: booked, erased by message, and the database dump shows nothing of it -------------
