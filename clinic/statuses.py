@@ -31,7 +31,14 @@ UNFINISHED: tuple[OutboxStatus, ...] = ("queued", "sending")
 #: What became of one inbound WhatsApp message.
 #: `paused`: stored for staff, no dialogue turn (the conversation is with a human).
 InboundOutcome = Literal[
-    "received", "turn", "answered", "stale", "ignored", "failed", "throttled", "paused",
+    "received",
+    "turn",
+    "answered",
+    "stale",
+    "ignored",
+    "failed",
+    "throttled",
+    "paused",
     "emergency",
 ]
 

@@ -104,15 +104,19 @@ class DangerModel:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline, make_union
 
-        texts, labels = zip(*((flatten(text), label) for text, label in examples))
+        pairs = [(flatten(text), label) for text, label in examples]
+        texts = [text for text, _ in pairs]
+        labels = [label for _, label in pairs]
         pipeline = make_pipeline(
             make_union(
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+                ),
                 TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
             ),
             LogisticRegression(C=C, max_iter=3000, class_weight="balanced"),
         )
-        pipeline.fit(list(texts), list(labels))
+        pipeline.fit(texts, labels)
         return cls(pipeline)
 
     def probabilities(self, text: str) -> Any:
@@ -136,9 +140,7 @@ class DangerModel:
 
     def score(self, text: str) -> Score:
         probabilities = self.probabilities(text)
-        ranked = sorted(
-            (p, i) for i, p in enumerate(probabilities) if i != self._none
-        )
+        ranked = sorted((p, i) for i, p in enumerate(probabilities) if i != self._none)
         category = self._classes[ranked[-1][1]]
         assert isinstance(category, Category)
         return Score(1.0 - float(probabilities[self._none]), category)

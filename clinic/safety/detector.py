@@ -195,9 +195,7 @@ def _denied(category: Category, parsed: list[list[str]]) -> bool:
             sentence = " , ".join(clauses)
             for clause in clauses:
                 for match in rule.pattern.finditer(clause):
-                    if not _qualified(
-                        clause, match.start(), match.end(), sentence, rule.historic
-                    ):
+                    if not _qualified(clause, match.start(), match.end(), sentence, rule.historic):
                         return False
                     seen = True
     return seen

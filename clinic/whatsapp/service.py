@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clinic import alerts as staff_alerts
-from clinic import metrics
+from clinic import metrics, safety
 from clinic.alerts import AlertRepository
 from clinic.clock import Clock
 from clinic.conversations import Transcript
@@ -32,7 +32,6 @@ from clinic.handoff import BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF, Handoff
 from clinic.logs import traced
 from clinic.privacy import Privacy, notice_text
 from clinic.reminders import ReminderRepository, parse_callback
-from clinic import safety
 from clinic.sealing import Sealer
 from clinic.statuses import Author, InboundOutcome
 from clinic.whatsapp import inbound as kinds

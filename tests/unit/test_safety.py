@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clinic.alerts import LABELS, alert_label
-from clinic.safety import Category, Finding, answer, detect, is_red_flag
-from clinic.safety import classifier
+from clinic.safety import Category, Finding, answer, classifier, detect, is_red_flag
 from clinic.safety.categories import LABELS as CATEGORY_LABELS
 
 
