@@ -126,17 +126,26 @@ class Month:
 
     # --- one turn -------------------------------------------------------------------------------
 
-    def turn(self, sender: str, at: datetime, intent: str, *after: Event) -> datetime:
-        """The patient writes (transcript + Rasa's user event), Rasa runs `after`, answers."""
+    def message(self, sender: str, at: datetime) -> None:
+        """The patient writes: the transcript staff read."""
         self.truth.patient_messages += 1
-        self.truth.user_turns += 1
-        self.truth.intents[intent] += 1
         self.truth.patients.add(sender)
         day = at.astimezone(self.practice.tz).date().isoformat()
         self.truth.conversations_by_day[day].add(sender)
         if not self.practice.is_open(at):
             self.truth.outside_hours += 1
         self.services.transcript.add(sender, "patient", "…", at)
+
+    def red_flag(self, sender: str, at: datetime) -> None:
+        """A red flag over WhatsApp: the channel answers (outbox kind `emergency`), no turn."""
+        self.message(sender, at)
+        self.services.outbox.queue(sender, "emergency", {"type": "text"}, at)
+
+    def turn(self, sender: str, at: datetime, intent: str, *after: Event) -> datetime:
+        """The patient writes (transcript + Rasa's user event), Rasa runs `after`, answers."""
+        self.message(sender, at)
+        self.truth.user_turns += 1
+        self.truth.intents[intent] += 1
         stamp = at.timestamp()
         events = self.events[sender]
         events.append(UserUttered("…", {"name": intent, "confidence": 0.99}, timestamp=stamp))
@@ -167,9 +176,12 @@ class Month:
         elif kind == "handoff":
             self.truth.handoffs += 1
             self.turn(sender, at, "request_human", ActionExecuted("action_handoff"))
-        else:
+        elif self.random.random() < 0.5:  # the model's emergency (its words escaped the detector)
             self.truth.emergencies += 1
             self.turn(sender, at, "emergency", ActionExecuted("action_emergency"))
+        else:  # the detector's, answered by the channel before any turn
+            self.truth.emergencies += 1
+            self.red_flag(sender, at)
 
     def booking(self, sender: str, at: datetime, stop: str | None) -> None:
         """book_appointment, then the form's questions, the offer, the recap, « je confirme »."""

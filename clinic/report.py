@@ -3,7 +3,8 @@
 Counts and rates only: no name, phone, reason text or message leaves this module. The sources:
 - the core's tables: appointments (attendance marked by staff), the audit trail (who booked,
   moved, cancelled, confirmed), reminders, the transcript's timestamps (patient messages, outside
-  opening hours);
+  opening hours), and the outbox's emergency answers (red flags the channel answered before any
+  turn, clinic.safety);
 - Rasa's tracker table `events` (read with SQL, no Rasa import): intents, the actions run
   (fallback, handoff, emergency, offer, recap, booking), the answer time (a patient message to
   the first answer, as Rasa recorded both) and the form's `requested_slot`, whose value is sealed
@@ -33,6 +34,7 @@ from clinic.storage.tables import (
     audit_log,
     conversation_log,
     reminders,
+    whatsapp_outbound,
 )
 
 #: Steps of a booking conversation, in order, with their French labels.
@@ -145,6 +147,13 @@ def build(
             .group_by(reminders.c.status)
         ).all()
         events = _events(db, lower, upper)
+        red_flags = db.execute(  # answered by the channel, before any turn (clinic.safety)
+            sa.select(whatsapp_outbound.c.created_at).where(
+                whatsapp_outbound.c.kind == "emergency",
+                whatsapp_outbound.c.created_at >= lower,
+                whatsapp_outbound.c.created_at < upper,
+            )
+        ).all()
 
     talked: dict[str, set[str]] = {}
     for patient_id, at in messages:
@@ -170,6 +179,9 @@ def build(
             bucket.cancellations += 1
         elif action == "confirmed" and actor == "patient":
             confirmed += 1
+
+    for (at,) in red_flags:
+        day_of(at).emergencies += 1
 
     intents: Counter[str] = Counter()
     drop_offs: Counter[str] = Counter({stage: 0 for stage in STAGES})
