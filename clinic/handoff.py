@@ -69,6 +69,8 @@ class InboxRow:
     reference: str
     #: Staff opened it since it was handed over (the console's unread count is the others).
     opened: bool = True
+    #: An emergency's red-flag category code (clinic.safety), shown beside « URGENCE ».
+    danger: str | None = None
 
     def as_json(self, tz: Any) -> dict[str, Any]:
         def local(moment: datetime | None) -> str | None:
@@ -205,6 +207,7 @@ class Handoff:
                     last_message_at=last.get(patient_id),
                     reference=reference(patient_id),
                     opened=conversation is None or conversation.opened_at is not None,
+                    danger=conversation.danger if conversation and conversation.paused else None,
                 )
             )
         return rows

@@ -34,6 +34,7 @@ from clinic.console.security import (
 from clinic.conversations import Conversation
 from clinic.frontdesk import DeskOutcome
 from clinic.handoff import InboxRow
+from clinic.safety.categories import Category
 from clinic.services import Services
 from clinic.staff import StaffError, StaffMember
 from clinic.statuses import STAFF_ROLES, Attendance
@@ -47,6 +48,8 @@ PUBLIC = ("/connexion", "/health", "/static/")
 #: Longest staff reply accepted (WhatsApp's text limit is 4,096; longer is split anyway).
 MAX_REPLY = 4000
 
+#: An emergency's red-flag category, as staff read it (« douleur thoracique »).
+DANGERS = {category.value: category.label for category in Category}
 REASONS = {
     "emergency": "Urgence",
     "handoff": "Demande à parler à l'équipe",
@@ -114,6 +117,7 @@ class Console:
         self.templates.globals.update(
             practice=services.practice.name,
             reasons=REASONS,
+            dangers=DANGERS,
             statuses=STATUSES,
             attendance_labels=ATTENDANCE,
             roles=ROLES,

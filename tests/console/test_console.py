@@ -14,6 +14,7 @@ from clinic.appointments import Appointment, new_appointment_id
 from clinic.clock import FixedClock
 from clinic.console.app import Console
 from clinic.console.security import CSRF_COOKIE, SESSION_COOKIE
+from clinic.safety import Category
 from clinic.scheduling import SearchWindow
 from clinic.services import Services
 from clinic.storage.tables import whatsapp_outbound
@@ -241,16 +242,19 @@ async def test_the_inbox_puts_emergencies_first_and_counts_unread(
     services.handoff.pause("wa-" + "a" * 32, "handoff")
     clock.set(NOW + timedelta(minutes=5))
     a_patient(services, "Émile Urgence", "wa-" + "b" * 32)
-    services.handoff.pause("wa-" + "b" * 32, "emergency")
+    services.handoff.pause("wa-" + "b" * 32, "emergency", Category.CHEST_PAIN)
     clock.set(NOW + timedelta(minutes=17))
     await sign_in(client)
     page = await (await client.get("/")).text()
     assert page.index("Émile Urgence") < page.index("Paul Handoff")
     assert "URGENCE" in page and "12 min" in page and "17 min" in page
+    assert "URGENCE</span> douleur thoracique" in page  # the category, never the words
     assert "<title>(2) Boîte de réception" in page
     polled = await (await client.get("/boite.json")).json()
     assert polled["unread"] == 2 and polled["waiting"] == 2 and "Émile Urgence" in polled["rows"]
-    await client.get(f"/conversations/{'b' * 8}")  # opened
+    opened = await (await client.get(f"/conversations/{'b' * 8}")).text()
+    assert "URGENCE</span> douleur thoracique" in opened
+    assert "urgence signalée : douleur thoracique" in opened  # the transcript's event
     assert (await (await client.get("/boite.json")).json())["unread"] == 1
 
 
