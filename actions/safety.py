@@ -44,7 +44,8 @@ class ActionEmergency(ClinicAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        finding = safety.detect(tracker.latest_message.get("text") or "")
+        # The patterns name the category (the model is the channel's, trained in its process).
+        finding = safety.detect(tracker.latest_message.get("text") or "", use_model=False)
         if finding is None:
             dispatcher.utter_message(response="utter_emergency")
             return hand_over(self.services, tracker, "emergency")

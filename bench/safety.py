@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     before = rss_mib()
     began = time.perf_counter()
-    model = red_flag_model.model()
+    model = red_flag_model.model(wait=True)
     trained = time.perf_counter() - began
     assert model is not None, "the red-flag model could not be built"
     cases = load(args.part)

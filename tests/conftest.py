@@ -25,12 +25,20 @@ from clinic.duckling.engine import DucklingEngine
 from clinic.duckling.server import DucklingHTTPServer
 from clinic.emulators.google_calendar import GoogleCalendarEmulator, write_service_account_key
 from clinic.practice import Practice, load_practice
+from clinic.safety import classifier
 from clinic.sealing import Sealer, data_sealer
 from clinic.services import Services, build_services
 from clinic.settings import Settings
 from clinic.storage import Database, metadata
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def red_flag_model() -> None:
+    """The red-flag model built before any test, as the WhatsApp channel builds it at start:
+    a test never depends on whether the background training has finished."""
+    assert classifier.model(wait=True) is not None
 
 
 @pytest.fixture(scope="session")

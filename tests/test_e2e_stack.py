@@ -30,6 +30,7 @@ from clinic.sealing import data_sealer
 from clinic.settings import Settings
 from tests.conftest import clinic_appointments
 from tests.http import request
+from tests.safety.corpus import IN_DANGER
 from tests.smtp import Inbox, smtp_server
 from tests.stack import pid_listening_on, simulate, simulator_token, start_stack
 
@@ -682,25 +683,6 @@ def test_a_stopped_duckling_still_reads_the_time_within_5_seconds(stack: Stack) 
 
 
 # --- a patient in danger: the numbers in the very first bubble, whatever else -----------------
-
-#: One message per red-flag category, written as patients write (not from the corpus).
-IN_DANGER = {
-    "breathing": "mon fils de 4 ans s'étouffe avec un bonbon il devient tout rouge",
-    "chest_pain": "jai une douleur qui serre dans la poitrine et qui part dans le bras gauche",
-    "stroke": "ma mère a la bouche de travers et elle n'arrive plus à parler",
-    "unconscious": "mon père est tombé dans les pommes et il ne se réveille pas",
-    "seizure": "ma fille fait des convulsions elle a les yeux révulsés",
-    "bleeding": "je me suis coupé profond à la cuisse, ça saigne énormément",
-    "trauma": "ma grand-mère est tombée dans l'escalier et ne peut plus se relever",
-    "burn": "mon fils de 2 ans s'est renversé de l'eau bouillante sur le ventre",
-    "anaphylaxis": "piqué par une guêpe, sa gorge gonfle et il respire mal",
-    "poisoning": "ma fille de 3 ans a avalé des médicaments du placard",
-    "infant_fever": "mon bébé de 6 semaines a 38,7 de fièvre",
-    "meningitis": "40 de fièvre, la nuque raide, il ne peut pas baisser la tête",
-    "pregnancy": "je suis enceinte de 7 mois et je saigne",
-    "confusion": "mon mari est diabétique, il transpire et dit n'importe quoi",
-    "suicide": "je n'en peux plus, j'ai envie d'en finir",
-}
 
 
 def first_text(bodies: list[dict]) -> str:

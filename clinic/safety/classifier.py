@@ -158,12 +158,22 @@ _failed = False
 _lock = threading.Lock()
 
 
-def model() -> DangerModel | None:
-    """The process's model, trained at first use (a few seconds; `warm_up` does it ahead).
-    None when it cannot be built: the patterns then answer alone."""
-    global _model, _failed
+def model(wait: bool = False) -> DangerModel | None:
+    """The process's model, or None while it is being trained (about 10 s, in a background
+    thread started by the first call or by `warm_up`) or if it cannot be built: a patient's
+    message never waits for it, the patterns answer alone meanwhile. `wait`: train it now if
+    need be (tests, benchmarks)."""
     if _model is not None or _failed:
         return _model
+    if wait:
+        _train()
+        return _model
+    warm_up()
+    return None
+
+
+def _train() -> None:
+    global _model, _failed
     with _lock:
         if _model is None and not _failed:
             try:
@@ -171,9 +181,14 @@ def model() -> DangerModel | None:
             except Exception:
                 _failed = True
                 logger.exception("red-flag model not built: the patterns answer alone")
-    return _model
+
+
+_started = threading.Event()
 
 
 def warm_up() -> None:
-    """Train the model in a background thread, so the first patient does not wait for it."""
-    threading.Thread(target=model, name="red-flag-model", daemon=True).start()
+    """Train the model in a background thread, once per process: started by the WhatsApp
+    channel and the NLU component as they start, so it is ready before the first patient."""
+    if not _started.is_set():
+        _started.set()
+        threading.Thread(target=_train, name="red-flag-model", daemon=True).start()

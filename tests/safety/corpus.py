@@ -17,6 +17,26 @@ from pathlib import Path
 from clinic.safety import Category, Finding, answer
 from clinic.safety.classifier import TUNING
 
+#: One message per red-flag category, as patients write them, for the end-to-end tests (not
+#: from the corpus; caught by the patterns alone, so never waiting on the model).
+IN_DANGER = {
+    "breathing": "mon fils de 4 ans s'étouffe avec un bonbon il devient tout rouge",
+    "chest_pain": "jai une douleur qui serre dans la poitrine et qui part dans le bras gauche",
+    "stroke": "ma mère a la bouche de travers et elle n'arrive plus à parler",
+    "unconscious": "mon père est tombé dans les pommes et il ne se réveille pas",
+    "seizure": "ma fille fait des convulsions elle a les yeux révulsés",
+    "bleeding": "je me suis coupé profond à la cuisse, ça saigne énormément",
+    "trauma": "ma grand-mère est tombée dans l'escalier et ne peut plus se relever",
+    "burn": "mon fils de 2 ans s'est renversé de l'eau bouillante sur le ventre",
+    "anaphylaxis": "piqué par une guêpe, sa gorge gonfle et il respire mal",
+    "poisoning": "ma fille de 3 ans a avalé des médicaments du placard",
+    "infant_fever": "mon bébé de 6 semaines a 38,7 de fièvre",
+    "meningitis": "40 de fièvre, la nuque raide, il ne peut pas baisser la tête",
+    "pregnancy": "je suis enceinte de 7 mois et je saigne",
+    "confusion": "mon mari est diabétique, il transpire et dit n'importe quoi",
+    "suicide": "je n'en peux plus, j'ai envie d'en finir",
+}
+
 CORPUS = Path(__file__).parent / "corpus"
 #: The tuning part trains the detector's model, so it ships with it.
 PARTS = {"tuning": TUNING, "heldout": CORPUS / "heldout.jsonl"}

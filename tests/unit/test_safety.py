@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from clinic.alerts import LABELS, alert_label
 from clinic.safety import Category, Finding, answer, classifier, detect, is_red_flag
 from clinic.safety.categories import LABELS as CATEGORY_LABELS
+from tests.safety.corpus import IN_DANGER
 
 
 @pytest.mark.parametrize(
@@ -112,9 +115,27 @@ def test_staff_read_the_category_never_the_words() -> None:
 
 
 def test_the_unrolled_model_gives_scikit_learns_probabilities() -> None:
-    danger_model = classifier.model()
+    danger_model = classifier.model(wait=True)
     assert danger_model is not None
     for text in ("mon père a fait un malaise", "rdv jeudi", "j'ai envie d'en finir", "?"):
         ours = danger_model.probabilities(text)
         theirs = danger_model.pipeline.predict_proba([classifier.flatten(text)])[0]
         assert abs(ours - theirs).max() < 1e-9
+
+
+def test_the_end_to_end_phrases_are_caught_with_or_without_the_model() -> None:
+    """The stack's red flags must not depend on whether the model has finished training."""
+    for text in [*IN_DANGER.values(), "il ne respire plus, il devient bleu", "mon père a fait un malaise",
+                 "en fait mon mari a très mal à la poitrine", "ma femme ne respire plus",
+                 "il a avalé des cachets de ma mère", "il ne respire plus"]:  # fmt: skip
+        assert detect(text, use_model=False) is not None, text
+        assert detect(text) is not None, text
+
+
+def test_a_message_never_waits_for_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classifier, "_model", None)
+    monkeypatch.setattr(classifier, "_started", threading.Event())
+    started: list[bool] = []
+    monkeypatch.setattr(classifier, "warm_up", lambda: started.append(True))
+    assert classifier.model() is None and started == [True]  # training asked, not awaited
+    assert detect("mon père a fait un malaise") is not None  # the patterns answer meanwhile
