@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from clinic.safety import classifier
 from clinic.safety.categories import Category
-from clinic.safety.lexicon import IMMEDIATE, RULES, Rule
+from clinic.safety.lexicon import IMMEDIATE, MODEL_NEEDS, RULES, Rule
 from clinic.safety.normalise import sentences
 
 #: A negation cue close before a match: « pas de », « aucun », « sans », « ni », « jamais »…
@@ -31,7 +31,7 @@ _PSEUDO = re.compile(
     r"\b(?:pas|plus) (?:bien|normal\w*|sur|sure|terrible|top|fort|possible|moyen|du tout bien|"
     r"ce que|quoi|combien|si|comment|pourquoi|quel\w*|trop quoi)\b|"
     r"\b(?:sais|sait|savons|savais|comprends|comprend|reponds|repond|arrive|arrete|passe|"
-    r"bouge|reagit|respire|reveille|voi[st]|reconnai\w*|tient|sens|sent|"
+    r"peu[tx]|pouvons|pouvez|bouge|reagit|respire|reveille|voi[st]|reconnai\w*|tient|sens|sent|"
     r"s arrete|s arretent|disparai\w*|s effacent|part|partent|pouvons|arrivons) (?:\w+ )?"
     r"(?:pas|plus)\b|"
     r"\bsans (?:arret|s arreter|cesse|raison|prevenir|pouvoir|reagir|bouger|repondre|"
@@ -55,7 +55,7 @@ _HYPOTHESIS = re.compile(
     r"grave|frequent)|(?:peu[tx]|peuvent|pourrai\w*) (?:\w+ ){0,2}(?:donner|provoquer|causer|"
     r"entrainer|declencher|faire (?:un|une|des))|risques? (?:de|d)|signes? (?:de|d|du)|"
     r"symptomes? (?:de|d|du)|peur (?:de|d|que|qu) (?:\w+ ){0,3}(?:fasse|fait|refasse|ait|"
-    r"recommence)|pour savoir|formation|brochure|protocole|a partir de (?:quand|combien)|"
+    r"recommence)|pour savoir|formation|brochure|protocole|a partir de (?:quand|combien|quel\w*)|"
     r"combien de degres|parle t on|quand faut il|faut il (?:consulter|s inquieter|appeler)|"
     r"(?:dangereux|grave|normal|risque|grave) si|"
     r"(?<!sais pas )(?<!sait pas )(?<!savoir )(?<!demande )(?<!voir )(?<!comme )(?<!meme )"
@@ -80,11 +80,18 @@ _HISTORY = re.compile(
     r"intoxication|epilepsie|malaise|meningite|embolie|brulure|fausse couche)|"
     r"(?:ancien|ancienne|vieille|vieux) (?:\w+ ){0,1}(?:brulure|fracture|avc|cicatrice)|"
     r"(?:pas de|aucune) crise depuis|quand (?:j|il|elle) (?:etai[st]|etait) (?:petit|petite|"
-    r"jeune|enfant|bebe)|a fait (?:un|une|des) (?:\w+ ){1,2}a \d{1,2} ans|"
+    r"jeune|enfant|bebe)|quand (?:il|elle|j) (?:avait|avais) \d+ ans|a fait (?:un|une|des) (?:\w+ ){1,2}a \d{1,2} ans|"
     r"(?:j ai|il a|elle a) fait (?:un|une|des) (?:\w+ ){1,5}(?:enfant|petit|petite|jeune)$|"
     r"renouvel\w* (?:\w+ ){0,3}(?:stylos?|epipen|anapen|adrenaline)|(?:\w+ ){0,2}enfant (?:est ce|"
     r"cela|ca))\b"
 )
+#: History even for suicidal words: years ago, as a child.
+_LONG_AGO = re.compile(
+    r"\b(?:il y a (?:\d+|deux|trois|quatre|cinq|dix|quelques|plusieurs) (?:ans|annees)|"
+    r"quand (?:j|il|elle) (?:etai[st]|etait|avais|avait) (?:\d+ ans|petit|petite|jeune|ado))\b"
+)
+#: « … et j'ai », « … et il est »: a new statement inside a clause.
+_AND_SUBJECT = re.compile(r" et (?=(?:j|je|il|elle|on|mon|ma|mes|la|le|maintenant|la) )")
 #: « juste un bleu », « rien de grave »: lowers injuries, burns and bleeding only.
 _MINIMISED = re.compile(
     r"\b(?:pas grave|rien de grave|pas (?:bien )?mechant\w*|rien de (?:casse|grave|mechant)|"
@@ -140,7 +147,20 @@ def _qualified(clause: str, start: int, end: int, sentence: str, historic: bool 
         return True  # « mes lèvres ne gonflent pas »
     if _HYPOTHESIS.search(clause[:start]):
         return True
-    return historic and bool(_HISTORY.search(clause))
+    statement = _statement(clause, start)
+    if historic:
+        return bool(_HISTORY.search(statement))
+    return bool(_LONG_AGO.search(statement))
+
+
+def _statement(clause: str, start: int) -> str:
+    """The part of the clause the match belongs to: « j'ai fait un infarctus il y a 2 ans | et
+    j'ai la même douleur dans la poitrine » are two statements."""
+    cuts = [0, *(m.start() for m in _AND_SUBJECT.finditer(clause)), len(clause)]
+    for left, right in zip(cuts, cuts[1:]):
+        if left <= start < right:
+            return clause[left:right]
+    return clause
 
 
 def _found(
@@ -181,6 +201,9 @@ def _plausible(score: classifier.Score, whole: str) -> bool:
         return False
     unless = _UNLESS.get(score.category)
     if unless is not None and unless.search(whole):
+        return False
+    needs = MODEL_NEEDS.get(score.category)
+    if needs is not None and not needs.search(whole):
         return False
     return not _denied(score.category, sentences(whole))
 

@@ -32,9 +32,10 @@ CHILD = _any(
     r"\d{1,2} mois", r"neveu", r"niece", r"bout de chou", r"minot", r"garcon", r"puce",
 )  # fmt: skip
 FEVER = _any(
-    r"fievre\w*", r"febri\w*", r"temperature", r"brulant\w*", r"chaud comme",
+    r"fievre\w*", r"febri\w*", r"brulant\w*", r"chaud comme",
     r"3[89](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?", r"4[01](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?",
-    r"\b3[89] [0-9]\b", r"\b40 [0-9]\b", r"de la temp", r"temp\b",
+    r"\b3[89] [0-9]\b", r"\b40 [0-9]\b", r"de la temp\w*", r"temperature (?:\w+ ){0,2}"
+    r"(?:3[89]|4[01])",
 )  # fmt: skip
 MEDICINES = _any(
     r"medicaments", r"cachets", r"comprimes", r"pilules", r"gelules", r"somniferes?",
@@ -72,7 +73,10 @@ YOUNG_INFANT = _any(
 SPOTS = r"(?:taches?|boutons?|points?|plaques?|marques?|petechies?)"
 #: Purple, like purpura.
 PURPLE = r"(?:violet\w*|violac\w*|pourpres?|rouges? fonce\w*|noir\w*|lie de vin|mauves?)"
-OLDER_INFANT = r"\b(?:[3-9]|1[0-9]|trois|quatre|cinq|six|sept|huit|neuf|dix|onze) ?mois\b|\bans?\b"
+OLDER_INFANT = (
+    r"\b(?:[3-9]|1[0-9]|trois|quatre|cinq|six|sept|huit|neuf|dix|onze) ?mois\b|"
+    r"\b(?:de|a|fait) (?:\d{1,2}|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix) ans?\b"
+)
 
 
 @dataclass(frozen=True)
@@ -300,6 +304,8 @@ RULES: tuple[Rule, ...] = (
         r"k ?o\b",
         r"tout mou\b (?:\w+ ){0,4}(?:ne |n )?(?:repond|reagit)",
         r"mou comme (?:une|un) \w+",
+        unless=r"\b(?:cru|failli|manque de|presque|deux doigts de) (?:\w+ ){0,2}(?:tomber dans les "
+        r"pommes|m evanouir|m ecrouler|tomber)\b(?!.*(?:ne repond|ne reagit|inconscien))",
     ),
     # --- seizures -----------------------------------------------------------------------------
     rule(
@@ -501,7 +507,8 @@ RULES: tuple[Rule, ...] = (
         ),
         unless=r"\bcoup de soleil\b(?!.*(?:cloques?|bebe|nourrisson))|\bbrul\w* (?:d estomac|"
         r"urinaire|en urinant|quand je fais pipi|au pipi)|\bbrulures? d estomac|"
-        r"\b(?:est|etait|tout|toute|completement) brulant\w*\b",
+        r"\b(?:il|elle|bebe|front|corps|fils|fille) (?:est|etait) (?:tout |toute )?brulant\w*\b"
+        r"(?!.*(?:cloqu|bouillant|ebouillant|eau|huile|the|cafe|four|feu))",
         minimisable=True,
     ),
     # --- anaphylaxis --------------------------------------------------------------------------
@@ -542,6 +549,7 @@ RULES: tuple[Rule, ...] = (
         rf"(?:{MEDICINES}|{PRODUCTS}) (?:\w+ ){{0,6}}(?:avale\w*|ingere\w*|bu\b|mange\w*|"
         rf"croque\w*|dans (?:sa|la) bouche|lech\w*)",
         with_=CHILD,
+        unless=r"\b(?:arrive|peut|peux|reussit|parvient|veut) (?:pas|plus) a avaler",
     ),
     rule(  # anyone, a household product, a poison or too much of a medicine
         C.POISONING,
@@ -806,6 +814,10 @@ RULES: tuple[Rule, ...] = (
         r"\bts\b",
         r"pendu\w*",
         r"(?:plus|pas|aucun) (?:\w+ ){0,2}(?:interet|sens|raison|but) (?:\w+ ){0,2}(?:vivre|vie)",
+        r"(?:serai|serais|suis|etre|etais) (?:\w+ ){0,2}(?:un |une )?(?:poids|fardeau|boulet)",
+        r"(?:que|veux que|voudrais que) (?:tout|ca) s arrete", r"mieux si (?:je|j) (?:n )?"
+        r"(?:etais|etait|serais) plus la", r"(?:garde|mets|met) (?:\w+ ){0,2}(?:cachets|medicaments|"
+        r"comprimes|pilules) de cote",
         r"(?:veux|veut|voudrais|voudrait|envie de|prefere\w*) (?:\w+ ){0,1}(?:plus|pas|jamais) "
         r"(?:me|se|m|s) (?:re)?reveiller",
         r"pour (?:\w+ ){0,2}(?:mourir|plus (?:jamais )?se "
@@ -821,9 +833,14 @@ RULES: tuple[Rule, ...] = (
         r"(?:arme|fusil|pistolet|couteau|lame|rasoir|cutter) (?:\w+ ){0,6}"
         r"(?:tuer|mourir|en finir|poignets?|gorge|veines|contre (?:lui|elle|moi)|suicid\w*)",
         unless=r"\bce (?:\w+ ){0,2}me tue\b(?!.*(?:envie|veux|suicid|mourir|finir))",
-        historic=False,
+        historic=False,  # « depuis son AVC » is still now; only years ago is history
     ),
 )
+
+#: What the model alone needs to be heard for a category defined by two signs.
+MODEL_NEEDS: dict[Category, re.Pattern[str]] = {
+    Category.INFANT_FEVER: re.compile(FEVER),
+}
 
 #: Signs, in a suicidal message, that the act is under way: the 15 before the 3114.
 IMMEDIATE = re.compile(
