@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from clinic.safety import classifier
 from clinic.safety.categories import Category
@@ -157,7 +158,7 @@ def _statement(clause: str, start: int) -> str:
     """The part of the clause the match belongs to: « j'ai fait un infarctus il y a 2 ans | et
     j'ai la même douleur dans la poitrine » are two statements."""
     cuts = [0, *(m.start() for m in _AND_SUBJECT.finditer(clause)), len(clause)]
-    for left, right in zip(cuts, cuts[1:]):
+    for left, right in pairwise(cuts):
         if left <= start < right:
             return clause[left:right]
     return clause

@@ -815,8 +815,10 @@ RULES: tuple[Rule, ...] = (
         r"pendu\w*",
         r"(?:plus|pas|aucun) (?:\w+ ){0,2}(?:interet|sens|raison|but) (?:\w+ ){0,2}(?:vivre|vie)",
         r"(?:serai|serais|suis|etre|etais) (?:\w+ ){0,2}(?:un |une )?(?:poids|fardeau|boulet)",
-        r"(?:que|veux que|voudrais que) (?:tout|ca) s arrete", r"mieux si (?:je|j) (?:n )?"
-        r"(?:etais|etait|serais) plus la", r"(?:garde|mets|met) (?:\w+ ){0,2}(?:cachets|medicaments|"
+        r"(?:que|veux que|voudrais que) (?:tout|ca) s arrete",
+        r"mieux si (?:je|j) (?:n )?"
+        r"(?:etais|etait|serais) plus la",
+        r"(?:garde|mets|met) (?:\w+ ){0,2}(?:cachets|medicaments|"
         r"comprimes|pilules) de cote",
         r"(?:veux|veut|voudrais|voudrait|envie de|prefere\w*) (?:\w+ ){0,1}(?:plus|pas|jamais) "
         r"(?:me|se|m|s) (?:re)?reveiller",
