@@ -125,6 +125,21 @@ async def test_a_red_flag_while_paused_gets_the_numbers_first_and_becomes_an_eme
     assert paused is not None and paused.reason == "emergency" and paused.danger == "breathing"
 
 
+@pytest.mark.recette(30)
+async def test_suicidal_words_get_the_3114_and_an_act_under_way_the_15_first(
+    harness: Harness,
+) -> None:
+    await say(harness, "je n'en peux plus, j'ai envie d'en finir")
+    [first] = texts_sent(harness)
+    assert first == safety.answers.SUICIDE and "3114" in first and "15" in first
+    patient_id = harness.service.patient_id(PATIENT)
+    paused = harness.services.handoff.paused(patient_id)
+    assert paused is not None and paused.reason == "emergency" and paused.danger == "suicide"
+    await say(harness, "j'ai pris toute la boîte de somnifères")
+    assert texts_sent(harness)[-1] == safety.answers.SUICIDE_IMMEDIATE
+    assert harness.turns == []
+
+
 async def test_a_red_flag_mid_flood_still_gets_the_numbers(harness: Harness) -> None:
     harness.service.messages_per_minute = 2
     for text in ("bonjour", "rdv", "demain ?", "il a avalé des cachets de ma mère"):
