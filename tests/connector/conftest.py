@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +26,6 @@ from aiohttp import web
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
-from clinic.ops.stack import free_port
 from clinic.practice import Practice
 from clinic.services import Services, Tuning, build_services
 from clinic.settings import Settings
@@ -140,11 +140,22 @@ def harness_services(
     return build_services(settings, practice, tuning=tuning)
 
 
+def listening_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(100)
+    return sock
+
+
 @pytest.fixture
 async def harness(
     database_url: str, dialogue: Dialogue, practice: Practice, tuning: Tuning
 ) -> AsyncIterator[Harness]:
-    port, graph_port = free_port(), free_port()
+    # Sockets bound now and handed to the servers: a port picked then bound later could be taken
+    # in between by another process (seen in CI: « address already in use »).
+    connector_socket, graph_socket = listening_socket(), listening_socket()
+    port, graph_port = connector_socket.getsockname()[1], graph_socket.getsockname()[1]
     # The simulator: the fake Graph API plus the chat page, posting to this connector.
     simulator, graph_app = build(
         f"http://127.0.0.1:{port}/webhooks/whatsapp/webhook",
@@ -156,7 +167,7 @@ async def harness(
     graph = simulator.graph
     runner = web.AppRunner(graph_app)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", graph_port).start()
+    await web.SockSite(runner, graph_socket).start()
 
     services = harness_services(
         database_url, practice, f"http://127.0.0.1:{graph_port}/v21.0", tuning
@@ -177,7 +188,7 @@ async def harness(
     app.ctx.agent = SimpleNamespace(handle_message=on_new_message)
     register([channel], app, route="/webhooks/")
     server = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+        sock=connector_socket, return_asyncio_server=True, access_log=False
     )
     assert server is not None
     await server.startup()
