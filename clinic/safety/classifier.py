@@ -159,7 +159,7 @@ _lock = threading.Lock()
 
 
 def model(wait: bool = False) -> DangerModel | None:
-    """The process's model, or None while it is being trained (about 10 s, in a background
+    """The process's model, or None while it is being trained (about 15 s, in a background
     thread started by the first call or by `warm_up`) or if it cannot be built: a patient's
     message never waits for it, the patterns answer alone meanwhile. `wait`: train it now if
     need be (tests, benchmarks)."""
