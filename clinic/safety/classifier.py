@@ -4,7 +4,7 @@ The patterns (clinic.safety.lexicon) read what they were written for; people in 
 finding new words. This model, trained in-process on the tuning part of the safety corpus (the
 danger messages, by category, and the hard negatives) plus the assistant's own NLU examples as
 ordinary messages, scores how much a message looks like a danger. Logistic regression on TF-IDF
-(scikit-learn, already installed with Rasa): it trains in a few seconds, answers in about a
+(scikit-learn, already installed with Rasa): it trains in about 15 s, answers in about a
 millisecond, needs no download, and its thresholds were chosen on a validation part, never on
 the held-out one (docs/safety.md). If it cannot be built, the patterns answer alone.
 """

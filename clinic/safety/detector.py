@@ -71,6 +71,12 @@ _GENERAL_QUESTION = re.compile(
     r"c est une question|simple question|juste une question|pour (?:que|qu) (?:\w+ ){0,3}ne "
     r"(?:\w+ ){1,2}pas)\b"
 )
+#: A lesson or a course: nothing in the message is happening to anyone.
+_TEACHING = re.compile(
+    r"\b(?:formation (?:\w+ ){0,3}(?:secourisme|premiers secours|travail|prevention)|cours de "
+    r"(?:secourisme|prevention|svt|bio\w*)|seance de prevention|pour mon cours|mon expose|"
+    r"quels sont les signes|question pour (?:un|une|mon|ma) (?:cours|seance|formation|expose))\b"
+)
 #: « il y a 5 ans », « l'an dernier », « suivi de mon AVC »: history, not today.
 _HISTORY = re.compile(
     r"\b(?:il y a (?:\d+|un|une|deux|trois|quatre|cinq|six|dix|quelques|plusieurs) "
@@ -81,7 +87,7 @@ _HISTORY = re.compile(
     r"intoxication|epilepsie|malaise|meningite|embolie|brulure|fausse couche)|"
     r"(?:ancien|ancienne|vieille|vieux) (?:\w+ ){0,1}(?:brulure|fracture|avc|cicatrice)|"
     r"(?:pas de|aucune) crise depuis|quand (?:j|il|elle) (?:etai[st]|etait) (?:petit|petite|"
-    r"jeune|enfant|bebe)|quand (?:il|elle|j) (?:avait|avais) \d+ ans|a fait (?:un|une|des) (?:\w+ ){1,2}a \d{1,2} ans|"
+    r"jeune|enfant|bebe)|quand (?:il|elle|j) (?:avait|avais) \d+ (?:ans|mois)|a fait (?:un|une|des) (?:\w+ ){1,2}a \d{1,2} ans|"
     r"(?:j ai|il a|elle a) fait (?:un|une|des) (?:\w+ ){1,5}(?:enfant|petit|petite|jeune)$|"
     r"renouvel\w* (?:\w+ ){0,3}(?:stylos?|epipen|anapen|adrenaline)|(?:\w+ ){0,2}enfant (?:est ce|"
     r"cela|ca))\b"
@@ -191,6 +197,7 @@ def _fires(rule: Rule, parsed: list[list[str]], whole: str) -> bool:
 
 
 _UNLESS = {rule.category: rule.unless for rule in RULES if rule.unless is not None}
+_MINIMISABLE = {rule.category for rule in RULES if rule.minimisable}
 
 
 def _plausible(score: classifier.Score, whole: str) -> bool:
@@ -205,6 +212,8 @@ def _plausible(score: classifier.Score, whole: str) -> bool:
         return False
     needs = MODEL_NEEDS.get(score.category)
     if needs is not None and not needs.search(whole):
+        return False
+    if score.category in _MINIMISABLE and _MINIMISED.search(whole):
         return False
     return not _denied(score.category, sentences(whole))
 
@@ -241,9 +250,11 @@ def detect(text: str, use_model: bool = True) -> Finding | None:
     if not text or text.lstrip().startswith("/"):
         return None
     text = text[:MAX_TEXT]
+    whole = " . ".join(" , ".join(clauses) for clauses in sentences(text))
+    if _TEACHING.search(whole):
+        return None
     categories = matched(text)
     danger_model = classifier.model() if use_model else None
-    whole = " . ".join(" , ".join(clauses) for clauses in sentences(text))
     if danger_model is not None:
         score = danger_model.score(text)
         if score.danger < CONFIRM:  # plainly ordinary; suicidal words are never overruled

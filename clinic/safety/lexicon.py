@@ -60,7 +60,8 @@ PREGNANT = _any(
     r"enceinte", r"grossesse", r"\d+ ?sa\b", r"\d+ ?(?:mois|semaines?|sem) de grossesse",
     r"enceinte de", r"future maman", r"attend (?:un|une|des) (?:bebe|enfant|jumeaux)",
     r"a terme", r"accouch\w*", r"bebe (?:dans|ds) (?:le|mon|son) ventre", r"fausse couche",
-    r"gross?esse", r"(?:perte|perdu|poche) (?:des|les) eaux", r"enceite", r"encinte", r"enciente", r"ensseinte", r"ensceinte",
+    r"gross?esse", r"(?:perte|perdu|poche) (?:des|les) eaux", r"enceite",
+    r"\b[2-4]\d ?(?:semaines|sa|sem)\b", r"encinte", r"enciente", r"ensseinte", r"ensceinte",
 )  # fmt: skip
 #: An infant under 3 months: days, weeks, 1 or 2 months, a newborn.
 YOUNG_INFANT = _any(
@@ -74,7 +75,7 @@ SPOTS = r"(?:taches?|boutons?|points?|plaques?|marques?|petechies?)"
 #: Purple, like purpura.
 PURPLE = r"(?:violet\w*|violac\w*|pourpres?|rouges? fonce\w*|noir\w*|lie de vin|mauves?)"
 OLDER_INFANT = (
-    r"\b(?:[3-9]|1[0-9]|trois|quatre|cinq|six|sept|huit|neuf|dix|onze) ?mois\b|"
+    r"\b(?:de|a|fait|fete) (?:[3-9]|1[0-9]|trois|quatre|cinq|six|sept|huit|neuf|dix|onze) ?mois\b|"
     r"\b(?:de|a|fait) (?:\d{1,2}|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix) ans?\b"
 )
 
@@ -135,7 +136,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:narines|ailes du nez) (?:\w+ ){0,2}(?:bougent|battent|s ouvrent|pincent)",
         r"battement des ailes du nez",
         r"souffle (?:court|coupe)\b.{0,30}(?:fort|tres|grave|panique|bleu)",
-        r"etouf+\w*\b(?! (?:dans|au|avec|sous|a cause) (?:\w+ ){0,1}(?:bureau|travail|boulot|job|"
+        r"etouf+\w*\b(?! de rire)(?! (?:dans|au|avec|sous|a cause) (?:\w+ ){0,1}(?:bureau|travail|boulot|job|"
         r"appart\w*|maison|couple|relation|famille|pression|chaleur|chef))",
         r"suffo\w*",
         r"asphyx\w*",
@@ -185,6 +186,9 @@ RULES: tuple[Rule, ...] = (
         r"arret cardiaque",
         r"attaque cardiaque",
         r"crise cardique",
+        r"douleur d angine",
+        r"(?:natispray|trinitrine) (?:\w+ ){0,6}(?:pas|rien|sans effet)",
+        r"malgre (?:\w+ ){0,4}(?:natispray|trinitrine|pulverisations)",
         r"irradi\w* (?:\w+ ){0,6}(?:bras|machoire|epaule|"
         r"dos)",
         r"angine de poitrine",
@@ -301,7 +305,6 @@ RULES: tuple[Rule, ...] = (
         r"yeux (?:\w+ ){0,2}(?:revulse\w*|dans le vide|retournes|blancs)",
         r"tomb\w* (?:\w+ ){0,2}(?:raide|d un coup) (?:\w+ ){0,3}(?:ne |n )?(?:bouge|reagit|repond)",
         r"ne reprend pas (?:connaissance|conscience|ses esprits)",
-        r"k ?o\b",
         r"tout mou\b (?:\w+ ){0,4}(?:ne |n )?(?:repond|reagit)",
         r"mou comme (?:une|un) \w+",
         unless=r"\b(?:cru|failli|manque de|presque|deux doigts de) (?:\w+ ){0,2}(?:tomber dans les "
@@ -507,6 +510,7 @@ RULES: tuple[Rule, ...] = (
         ),
         unless=r"\bcoup de soleil\b(?!.*(?:cloques?|bebe|nourrisson))|\bbrul\w* (?:d estomac|"
         r"urinaire|en urinant|quand je fais pipi|au pipi)|\bbrulures? d estomac|"
+        r"\b(?:verrue\w*|azote|cryo\w*)\b|"
         r"\b(?:il|elle|bebe|front|corps|fils|fille) (?:est|etait) (?:tout |toute )?brulant\w*\b"
         r"(?!.*(?:cloqu|bouillant|ebouillant|eau|huile|the|cafe|four|feu))",
         minimisable=True,
@@ -525,12 +529,8 @@ RULES: tuple[Rule, ...] = (
         r"se ferme\w*|serre\w*|bouffi\w*|enorme\w*|grossi\w*)",
         r"(?:gonfl\w*|enfl\w*|oedem\w*|bouffi\w*) (?:\w+ ){0,4}(?:gorge|langue|levres?|visage|"
         r"figure|yeux|paupieres?|bouche|cou|joues?|glotte)",
-        r"stylo (?:d )?adrenaline",
-        r"epi ?pen",
-        r"anapen",
-        r"jext",
-        r"emerade",
-        r"adrenaline",
+        r"(?:utilise\w*|fait|injecte\w*|mis|pique\w*|donne\w*) (?:\w+ ){0,3}(?:stylo|epi ?pen|anapen|jext|emerade|adrenaline)",
+        r"(?:stylo|epi ?pen|anapen|jext|emerade|adrenaline) (?:\w+ ){0,4}(?:fait|injecte\w*|utilise\w*|donne\w*|pique\w*|rien fait|pas suffi)",
         r"urticaire (?:\w+ ){0,8}(?:respir\w*|avaler|gorge|partout|tout le corps|malaise|souffle)",
         r"(?:plaques|boutons) (?:\w+ ){0,4}partout (?:\w+ ){0,8}(?:respir\w*|avaler|gorge|souffle)",
         r"(?:du mal|n arrive (?:pas|plus)|arrive (?:pas|plus)|peut (?:pas|plus)) (?:a )?"
@@ -628,6 +628,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:nuque|cou) (?:\w+ ){0,3}(?:raide\w*|bloque\w*|rigide\w*|dur\w*|coince\w*)",
         r"raideur (?:\w+ ){0,3}(?:nuque|cou)",
         r"torticolis",
+        r"regarder (?:ses|mes|les) pieds",
+        r"(?:baisser|pencher) la tete",
         r"regarder (?:vers )?(?:le )?bas",
         r"(?:ne |n )?(?:peut|peux|arrive|arrivons|parvient|reussit) (?:plus |pas |meme pas )?"
         r"(?:a )?(?:plier|baisser|bouger|pencher|tourner|flechir|mettre) (?:\w+ ){0,3}"
@@ -801,6 +803,11 @@ RULES: tuple[Rule, ...] = (
         r"(?:sauter|se jeter|me jeter|jeter) (?:\w+ ){0,3}(?:pont|"
         r"fenetre|balcon|toit|train|falaise|vide|etage)",
         r"(?:tout )?(?:le monde|vous) (?:\w+ ){0,3}mieux sans moi",
+        r"me vois pas (?:passer|vivre|tenir|finir)",
+        r"(?:ecrit|laisse|prepare) (?:\w+ ){0,2}(?:lettres?|mots?) (?:pour|a) (?:mes|ses|ma|mon|sa|son)",
+        r"(?:foncer|me jeter|me precipiter|precipiter) (?:\w+ ){0,3}(?:pilier|mur|arbre|camion|train|platane|vide)",
+        r"mieux si (?:je|j) (?:meurs|mourais|disparais|disparaissais|etais mort\w*)",
+        r"mieux sans (?:moi|lui|elle)",
         r"(?:fardeau|poids) pour "
         r"(?:tout le monde|les autres|ma famille|vous)",
         r"(?:plus|pas) (?:\w+ ){0,2}(?:la peine|"
