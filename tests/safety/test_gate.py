@@ -14,12 +14,13 @@ import pytest
 from clinic.safety import Category, detect
 from tests.safety.corpus import Scores, load, score
 
-# Measured on the held-out part (the fifth round) when it was first read: recall 0.976
-# (366/375), every category at 0.96 or more but suicide at 0.80 (20/25), false alarms 0.031
-# (11/359).
-RECALL_FLOOR = 0.975
-CATEGORY_FLOOR = 0.80
-FALSE_ALARM_CEILING = 0.031
+# Measured on the held-out part (the sixth round) when it was first read: recall 0.976
+# (365/374), every category at 0.96 or more but bleeding at 0.92 (23/25), false alarms 0.003
+# (1/360). The floors leave one message of slack for floating-point differences between
+# machines near the model's thresholds.
+RECALL_FLOOR = 0.97
+CATEGORY_FLOOR = 0.92
+FALSE_ALARM_CEILING = 0.01
 
 
 @pytest.fixture(scope="module")
