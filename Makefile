@@ -118,6 +118,7 @@ bench: model ## benchmarks (numbers printed, never asserted)
 	$(PY) bench/console.py
 	$(PY) bench/observability.py
 	$(PY) bench/report.py
+	$(PY) bench/safety.py
 	$(STACK) exec --with duckling,rasa -- $(PY) bench/nlu_parse.py
 	$(STACK) exec --with duckling,actions,rasa -- $(PY) bench/whatsapp.py
 	$(STACK) exec --with duckling,actions -- $(PY) bench/turn_profile.py
