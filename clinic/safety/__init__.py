@@ -3,7 +3,7 @@
 `detect` reads every inbound message before anything else (clinic.whatsapp.service), in every
 conversation state; `answer` is the bubble sent; categories name the danger for staff. No Rasa, no
 model, no I/O: it works when they are down. Measured in bench/safety.py, gated in
-tests/unit/test_safety_corpus.py, described in docs/safety.md.
+tests/safety/test_gate.py, described in docs/safety.md.
 """
 
 from clinic.safety.answers import answer

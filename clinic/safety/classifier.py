@@ -38,7 +38,12 @@ C = 64.0
 
 def flatten(text: str) -> str:
     """The message as the model reads it: normalised words, clauses and sentences marked."""
-    return " . ".join(" , ".join(clauses) for clauses in sentences(text))
+    return join(sentences(text))
+
+
+def join(parsed: list[list[str]]) -> str:
+    """Sentences of clauses (`normalise.sentences`) as one string, clauses and sentences marked."""
+    return " . ".join(" , ".join(clauses) for clauses in parsed)
 
 
 def _examples(path: Path) -> Iterable[tuple[str, str]]:
@@ -121,7 +126,10 @@ class DangerModel:
 
     def probabilities(self, text: str) -> Any:
         """P(class) for one message: TF-IDF (sublinear tf, l2 per vectorizer), then softmax."""
-        np, flat = self._np, flatten(text)
+        return self._probabilities(flatten(text))
+
+    def _probabilities(self, flat: str) -> Any:
+        np = self._np
         columns: list[int] = []
         weights: list[float] = []
         for analyze, vocabulary, idf, offset in self._parts:
@@ -139,7 +147,11 @@ class DangerModel:
         return exp / exp.sum()
 
     def score(self, text: str) -> Score:
-        probabilities = self.probabilities(text)
+        return self.score_normalised(flatten(text))
+
+    def score_normalised(self, flat: str) -> Score:
+        """`score` of a message already read by `flatten` (the detector reads it once)."""
+        probabilities = self._probabilities(flat)
         ranked = sorted((p, i) for i, p in enumerate(probabilities) if i != self._none)
         category = self._classes[ranked[-1][1]]
         assert isinstance(category, Category)

@@ -45,7 +45,7 @@ _NEW_SUBJECT = re.compile(r"^\w+(?: \w+)*? (?:il|elle|je|j|on|ils|elles|tu|vous|
 _NEGATION_AFTER = re.compile(r"^ ?(?:non|aucune?|absente?s?|negati\w*|rien)\b")
 _NE = re.compile(r"\b(?:ne|n)\b")
 _DENIED_AFTER = re.compile(r"^ ?(?:pas|plus|jamais|rien)\b")
-#: A hypothesis or a general question anywhere before the match in its sentence.
+#: A hypothesis or a general question before the match in its clause.
 _HYPOTHESIS = re.compile(
     r"\b(?:si jamais|au cas ou|en cas d|et si|que faire si|quoi faire si|comment faire si|"
     r"on fait quoi si|comment (?:reconnaitre|savoir|reagir|eviter|prevenir)|je me renseigne|"
@@ -138,7 +138,7 @@ class Finding:
         return Category.SUICIDE if self.suicidal else self.categories[0]
 
 
-def _qualified(clause: str, start: int, end: int, sentence: str, historic: bool = True) -> bool:
+def _qualified(clause: str, start: int, end: int, historic: bool = True) -> bool:
     """True when the match [start:end] in `clause` is denied, hypothetical or history."""
     before = clause[max(0, start - 60) : start]
     cue = _NEGATION.search(before)
@@ -183,7 +183,7 @@ def _found(
             continue
         for clause in clauses:
             for match in pattern.finditer(clause):
-                if not _qualified(clause, match.start(), match.end(), sentence, historic):
+                if not _qualified(clause, match.start(), match.end(), historic):
                     return True
     return False
 
@@ -200,7 +200,7 @@ _UNLESS = {rule.category: rule.unless for rule in RULES if rule.unless is not No
 _MINIMISABLE = {rule.category for rule in RULES if rule.minimisable}
 
 
-def _plausible(score: classifier.Score, whole: str) -> bool:
+def _plausible(score: classifier.Score, parsed: list[list[str]], whole: str) -> bool:
     """The model alone is not heard on a general question, against what rules its category
     out (an infant whose age is given as 3 months or more), nor where the patterns found the
     danger's words and saw them denied, hypothetical or past (« pas de douleur dans la
@@ -215,7 +215,7 @@ def _plausible(score: classifier.Score, whole: str) -> bool:
         return False
     if score.category in _MINIMISABLE and _MINIMISED.search(whole):
         return False
-    return not _denied(score.category, sentences(whole))
+    return not _denied(score.category, parsed)
 
 
 def _denied(category: Category, parsed: list[list[str]]) -> bool:
@@ -225,10 +225,9 @@ def _denied(category: Category, parsed: list[list[str]]) -> bool:
         if rule.category is not category:
             continue
         for clauses in parsed:
-            sentence = " , ".join(clauses)
             for clause in clauses:
                 for match in rule.pattern.finditer(clause):
-                    if not _qualified(clause, match.start(), match.end(), sentence, rule.historic):
+                    if not _qualified(clause, match.start(), match.end(), rule.historic):
                         return False
                     seen = True
     return seen
@@ -237,7 +236,10 @@ def _denied(category: Category, parsed: list[list[str]]) -> bool:
 def matched(text: str) -> tuple[Category, ...]:
     """The categories whose patterns fire (the patterns alone, as the benchmark reports them)."""
     parsed = sentences(text[:MAX_TEXT])
-    whole = " . ".join(" , ".join(clauses) for clauses in parsed)
+    return _matched(parsed, classifier.join(parsed))
+
+
+def _matched(parsed: list[list[str]], whole: str) -> tuple[Category, ...]:
     return tuple(dict.fromkeys(rule.category for rule in RULES if _fires(rule, parsed, whole)))
 
 
@@ -249,17 +251,21 @@ def detect(text: str, use_model: bool = True) -> Finding | None:
     the model alone flags what it scores at ALONE or more (new words for a known danger)."""
     if not text or text.lstrip().startswith("/"):
         return None
-    text = text[:MAX_TEXT]
-    whole = " . ".join(" , ".join(clauses) for clauses in sentences(text))
+    parsed = sentences(text[:MAX_TEXT])  # read once: patterns, cues and the model share it
+    whole = classifier.join(parsed)
     if _TEACHING.search(whole):
         return None
-    categories = matched(text)
+    categories = _matched(parsed, whole)
     danger_model = classifier.model() if use_model else None
     if danger_model is not None:
-        score = danger_model.score(text)
+        score = danger_model.score_normalised(whole)
         if score.danger < CONFIRM:  # plainly ordinary; suicidal words are never overruled
             categories = tuple(c for c in categories if c is Category.SUICIDE)
-        if score.danger >= ALONE and score.category not in categories and _plausible(score, whole):
+        if (
+            score.danger >= ALONE
+            and score.category not in categories
+            and _plausible(score, parsed, whole)
+        ):
             categories = (*categories, score.category)
     if not categories:
         return None

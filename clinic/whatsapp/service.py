@@ -413,7 +413,7 @@ class WhatsAppService:
             await self._stale(message, patient_id)
             return
         text = self._turn_text(message, patient_id)
-        if await self._flooding(message, patient_id, text, now):
+        if await self._flooding(message, patient_id, now):
             return
         if text == BACK_TO_ASSISTANT:
             await self._back_to_assistant(patient_id, message.message_id)
@@ -470,9 +470,7 @@ class WhatsAppService:
         except Exception:  # the database is down too: the lease as it was decides
             logger.exception("could not reschedule a deferred message")
 
-    async def _flooding(
-        self, message: Inbound, patient_id: str, text: str | None, now: datetime
-    ) -> bool:
+    async def _flooding(self, message: Inbound, patient_id: str, now: datetime) -> bool:
         """Past `messages_per_minute` from one number, the excess gets no turn (a flood must not
         book, nor starve other patients): one « je vous réponds dans un instant » per minute
         (a red flag was answered before this gate)."""
