@@ -402,13 +402,13 @@ class WhatsAppService:
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
             return
         await self._record(patient_id, "patient", self._as_written(message))
+        receipt = asyncio.create_task(self.delivery.mark_read(message.message_id))
+        self._receipts.add(receipt)
+        receipt.add_done_callback(self._receipts.discard)
         finding = safety.detect(message.text or "") if message.kind == kinds.TEXT else None
         if finding is not None:
             await self._emergency(message, patient_id, finding)
             return
-        receipt = asyncio.create_task(self.delivery.mark_read(message.message_id))
-        self._receipts.add(receipt)
-        receipt.add_done_callback(self._receipts.discard)
         if now - message.sent_at > self.config.max_message_age:
             await self._stale(message, patient_id)
             return
