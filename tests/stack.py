@@ -7,13 +7,22 @@ import re
 import subprocess
 import sys
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from clinic.ops.stack import free_port
 from tests.http import request
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def practice_today() -> date:
+    """Today where the shipped practice is (Europe/Paris), as the stack reads « demain » or
+    « vendredi » and dates its report: the machine's `date.today()` (UTC here) is a day behind
+    from 23:00 or 22:00 UTC, which once failed CI."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def start_stack(

@@ -28,7 +28,7 @@ from clinic.ops.stack import free_port
 from clinic.scheduling import SearchWindow
 from clinic.services import build_services
 from clinic.settings import Settings
-from tests.stack import printed_metrics, simulate, start_stack
+from tests.stack import practice_today, printed_metrics, simulate, start_stack
 
 ROOT = Path(__file__).parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -227,7 +227,8 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
         console.get_by_text("C'est fait").wait_for()
         assert "Réservé" in console.locator(f"tr[data-id='{stack.pending.id}']").inner_text()
 
-        console.goto(f"{stack.console}/agenda")
+        day = stack.today.start.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+        console.goto(f"{stack.console}/agenda?jour={day}")  # yesterday from 00:00 to 02:00
         absent_row = console.locator(f"tr[data-id='{stack.today.id}']")
         absent_row.get_by_role("button", name="Absent").click()
         console.get_by_text("Présence enregistrée.").wait_for()
@@ -394,9 +395,7 @@ def test_a_booking_moves_each_process_counters_and_its_path_can_be_traced(stack:
 
 def weekday_in(days: int) -> int:
     """The weekday index (0 = Monday) of the first weekday at least `days` days away."""
-    from datetime import date
-
-    day = date.today() + timedelta(days=days)
+    day = practice_today() + timedelta(days=days)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day.weekday()

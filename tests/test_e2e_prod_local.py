@@ -29,7 +29,7 @@ from clinic.simulator.server import DEFAULT_PHONE_NUMBER_ID
 from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.http import request
-from tests.stack import start_stack
+from tests.stack import practice_today, start_stack
 
 ROOT = Path(__file__).parents[1]
 pytestmark = [pytest.mark.stack, pytest.mark.postgres]
@@ -150,9 +150,9 @@ def meta_posts(prod: Prod, message: dict[str, Any], wait: float = 30) -> list[di
 
 
 def test_a_whatsapp_booking_over_https_with_a_calendar_link_that_downloads(prod: Prod) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    day = date.today() + timedelta(days=2)
+    day = practice_today() + timedelta(days=2)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     name = ("lundi", "mardi", "mercredi", "jeudi", "vendredi")[day.weekday()]

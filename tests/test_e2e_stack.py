@@ -32,7 +32,13 @@ from tests.conftest import clinic_appointments
 from tests.http import request
 from tests.safety.corpus import IN_DANGER
 from tests.smtp import Inbox, smtp_server
-from tests.stack import pid_listening_on, simulate, simulator_token, start_stack
+from tests.stack import (
+    pid_listening_on,
+    practice_today,
+    simulate,
+    simulator_token,
+    start_stack,
+)
 
 ROOT = Path(__file__).parents[1]
 pytestmark = pytest.mark.stack
@@ -236,7 +242,8 @@ def test_move_then_cancel_by_message_with_the_audit_trail(stack: Stack) -> None:
     intro = say(stack, sender, "je voudrais déplacer mon rendez-vous")
     assert intro[0].startswith("D'accord, déplaçons votre rendez-vous"), intro
     offer = send(stack, sender, "plutôt vendredi après-midi")
-    friday = "demain" if date.today().weekday() == 3 else "vendredi"  # said « demain » on Thursdays
+    thursday = practice_today().weekday() == 3
+    friday = "demain" if thursday else "vendredi"  # said « demain » on Thursdays
     assert friday in offer[-1]["text"], offer
     recap = send(stack, sender, offer[-1]["buttons"][0]["payload"])[-1]
     assert recap["text"].startswith("Je déplace votre rendez-vous"), recap
@@ -367,7 +374,7 @@ def weekday_ahead() -> str:
     """A weekday two days away at least, whatever today is: a booking for tomorrow afternoon
     gets no reminder the day before (it would be due before the booking), which
     `test_the_worker_sends_the_reminder…` needs."""
-    day = date.today() + timedelta(days=2)
+    day = practice_today() + timedelta(days=2)
     while day.weekday() >= 5:  # the practice is closed on Saturday afternoons and Sundays
         day += timedelta(days=1)
     return ("lundi", "mardi", "mercredi", "jeudi", "vendredi")[day.weekday()]
@@ -873,7 +880,7 @@ FRENCH_MONTHS = (
 def open_day(after: int, weekdays: tuple[int, ...] = (0, 1, 3, 4)) -> date:
     """The first day at least `after` days away that is one of `weekdays` (by default those
     open in the afternoon) and not a holiday or closure of the shipped practice."""
-    day = date.today() + timedelta(days=after)
+    day = practice_today() + timedelta(days=after)
     while day.weekday() not in weekdays or SHIPPED.is_closed(day):
         day += timedelta(days=1)
     return day
@@ -1044,7 +1051,7 @@ def test_the_report_and_the_export_read_the_real_conversations(
     """On what this module's real conversations left in the database: the report counts the
     WhatsApp bookings made above, and the anonymised export holds none of the names or numbers
     used, and passes `rasa data validate`."""
-    today = date.today().isoformat()
+    today = practice_today().isoformat()
     figures = json.loads(clinic(stack, "report", "--from", today, "--to", today, "--json").stdout)
     made = [
         a for a in clinic_appointments(f"sqlite:///{stack.database}") if a["status"] != "cancelled"
