@@ -5,9 +5,9 @@ SHELL := /bin/bash
 VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
-STACK       := $(PY) -m clinic.ops.stack
-RASA        := $(PY) -m clinic.ops.launch rasa
-MODEL        = $(shell $(PY) -m clinic.ops.model --print-path)
+STACK       := $(PY) -m devtools.stack
+RASA        := $(PY) -m clinic.app.launch rasa
+MODEL        = $(shell $(PY) -m devtools.model --print-path)
 NLU_MIN_F1  ?= 0.90
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -38,7 +38,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml scripts/find-python310
 	@echo "✓ environment ready in $(VENV)"
 
 model: install ## train the Rasa model if config, domain or data changed
-	@$(PY) -m clinic.ops.model
+	@$(PY) -m devtools.model
 
 run: model ## start Duckling, the action server and Rasa; Ctrl-C stops all
 	@$(STACK) run
@@ -49,9 +49,10 @@ shell: model ## chat with the assistant in the terminal (rasa shell)
 interactive: model ## train by talking: rasa interactive with the real action server and Duckling
 	@$(STACK) interactive
 
-lint: install ## ruff lint + format check
+lint: install install-tools ## ruff lint + format check + the layers' import contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 types: install ## mypy (strict) over clinic/, actions/ and connectors/
 	$(VENV)/bin/mypy
@@ -74,7 +75,7 @@ test-stories: model ## rasa test on tests/test_stories.yml, failing on any predi
 test-nlu: model ## score the model on the held-out NLU set; fail below NLU_MIN_F1
 	$(STACK) exec --with duckling -- \
 	  $(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu
-	$(PY) -m clinic.ops.nlu_gate results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
+	$(PY) -m devtools.nlu_gate results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
 
 install-browser: ## Debian's Chromium for the browser tests (needs root or sudo once)
 	@scripts/install-chromium.sh
@@ -85,7 +86,7 @@ install-haproxy: ## Debian's HAProxy, the cluster's load balancer (needs root or
 install-promtool: ## Debian's prometheus package, for promtool (alert rules and their tests)
 	@scripts/debian-package.sh promtool prometheus
 
-install-tools: install ## hadolint and actionlint (wheels) for the deployment files' checks
+install-tools: install ## hadolint, actionlint (deployment files) and import-linter (the layers), as wheels
 	@$(PY) -m pip install -q -r requirements-tools.txt
 
 install-compose: ## Debian's docker-compose, to check docker-compose.yml (no engine needed)

@@ -25,8 +25,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import get_context
-from clinic.logs import traced
-from clinic.services import Services
+from clinic.adapters.logs import traced
+from clinic.app.wiring import Services
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """« Je confirme »: book the chosen slot, or move the appointment being moved to it.
 
-The core decides (clinic.booking: never a double booking, never an unverified slot confirmed);
+The core decides (clinic.services.booking: never a double booking, never an unverified slot confirmed);
 a slot taken meanwhile gets fresh alternatives.
 """
 
@@ -17,11 +17,12 @@ from actions.base import ClinicAction
 from actions.conversation import DONE, RESET, moving
 from actions.replies import booked_file, describe, limit_reached
 from actions.slots import offer, slot_from_dict
-from clinic import french, metrics
-from clinic.audit import Actor
-from clinic.booking import BookingOutcome
-from clinic.services import Services
-from clinic.timeexpr import window_from_dict
+from clinic.adapters import metrics
+from clinic.adapters.storage.audit import Actor
+from clinic.app.wiring import Services
+from clinic.domain import french
+from clinic.domain.timeexpr import window_from_dict
+from clinic.services.booking import BookingOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The booking form: its custom `when` mapping and its validators (reason, time, name).
 
-Each validator hands the answer to the core (clinic.practice, clinic.timeexpr, clinic.patients)
+Each validator hands the answer to the core (clinic.domain.practice, clinic.domain.timeexpr, clinic.adapters.storage.patients)
 and picks the French response: explain, then give an example, then offer a human.
 """
 
@@ -18,9 +18,9 @@ from rasa_sdk.types import DomainDict
 from actions.base import ClinicAction, ClinicFormValidation
 from actions.conversation import has_time, latest_intent, latest_text, typed
 from actions.when import explain_when, understand_when
-from clinic.duckling.client import DucklingUnavailable
-from clinic.patients import clean_name
-from clinic.timeexpr import complete, describe, read, window_to_dict
+from clinic.adapters.duckling.client import DucklingUnavailable
+from clinic.adapters.storage.patients import clean_name
+from clinic.domain.timeexpr import complete, describe, read, window_to_dict
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from clinic.services import Services, build_services
-from clinic.settings import Settings
+from clinic.adapters.settings import Settings
+from clinic.app.wiring import Services, build_services
 
 
 @cache

@@ -9,7 +9,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ClinicAction
-from clinic.services import Services
+from clinic.app.wiring import Services
 
 
 def known_name(services: Services, tracker: Tracker) -> str | None:

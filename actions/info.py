@@ -8,9 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
-from clinic import french
-from clinic.practice import Practice
-from clinic.services import Services
+from clinic.app.wiring import Services
+from clinic.domain import french
+from clinic.domain.practice import Practice
 
 
 def opening_hours_text(practice: Practice) -> str:

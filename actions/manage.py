@@ -19,10 +19,10 @@ from rasa_sdk.types import DomainDict
 from actions.base import ClinicAction
 from actions.conversation import RESET, appointment_in_message, latest_intent
 from actions.replies import cancel_file, describe, too_late
-from clinic import french
-from clinic.appointments import Appointment
-from clinic.audit import Actor
-from clinic.services import Services
+from clinic.adapters.storage.audit import Actor
+from clinic.app.wiring import Services
+from clinic.domain import french
+from clinic.domain.appointments import Appointment
 
 logger = logging.getLogger(__name__)
 

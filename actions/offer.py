@@ -16,10 +16,10 @@ from actions.conversation import DONE, latest_intent, latest_text, moving, typed
 from actions.replies import limit_reached
 from actions.slots import moving_practitioner, offer, slot_from_dict
 from actions.when import explain_when, understand_when
-from clinic import french
-from clinic.choice import chosen_index, stale
-from clinic.services import Services
-from clinic.timeexpr import describe, window_from_dict, window_to_dict
+from clinic.app.wiring import Services
+from clinic.domain import french
+from clinic.domain.choice import chosen_index, stale
+from clinic.domain.timeexpr import describe, window_from_dict, window_to_dict
 
 
 class ActionOfferSlots(ClinicAction):

@@ -1,5 +1,5 @@
 """The patient's data by message: erasure (after « oui »), export, reminders on or off.
-The work is the core's (clinic.privacy); these actions only talk."""
+The work is the core's (clinic.services.privacy); these actions only talk."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
 from actions.conversation import RESET, latest_intent
-from clinic import french
+from clinic.domain import french
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class ActionExplainErasure(ClinicAction):
 
 
 class ActionEraseMyData(ClinicAction):
-    """Confirmed: the worker erases once this turn is saved (clinic.privacy.request_erasure)."""
+    """Confirmed: the worker erases once this turn is saved (clinic.services.privacy.request_erasure)."""
 
     def name(self) -> str:
         return "action_erase_my_data"

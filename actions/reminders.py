@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import ClinicAction
 from actions.conversation import appointment_in_message
 from actions.replies import describe
-from clinic.audit import Actor
+from clinic.adapters.storage.audit import Actor
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from clinic import french
-from clinic.appointments import Appointment
-from clinic.ics import FILENAME
-from clinic.services import Services
+from clinic.app.wiring import Services
+from clinic.domain import french
+from clinic.domain.appointments import Appointment
+from clinic.domain.ics import FILENAME
 
 
 def describe(services: Services, appointment: Appointment) -> dict[str, Any]:

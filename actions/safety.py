@@ -10,10 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
-from clinic import safety
-from clinic.safety import Category
-from clinic.services import Services
-from clinic.statuses import HandoffReason
+from clinic.app.wiring import Services
+from clinic.domain import safety
+from clinic.domain.safety import Category
+from clinic.domain.statuses import HandoffReason
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ FALLBACKS_BEFORE_HUMAN = 2
 def hand_over(
     services: Services, tracker: Tracker, reason: HandoffReason, danger: Category | None = None
 ) -> list[EventType]:
-    """Pause the conversation for staff and alert them (clinic.handoff); after the answer,
+    """Pause the conversation for staff and alert them (clinic.services.handoff); after the answer,
     so the patient has it even if the database hiccups."""
     try:
         services.handoff.pause(tracker.sender_id, reason, danger)

@@ -14,11 +14,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import moving
-from clinic import french
-from clinic.choice import bound_choice
-from clinic.scheduling import SearchWindow, Slot
-from clinic.services import Services
-from clinic.timeexpr import describe
+from clinic.app.wiring import Services
+from clinic.domain import french
+from clinic.domain.choice import bound_choice
+from clinic.domain.scheduling import SearchWindow, Slot
+from clinic.domain.timeexpr import describe
 
 
 def slot_to_dict(slot: Slot) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Reading a time wish through the core (clinic.timeexpr) and saying why it cannot be served."""
+"""Reading a time wish through the core (clinic.domain.timeexpr) and saying why it cannot be served."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from clinic import french
-from clinic.duckling.client import DucklingUnavailable
-from clinic.services import Services
-from clinic.timeexpr import TimeAnswer, describe, understand
+from clinic.adapters.duckling.client import DucklingUnavailable
+from clinic.app.wiring import Services
+from clinic.domain import french
+from clinic.domain.timeexpr import TimeAnswer, describe, understand
 
 
 def understand_when(services: Services, text: str) -> TimeAnswer:

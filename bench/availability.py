@@ -26,14 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stats import rss_mib, summary  # noqa: E402
 
-from clinic.appointments import Appointment, AppointmentRepository, new_appointment_id  # noqa: E402
-from clinic.booking import BookingService  # noqa: E402
-from clinic.calendars.local import LocalCalendar  # noqa: E402
-from clinic.clock import FixedClock  # noqa: E402
-from clinic.practice import Practice, load_practice  # noqa: E402
-from clinic.scheduling import SearchWindow, find_slots  # noqa: E402
-from clinic.sealing import Sealer  # noqa: E402
-from clinic.storage import Database  # noqa: E402
+from clinic.adapters.calendars.local import LocalCalendar  # noqa: E402
+from clinic.adapters.sealing import Sealer  # noqa: E402
+from clinic.adapters.storage import Database  # noqa: E402
+from clinic.adapters.storage.appointments import AppointmentRepository
+from clinic.domain.appointments import Appointment, new_appointment_id  # noqa: E402
+from clinic.domain.clock import FixedClock  # noqa: E402
+from clinic.domain.practice import Practice, load_practice  # noqa: E402
+from clinic.domain.scheduling import SearchWindow, find_slots  # noqa: E402
+from clinic.services.booking import BookingService  # noqa: E402
 
 PRACTICE = """
 practice: {name: Maison de santé, address: 1 place du Marché, phone: "04 00 00 00 00"}

@@ -48,15 +48,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sqlalchemy import create_engine, text  # noqa: E402
 from stats import summary  # noqa: E402
 
-from clinic.emulators.google_calendar import (  # noqa: E402
+from clinic.adapters.settings import Settings  # noqa: E402
+from clinic.adapters.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
+from clinic.app.wiring import build_services  # noqa: E402
+from devtools.emulators.google_calendar import (  # noqa: E402
     GoogleCalendarEmulator,
     write_service_account_key,
 )
-from clinic.ops.stack import free_port  # noqa: E402
-from clinic.services import build_services  # noqa: E402
-from clinic.settings import Settings  # noqa: E402
-from clinic.simulator import payloads  # noqa: E402
-from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
+from devtools.simulator import payloads  # noqa: E402
+from devtools.stack import free_port  # noqa: E402
 from tests.stack import pid_listening_on, printed_ports, start_stack  # noqa: E402
 
 PHONE_NUMBER_ID = "106540352242922"

@@ -3,7 +3,7 @@
 A fresh database gets 1,000 conversations (`--paused` of them waiting for staff, the rest handed
 back; 6 transcript lines each) and 5,000 appointments over about two months for the shipped
 practice's practitioners, all written through the core's repositories (sealed names, slot
-claims). The console runs in this process on a loopback port, as `python -m clinic.console`
+claims). The console runs in this process on a loopback port, as `python -m clinic.app.console`
 serves it; one signed-in client asks for each page `--requests` times in a row (latency), then
 `--clients` clients ask for the inbox at once for `--seconds` (throughput). Numbers only.
 
@@ -29,14 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stats import rss_mib, summary  # noqa: E402
 
-from clinic.appointments import Appointment, new_appointment_id  # noqa: E402
-from clinic.console.app import Console  # noqa: E402
-from clinic.ops.stack import free_port  # noqa: E402
-from clinic.practice import load_practice  # noqa: E402
-from clinic.services import Services, build_services  # noqa: E402
-from clinic.settings import Settings  # noqa: E402
-from clinic.storage import Database  # noqa: E402
-from clinic.storage.tables import metadata  # noqa: E402
+from clinic.adapters.settings import Settings  # noqa: E402
+from clinic.adapters.storage import Database  # noqa: E402
+from clinic.adapters.storage.tables import metadata  # noqa: E402
+from clinic.app.console.app import Console  # noqa: E402
+from clinic.app.wiring import Services, build_services  # noqa: E402
+from clinic.domain.appointments import Appointment, new_appointment_id  # noqa: E402
+from clinic.domain.practice import load_practice  # noqa: E402
+from devtools.stack import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CONVERSATIONS = 1000

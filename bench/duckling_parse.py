@@ -64,10 +64,12 @@ def main() -> None:
     url = args.url
     if url is None:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        from clinic.ops.stack import free_port, http_ok
+        from devtools.stack import free_port, http_ok
 
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "clinic.duckling", "--port", str(port)])
+        server = subprocess.Popen(
+            [sys.executable, "-m", "clinic.adapters.duckling", "--port", str(port)]
+        )
         url = f"http://127.0.0.1:{port}"
         while not http_ok(f"{url}/health"):
             time.sleep(0.1)

@@ -1,6 +1,6 @@
 """Benchmark: latency of Rasa's `POST /model/parse` (NLU + Duckling) on a running server.
 
-`make bench` runs it inside `clinic.ops.stack exec --with duckling,rasa`, which sets RASA_URL and
+`make bench` runs it inside `devtools.stack exec --with duckling,rasa`, which sets RASA_URL and
 RASA_AUTH_TOKEN; or give --url/--token for any running server. Sends held-out-style patient
 messages sequentially, then from concurrent clients, and prints p50/p95/p99, throughput and the
 Rasa server's resident memory. Numbers only: nothing is asserted.

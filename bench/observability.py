@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stats import rss_mib  # noqa: E402
 
-from clinic import metrics  # noqa: E402
-from clinic.logs import JsonFormatter, install_masking, traced  # noqa: E402
-from clinic.whatsapp.identity import Keyring  # noqa: E402
+from clinic.adapters import metrics  # noqa: E402
+from clinic.adapters.logs import JsonFormatter, install_masking, traced  # noqa: E402
+from clinic.adapters.whatsapp.identity import Keyring  # noqa: E402
 
 
 def one_turn(log: logging.Logger, keyring: Keyring, n: int, trace: bool) -> None:

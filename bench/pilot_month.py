@@ -30,12 +30,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic.audit import Actor
-from clinic.clock import FixedClock
-from clinic.practice import Practice, load_practice
-from clinic.scheduling import SearchWindow
-from clinic.services import Services, build_services
-from clinic.settings import Settings
+from clinic.adapters.settings import Settings
+from clinic.adapters.storage.audit import Actor
+from clinic.app.wiring import Services, build_services
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice, load_practice
+from clinic.domain.scheduling import SearchWindow
 from connectors.tracker_store import SealedSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[1]

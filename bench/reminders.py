@@ -24,14 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stats import rss_mib, summary, time_each  # noqa: E402
 
-from clinic.appointments import Appointment  # noqa: E402
-from clinic.ops.stack import free_port  # noqa: E402
-from clinic.practice import load_practice  # noqa: E402
-from clinic.services import build_services  # noqa: E402
-from clinic.settings import Settings  # noqa: E402
-from clinic.simulator.server import build  # noqa: E402
-from clinic.storage import Database  # noqa: E402
-from clinic.storage.tables import metadata  # noqa: E402
+from clinic.adapters.settings import Settings  # noqa: E402
+from clinic.adapters.storage import Database  # noqa: E402
+from clinic.adapters.storage.tables import metadata  # noqa: E402
+from clinic.app.wiring import build_services  # noqa: E402
+from clinic.domain.appointments import Appointment  # noqa: E402
+from clinic.domain.practice import load_practice  # noqa: E402
+from devtools.simulator.server import build  # noqa: E402
+from devtools.stack import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,7 +88,7 @@ async def main() -> None:
         reminders.schedule(appointment, now - timedelta(days=3))
     from sqlalchemy import update
 
-    from clinic.storage.tables import reminders as table
+    from clinic.adapters.storage.tables import reminders as table
 
     with database.transaction() as connection:
         connection.execute(

@@ -19,11 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stats import rss_mib, summary  # noqa: E402
 
 from bench.pilot_month import run  # noqa: E402
-from clinic import report, report_page  # noqa: E402
-from clinic.clock import FixedClock  # noqa: E402
-from clinic.practice import load_practice  # noqa: E402
-from clinic.services import build_services  # noqa: E402
-from clinic.settings import Settings  # noqa: E402
+from clinic.adapters.settings import Settings  # noqa: E402
+from clinic.app import report_page  # noqa: E402
+from clinic.app.wiring import build_services  # noqa: E402
+from clinic.domain.clock import FixedClock  # noqa: E402
+from clinic.domain.practice import load_practice  # noqa: E402
+from clinic.services import report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stats import rss_mib, summary  # noqa: E402
 
-from clinic.safety import Category, Finding, detect  # noqa: E402
-from clinic.safety import classifier as red_flag_model  # noqa: E402
-from clinic.safety.detector import ALONE, matched  # noqa: E402
+from clinic.domain.safety import Category, Finding, detect  # noqa: E402
+from clinic.domain.safety import classifier as red_flag_model  # noqa: E402
+from clinic.domain.safety.detector import ALONE, matched  # noqa: E402
 from tests.safety.corpus import load, score  # noqa: E402
 
 

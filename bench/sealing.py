@@ -23,8 +23,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered  # n
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from stats import summary  # noqa: E402
 
-from clinic.sealing import Sealer  # noqa: E402
-from clinic.storage import Database  # noqa: E402
+from clinic.adapters.sealing import Sealer  # noqa: E402
+from clinic.adapters.storage import Database  # noqa: E402
 from connectors.tracker_store import SealedSQLTrackerStore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

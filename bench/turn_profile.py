@@ -7,7 +7,7 @@ where it goes: NLU (Duckling's HTTP call included), policies, tracker load and s
 included), the action call (the tracker's serialisation included), and the action server's own
 CPU per turn from /proc. Numbers only.
 
-`make bench` runs it inside `clinic.ops.stack exec --with duckling,actions`:
+`make bench` runs it inside `devtools.stack exec --with duckling,actions`:
 
     .venv/bin/python bench/turn_profile.py [--conversations 30] [--top 25]
 """
@@ -31,8 +31,8 @@ from rasa.core.agent import load_agent  # noqa: E402
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage  # noqa: E402
 from rasa.core.utils import AvailableEndpoints  # noqa: E402
 
-from clinic.ops.model import model_path  # noqa: E402
 from connectors.rasa_speedups import compile_action_response_schema  # noqa: E402
+from devtools.model import model_path  # noqa: E402
 from tests.stack import pid_listening_on  # noqa: E402
 
 #: (label, file fragment, function name): cumulative time of these frames.
@@ -48,8 +48,8 @@ PARTS = [
         "rasa/shared/core/trackers.py",
         "current_state",
     ),
-    ("  of which sealing (clinic.sealing)", "clinic/sealing.py", "seal"),
-    ("  of which unsealing (clinic.sealing)", "clinic/sealing.py", "open"),
+    ("  of which sealing (clinic.adapters.sealing)", "clinic/adapters/sealing.py", "seal"),
+    ("  of which unsealing (clinic.adapters.sealing)", "clinic/adapters/sealing.py", "open"),
 ]
 
 

@@ -6,7 +6,7 @@
 2. Reply latency of a text turn: a signed text webhook in, until the assistant's first answer
    reaches the simulator's fake Graph API (NLU, policies, action server, Graph call).
 
-`make bench` runs it inside `clinic.ops.stack exec --with duckling,actions,rasa`, which starts
+`make bench` runs it inside `devtools.stack exec --with duckling,actions,rasa`, which starts
 the simulator and sets RASA_URL, SIMULATOR_URL and WHATSAPP_APP_SECRET. Numbers only.
 
     .venv/bin/python bench/whatsapp.py [--senders 50] [--acks 1000] [--turns 100]
@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select  # noqa: E402
 from stats import rss_mib, summary  # noqa: E402
 
-from clinic.simulator import payloads  # noqa: E402
-from clinic.storage import Database  # noqa: E402
-from clinic.storage.tables import whatsapp_inbound  # noqa: E402
-from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
+from clinic.adapters.storage import Database  # noqa: E402
+from clinic.adapters.storage.tables import whatsapp_inbound  # noqa: E402
+from clinic.adapters.whatsapp.inbound import SIGNATURE_HEADER, sign  # noqa: E402
+from devtools.simulator import payloads  # noqa: E402
 
 PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "106540352242922")
 

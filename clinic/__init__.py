@@ -1,6 +1,9 @@
-"""The Rasa-free core of the appointment assistant.
+"""The Rasa-free core of the appointment assistant, in four layers that import downwards only:
 
-Everything that knows about the practice, the calendar, the database, WhatsApp's Graph API or
-time expressions lives here, so it can be tested without Rasa and reused by the actions, the
-connector, the worker and the staff command line alike.
+- `clinic.domain`: rules, no SQL, no HTTP;
+- `clinic.adapters`: the database, WhatsApp, calendars, Duckling, mail, settings, logs, metrics;
+- `clinic.services`: the use cases, rules over adapters;
+- `clinic.app`: the composition root and the processes (worker, console, CLI).
+
+Rasa's side lives in `actions/` and `connectors/`; `make lint` checks the arrows (import-linter).
 """

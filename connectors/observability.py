@@ -16,7 +16,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic import metrics
+from clinic.adapters import metrics
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Rasa NLU plug-in: a message with a red flag (clinic.safety) is an `emergency`, whatever DIET says.
+"""Rasa NLU plug-in: a message with a red flag (clinic.domain.safety) is an `emergency`, whatever DIET says.
 
 Placed after DIET and before the FallbackClassifier in config.yml, so a vital emergency phrased in
 a way the model never saw is neither misrouted nor sent to « pouvez-vous reformuler ? ». Not
@@ -18,7 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from clinic.safety import classifier, is_red_flag
+from clinic.domain.safety import classifier, is_red_flag
 
 logger = logging.getLogger(__name__)
 

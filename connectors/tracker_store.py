@@ -1,4 +1,4 @@
-"""Rasa's SQL tracker store with every event's data sealed at rest (clinic.sealing).
+"""Rasa's SQL tracker store with every event's data sealed at rest (clinic.adapters.sealing).
 
 Tracker events hold what patients wrote, the names they gave (texts, entities, slot values):
 health data that Rasa Open Source 3.6 stores verbatim. This store keeps Rasa's table and queries
@@ -25,8 +25,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from clinic.sealing import PREFIX, Sealer, data_sealer
-from clinic.settings import Settings
+from clinic.adapters.sealing import PREFIX, Sealer, data_sealer
+from clinic.adapters.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class SealedSQLTrackerStore(SQLTrackerStore):
         old: sa.engine.Engine = self.engine  # type: ignore[has-type]
         if old.dialect.name != "sqlite":
             # Rasa's engine does not test a pooled connection before use: after a database
-            # restart, each stale one would fail a patient's turn once (as clinic.storage does).
+            # restart, each stale one would fail a patient's turn once (as clinic.adapters.storage does).
             self.engine = sa.create_engine(
                 old.url, pool_pre_ping=True, **create_engine_kwargs(old.url)
             )

@@ -1,4 +1,4 @@
-"""The WhatsApp Cloud API channel for Rasa, thin over `clinic.whatsapp`.
+"""The WhatsApp Cloud API channel for Rasa, thin over `clinic.adapters.whatsapp`.
 
 Mounted at /webhooks/whatsapp/webhook by credentials.yml:
 
@@ -30,15 +30,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from clinic.ics import FILENAME
-from clinic.logs import current_trace
-from clinic.metrics import WEBHOOK_REQUESTS, OpsServer
-from clinic.privacy import notice_page
-from clinic.safety import classifier as red_flag_model
-from clinic.services import Services, build_services, whatsapp_config
-from clinic.settings import Settings, SettingsError
-from clinic.whatsapp import inbound
-from clinic.whatsapp.service import TurnDeferred, WhatsAppService
+from clinic.adapters.logs import current_trace
+from clinic.adapters.metrics import WEBHOOK_REQUESTS, OpsServer
+from clinic.adapters.settings import Settings, SettingsError
+from clinic.adapters.whatsapp import inbound
+from clinic.adapters.whatsapp.service import TurnDeferred, WhatsAppService
+from clinic.app.wiring import Services, build_services, whatsapp_config
+from clinic.domain.ics import FILENAME
+from clinic.domain.notice import notice_page
+from clinic.domain.safety import classifier as red_flag_model
 from connectors.observability import observe_nlu
 from connectors.rasa_speedups import compile_action_response_schema
 from connectors.tracker_store import ConversationStoreDown
@@ -46,7 +46,7 @@ from connectors.tracker_store import ConversationStoreDown
 logger = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
-#: Seconds between two looks for half-handled messages (clinic.whatsapp.inbound_log).
+#: Seconds between two looks for half-handled messages (clinic.adapters.whatsapp.inbound_log).
 RECOVERY_EVERY = 15.0
 
 

@@ -16,8 +16,8 @@ for config in "${configs[@]}"; do
   name=$(basename "$config" .yml)
   out=results/cv/$name
   start=$(date +%s)
-  $py -m clinic.ops.stack exec --with duckling -- \
-    $py -m clinic.ops.launch rasa test nlu --nlu data/nlu --config "$config" \
+  $py -m devtools.stack exec --with duckling -- \
+    $py -m clinic.app.launch rasa test nlu --nlu data/nlu --config "$config" \
       --cross-validation --folds "$folds" --out "$out" > "$out.log" 2>&1 || { echo "$name: failed, see $out.log"; continue; }
   $py - "$name" "$out" "$(( $(date +%s) - start ))" <<'PY'
 import json, sys

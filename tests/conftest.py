@@ -20,16 +20,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine
 
-from clinic.clock import FixedClock
-from clinic.duckling.engine import DucklingEngine
-from clinic.duckling.server import DucklingHTTPServer
-from clinic.emulators.google_calendar import GoogleCalendarEmulator, write_service_account_key
-from clinic.practice import Practice, load_practice
-from clinic.safety import classifier
-from clinic.sealing import Sealer, data_sealer
-from clinic.services import Services, build_services
-from clinic.settings import Settings
-from clinic.storage import Database, metadata
+from clinic.adapters.duckling.engine import DucklingEngine
+from clinic.adapters.duckling.server import DucklingHTTPServer
+from clinic.adapters.sealing import Sealer, data_sealer
+from clinic.adapters.settings import Settings
+from clinic.adapters.storage import Database, metadata
+from clinic.app.wiring import Services, build_services
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice, load_practice
+from clinic.domain.safety import classifier
+from devtools.emulators.google_calendar import GoogleCalendarEmulator, write_service_account_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,8 +48,8 @@ def duckling_engine() -> DucklingEngine:
 
 @pytest.fixture(scope="session")
 def parse(duckling_engine: DucklingEngine) -> Any:
-    """`clinic.timeexpr.Parse` over the embedded Duckling engine (the real one, in process)."""
-    from clinic.duckling.engine import ParseRequest
+    """`clinic.domain.timeexpr.Parse` over the embedded Duckling engine (the real one, in process)."""
+    from clinic.adapters.duckling.engine import ParseRequest
 
     def _parse(text: str, reftime: datetime) -> list[dict[str, Any]]:
         request = ParseRequest(

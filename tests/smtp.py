@@ -14,7 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from clinic.ops.stack import free_port
+from devtools.stack import free_port
 
 
 @dataclass

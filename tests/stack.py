@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from clinic.ops.stack import free_port
+from devtools.stack import free_port
 from tests.http import request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ def practice_today() -> date:
 def start_stack(
     env: dict[str, str], *ports: str, command: str = "run"
 ) -> tuple[subprocess.Popen[str], str]:
-    """`python -m clinic.ops.stack run --quiet PORTS…` (or `cluster`), once every service is
+    """`python -m devtools.stack run --quiet PORTS…` (or `cluster`), once every service is
     healthy.
 
     Returns the process and what it printed; raises with that output if it did not start.
@@ -38,7 +38,7 @@ def start_stack(
     if "--metrics-base" not in ports:  # free ports for each process's /metrics
         ports = (*ports, "--metrics-base", "0")
     process = subprocess.Popen(
-        [sys.executable, "-m", "clinic.ops.stack", command, "--quiet", *ports],
+        [sys.executable, "-m", "devtools.stack", command, "--quiet", *ports],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -55,7 +55,7 @@ def start_stack(
 
 
 def printed_ports(printed: str) -> dict[str, int]:
-    """{"rasa-1": port, …, "actions-2": port}, from what `clinic.ops.stack cluster` printed."""
+    """{"rasa-1": port, …, "actions-2": port}, from what `devtools.stack cluster` printed."""
     ports = {}
     for line in printed.splitlines():
         if line.strip().startswith(("Replicas:", "Action servers:")):

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from clinic.ops.model import model_path
-from clinic.ops.stack import free_port
-from clinic.services import build_services
-from clinic.settings import Settings
+from clinic.adapters.settings import Settings
+from clinic.app.wiring import build_services
+from devtools.model import model_path
+from devtools.stack import free_port
 from tests.conftest import POSTGRES_ADMIN_URL, clinic_appointments
 from tests.http import request
 from tests.smtp import smtp_server

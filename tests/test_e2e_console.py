@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinic.appointments import Appointment, new_appointment_id
-from clinic.ops.model import model_path
-from clinic.ops.stack import free_port
-from clinic.scheduling import SearchWindow
-from clinic.services import build_services
-from clinic.settings import Settings
+from clinic.adapters.settings import Settings
+from clinic.app.wiring import build_services
+from clinic.domain.appointments import Appointment, new_appointment_id
+from clinic.domain.scheduling import SearchWindow
+from devtools.model import model_path
+from devtools.stack import free_port
 from tests.stack import practice_today, printed_metrics, simulate, start_stack
 
 ROOT = Path(__file__).parents[1]

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from clinic.ops.model import model_path
-from clinic.ops.stack import free_port
+from devtools.model import model_path
+from devtools.stack import free_port
 from tests.smtp import smtp_server
 from tests.stack import simulator_token, start_stack
 from tests.test_e2e_stack import Stack, book_then_erase

@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from clinic.ops.model import model_path
-from clinic.ops.stack import caddy_root_certificate, free_port, whatsapp_env
-from clinic.settings import Settings
-from clinic.simulator import payloads
-from clinic.simulator.server import DEFAULT_PHONE_NUMBER_ID
-from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
+from clinic.adapters.settings import Settings
+from clinic.adapters.whatsapp.inbound import SIGNATURE_HEADER, sign
+from devtools.model import model_path
+from devtools.simulator import payloads
+from devtools.simulator.server import DEFAULT_PHONE_NUMBER_ID
+from devtools.stack import caddy_root_certificate, free_port, whatsapp_env
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.http import request
 from tests.stack import practice_today, start_stack

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from clinic.ops.model import model_path
+from devtools.model import model_path
 from tests.conftest import clinic_appointments
 
 ROOT = Path(__file__).parents[1]
@@ -75,7 +75,7 @@ def test_a_booking_made_in_rasa_shell_shows_in_clinic_appointments_list(tmp_path
         "COLUMNS": "200",
         "LINES": "50",
     }
-    terminal = Terminal([sys.executable, "-m", "clinic.ops.stack", "shell"], env)
+    terminal = Terminal([sys.executable, "-m", "devtools.stack", "shell"], env)
     try:
         terminal.expect(r"Your input ->", timeout=240)
         terminal.type("Bonjour, je voudrais un rdv le plus tot possible pour un vaccin")

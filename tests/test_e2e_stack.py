@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from clinic.logs import PHONE_MASK
-from clinic.ops.model import model_path
-from clinic.ops.stack import free_port, port_in_use
-from clinic.practice import load_practice
-from clinic.sealing import data_sealer
-from clinic.settings import Settings
+from clinic.adapters.logs import PHONE_MASK
+from clinic.adapters.sealing import data_sealer
+from clinic.adapters.settings import Settings
+from clinic.domain.practice import load_practice
+from devtools.model import model_path
+from devtools.stack import free_port, port_in_use
 from tests.conftest import clinic_appointments
 from tests.http import request
 from tests.safety.corpus import IN_DANGER
@@ -272,7 +272,7 @@ def test_move_then_cancel_by_message_with_the_audit_trail(stack: Stack) -> None:
         [
             sys.executable,
             "-m",
-            "clinic.cli",
+            "clinic.app.cli",
             "audit",
             "list",
             "--appointment",
@@ -469,8 +469,8 @@ def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(
 
     from sqlalchemy import update
 
-    from clinic.storage import Database
-    from clinic.storage.tables import reminders
+    from clinic.adapters.storage import Database
+    from clinic.adapters.storage.tables import reminders
 
     appointment = pauls_appointment(stack)
     database = Database(f"sqlite:///{stack.database}")
@@ -503,7 +503,7 @@ def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(
     assert any("c'est noté" in b.get("text", {}).get("body", "") for b in replies), replies
     assert pauls_appointment(stack)["status"] == "confirmed"
     result = subprocess.run(
-        [sys.executable, "-m", "clinic.cli", "reminders", "list", "--json"],
+        [sys.executable, "-m", "clinic.app.cli", "reminders", "list", "--json"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": f"sqlite:///{stack.database}"},
         capture_output=True,
@@ -674,7 +674,7 @@ def test_a_stopped_action_server_gets_a_holding_answer_then_the_real_one(stack: 
 
 
 def test_a_stopped_duckling_still_reads_the_time_within_5_seconds(stack: Stack) -> None:
-    duckling = pid_listening_on(int(stack.duckling.rsplit(":", 1)[1]), "clinic.duckling")
+    duckling = pid_listening_on(int(stack.duckling.rsplit(":", 1)[1]), "clinic.adapters.duckling")
     whatsapp(stack, {"type": "text", "text": "bonjour"}, wa_id="33611100002")  # notice seen
     os.kill(duckling, signal.SIGSTOP)
     try:
@@ -726,7 +726,7 @@ def test_a_red_flag_in_the_middle_of_a_booking(stack: Stack) -> None:
 def test_a_red_flag_is_answered_with_a_dependency_hung(stack: Stack, stopped: str) -> None:
     port, needle = {
         "actions": (stack.actions, "connectors.action_server"),
-        "duckling": (stack.duckling, "clinic.duckling"),
+        "duckling": (stack.duckling, "clinic.adapters.duckling"),
     }[stopped]
     pid = pid_listening_on(int(port.rsplit(":", 1)[1]), needle)
     wa_id = "33612300002" if stopped == "actions" else "33612300003"
@@ -1073,7 +1073,7 @@ def test_the_report_and_the_export_read_the_real_conversations(
         assert name.lower() not in written.lower(), name
     assert "<nom>" in written and "book_appointment" in written
     validated = subprocess.run(
-        [sys.executable, "-m", "clinic.ops.launch", "rasa", "data", "validate", "--data", str(out),
+        [sys.executable, "-m", "clinic.app.launch", "rasa", "data", "validate", "--data", str(out),
          "--domain", str(ROOT / "domain.yml"), "--config", str(ROOT / "config.yml")],
         cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

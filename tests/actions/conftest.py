@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from clinic.clock import FixedClock
-from clinic.practice import Practice
-from clinic.services import Services, build_services
-from clinic.settings import Settings
+from clinic.adapters.settings import Settings
+from clinic.app.wiring import Services, build_services
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice
 from tests.conftest import NOW
 
 

@@ -35,8 +35,8 @@ from actions.info import ActionCheckAppointments, ActionOpeningHours
 from actions.offer import ActionChooseSlot, ActionOfferSlots
 from actions.safety import ActionEmergency, ActionFallback, ActionHandoff
 from actions.slots import slot_from_dict
-from clinic.choice import offer_tag
-from clinic.services import Services
+from clinic.app.wiring import Services
+from clinic.domain.choice import offer_tag
 from tests.conftest import NOW
 
 PATIENT = "p-4f2a9c"
@@ -606,7 +606,7 @@ async def test_past_and_beyond_the_horizon_are_said_with_the_nearest_day(
 
 
 async def test_duckling_down_the_time_is_still_read_in_process(services: Services) -> None:
-    from clinic.duckling.client import DucklingClient
+    from clinic.adapters.duckling.client import DucklingClient
 
     services.duckling.url = "http://127.0.0.1:9/parse"  # nothing listens on the discard port
     assert isinstance(services.duckling, DucklingClient)

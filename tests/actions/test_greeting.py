@@ -59,7 +59,7 @@ async def test_an_action_logs_under_the_trace_id_of_its_message(
 ) -> None:
     """The channel puts the trace id in the message's metadata; the action server's lines
     carry it, so `clinic trace` joins them to the Rasa process's."""
-    from clinic.logs import install_masking
+    from clinic.adapters.logs import install_masking
 
     install_masking()
     events = [

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.book import ActionBookAppointment
 from actions.manage import ActionCancelAppointment, ActionFindAppointment, ActionKeepAppointment
 from actions.offer import ActionChooseSlot
-from clinic.services import Services
+from clinic.app.wiring import Services
 from tests.actions.test_booking_actions import PATIENT, responses, tracker
 from tests.actions.test_reminder_actions import booked, run  # noqa: F401
 from tests.conftest import NOW
@@ -163,9 +163,9 @@ async def test_on_google_the_calendar_reminders_audit_and_messages_agree(
 ) -> None:
     """Book, move (with Google failing half-way), then cancel, on the Google backend: after each
     flow the emulator's event, the reminders, the audit trail and what was said agree."""
-    from clinic.clock import FixedClock
-    from clinic.services import build_services
-    from clinic.settings import Settings
+    from clinic.adapters.settings import Settings
+    from clinic.app.wiring import build_services
+    from clinic.domain.clock import FixedClock
 
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'g.db'}",

@@ -15,8 +15,8 @@ from actions.privacy import (
     ActionExportMyData,
     ActionSetReminders,
 )
-from clinic.scheduling import SearchWindow
-from clinic.services import Services
+from clinic.app.wiring import Services
+from clinic.domain.scheduling import SearchWindow
 
 PATIENT = "wa-00000000000000000000beef"
 

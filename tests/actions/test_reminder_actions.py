@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.manage import ActionFindAppointment
 from actions.reminders import ActionConfirmAppointment
-from clinic.appointments import Appointment
-from clinic.services import Services
+from clinic.app.wiring import Services
+from clinic.domain.appointments import Appointment
 from tests.actions.test_booking_actions import PATIENT, responses, tracker
 from tests.conftest import NOW
 

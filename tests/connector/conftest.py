@@ -26,17 +26,17 @@ from aiohttp import web
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
-from clinic.practice import Practice
-from clinic.services import Services, Tuning, build_services
-from clinic.settings import Settings
-from clinic.simulator import payloads
-from clinic.simulator.graph import FakeGraph
-from clinic.simulator.server import build
-from clinic.storage import Database
-from clinic.whatsapp.delivery import RetryPolicy
-from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
-from clinic.whatsapp.service import WhatsAppService
+from clinic.adapters.settings import Settings
+from clinic.adapters.storage import Database
+from clinic.adapters.whatsapp.delivery import RetryPolicy
+from clinic.adapters.whatsapp.inbound import SIGNATURE_HEADER, sign
+from clinic.adapters.whatsapp.service import WhatsAppService
+from clinic.app.wiring import Services, Tuning, build_services
+from clinic.domain.practice import Practice
 from connectors.whatsapp import WhatsAppInput
+from devtools.simulator import payloads
+from devtools.simulator.graph import FakeGraph
+from devtools.simulator.server import build
 
 #: Meta's own sample payloads (sources in tests/fixtures/whatsapp/SOURCES.md).
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
@@ -241,7 +241,7 @@ def worker_env(harness: Harness) -> dict[str, str]:
 def worker_process(harness: Harness, **extra: str) -> subprocess.Popen[bytes]:
     """`clinic worker` in its own process, pointed at this harness (`extra`: more variables)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "clinic.cli", "worker"],
+        [sys.executable, "-m", "clinic.app.cli", "worker"],
         cwd=ROOT,
         env={**worker_env(harness), **extra},
         stdout=subprocess.PIPE,

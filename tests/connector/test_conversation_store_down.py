@@ -12,9 +12,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from clinic.simulator import payloads
-from clinic.whatsapp import texts
+from clinic.domain import texts
 from connectors.tracker_store import ConversationStoreDown
+from devtools.simulator import payloads
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, TUNING, Dialogue, Harness, echo
 from tests.connector.test_database_outage import rows
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from clinic.simulator import payloads
-from clinic.storage.tables import whatsapp_inbound
+from clinic.adapters.storage.tables import whatsapp_inbound
+from devtools.simulator import payloads
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, Harness
 
 

@@ -15,13 +15,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from clinic import safety
-from clinic.alerts import AlertDispatcher
-from clinic.clock import FixedClock
-from clinic.handoff import ACKNOWLEDGED, BACK_TO_ASSISTANT, RESUMED, STILL_WITH_STAFF
-from clinic.services import Services, build_services
-from clinic.simulator import payloads
-from clinic.storage.tables import whatsapp_inbound
+from clinic.adapters.storage.tables import whatsapp_inbound
+from clinic.app.wiring import Services, build_services
+from clinic.domain import safety
+from clinic.domain.clock import FixedClock
+from clinic.domain.gate import BACK_TO_ASSISTANT
+from clinic.services.alerts import AlertDispatcher
+from clinic.services.handoff import ACKNOWLEDGED, RESUMED, STILL_WITH_STAFF
+from devtools.simulator import payloads
 from tests.connector.conftest import (
     PATIENT,
     PHONE_NUMBER_ID,
@@ -141,7 +142,8 @@ async def test_suicidal_words_get_the_3114_and_an_act_under_way_the_15_first(
 
 
 async def test_a_red_flag_mid_flood_still_gets_the_numbers(harness: Harness) -> None:
-    harness.service.messages_per_minute = 2
+    gate = harness.service.gate  # the practice's limit, as practice.yml would set it
+    gate.rules = replace(gate.rules, messages_per_minute=2)  # type: ignore[attr-defined]
     for text in ("bonjour", "rdv", "demain ?", "il a avalé des cachets de ma mère"):
         await say(harness, text)
     assert texts_sent(harness)[-1] == safety.answers.DANGER

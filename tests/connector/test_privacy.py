@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import aiohttp
 
-from clinic import safety
-from clinic.simulator import payloads
+from clinic.domain import safety
+from devtools.simulator import payloads
 from tests.connector.conftest import PHONE_NUMBER_ID, Harness
 
 NEW = "33655544433"

@@ -15,10 +15,10 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import select
 
-from clinic.simulator import payloads
-from clinic.storage.tables import whatsapp_inbound
-from clinic.whatsapp import texts
+from clinic.adapters.storage.tables import whatsapp_inbound
+from clinic.domain import texts
 from connectors.whatsapp import turn_ran
+from devtools.simulator import payloads
 from tests.conftest import ROOT
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, TUNING, Harness
 

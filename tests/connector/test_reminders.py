@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinic.appointments import Appointment, AppointmentRepository
-from clinic.clock import FixedClock
-from clinic.practice import Practice, ReminderRules, TimeRange
-from clinic.reminders import ReminderDispatcher, ReminderRepository, due_time
-from clinic.simulator import payloads
+from clinic.adapters.storage.appointments import AppointmentRepository
+from clinic.domain.appointments import Appointment
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice, ReminderRules, TimeRange
+from clinic.services.reminders import ReminderDispatcher, ReminderRepository, due_time
+from devtools.simulator import payloads
 from tests.connector.conftest import PHONE_NUMBER_ID, Harness, wait_for, worker_process
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -349,7 +350,7 @@ def due_now(harness: Harness, practice: Practice, count: int) -> ReminderReposit
         repository.schedule(appointment, now - timedelta(days=2))
     from sqlalchemy import update
 
-    from clinic.storage.tables import reminders
+    from clinic.adapters.storage.tables import reminders
 
     with harness.database.transaction() as connection:
         connection.execute(

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from clinic.clock import FixedClock
-from clinic.services import build_services
-from clinic.storage.tables import whatsapp_outbound
-from clinic.whatsapp.delivery import Delivery
+from clinic.adapters.storage.tables import whatsapp_outbound
+from clinic.adapters.whatsapp.delivery import Delivery
+from clinic.app.wiring import build_services
+from clinic.domain.clock import FixedClock
 from tests.connector.conftest import (
     FAST,
     PATIENT,
@@ -382,7 +382,7 @@ async def test_a_worker_killed_mid_send_leaves_the_message_to_the_next_one(
     assert [r["status"] for r in rows(harness)] == ["queued"]
     env = worker_env(harness)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "clinic.cli", "worker"],
+        [sys.executable, "-m", "clinic.app.cli", "worker"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from clinic.services import Tuning
-from clinic.simulator import payloads
-from clinic.whatsapp import texts
+from clinic.app.wiring import Tuning
+from clinic.domain import texts
+from devtools.simulator import payloads
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, TUNING, Harness
 
 BUDGET = 0.5  # seconds before « un instant », short here to keep the tests short

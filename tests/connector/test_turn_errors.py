@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from clinic.simulator import payloads
-from clinic.whatsapp import texts
+from clinic.domain import texts
+from devtools.simulator import payloads
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, Harness
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from clinic.services import build_services
-from clinic.simulator import payloads
-from clinic.storage.tables import whatsapp_contacts, whatsapp_inbound, whatsapp_outbound
-from clinic.whatsapp import texts
+from clinic.adapters.storage.tables import whatsapp_contacts, whatsapp_inbound, whatsapp_outbound
+from clinic.app.wiring import build_services
+from clinic.domain import texts
+from devtools.simulator import payloads
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, VERIFY_TOKEN, Harness, sample
 
 
@@ -86,7 +86,7 @@ async def test_wrong_signature_is_403(harness: Harness, signature: str) -> None:
 async def test_a_signature_of_other_bytes_is_refused(harness: Harness) -> None:
     """Signed, then re-serialised (spaces, key order): the bytes differ, so it is forged."""
     payload = payloads.text_payload(PATIENT, "Bonjour", PHONE_NUMBER_ID)
-    from clinic.whatsapp.inbound import sign
+    from clinic.adapters.whatsapp.inbound import sign
 
     signature = sign(payloads.dumps(payload), "test-app-secret")
     status, _ = await harness.post(json.dumps(payload, indent=1).encode(), signature)
@@ -363,7 +363,7 @@ async def test_a_redelivery_after_a_restart_is_still_a_duplicate(harness: Harnes
     settings = harness.services.settings
     restarted = WhatsAppInput(services=build_services(settings, harness.services.practice))
     message = restarted.service
-    from clinic.whatsapp.inbound import parse
+    from clinic.adapters.whatsapp.inbound import parse
 
     [inbound], _ = parse(payload)
     turns: list[str] = []
@@ -480,9 +480,10 @@ async def test_the_calendar_file_link_serves_the_ics_and_nothing_else(
 ) -> None:  # noqa: ANN001
     from datetime import datetime, timedelta, timezone
 
-    from clinic.appointments import Appointment, AppointmentRepository
-    from clinic.ics import CalendarFiles
-    from clinic.keys import load_key
+    from clinic.adapters.keys import load_key
+    from clinic.adapters.storage.appointments import AppointmentRepository
+    from clinic.domain.appointments import Appointment
+    from clinic.domain.ics import CalendarFiles
 
     service = harness.service
     now = datetime.now(timezone.utc)

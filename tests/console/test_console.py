@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from clinic.appointments import Appointment, new_appointment_id
-from clinic.clock import FixedClock
-from clinic.console.app import Console
-from clinic.console.security import CSRF_COOKIE, SESSION_COOKIE
-from clinic.safety import Category
-from clinic.scheduling import SearchWindow
-from clinic.services import Services
-from clinic.storage.tables import whatsapp_outbound
+from clinic.adapters.storage.tables import whatsapp_outbound
+from clinic.app.console.app import Console
+from clinic.app.console.security import CSRF_COOKIE, SESSION_COOKIE
+from clinic.app.wiring import Services
+from clinic.domain.appointments import Appointment, new_appointment_id
+from clinic.domain.clock import FixedClock
+from clinic.domain.safety import Category
+from clinic.domain.scheduling import SearchWindow
 from tests.conftest import NOW, PARIS
 
 MANAGER = ("responsable@cabinet.test", "Claire Responsable", "un mot de passe solide")

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clinic.ops.stack import free_port
+from devtools.stack import free_port
 from tests.conftest import ROOT, GCal
 
 TOKEN = "action-server-loop-test-token"
@@ -74,7 +74,7 @@ def action_server(gcal: GCal, duckling_url: str, tmp_path: Path) -> Iterator[int
         [
             sys.executable,
             "-m",
-            "clinic.ops.launch",
+            "clinic.app.launch",
             "connectors.action_server",
             "--port",
             str(port),

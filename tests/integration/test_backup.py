@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from clinic.clock import FixedClock
-from clinic.practice import Practice
-from clinic.scheduling import SearchWindow
-from clinic.services import build_services
-from clinic.settings import Settings
+from clinic.adapters.settings import Settings
+from clinic.app.wiring import build_services
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice
+from clinic.domain.scheduling import SearchWindow
 from tests.conftest import NOW, POSTGRES_ADMIN_URL
 
 ROOT = Path(__file__).parents[2]

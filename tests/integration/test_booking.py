@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from clinic.appointments import AppointmentRepository
-from clinic.audit import Actor
-from clinic.booking import OFFER_GRACE, BookingService
-from clinic.calendars.google import GoogleCalendar
-from clinic.calendars.local import LocalCalendar
-from clinic.clock import FixedClock
-from clinic.practice import Practice
-from clinic.scheduling import SearchWindow, Slot
-from clinic.storage import Database, metadata
+from clinic.adapters.calendars.google import GoogleCalendar
+from clinic.adapters.calendars.local import LocalCalendar
+from clinic.adapters.storage import Database, metadata
+from clinic.adapters.storage.appointments import AppointmentRepository
+from clinic.adapters.storage.audit import Actor
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice
+from clinic.domain.scheduling import SearchWindow, Slot
+from clinic.services.booking import OFFER_GRACE, BookingService
 from tests.conftest import NOW, PARIS, GCal, sealer
 
 
@@ -313,8 +313,8 @@ def later_slot(backend: Backend, after: Slot) -> Slot:
 
 
 def test_a_move_keeps_one_appointment_and_moves_the_same_event(backend: Backend) -> None:
-    from clinic.audit import Actor, AuditTrail
-    from clinic.reminders import ReminderRepository
+    from clinic.adapters.storage.audit import Actor, AuditTrail
+    from clinic.services.reminders import ReminderRepository
 
     audit = AuditTrail(backend.repository.db)
     reminders = ReminderRepository(backend.repository.db, backend.booking.practice)
@@ -369,7 +369,7 @@ def test_a_move_inside_the_cut_off_or_of_a_cancelled_appointment_is_refused(
     mine = backend.booking.book(slot, "consultation", "patient-a", "A").appointment
     target = later_slot(backend, slot)
     clock.set(slot.start - timedelta(hours=3))  # cut-off is 4 h
-    from clinic.audit import Actor
+    from clinic.adapters.storage.audit import Actor
 
     patient = Actor("patient", "patient-a")
     assert backend.booking.reschedule(mine.id, target, patient).status == "too_late"  # type: ignore[union-attr]
@@ -433,7 +433,7 @@ def test_only_the_patients_own_upcoming_appointment_is_theirs(backend: Backend) 
 
 
 def test_confirming_is_audited_once(backend: Backend) -> None:
-    from clinic.audit import Actor, AuditTrail
+    from clinic.adapters.storage.audit import Actor, AuditTrail
 
     audit = AuditTrail(backend.repository.db)
     backend.booking.audit = audit
@@ -448,8 +448,8 @@ def test_confirming_is_audited_once(backend: Backend) -> None:
 
 def test_a_patient_can_change_only_their_own_appointment(backend: Backend) -> None:
     """The move path used to trust the conversation's slot: the core checks, for every path."""
-    from clinic.appointments import AppointmentNotFound
-    from clinic.audit import Actor
+    from clinic.adapters.storage.audit import Actor
+    from clinic.domain.appointments import AppointmentNotFound
 
     slot = first_slot(backend)
     theirs = backend.booking.book(slot, "consultation", "victim", "V").appointment
@@ -469,7 +469,7 @@ def test_a_patient_can_change_only_their_own_appointment(backend: Backend) -> No
 
 def test_staff_confirm_a_pending_booking_once_the_calendar_answers(google: Backend) -> None:
     """Booked while Google was down: held as pending; staff confirm it when Google is back."""
-    from clinic.audit import Actor, AuditTrail
+    from clinic.adapters.storage.audit import Actor, AuditTrail
 
     audit = AuditTrail(google.repository.db)
     google.booking.audit = audit
@@ -501,7 +501,7 @@ def test_staff_confirm_a_pending_booking_once_the_calendar_answers(google: Backe
 def test_a_pending_booking_whose_time_was_taken_meanwhile_is_not_confirmed(
     google: Backend,
 ) -> None:
-    from clinic.audit import Actor
+    from clinic.adapters.storage.audit import Actor
 
     slot = first_slot(google)
     gcal = google.gcal

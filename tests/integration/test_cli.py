@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from clinic.appointments import AppointmentRepository
-from clinic.booking import BookingService
-from clinic.calendars.local import LocalCalendar
-from clinic.clock import FixedClock
-from clinic.practice import Practice
-from clinic.scheduling import SearchWindow
-from clinic.storage import Database
+from clinic.adapters.calendars.local import LocalCalendar
+from clinic.adapters.storage import Database
+from clinic.adapters.storage.appointments import AppointmentRepository
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice
+from clinic.domain.scheduling import SearchWindow
+from clinic.services.booking import BookingService
 from tests.conftest import PARIS, ROOT, sealer
 
 CLINIC = shutil.which("clinic", path=str(Path(sys.executable).parent)) or "clinic"
@@ -117,8 +117,8 @@ def test_block_keeps_time_free(env: dict[str, str], database: Database) -> None:
 
 def test_conversations_list_show_reply_resume(env: dict[str, str], database_url: str) -> None:
     """The staff side of a handoff, through the real CLI (contract fields and exit codes)."""
-    from clinic.services import build_services
-    from clinic.settings import Settings
+    from clinic.adapters.settings import Settings
+    from clinic.app.wiring import build_services
 
     assert "Aucune" in run("conversations", "list", env=env).stdout
     services = build_services(Settings(database_url=database_url), load_practice_fixture())
@@ -174,7 +174,7 @@ def test_conversations_list_show_reply_resume(env: dict[str, str], database_url:
 
 
 def load_practice_fixture() -> Practice:
-    from clinic.practice import load_practice
+    from clinic.domain.practice import load_practice
 
     return load_practice(ROOT / "tests" / "fixtures" / "practice.yml")
 
@@ -182,9 +182,10 @@ def load_practice_fixture() -> Practice:
 def test_reminders_list_is_the_staff_view_of_reminders(
     env: dict[str, str], database: Database
 ) -> None:
-    from clinic.appointments import Appointment, AppointmentRepository
-    from clinic.practice import load_practice
-    from clinic.reminders import ReminderRepository
+    from clinic.adapters.storage.appointments import AppointmentRepository
+    from clinic.domain.appointments import Appointment
+    from clinic.domain.practice import load_practice
+    from clinic.services.reminders import ReminderRepository
 
     assert "Aucun rappel" in run("reminders", "list", env=env).stdout
     practice = load_practice(Path(env["PRACTICE_CONFIG"]))
@@ -235,9 +236,9 @@ def test_reminders_list_is_the_staff_view_of_reminders(
 def test_a_staff_cancellation_is_audited_and_told_to_the_patient_on_whatsapp(
     env: dict[str, str], booked: list[str], database: Database
 ) -> None:
-    from clinic.storage.tables import whatsapp_outbound
-    from clinic.whatsapp.contacts import Contacts
-    from clinic.whatsapp.outbox import Outbox
+    from clinic.adapters.storage.tables import whatsapp_outbound
+    from clinic.adapters.whatsapp.contacts import Contacts
+    from clinic.adapters.whatsapp.outbox import Outbox
 
     now = datetime.now(PARIS)
     Contacts(database, sealer()).remember_contact(
@@ -276,9 +277,9 @@ def test_staff_confirm_or_refuse_pending_bookings_and_the_patient_is_told(
     """`pending` is what a booking becomes when the calendar could not be checked."""
     from sqlalchemy import update
 
-    from clinic.storage.tables import appointments, whatsapp_outbound
-    from clinic.whatsapp.contacts import Contacts
-    from clinic.whatsapp.outbox import Outbox
+    from clinic.adapters.storage.tables import appointments, whatsapp_outbound
+    from clinic.adapters.whatsapp.contacts import Contacts
+    from clinic.adapters.whatsapp.outbox import Outbox
 
     now = datetime.now(PARIS)
     service = BookingService(

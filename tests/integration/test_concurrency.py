@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from clinic.appointments import ACTIVE, AppointmentRepository
-from clinic.booking import BookingService
-from clinic.calendars.local import LocalCalendar
-from clinic.clock import FixedClock
-from clinic.practice import load_practice
-from clinic.scheduling import Slot
-from clinic.storage import Database
-from clinic.storage.tables import appointments
+from clinic.adapters.calendars.local import LocalCalendar
+from clinic.adapters.storage import Database
+from clinic.adapters.storage.appointments import ACTIVE, AppointmentRepository
+from clinic.adapters.storage.tables import appointments
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import load_practice
+from clinic.domain.scheduling import Slot
+from clinic.services.booking import BookingService
 from tests.conftest import NOW, PARIS, ROOT, sealer
 
 ATTEMPTS = 50

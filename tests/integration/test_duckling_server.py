@@ -185,10 +185,10 @@ def test_patient_text_in_the_query_string_stays_out_of_the_logs(
 ) -> None:
     secret = "renouvellement ordonnance antidepresseur"
     query = urllib.parse.urlencode({"text": f"demain {secret}"})
-    with caplog.at_level("DEBUG", logger="clinic.duckling.server"):
+    with caplog.at_level("DEBUG", logger="clinic.adapters.duckling.server"):
         request = urllib.request.Request(f"{duckling_url}/parse?{query}", data=b"")
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
-    logged = [r.getMessage() for r in caplog.records if r.name == "clinic.duckling.server"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "clinic.adapters.duckling.server"]
     assert logged == ["POST /parse"]
     assert all(secret.split()[0] not in line for line in logged)

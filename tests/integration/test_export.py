@@ -23,8 +23,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic import export
-from clinic.services import Services
+from clinic.app.wiring import Services
+from clinic.services import export
 from connectors.tracker_store import SealedSQLTrackerStore
 from tests.conftest import NOW, ROOT
 
@@ -146,7 +146,7 @@ def test_the_export_passes_rasa_data_validate(
     )  # fmt: skip
     assert refused.returncode == 2  # no export without --anonymise
     validated = subprocess.run(
-        [sys.executable, "-m", "clinic.ops.launch", "rasa", "data", "validate", "--data",
+        [sys.executable, "-m", "clinic.app.launch", "rasa", "data", "validate", "--data",
          str(folder), "--domain", str(ROOT / "domain.yml"), "--config", str(ROOT / "config.yml")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

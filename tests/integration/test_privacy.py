@@ -1,4 +1,4 @@
-"""GDPR in the core (clinic.privacy) on SQLite and PostgreSQL: what a database dump shows before
+"""GDPR in the core (clinic.services.privacy) on SQLite and PostgreSQL: what a database dump shows before
 and after an erasure (sqlite3's own dump, `pg_dump`), export, retention by travelling in time,
 consent to reminders."""
 
@@ -15,11 +15,11 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
-from clinic.audit import Actor
-from clinic.clock import FixedClock
-from clinic.practice import Practice
-from clinic.scheduling import SearchWindow
-from clinic.services import Services, build_services
+from clinic.adapters.storage.audit import Actor
+from clinic.app.wiring import Services, build_services
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice
+from clinic.domain.scheduling import SearchWindow
 from connectors.tracker_store import SealedSQLTrackerStore
 from tests.conftest import ROOT
 
@@ -188,7 +188,7 @@ async def test_a_rotated_data_key_reseals_everything_then_the_old_one_goes(
 ) -> None:
     from dataclasses import replace
 
-    from clinic.sealing import UNREADABLE
+    from clinic.adapters.sealing import UNREADABLE
 
     patient = await a_patient(services, database_url)
     old = services.sealer  # the development key file's key
@@ -220,7 +220,7 @@ async def test_a_rotated_data_key_reseals_everything_then_the_old_one_goes(
 def test_values_stored_before_sealing_are_read_then_sealed_by_reseal(services: Services) -> None:
     from sqlalchemy import insert, select
 
-    from clinic.storage.tables import patients
+    from clinic.adapters.storage.tables import patients
 
     now = services.clock.now()
     with services.database.transaction() as connection:  # what an older version wrote

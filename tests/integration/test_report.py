@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from bench.pilot_month import FIRST_NAMES, Truth, run
-from clinic import report, report_page
-from clinic.clock import FixedClock
-from clinic.services import Services
+from clinic.app import report_page
+from clinic.app.wiring import Services
+from clinic.domain.clock import FixedClock
+from clinic.services import report
 from tests.conftest import NOW
 
 ROOT = Path(__file__).resolve().parents[2]

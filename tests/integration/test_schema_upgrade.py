@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
-from clinic.storage import Database
+from clinic.adapters.storage import Database
 
 
 def test_columns_added_since_are_added_to_an_older_database(database_url: str) -> None:
@@ -65,7 +65,7 @@ def test_processes_starting_at_once_on_a_new_sqlite_file_all_start(tmp_path: Pat
 
     url = f"sqlite:///{tmp_path / 'new.db'}"
     code = (
-        "import sys; from clinic.storage import Database; "
+        "import sys; from clinic.adapters.storage import Database; "
         "d = Database(sys.argv[1]); d.create_schema(); d.dispose()"
     )
     for _ in range(5):  # a race: a few rounds on fresh files

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from clinic.ops.model import fingerprint
-from clinic.ops.stack import Service, StackError, Supervisor, free_port, port_in_use
+from devtools.model import fingerprint
+from devtools.stack import Service, StackError, Supervisor, free_port, port_in_use
 
 ROOT = Path(__file__).parents[2]
 
@@ -89,7 +89,7 @@ def test_make_run_names_the_busy_port(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "clinic.ops.stack", "run", "--rasa-port", str(free_port())],
+            [sys.executable, "-m", "devtools.stack", "run", "--rasa-port", str(free_port())],
             cwd=tmp_path,
             env={**os.environ, "DUCKLING_URL": f"http://127.0.0.1:{port}", "RASA_AUTH_TOKEN": "t"},
             capture_output=True,
@@ -103,7 +103,7 @@ def test_make_run_names_the_busy_port(tmp_path: Path) -> None:
 def test_make_run_without_a_model_says_so(tmp_path: Path) -> None:
     (tmp_path / "config.yml").write_text("x")
     result = subprocess.run(
-        [sys.executable, "-m", "clinic.ops.stack", "run"],
+        [sys.executable, "-m", "devtools.stack", "run"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -116,7 +116,7 @@ def test_make_run_without_a_model_says_so(tmp_path: Path) -> None:
 SUPERVISED = """
 import sys, time
 from pathlib import Path
-from clinic.ops.stack import Service, Supervisor
+from devtools.stack import Service, Supervisor
 port = int(sys.argv[1])
 s = Supervisor({}, Path(sys.argv[2]), echo=False)
 service = Service("web", [sys.executable, "-m", "http.server", str(port)], port, "/", 20)
@@ -150,7 +150,7 @@ def test_ctrl_c_on_exec_stops_every_service(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "clinic.ops.stack",
+            "devtools.stack",
             "exec",
             "--with",
             "duckling",

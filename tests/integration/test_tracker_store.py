@@ -15,8 +15,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from clinic.sealing import Sealer
-from clinic.storage import Database
+from clinic.adapters.sealing import Sealer
+from clinic.adapters.storage import Database
 from connectors.tracker_store import ConversationStoreDown, SealedSQLTrackerStore
 from tests.conftest import POSTGRES_ADMIN_URL, ROOT
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clinic.safety import Category, Finding, answer
-from clinic.safety.classifier import TUNING
+from clinic.domain.safety import Category, Finding, answer
+from clinic.domain.safety.classifier import TUNING
 
 #: One message per red-flag category, as patients write them, for the end-to-end tests (not
 #: from the corpus; caught by the patterns alone, so never waiting on the model).

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from clinic.ops.model import model_path
-from clinic.ops.stack import free_port
-from clinic.simulator import payloads
-from clinic.whatsapp.identity import Keyring
-from clinic.whatsapp.inbound import SIGNATURE_HEADER, sign
+from clinic.adapters.whatsapp.identity import Keyring
+from clinic.adapters.whatsapp.inbound import SIGNATURE_HEADER, sign
+from devtools.model import model_path
+from devtools.simulator import payloads
+from devtools.stack import free_port
 from tests.http import post_bytes, request
 from tests.stack import start_stack
 
@@ -89,7 +89,7 @@ class Production:
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "clinic.cli", *args],
+            [sys.executable, "-m", "clinic.app.cli", *args],
             cwd=ROOT,
             env=self.env,
             input=stdin,
@@ -136,7 +136,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     offsets = {p: p.stat().st_size for p in logs.glob("*.log")} if logs.exists() else {}
     webhook = f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook"
     graph = subprocess.Popen(
-        [sys.executable, "-m", "clinic.simulator", "--port", str(graph_port)]
+        [sys.executable, "-m", "devtools.simulator", "--port", str(graph_port)]
         + ["--webhook-url", webhook, "--no-statuses"],
         cwd=ROOT,
         env=env,

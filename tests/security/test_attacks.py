@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from clinic.appointments import Appointment
-from clinic.clock import SystemClock
-from clinic.practice import load_practice
-from clinic.services import build_services
-from clinic.settings import Settings
-from clinic.simulator import payloads
-from clinic.storage.tables import reminders, whatsapp_contacts, whatsapp_inbound
-from clinic.whatsapp import texts
+from clinic.adapters.settings import Settings
+from clinic.adapters.storage.tables import reminders, whatsapp_contacts, whatsapp_inbound
+from clinic.app.wiring import build_services
+from clinic.domain import texts
+from clinic.domain.appointments import Appointment
+from clinic.domain.clock import SystemClock
+from clinic.domain.practice import load_practice
+from devtools.simulator import payloads
 from tests.http import request
 from tests.security.conftest import (
     ACTION_TOKEN,

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from clinic.appointments import Appointment
-from clinic.keys import fingerprint
-from clinic.logs import PHONE_MASK
-from clinic.ops.stack import free_port
-from clinic.practice import load_practice
-from clinic.services import build_services
-from clinic.settings import Settings
-from clinic.whatsapp.identity import Keyring
+from clinic.adapters.keys import fingerprint
+from clinic.adapters.logs import PHONE_MASK
+from clinic.adapters.settings import Settings
+from clinic.adapters.whatsapp.identity import Keyring
+from clinic.app.wiring import build_services
+from clinic.domain.appointments import Appointment
+from clinic.domain.practice import load_practice
+from devtools.stack import free_port
 from tests.http import post_bytes, request
 from tests.stack import simulator_token
 
@@ -38,7 +38,7 @@ def clinic(database_url: str, *args: str, key: str | None, stdin: str | None = N
     if key is not None:
         env["PATIENT_ID_KEY"] = key
     return subprocess.run(
-        [sys.executable, "-m", "clinic.cli", *args],
+        [sys.executable, "-m", "clinic.app.cli", *args],
         cwd=ROOT,
         env=env,
         input=stdin,
@@ -87,7 +87,7 @@ def test_7_the_action_server_refuses_to_start_with_another_key(pilot: str) -> No
     env = {**os.environ, "DATABASE_URL": pilot, "PATIENT_ID_KEY": NEW_KEY}
     env["ACTION_SERVER_TOKEN"] = "t" * 24
     started = subprocess.run(
-        [sys.executable, "-m", "clinic.ops.launch", "connectors.action_server"]
+        [sys.executable, "-m", "clinic.app.launch", "connectors.action_server"]
         + ["--port", str(free_port())],
         cwd=ROOT,
         env=env,
@@ -177,7 +177,7 @@ def test_9_no_secret_reaches_the_docker_build_context(path: str) -> None:
     assert ignored(path, patterns), path
 
 
-@pytest.mark.parametrize("path", ["clinic/services.py", "credentials.yml", "practice.yml"])
+@pytest.mark.parametrize("path", ["clinic/app/wiring.py", "credentials.yml", "practice.yml"])
 def test_9_the_code_still_reaches_it(path: str) -> None:
     patterns = [
         line.strip()
@@ -201,7 +201,7 @@ def test_10_warnings_prints_and_crashes_of_a_launched_process_are_masked(tmp_pat
     (tmp_path / "noisy_module.py").write_text(NOISY)
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{ROOT}"}
     ran = subprocess.run(
-        [sys.executable, "-m", "clinic.ops.launch", "noisy_module"],
+        [sys.executable, "-m", "clinic.app.launch", "noisy_module"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -222,7 +222,7 @@ def simulator() -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "WHATSAPP_APP_SECRET": "s", "WHATSAPP_ACCESS_TOKEN": "t"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "clinic.simulator", "--port", str(port)]
+        [sys.executable, "-m", "devtools.simulator", "--port", str(port)]
         + ["--webhook-url", f"http://127.0.0.1:{free_port()}/nowhere", "--no-statuses"],
         cwd=ROOT,
         env=env,
@@ -262,7 +262,7 @@ def test_11_partial_meta_credentials_stop_make_run_with_the_missing_names() -> N
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHATSAPP_")}
     env.update(WHATSAPP_APP_SECRET="real-secret", WHATSAPP_ACCESS_TOKEN="real-token")
     ran = subprocess.run(
-        [sys.executable, "-m", "clinic.ops.stack", "run", "--quiet"]
+        [sys.executable, "-m", "devtools.stack", "run", "--quiet"]
         + ["--rasa-port", str(free_port()), "--actions-port", str(free_port())],
         cwd=ROOT,
         env=env,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clinic.practice import Practice, load_practice
-from clinic.scheduling import Interval, SearchWindow, Slot, find_slots
+from clinic.domain.practice import Practice, load_practice
+from clinic.domain.scheduling import Interval, SearchWindow, Slot, find_slots
 from tests.conftest import NOW, PARIS
 
 

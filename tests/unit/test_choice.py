@@ -1,4 +1,4 @@
-"""Which offered slot the patient means (clinic/choice.py), in the words patients use."""
+"""Which offered slot the patient means (clinic/domain/choice.py), in the words patients use."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinic.choice import chosen_index
-from clinic.scheduling import Slot
+from clinic.domain.choice import chosen_index
+from clinic.domain.scheduling import Slot
 
 PARIS = ZoneInfo("Europe/Paris")
 STARTS = [datetime(2026, 12, 3, h, m, tzinfo=PARIS) for h, m in ((10, 30), (14, 0), (16, 15))]
@@ -42,7 +42,7 @@ def test_an_hour_offered_twice_is_not_a_choice() -> None:
 
 
 def test_a_button_is_bound_to_its_offer() -> None:
-    from clinic.choice import bound_choice, stale
+    from clinic.domain.choice import bound_choice, stale
 
     later = [
         Slot(s + timedelta(days=1), s + timedelta(days=1, minutes=15), "dr-martin") for s in STARTS

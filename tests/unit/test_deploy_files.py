@@ -38,7 +38,7 @@ def test_compose_has_one_service_per_process_with_the_contract_variables() -> No
     assert services["rasa"]["ports"] == ["127.0.0.1:5005:5005"]  # never on every interface
     assert services["console"]["ports"] == ["127.0.0.1:8070:8070"]
     assert services["caddy"]["ports"] == ["80:80", "443:443"]  # the only public entry
-    assert services["console"]["command"][:3] == ["python", "-m", "clinic.console"]
+    assert services["console"]["command"][:3] == ["python", "-m", "clinic.app.console"]
     for name in ("actions", "duckling", "postgres", "worker", "redis"):
         assert "ports" not in services[name], name
 
@@ -141,11 +141,11 @@ def test_haproxy_config_is_valid_for_haproxy() -> None:
 
 
 def test_the_lock_store_is_in_memory_by_default_and_redis_for_replicas(monkeypatch) -> None:  # noqa: ANN001
-    """endpoints.yml as Rasa reads it, with the variables `clinic.ops.stack` sets."""
+    """endpoints.yml as Rasa reads it, with the variables `devtools.stack` sets."""
     from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
     from rasa.utils.endpoints import read_endpoint_config
 
-    from clinic.ops.stack import LOCK_STORE_DEFAULTS
+    from devtools.stack import LOCK_STORE_DEFAULTS
 
     for name, value in LOCK_STORE_DEFAULTS.items():
         monkeypatch.setenv(name, value)
@@ -199,8 +199,8 @@ def test_rules_and_dashboard_use_only_metrics_the_code_exports() -> None:
     """A renamed metric must not leave an alert or a panel silently empty."""
     from prometheus_client import REGISTRY
 
-    from clinic.metrics import DatabaseGauges
-    from clinic.storage import Database
+    from clinic.adapters.metrics import DatabaseGauges
+    from clinic.adapters.storage import Database
 
     exported = {name for family in REGISTRY.collect() for name in _series(family)}
     database = Database("sqlite://")

@@ -1,4 +1,4 @@
-"""Handing a conversation to staff and back (clinic.handoff), on SQLite and PostgreSQL, through
+"""Handing a conversation to staff and back (clinic.services.handoff), on SQLite and PostgreSQL, through
 the real composition root: pause, alerts queued once, one acknowledgement, replies inside the
 24-hour window, re-alerts and auto-resume, a transcript sealed at rest."""
 
@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic.clock import FixedClock
-from clinic.handoff import BACK_BUTTON, Handoff
-from clinic.practice import Practice
-from clinic.services import Services, build_services
-from clinic.storage.tables import conversation_log, whatsapp_outbound
+from clinic.adapters.storage.tables import conversation_log, whatsapp_outbound
+from clinic.app.wiring import Services, build_services
+from clinic.domain.clock import FixedClock
+from clinic.domain.practice import Practice
+from clinic.services.handoff import BACK_BUTTON, Handoff
 from tests.conftest import NOW
 
 PATIENT = "wa-3f9a0c1e5b7d9f1a3c5e7a9b"

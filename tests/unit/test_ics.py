@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from clinic.appointments import Appointment
-from clinic.ics import LinkSigner, appointment_ics
-from clinic.practice import Practice
+from clinic.domain.appointments import Appointment
+from clinic.domain.ics import LinkSigner, appointment_ics
+from clinic.domain.practice import Practice
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from clinic.logs import (
+from clinic.adapters.logs import (
     EMAIL_MASK,
     PHONE_MASK,
     JsonFormatter,
@@ -112,7 +112,7 @@ def test_launcher_keeps_masking_when_a_library_installs_coloredlogs(tmp_path) ->
         "logging.getLogger('rasa.core').info('message from %s', '+33612345678')\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "clinic.ops.launch", "noisy"],
+        [sys.executable, "-m", "clinic.app.launch", "noisy"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(tmp_path), "LOG_FORMAT": "json", "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -141,7 +141,7 @@ def test_the_forms_the_audit_found_are_masked(text: str, expected: str) -> None:
 
 
 def test_the_masking_stream_masks_lines_split_across_writes() -> None:
-    from clinic.logs import MaskingStream
+    from clinic.adapters.logs import MaskingStream
 
     target = io.StringIO()
     stream = MaskingStream(target)

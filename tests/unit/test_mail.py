@@ -1,4 +1,4 @@
-"""The SMTP client (clinic.mail) against a real SMTP server on loopback: the URL, a message
+"""The SMTP client (clinic.adapters.mail) against a real SMTP server on loopback: the URL, a message
 delivered with its stable Message-ID, and credentials never sent without STARTTLS."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from clinic.alerts import render
-from clinic.mail import Mailer, smtp_config
-from clinic.notify import SendFailed
-from clinic.settings import SettingsError
+from clinic.adapters.mail import Mailer, smtp_config
+from clinic.adapters.settings import SettingsError
+from clinic.domain.notify import SendFailed
+from clinic.services.alerts import render
 from tests.smtp import Inbox, smtp_server
 
 
@@ -55,7 +55,7 @@ async def test_credentials_are_never_sent_without_starttls(smtp: tuple[str, Inbo
 
 
 async def test_an_unreachable_server_is_retryable() -> None:
-    from clinic.ops.stack import free_port
+    from devtools.stack import free_port
 
     mailer = Mailer(smtp_config(f"smtp://127.0.0.1:{free_port()}", "a@b.fr", timeout=1.0))
     alert = render("handoff", "3f9a0c1e", 1, "alert:8", "alerte_equipe", "fr")

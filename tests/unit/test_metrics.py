@@ -1,5 +1,5 @@
 """Metrics, health and traces: the ops server over HTTP, the database gauges on a real database,
-trace ids in log lines, and `clinic.trace` reading them back."""
+trace ids in log lines, and `clinic.adapters.storage.trace` reading them back."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from datetime import timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from clinic import metrics
-from clinic.logs import JsonFormatter, TextFormatter, install_masking, traced
-from clinic.services import Services
-from clinic.trace import log_lines, parse_line, stored
-from clinic.whatsapp.identity import Keyring
+from clinic.adapters import metrics
+from clinic.adapters.logs import JsonFormatter, TextFormatter, install_masking, traced
+from clinic.adapters.storage.trace import log_lines, parse_line, stored
+from clinic.adapters.whatsapp.identity import Keyring
+from clinic.app.wiring import Services
 from tests.conftest import NOW
 
 
@@ -139,9 +139,9 @@ async def test_readiness_asks_the_graph_api_whether_the_token_opens_the_number()
 
     from aiohttp import web
 
-    from clinic.ops.stack import free_port
-    from clinic.simulator.server import DEFAULT_PHONE_NUMBER_ID, build
-    from clinic.whatsapp.graph import GraphClient
+    from clinic.adapters.whatsapp.graph import GraphClient
+    from devtools.simulator.server import DEFAULT_PHONE_NUMBER_ID, build
+    from devtools.stack import free_port
 
     _, app = build("http://127.0.0.1:1/unused", "secret", "good-token", statuses=False)
     runner = web.AppRunner(app, access_log=None)
@@ -163,7 +163,7 @@ async def test_readiness_asks_the_graph_api_whether_the_token_opens_the_number()
 
 
 def test_make_run_gives_each_process_a_metrics_port_in_a_fixed_order() -> None:
-    from clinic.ops.stack import Service, assign_metrics_ports
+    from devtools.stack import Service, assign_metrics_ports
 
     names = ("duckling", "simulator", "actions", "rasa", "worker", "console")
     services = [Service(name, [], None, "") for name in names]

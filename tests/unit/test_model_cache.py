@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from clinic.ops.model import fingerprint, model_path
+from devtools.model import fingerprint, model_path
 
 
 def _project(root: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from clinic.french import fold
+from clinic.domain.french import fold
 
 ROOT = Path(__file__).parents[2]
 CONTRACT_INTENTS = {

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from clinic.patients import PatientRepository, clean_name
-from clinic.practice import Practice
-from clinic.storage import Database
+from clinic.adapters.storage import Database
+from clinic.adapters.storage.patients import PatientRepository, clean_name
+from clinic.domain.practice import Practice
 from tests.conftest import NOW, sealer
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from clinic.practice import Practice, PracticeConfigError, load_practice
-from clinic.practice.model import TimeRange
+from clinic.domain.practice import Practice, PracticeConfigError, load_practice
+from clinic.domain.practice.model import TimeRange
 
 ROOT = Path(__file__).parents[2]
 

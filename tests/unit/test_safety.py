@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from clinic.alerts import LABELS, alert_label
-from clinic.safety import Category, Finding, answer, classifier, detect, is_red_flag
-from clinic.safety.categories import LABELS as CATEGORY_LABELS
+from clinic.domain.safety import Category, Finding, answer, classifier, detect, is_red_flag
+from clinic.domain.safety.categories import LABELS as CATEGORY_LABELS
+from clinic.services.alerts import LABELS, alert_label
 from tests.safety.corpus import IN_DANGER
 
 

@@ -1,4 +1,4 @@
-"""The data key (clinic.sealing): from outside the database, rotated by order, required with
+"""The data key (clinic.adapters.sealing): from outside the database, rotated by order, required with
 PATIENT_ID_KEY in production; a development key file generated once."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from clinic.sealing import UNREADABLE, Sealer, data_sealer
-from clinic.services import build_services
-from clinic.settings import Settings, SettingsError
+from clinic.adapters.sealing import UNREADABLE, Sealer, data_sealer
+from clinic.adapters.settings import Settings, SettingsError
+from clinic.app.wiring import build_services
 from tests.conftest import ROOT
 
 
@@ -56,7 +56,7 @@ def test_production_refuses_keys_kept_with_the_data(
         database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", clinic_env="production", **variables
     )
     practice = ROOT / "tests" / "fixtures" / "practice.yml"
-    from clinic.practice import load_practice
+    from clinic.domain.practice import load_practice
 
     with pytest.raises(SettingsError, match=missing):
         build_services(settings, load_practice(practice))

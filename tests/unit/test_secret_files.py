@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clinic.settings import SECRET_FILES, Settings, SettingsError, secrets_from_files
+from clinic.adapters.settings import SECRET_FILES, Settings, SettingsError, secrets_from_files
 
 
 def test_a_secret_is_read_from_its_file(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_a_token_beginning_with_a_dash_reaches_rasa_intact() -> None:
     """Rasa's own parser: « --auth-token -x… » fails (it happened in CI), one word does not."""
     from rasa.__main__ import create_argument_parser
 
-    from clinic.ops.launch import auth_token_argument
+    from clinic.app.launch import auth_token_argument
 
     token = "-Hb2xq9_secret"
     parsed = create_argument_parser().parse_args(

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from clinic.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+from clinic.adapters.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
 
 
 def test_defaults_run_with_no_configuration_at_all() -> None:

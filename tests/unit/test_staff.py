@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from clinic.clock import FixedClock
-from clinic.console.security import SESSION_HOURS, Signer, derive_key
-from clinic.staff import LOCKOUT, MAX_FAILURES, StaffAccounts, StaffError
-from clinic.storage import Database
-from clinic.storage.tables import staff_accounts
+from clinic.adapters.storage import Database
+from clinic.adapters.storage.staff import LOCKOUT, MAX_FAILURES, StaffAccounts, StaffError
+from clinic.adapters.storage.tables import staff_accounts
+from clinic.app.console.security import SESSION_HOURS, Signer, derive_key
+from clinic.domain.clock import FixedClock
 from tests.conftest import NOW
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from clinic.practice import Practice
-from clinic.scheduling import SearchWindow
-from clinic.timeexpr import Parse, complete, read, understand
+from clinic.domain.practice import Practice
+from clinic.domain.scheduling import SearchWindow
+from clinic.domain.timeexpr import Parse, complete, read, understand
 from tests.conftest import NOW, PARIS
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from clinic.practice import Practice
-from clinic.scheduling import SearchWindow
-from clinic.timeexpr import (
+from clinic.domain.practice import Practice
+from clinic.domain.scheduling import SearchWindow
+from clinic.domain.timeexpr import (
     Parse,
     check,
     describe,

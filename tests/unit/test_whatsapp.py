@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clinic.settings import Settings, SettingsError
-from clinic.whatsapp import inbound, messages
-from clinic.whatsapp.delivery import RetryPolicy
-from clinic.whatsapp.graph import classify
-from clinic.whatsapp.identity import Keyring
-from clinic.whatsapp.service import WhatsAppConfig, neutralise
+from clinic.adapters.settings import Settings, SettingsError
+from clinic.adapters.whatsapp import inbound, messages
+from clinic.adapters.whatsapp.delivery import RetryPolicy
+from clinic.adapters.whatsapp.graph import classify
+from clinic.adapters.whatsapp.identity import Keyring
+from clinic.adapters.whatsapp.service import WhatsAppConfig, neutralise
 from connectors.whatsapp import with_credentials
 
 # --- signature and handshake ------------------------------------------------------------------

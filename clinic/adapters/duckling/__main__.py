@@ -1,0 +1,3 @@
+from clinic.adapters.duckling.server import main
+
+main()

@@ -1,0 +1,38 @@
+"""What a patient in danger reads first: the numbers to call, before any notice or greeting.
+
+Sources (docs/safety.md): the 15 (SAMU, medical emergencies) and the 112 (European emergency
+number) answer day and night; the 114 takes SMS, for people who cannot speak or hear; the 3114 is
+France's suicide-prevention line, free, 24/7, for the person in distress and for those close.
+"""
+
+from __future__ import annotations
+
+from clinic.domain.safety.detector import Finding
+
+DANGER = (
+    "🚨 Appelez tout de suite le 15 (SAMU) ou le 112. "
+    "Si vous ne pouvez pas parler, envoyez un SMS au 114. "
+    "Je préviens l'équipe du cabinet, mais n'attendez pas sa réponse."
+)
+SUICIDE_IMMEDIATE = (
+    "🚨 Appelez tout de suite le 15 (SAMU) ou le 112. "
+    "Si vous ne pouvez pas parler, envoyez un SMS au 114. "
+    "Le 3114 (prévention du suicide, gratuit, 24 h/24) peut aussi vous aider. "
+    "Je préviens l'équipe du cabinet."
+)
+SUICIDE = (
+    "Vous pouvez en parler maintenant : appelez le 3114, le numéro national de prévention du "
+    "suicide, gratuit, 24 h/24 et 7 j/7. Il répond aussi aux proches. "
+    "En cas de danger immédiat, appelez le 15 ou le 112 (SMS au 114 si vous ne pouvez pas parler). "
+    "Je préviens l'équipe du cabinet."
+)
+
+
+def answer(finding: Finding) -> str:
+    """The one bubble for a red flag: 15 / 112 for a danger, 3114 for suicidal thoughts (and
+    15 / 112 first when the danger is immediate: a drug already taken, an act in progress)."""
+    if not finding.suicidal:
+        return DANGER
+    if finding.immediate or len(finding.categories) > 1:
+        return SUICIDE_IMMEDIATE
+    return SUICIDE

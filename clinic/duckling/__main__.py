@@ -1,3 +1,0 @@
-from clinic.duckling.server import main
-
-main()

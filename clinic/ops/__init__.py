@@ -1,1 +1,0 @@
-"""Operating the stack locally: process supervision, model cache, launchers. No Rasa imports."""

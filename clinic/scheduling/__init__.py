@@ -1,6 +1,0 @@
-"""Scheduling: search windows and the availability engine (pure functions, no I/O)."""
-
-from clinic.scheduling.availability import Interval, Slot, find_slots
-from clinic.scheduling.window import SearchWindow
-
-__all__ = ["Interval", "SearchWindow", "Slot", "find_slots"]

@@ -1,3 +1,0 @@
-from clinic.simulator.server import main
-
-main()

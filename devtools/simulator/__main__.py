@@ -1,0 +1,3 @@
+from devtools.simulator.server import main
+
+main()
