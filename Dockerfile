@@ -32,4 +32,4 @@ COPY --chown=10001:10001 . .
 RUN mkdir -p var models && chown 10001:10001 var models
 USER 10001
 EXPOSE 5005 5055 8000 8070 9100
-CMD ["python", "-m", "clinic.app.launch", "rasa", "--help"]
+CMD ["python", "-m", "connectors.launch", "rasa", "--help"]

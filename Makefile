@@ -6,7 +6,7 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
 STACK       := $(PY) -m devtools.stack
-RASA        := $(PY) -m clinic.app.launch rasa
+RASA        := $(PY) -m connectors.launch rasa
 MODEL        = $(shell $(PY) -m devtools.model --print-path)
 NLU_MIN_F1  ?= 0.90
 

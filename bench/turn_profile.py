@@ -95,7 +95,7 @@ async def main() -> None:
     )
     args = parser.parse_args()
     if not args.as_shipped:
-        compile_action_response_schema()  # what the WhatsApp channel does in `rasa run`
+        compile_action_response_schema()  # what `connectors.launch` installs for `rasa run`
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
     agent = await load_agent(model_path=str(model_path(ROOT)), endpoints=endpoints)
     actions_port = urlsplit(os.environ["ACTION_SERVER_URL"]).port or 80

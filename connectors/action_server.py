@@ -7,7 +7,7 @@ time; the server refuses to start without one and listens on loopback unless tol
 An error answers a short JSON body, never the tracker back (rasa-sdk's own handler echoes the
 request body, which holds the conversation).
 
-    python -m clinic.app.launch connectors.action_server --port 5055 [--host 127.0.0.1]
+    python -m connectors.launch connectors.action_server --port 5055 [--host 127.0.0.1]
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ def observe_nlu() -> None:
         return parsed
 
     parse_message.observed = True  # type: ignore[attr-defined]
+    parse_message.original = original  # type: ignore[attr-defined]
     MessageProcessor.parse_message = parse_message
 
 

@@ -39,4 +39,5 @@ def compile_action_response_schema() -> None:
         raise error
 
     _validate_action_result.compiled = True  # type: ignore[attr-defined]
+    _validate_action_result.original = RemoteAction._validate_action_result  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = _validate_action_result

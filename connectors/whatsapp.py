@@ -39,8 +39,6 @@ from clinic.app.wiring import Services, build_services, whatsapp_config
 from clinic.domain.ics import FILENAME
 from clinic.domain.notice import notice_page
 from clinic.domain.safety import classifier as red_flag_model
-from connectors.observability import observe_nlu
-from connectors.rasa_speedups import compile_action_response_schema
 from connectors.tracker_store import ConversationStoreDown
 
 logger = logging.getLogger(__name__)
@@ -105,8 +103,6 @@ class WhatsAppInput(InputChannel):
         """Refuses to start insecurely (no app secret, no verify token), before any I/O."""
         self.settings = services.settings if services else settings or Settings.from_env()
         whatsapp_config(self.settings)
-        compile_action_response_schema()  # Rasa's process: every turn's action calls
-        observe_nlu()
         self._services = services
         self._tasks: set[asyncio.Task[Any]] = set()
         self._recovery: asyncio.Future[None] | None = None

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.print_path:
         print(model_path(root))
         return
-    rasa = [sys.executable, "-m", "clinic.app.launch", "rasa"]
+    rasa = [sys.executable, "-m", "connectors.launch", "rasa"]
     ensure_model(root, rasa)
 
 

@@ -380,7 +380,7 @@ def _local_port(url: str) -> int | None:
 
 
 def _launch(*argv: str) -> list[str]:
-    return [sys.executable, "-m", "clinic.app.launch", *argv]
+    return [sys.executable, "-m", "connectors.launch", *argv]
 
 
 def duckling_service(port: int) -> Service:

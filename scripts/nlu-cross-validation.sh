@@ -17,7 +17,7 @@ for config in "${configs[@]}"; do
   out=results/cv/$name
   start=$(date +%s)
   $py -m devtools.stack exec --with duckling -- \
-    $py -m clinic.app.launch rasa test nlu --nlu data/nlu --config "$config" \
+    $py -m connectors.launch rasa test nlu --nlu data/nlu --config "$config" \
       --cross-validation --folds "$folds" --out "$out" > "$out.log" 2>&1 || { echo "$name: failed, see $out.log"; continue; }
   $py - "$name" "$out" "$(( $(date +%s) - start ))" <<'PY'
 import json, sys

@@ -1073,7 +1073,7 @@ def test_the_report_and_the_export_read_the_real_conversations(
         assert name.lower() not in written.lower(), name
     assert "<nom>" in written and "book_appointment" in written
     validated = subprocess.run(
-        [sys.executable, "-m", "clinic.app.launch", "rasa", "data", "validate", "--data", str(out),
+        [sys.executable, "-m", "connectors.launch", "rasa", "data", "validate", "--data", str(out),
          "--domain", str(ROOT / "domain.yml"), "--config", str(ROOT / "config.yml")],
         cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

@@ -121,7 +121,7 @@ def install_masking() -> None:
 class MaskingStream(io.TextIOBase):
     """A text stream that masks each line before it reaches `target`.
 
-    Installed on stderr by `clinic.app.launch`: what bypasses logging (a library's `print`, a
+    Installed on stderr by `connectors.launch`: what bypasses logging (a library's `print`, a
     warning printed by `warnings`, a traceback from a handler with its own formatter, Python's
     last-chance traceback) is masked too. Lines end at « \\n » or « \\r » (progress bars).
     """

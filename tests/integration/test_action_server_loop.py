@@ -74,7 +74,7 @@ def action_server(gcal: GCal, duckling_url: str, tmp_path: Path) -> Iterator[int
         [
             sys.executable,
             "-m",
-            "clinic.app.launch",
+            "connectors.launch",
             "connectors.action_server",
             "--port",
             str(port),

@@ -146,7 +146,7 @@ def test_the_export_passes_rasa_data_validate(
     )  # fmt: skip
     assert refused.returncode == 2  # no export without --anonymise
     validated = subprocess.run(
-        [sys.executable, "-m", "clinic.app.launch", "rasa", "data", "validate", "--data",
+        [sys.executable, "-m", "connectors.launch", "rasa", "data", "validate", "--data",
          str(folder), "--domain", str(ROOT / "domain.yml"), "--config", str(ROOT / "config.yml")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

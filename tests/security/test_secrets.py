@@ -87,7 +87,7 @@ def test_7_the_action_server_refuses_to_start_with_another_key(pilot: str) -> No
     env = {**os.environ, "DATABASE_URL": pilot, "PATIENT_ID_KEY": NEW_KEY}
     env["ACTION_SERVER_TOKEN"] = "t" * 24
     started = subprocess.run(
-        [sys.executable, "-m", "clinic.app.launch", "connectors.action_server"]
+        [sys.executable, "-m", "connectors.launch", "connectors.action_server"]
         + ["--port", str(free_port())],
         cwd=ROOT,
         env=env,
@@ -201,7 +201,7 @@ def test_10_warnings_prints_and_crashes_of_a_launched_process_are_masked(tmp_pat
     (tmp_path / "noisy_module.py").write_text(NOISY)
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{ROOT}"}
     ran = subprocess.run(
-        [sys.executable, "-m", "clinic.app.launch", "noisy_module"],
+        [sys.executable, "-m", "connectors.launch", "noisy_module"],
         cwd=ROOT,
         env=env,
         capture_output=True,

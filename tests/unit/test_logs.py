@@ -112,7 +112,7 @@ def test_launcher_keeps_masking_when_a_library_installs_coloredlogs(tmp_path) ->
         "logging.getLogger('rasa.core').info('message from %s', '+33612345678')\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "clinic.app.launch", "noisy"],
+        [sys.executable, "-m", "connectors.launch", "noisy"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(tmp_path), "LOG_FORMAT": "json", "PATH": "/usr/bin:/bin"},
         capture_output=True,

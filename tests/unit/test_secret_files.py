@@ -50,7 +50,7 @@ def test_a_token_beginning_with_a_dash_reaches_rasa_intact() -> None:
     """Rasa's own parser: « --auth-token -x… » fails (it happened in CI), one word does not."""
     from rasa.__main__ import create_argument_parser
 
-    from clinic.app.launch import auth_token_argument
+    from connectors.launch import auth_token_argument
 
     token = "-Hb2xq9_secret"
     parsed = create_argument_parser().parse_args(

@@ -1,0 +1,56 @@
+"""Every change this project makes inside Rasa 3.6, installed explicitly by the launcher
+(`python -m connectors.launch rasa …`), never as a side effect of constructing a channel.
+
+- `RemoteAction._validate_action_result`: the action-response schema compiled once
+  (`connectors.rasa_speedups`), about 24 ms saved per action call;
+- `MessageProcessor.parse_message`: the NLU's verdict counted and logged
+  (`connectors.observability`).
+
+Each replaced method must still have the signature it had when the patch was written
+(`EXPECTED`): `install` refuses to patch a Rasa that changed it, and a test checks the installed
+Rasa against this list, so an upgrade fails loudly instead of patching the wrong thing.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
+
+from connectors.observability import observe_nlu
+from connectors.rasa_speedups import compile_action_response_schema
+
+#: (class, method) -> the parameter names of Rasa 3.6's own method.
+EXPECTED: dict[tuple[type, str], tuple[str, ...]] = {
+    (RemoteAction, "_validate_action_result"): ("self", "result"),
+    (MessageProcessor, "parse_message"): ("self", "message", "tracker", "only_output_properties"),
+}
+INSTALLERS: tuple[Callable[[], None], ...] = (compile_action_response_schema, observe_nlu)
+
+
+def original(owner: type, name: str) -> Callable[..., Any]:
+    """Rasa's own method, patched or not (a patch keeps it as `.original`)."""
+    method = getattr(owner, name)
+    return getattr(method, "original", method)
+
+
+def mismatches() -> list[str]:
+    """The patched methods whose signature in the installed Rasa is not the expected one."""
+    found = []
+    for (owner, name), expected in EXPECTED.items():
+        actual = tuple(inspect.signature(original(owner, name)).parameters)
+        if actual != expected:
+            found.append(f"{owner.__name__}.{name}{actual}, expected {expected}")
+    return found
+
+
+def install() -> None:
+    """Install every patch (idempotent); refuse if Rasa's methods changed shape."""
+    wrong = mismatches()
+    if wrong:
+        raise RuntimeError("Rasa changed under connectors/patches.py: " + "; ".join(wrong))
+    for installer in INSTALLERS:
+        installer()
