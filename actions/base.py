@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -106,3 +106,37 @@ class ClinicFormValidation(UsesServices, FormValidationAction, ABC):
         with traced(trace_of(tracker)):
             announce(self, tracker)
             return await asyncio.to_thread(asyncio.run, parent(dispatcher, tracker, domain))
+
+
+class ClinicSlotExtraction(UsesServices, ValidationAction, ABC):
+    """The custom slot mappings over the core: `extract_<slot>` methods, read in the one call
+    Rasa makes after its own mappings on every user message (`action_validate_slot_mappings`,
+    rasa-sdk's `ValidationAction`), off the loop.
+
+    Only extraction: the form's validator checks the values (`validate_booking_form`), so
+    rasa-sdk's validation pass, which here would only log « no validation method », is skipped.
+    A slot that one of the domain's own mappings filled from this message is left to it."""
+
+    @property
+    @abstractmethod
+    def slots(self) -> tuple[str, ...]:
+        """The slots with an `extract_<slot>` method, in the order they are read (a class
+        attribute in the subclass); abstract, so the action server registers only that one."""
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        filled = tracker.slots_to_validate()  # by the domain's mappings, from this message
+        return [slot for slot in self.slots if slot not in filled]
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        extract = self.get_extraction_events
+        with traced(trace_of(tracker)):
+            announce(self, tracker)
+            return await asyncio.to_thread(asyncio.run, extract(dispatcher, tracker, domain))

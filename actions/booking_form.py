@@ -1,4 +1,4 @@
-"""The booking form: its custom `when` mapping and its validators (reason, time, name).
+"""The booking form: its custom slot mappings (reason, when) and its validators (reason, time, name).
 
 Each validator hands the answer to the core (clinic.domain.practice, clinic.domain.timeexpr, clinic.adapters.storage.patients)
 and picks the French response: explain, then give an example, then offer a human.
@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import ClinicAction, ClinicFormValidation
+from actions.base import ClinicAction, ClinicFormValidation, ClinicSlotExtraction
 from actions.conversation import has_time, latest_intent, latest_text, typed
 from actions.when import explain_when, understand_when
 from clinic.adapters.duckling.client import DucklingUnavailable
@@ -34,28 +34,6 @@ MISS_RESPONSES = {
 }
 
 
-class ActionExtractWhen(ClinicAction):
-    """Custom slot mapping: a wish Duckling alone misses (« le plus tôt possible », « pas le
-    lundi », « aprem ») still fills `when` from any message, so it is not asked again."""
-
-    def name(self) -> str:
-        return "action_extract_when"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        text = latest_text(tracker)
-        if not typed(text) or has_time(tracker):
-            return []
-        services = self.services
-        try:
-            request = read(text, services.clock.now(), services.duckling.parse, services.practice)
-        except DucklingUnavailable:
-            return []
-        understood = request.window is not None or request.unclear  # unclear: asked about
-        return [SlotSet("when", text)] if understood else []
-
-
 #: Intents whose text may carry the visit reason (« pour un vaccin », « non, un certificat »).
 REASON_INTENTS = ("book_appointment", "inform", "deny")
 #: Keys of `form_misses` that are not miss counts: the question already asked this turn
@@ -63,28 +41,44 @@ REASON_INTENTS = ("book_appointment", "inform", "deny")
 ASKED, PENDING_WHEN = "_asked", "_when"
 
 
-class ActionExtractReason(ClinicAction):
-    """Custom slot mapping: the visit reason in the patient's own words, wherever it sits in the
-    message and whoever the visit is for (« pour mon fils de 4 ans pour un vaccin jeudi »), read
-    against the practice's list; a later message naming another reason corrects it."""
+class ExtractSlots(ClinicSlotExtraction):
+    """What the domain's mappings cannot read, in one action-server call per user message."""
 
-    def name(self) -> str:
-        return "action_extract_reason"
+    slots = ("reason", "when")
 
-    async def run(
+    def extract_reason(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    ) -> dict[str, Any]:
+        """The visit reason in the patient's own words, wherever it sits in the message and
+        whoever the visit is for (« pour mon fils de 4 ans pour un vaccin jeudi »), read against
+        the practice's list; a later message naming another reason corrects it."""
         text = latest_text(tracker)
         if (
             not typed(text)
             or latest_intent(tracker) not in REASON_INTENTS
             or tracker.get_slot("requested_slot") == "patient_name"  # « Paul Visite » is a name
         ):
-            return []
+            return {}
         reason = self.services.practice.match_reason(text)
         if reason is None or reason.id == tracker.get_slot("reason"):
-            return []
-        return [SlotSet("reason", reason.id)]
+            return {}
+        return {"reason": reason.id}
+
+    def extract_when(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A wish Duckling alone misses (« le plus tôt possible », « pas le lundi », « aprem »)
+        still fills `when` from any message, so it is not asked again."""
+        text = latest_text(tracker)
+        if not typed(text) or has_time(tracker):
+            return {}
+        services = self.services
+        try:
+            request = read(text, services.clock.now(), services.duckling.parse, services.practice)
+        except DucklingUnavailable:
+            return {}
+        understood = request.window is not None or request.unclear  # unclear: asked about
+        return {"when": text} if understood else {}
 
 
 class ActionAskFormSlot(ClinicAction):

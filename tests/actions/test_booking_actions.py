@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -26,8 +27,7 @@ from actions.booking_form import (
     ActionAskPatientName,
     ActionAskReason,
     ActionAskWhen,
-    ActionExtractReason,
-    ActionExtractWhen,
+    ExtractSlots,
     ValidateBookingForm,
 )
 from actions.greeting import ActionGreet, ActionSessionStart
@@ -201,10 +201,10 @@ async def test_an_unreadable_hour_is_asked_about_then_completed(services: Servic
 
 async def test_the_reason_is_read_wherever_it_sits_whoever_it_is_for(services: Services) -> None:
     text = "Bonjour, un rendez-vous pour mon fils de 4 ans pour un vaccin jeudi matin"
-    extracted = await ActionExtractReason(services).run(
+    extracted = await ExtractSlots(services).run(
         CollectingDispatcher(), tracker(text, intent="book_appointment"), real_domain()
     )
-    assert extracted == [SlotSet("reason", "vaccination")]
+    assert extracted == [SlotSet("reason", "vaccination"), SlotSet("when", text)]
     # the model tagged « de » (from « de 4 ans »): the patient's words win
     result, said, _ = await validate(services, "reason", "de", tracker(text))
     assert result == {"reason": "vaccination"} and said == []
@@ -217,7 +217,8 @@ async def test_the_reason_is_read_wherever_it_sits_whoever_it_is_for(services: S
         tracker("Paul Visite", {"requested_slot": "patient_name"}),
         tracker("j'annule mon vaccin", intent="cancel_appointment"),
     ):
-        assert await ActionExtractReason(services).run(CollectingDispatcher(), t, {}) == []
+        events = await ExtractSlots(services).run(CollectingDispatcher(), t, {})
+        assert [e for e in events if e["name"] == "reason"] == []
 
 
 async def test_when_is_understood_with_slang(services: Services) -> None:
@@ -569,20 +570,19 @@ async def test_check_lists_only_the_patients_own_appointments(services: Services
 
 
 async def test_a_wish_duckling_misses_still_fills_when(services: Services) -> None:
-    extract = ActionExtractWhen(services)
+    extract = ExtractSlots(services)
     events = await extract.run(
         CollectingDispatcher(), tracker("un vaccin le plus tôt possible"), {}
     )
     assert events == [
-        {
-            "event": "slot",
-            "timestamp": None,
-            "name": "when",
-            "value": "un vaccin le plus tôt possible",
-        }
+        SlotSet("reason", "vaccination"),
+        SlotSet("when", "un vaccin le plus tôt possible"),
     ]
     assert await extract.run(CollectingDispatcher(), tracker("Marie Dupont"), {}) == []
     assert await extract.run(CollectingDispatcher(), tracker("/affirm"), {}) == []
+    # a slot one of the domain's own mappings filled from this message is left to it
+    filled = tracker("jeudi aprem", events=[{"event": "user"}, SlotSet("when", "jeudi")])
+    assert await extract.run(CollectingDispatcher(), filled, {}) == []
     # then the form's validator reads it, without asking again
     result, said, _ = await validate(
         services,
@@ -643,3 +643,21 @@ async def test_a_button_from_an_older_offer_is_refused_not_read_against_the_new_
         CollectingDispatcher(), tracker("/choose_slot", {**slots, "slot_choice": new_choice}), {}
     )
     assert events[0]["value"] == slots["offered_slots"][1]
+
+
+async def test_one_turn_asks_duckling_once(services: Services) -> None:
+    """The slot extraction and the form's validator read the same message in one turn: one
+    parse (counted where the client times each real one)."""
+
+    def parses() -> float:
+        return REGISTRY.get_sample_value("clinic_duckling_request_seconds_count") or 0.0
+
+    text = "un vaccin jeudi aprem"
+    before = parses()
+    extracted = await ExtractSlots(services).run(
+        CollectingDispatcher(), tracker(text, intent="book_appointment"), {}
+    )
+    assert SlotSet("when", text) in extracted
+    result, said, _ = await validate(services, "when", text, tracker(text))
+    assert said == [] and result["search_window"] is not None
+    assert parses() - before == 1

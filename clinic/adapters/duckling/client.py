@@ -9,9 +9,11 @@ first need): the patient's « demain à 10h » is still read, the same way.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
+from collections import OrderedDict
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +23,10 @@ from typing import Any
 from clinic.adapters import metrics
 
 logger = logging.getLogger(__name__)
+
+#: Parses remembered per process: in one turn the slot extraction and the form's validator
+#: read the same message, and Duckling is asked once.
+REMEMBERED = 64
 
 
 class DucklingUnavailable(RuntimeError):
@@ -45,8 +51,26 @@ class DucklingClient:
         self.fallback = fallback
         self._engine: Any = None
         self._engine_lock = threading.Lock()
+        self._parsed: OrderedDict[tuple[str, float], list[dict[str, Any]]] = OrderedDict()
+        self._parsed_lock = threading.Lock()
 
     def parse(self, text: str, reftime: datetime) -> list[dict[str, Any]]:
+        """Duckling's reading of `text` at `reftime`, to the minute (what a booking needs; and
+        the calls of one turn, milliseconds apart, then share one parse)."""
+        reftime = reftime.replace(second=0, microsecond=0)
+        key = (text, reftime.timestamp())
+        with self._parsed_lock:
+            if key in self._parsed:
+                self._parsed.move_to_end(key)
+                return copy.deepcopy(self._parsed[key])
+        parsed = self._request(text, reftime)
+        with self._parsed_lock:
+            self._parsed[key] = copy.deepcopy(parsed)
+            while len(self._parsed) > REMEMBERED:
+                self._parsed.popitem(last=False)
+        return parsed
+
+    def _request(self, text: str, reftime: datetime) -> list[dict[str, Any]]:
         body = urllib.parse.urlencode(
             {
                 "text": text,
