@@ -80,7 +80,6 @@ class ActionBookAppointment(ClinicAction):
         if outcome.status == "limit":
             limit_reached(dispatcher, services)
             return DONE
-        services.patients.remember(tracker.sender_id, name, services.clock.now())
         if outcome.status == "booked" and outcome.appointment is not None:
             instructions = f"{reason.instructions} " if reason.instructions else ""
             practitioner = practice.practitioner(slot.practitioner_id).name

@@ -153,7 +153,13 @@ class Services:
         self.audit = AuditTrail(database)
         self.patients = PatientRepository(database, self.sealer)
         self.booking = BookingService(
-            practice, self.appointments, self.calendar, clock, self.reminders, self.audit
+            practice,
+            self.appointments,
+            self.calendar,
+            clock,
+            self.reminders,
+            self.audit,
+            self.patients,
         )
         self.duckling = DucklingClient(settings.duckling_url, tz=practice.timezone)
         self.contacts = Contacts(database, self.sealer)

@@ -21,6 +21,7 @@ from typing import Literal
 from clinic.adapters.calendars import Calendar, CalendarUnavailable
 from clinic.adapters.storage.appointments import AppointmentRepository
 from clinic.adapters.storage.audit import SYSTEM, Actor, AuditTrail
+from clinic.adapters.storage.patients import PatientRepository
 from clinic.domain.appointments import (
     Appointment,
     AppointmentNotFound,
@@ -71,6 +72,7 @@ class BookingService:
         clock: Clock,
         reminders: ReminderRepository | None = None,
         audit: AuditTrail | None = None,
+        patients: PatientRepository | None = None,
     ) -> None:
         self.practice = practice
         self.repository = repository
@@ -78,6 +80,8 @@ class BookingService:
         self.clock = clock
         self.reminders = reminders
         self.audit = audit
+        #: Where the name a patient gives is kept, written with their booking.
+        self.patients = patients
 
     def search(
         self,
@@ -201,8 +205,12 @@ class BookingService:
             status="booked" if verified else "pending",
             calendar_state="local" if self.calendar.name == "local" else "pending",
         )
+        patients = self.patients
+        name_too = (
+            (lambda c: patients.remember_in(c, patient_id, patient_name, now)) if patients else None
+        )
         try:
-            appointment = self.repository.add(appointment, now)
+            appointment = self.repository.add(appointment, now, also=name_too)
         except SlotTaken:
             return self._taken(slot, reason_id, patient_id)
         logger.info(

@@ -12,12 +12,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from clinic.adapters.calendars.google import GoogleCalendar
 from clinic.adapters.calendars.local import LocalCalendar
 from clinic.adapters.storage import Database, metadata
 from clinic.adapters.storage.appointments import AppointmentRepository
 from clinic.adapters.storage.audit import Actor
+from clinic.adapters.storage.patients import PatientRepository
 from clinic.domain.clock import FixedClock
 from clinic.domain.practice import Practice
 from clinic.domain.scheduling import SearchWindow, Slot
@@ -31,6 +34,7 @@ class Backend:
     booking: BookingService
     repository: AppointmentRepository
     gcal: GCal | None
+    patients: PatientRepository
 
     def block(self, start: datetime, end: datetime, practitioner_id: str) -> None:
         """Staff keep time free: a row in the built-in calendar, an event in Google's."""
@@ -59,7 +63,9 @@ def _make_backend(
         calendar = GoogleCalendar(practice, "cabinet", str(gcal.key_path), gcal.url)
     else:
         calendar = LocalCalendar()
-    yield Backend(kind, BookingService(practice, repository, calendar, clock), repository, gcal)
+    patients = PatientRepository(database, sealer())
+    booking = BookingService(practice, repository, calendar, clock, patients=patients)
+    yield Backend(kind, booking, repository, gcal, patients)
     database.dispose()
 
 
@@ -128,6 +134,20 @@ def test_search_book_list_cancel(backend: Backend) -> None:
     assert first_slot(backend) == slot  # the time is free again
     if backend.gcal:
         assert backend.gcal.events()[appointment.id]["status"] == "cancelled"
+
+
+def test_a_booking_and_the_patients_name_commit_together(backend: Backend) -> None:
+    slot = first_slot(backend)
+    assert backend.booking.book(slot, "consultation", "patient-n", "Jeanne Dupont").appointment
+    assert backend.patients.name("patient-n") == "Jeanne Dupont"
+    # the name cannot be written (its table is gone): the booking is not made either
+    with backend.repository.db.transaction() as connection:
+        connection.execute(text("DROP TABLE patients"))
+    later = backend.booking.search(tuesday(), "consultation", exclude=[slot.start]).slots[0]
+    with pytest.raises(DBAPIError):
+        backend.booking.book(later, "consultation", "patient-o", "Paul Martin")
+    assert [a.start for a in backend.repository.list(patient_id="patient-o")] == []
+    assert backend.repository.holder(later.practitioner_id, later.start) is None
 
 
 def test_a_taken_slot_gets_fresh_alternatives(backend: Backend) -> None:

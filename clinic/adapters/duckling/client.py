@@ -13,10 +13,10 @@ import copy
 import json
 import logging
 import threading
-from collections import OrderedDict
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 

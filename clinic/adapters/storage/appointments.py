@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from clinic.adapters.sealing import Sealer
@@ -44,13 +44,21 @@ class AppointmentRepository:
         self.sealer = sealer
         self.buffer = buffer
 
-    def add(self, appointment: Appointment, now: datetime) -> Appointment:
-        """Insert `appointment` with its claims, or raise SlotTaken if any cell is held."""
+    def add(
+        self,
+        appointment: Appointment,
+        now: datetime,
+        also: Callable[[Connection], object] | None = None,
+    ) -> Appointment:
+        """Insert `appointment` with its claims, or raise SlotTaken if any cell is held.
+        `also` writes more in the same transaction (the patient's name): all or nothing."""
         stored = replace(appointment, created_at=now, updated_at=now)
         try:
             with self.db.transaction() as connection:
                 connection.execute(insert(appointments).values(**self._columns(stored)))
                 connection.execute(insert(slot_claims), self._claims(stored))
+                if also is not None:
+                    also(connection)
         except IntegrityError as error:
             raise SlotTaken(appointment.start.isoformat()) from error
         return stored

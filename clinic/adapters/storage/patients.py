@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 from clinic.adapters.sealing import Sealer
 from clinic.adapters.storage import Database
@@ -108,24 +109,22 @@ class PatientRepository:
         return {pid: self.sealer.open(sealed) for pid, sealed in rows if sealed}
 
     def remember(self, patient_id: str, name: str, now: datetime) -> None:
-        """Store or update the patient's name (upsert that works on SQLite and PostgreSQL)."""
+        """Store or update the patient's name."""
         with self.db.transaction() as connection:
-            changed = connection.execute(
-                update(patients)
-                .where(patients.c.patient_id == patient_id)
-                .values(display_name=self.sealer.seal(name), updated_at=now)
-            ).rowcount
-            if changed:
-                return
-        try:
-            with self.db.transaction() as connection:
-                connection.execute(
-                    insert(patients).values(
-                        patient_id=patient_id,
-                        display_name=self.sealer.seal(name),
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-        except IntegrityError:  # inserted meanwhile by another replica: update instead
-            self.remember(patient_id, name, now)
+            self.remember_in(connection, patient_id, name, now)
+
+    def remember_in(
+        self, connection: Connection, patient_id: str, name: str, now: datetime
+    ) -> None:
+        """The same, inside the caller's transaction (a booking and its name commit together):
+        one upsert, as SQLite and PostgreSQL both say it, so no conflict can abort the caller."""
+        sealed = self.sealer.seal(name)
+        upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name]
+        connection.execute(
+            upsert(patients)
+            .values(patient_id=patient_id, display_name=sealed, created_at=now, updated_at=now)
+            .on_conflict_do_update(
+                index_elements=[patients.c.patient_id],
+                set_={"display_name": sealed, "updated_at": now},
+            )
+        )
