@@ -1,14 +1,10 @@
-"""The action server's composition root: its `Services`, built once per process on first use."""
+"""The action server's composition root: the process's `Services`, built once on first use."""
 
 from __future__ import annotations
 
-from functools import cache
-
-from clinic.adapters.settings import Settings
-from clinic.app.wiring import Services, build_services
+from clinic.app.wiring import Services, process_services
 
 
-@cache
 def get_context() -> Services:
     """Settings, practice file, database, calendar and Duckling: built lazily (never at import)."""
-    return build_services(Settings.from_env())
+    return process_services()

@@ -328,9 +328,7 @@ def run(
             month.conversation(f"wa-sim-{seed:02d}-{number:05d}", start)
         month.evening(day, first)
     domain = Domain.load(str(ROOT / "domain.yml"))
-    store = SealedSQLTrackerStore(
-        domain, host=services.settings.database_url, sealer=services.sealer
-    )
+    store = SealedSQLTrackerStore(domain, host=services.settings.database_url, services=services)
     for sender, events in month.events.items():
         tracker = DialogueStateTracker.from_events(sender, events, domain.slots)
         asyncio.run(store.save(tracker))

@@ -23,8 +23,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered  # n
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from stats import summary  # noqa: E402
 
-from clinic.adapters.sealing import Sealer  # noqa: E402
+from clinic.adapters.settings import Settings  # noqa: E402
 from clinic.adapters.storage import Database  # noqa: E402
+from clinic.app.wiring import build_services  # noqa: E402
 from connectors.tracker_store import SealedSQLTrackerStore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,9 +70,11 @@ async def main() -> None:
         connection.exec_driver_sql("DROP TABLE IF EXISTS events")
     throwaway.dispose()
     domain = Domain.load(str(ROOT / "domain.yml"))
-    sealer = Sealer(["bench-data-key-0123456789abcdef"])
+    key = "bench-data-key-0123456789abcdef"
+    services = build_services(Settings(database_url=url, data_encryption_key=key))
+    sealer = services.sealer
     plain = await turns(SQLTrackerStore(domain, host=url), domain, "plain", args.events, args.turns)
-    sealed_store = SealedSQLTrackerStore(domain, host=url, sealer=sealer)
+    sealed_store = SealedSQLTrackerStore(domain, host=url, services=services)
     sealed = await turns(sealed_store, domain, "sealed", args.events, args.turns)
     backend = url.split(":", 1)[0]
     print(

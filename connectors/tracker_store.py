@@ -5,6 +5,10 @@ health data that Rasa Open Source 3.6 stores verbatim. This store keeps Rasa's t
 (sender id, type, timestamp, intent and action names stay readable for Rasa's session logic and
 for erasure) and seals only the `data` column. Events written before it (clear JSON) still load.
 
+Rasa builds the store from endpoints.yml; its sealer and its database engine are the process's,
+from the composition root (`clinic.app.wiring.process_services`): one pool per process, with
+the core's pre-ping and SQLite settings. The URL in endpoints.yml must be DATABASE_URL.
+
     tracker_store:
       type: connectors.tracker_store.SealedSQLTrackerStore
       url: ${DATABASE_URL}
@@ -20,13 +24,13 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from clinic.adapters.sealing import PREFIX, Sealer, data_sealer
-from clinic.adapters.settings import Settings
+from clinic.adapters.sealing import PREFIX, Sealer
+from clinic.app.wiring import Services, process_services
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +51,27 @@ def _reachable() -> Iterator[None]:
 
 
 class SealedSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, sealer: Sealer | None = None, **kwargs: Any) -> None:
-        """`sealer` for tests; otherwise the deployment's key, read once at start."""
-        super().__init__(*args, **kwargs)
-        self.sealer = sealer or data_sealer(Settings.from_env())
-        old: sa.engine.Engine = self.engine  # type: ignore[has-type]
-        if old.dialect.name != "sqlite":
-            # Rasa's engine does not test a pooled connection before use: after a database
-            # restart, each stale one would fail a patient's turn once (as clinic.adapters.storage does).
-            self.engine = sa.create_engine(
-                old.url, pool_pre_ping=True, **create_engine_kwargs(old.url)
-            )
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-            old.dispose()
+    def __init__(
+        self,
+        *args: Any,
+        services: Services | None = None,
+        sealer: Sealer | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`services`: the process's by default; `sealer`: another key (tests of a key change)."""
+        super().__init__(*args, **kwargs)  # Rasa's own engine: it creates Rasa's table, then goes
+        services = services or process_services()
+        self.sealer = sealer or services.sealer
+        rasa_engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
+        ours = services.database.engine
+        if rasa_engine.url.render_as_string(False) != ours.url.render_as_string(False):
+            raise ValueError("endpoints.yml: the tracker store's url must be DATABASE_URL")
+        # The core's engine: it tests a pooled connection before use (after a database restart
+        # each stale one would otherwise fail a patient's turn once), and on SQLite it waits
+        # for the write lock instead of failing.
+        self.engine = ours
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=ours)
+        rasa_engine.dispose()
 
     def _open(self, data: str) -> dict[str, Any] | None:
         """The event, or None when this key cannot read it (logged: it is lost to the dialogue,

@@ -35,7 +35,7 @@ from clinic.adapters.metrics import WEBHOOK_REQUESTS, OpsServer
 from clinic.adapters.settings import Settings, SettingsError
 from clinic.adapters.whatsapp import inbound
 from clinic.adapters.whatsapp.service import TurnDeferred, WhatsAppService
-from clinic.app.wiring import Services, build_services, whatsapp_config
+from clinic.app.wiring import Services, process_services, whatsapp_config
 from clinic.domain.ics import FILENAME
 from clinic.domain.notice import notice_page
 from clinic.domain.safety import classifier as red_flag_model
@@ -114,7 +114,7 @@ class WhatsAppInput(InputChannel):
     def services(self) -> Services:
         """Built on first use (server start), never at import or when credentials are read."""
         if self._services is None:
-            self._services = build_services(self.settings)
+            self._services = process_services(self.settings)
         return self._services
 
     @property

@@ -90,9 +90,7 @@ def conversation() -> list[Event]:
 @pytest.fixture
 def exported(services: Services, tmp_path: Path) -> tuple[export.Export, Path]:
     domain = Domain.load(str(ROOT / "domain.yml"))
-    store = SealedSQLTrackerStore(
-        domain, host=services.settings.database_url, sealer=services.sealer
-    )
+    store = SealedSQLTrackerStore(domain, host=services.settings.database_url, services=services)
     events = conversation()
     for number, event in enumerate(events):
         event.timestamp = NOW.timestamp() + number

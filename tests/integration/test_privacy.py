@@ -56,7 +56,7 @@ async def a_patient(services: Services, database_url: str) -> str:
     at = now.timestamp()  # Rasa stamps events with the wall clock: on the test's clock here
     tracker.update(UserUttered(TEXT, {"name": "book_appointment"}, timestamp=at))
     tracker.update(SlotSet("patient_name", NAME, timestamp=at))
-    store = SealedSQLTrackerStore(domain, host=database_url, sealer=services.sealer)
+    store = SealedSQLTrackerStore(domain, host=database_url, services=services)
     await store.save(tracker)
     window = SearchWindow(now + timedelta(days=7), now + timedelta(days=9))
     [slot, *_] = services.booking.search(window, "consultation").slots
