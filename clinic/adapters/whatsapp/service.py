@@ -220,22 +220,12 @@ class WhatsAppService:
         (sealed, leased to this process), later ones are dropped. Returns the new messages and
         whether every message could be recorded; when the database cannot, the webhook answers
         503 and Meta delivers again later, so nothing is lost (decision 30)."""
-        now = self.clock.now()
         fresh: list[Inbound] = []
         for message in batch:
             if not message.sender:
                 continue
             try:
-                first = await asyncio.to_thread(
-                    self.inbound.claim_inbound,
-                    message.message_id,
-                    self.patient_id(message.sender),
-                    message.kind,
-                    message.sent_at,
-                    now,
-                    self._keep(message),
-                    self.inbound_lease,
-                )
+                first = await self._claim(message, self.patient_id(message.sender))
             except Exception:
                 logger.exception(
                     "could not record a WhatsApp message",
@@ -376,37 +366,13 @@ class WhatsAppService:
         place: asyncio.Future[Any],
         claimed: bool = False,
     ) -> None:
-        now = self.clock.now()
+        """One message: claimed once, then the gate's, then (if the gate says so) a turn."""
         patient_id = self.patient_id(message.sender)
-        first = claimed or await asyncio.to_thread(
-            self.inbound.claim_inbound,
-            message.message_id,
-            patient_id,
-            message.kind,
-            message.sent_at,
-            now,
-            self._keep(message),
-            self.inbound_lease,
-        )
-        if not first:
+        if not (claimed or await self._claim(message, patient_id)):
             logger.info("duplicate delivery ignored")
             return
         logger.info("message received", extra={"kind": message.kind})
-        if message.kind == kinds.SYSTEM:
-            if message.system_type == NUMBER_CHANGED:
-                await asyncio.to_thread(self._number_changed, patient_id, now)
-                await self.gate.number_changed(patient_id)
-            await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
-            return
-        await asyncio.to_thread(
-            self.contacts.remember_contact,
-            patient_id,
-            message.wa_id,
-            message.user_id,
-            message.sent_at,
-            now,
-        )
-        if message.kind == kinds.REACTION:
+        if not await self._from_the_patient(message, patient_id):
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
             return
         await self._record(patient_id, "patient", self._as_written(message))
@@ -421,12 +387,55 @@ class WhatsAppService:
             message.sent_at,
         )
         decision = await self.gate.admit(incoming, self)
-        if decision.verdict != "turn":
-            await asyncio.to_thread(
-                self.inbound.set_outcome, message.message_id, OUTCOMES[decision.verdict]
-            )
-            return
-        text = decision.text or ""
+        if decision.verdict == "turn":
+            await self._dialogue(patient_id, decision.text or "", message, run_turn, started, place)
+        else:
+            outcome = OUTCOMES[decision.verdict]
+            await asyncio.to_thread(self.inbound.set_outcome, message.message_id, outcome)
+
+    async def _claim(self, message: Inbound, patient_id: str) -> bool:
+        """Keep the message (sealed, leased to this process) unless it was delivered before."""
+        return await asyncio.to_thread(
+            self.inbound.claim_inbound,
+            message.message_id,
+            patient_id,
+            message.kind,
+            message.sent_at,
+            self.clock.now(),
+            self._keep(message),
+            self.inbound_lease,
+        )
+
+    async def _from_the_patient(self, message: Inbound, patient_id: str) -> bool:
+        """Whether the message is the patient's to answer: WhatsApp's system notices and
+        reactions are not (a number change alerts staff); the contact's window opens."""
+        now = self.clock.now()
+        if message.kind == kinds.SYSTEM:
+            if message.system_type == NUMBER_CHANGED:
+                await asyncio.to_thread(self._number_changed, patient_id, now)
+                await self.gate.number_changed(patient_id)
+            return False
+        await asyncio.to_thread(
+            self.contacts.remember_contact,
+            patient_id,
+            message.wa_id,
+            message.user_id,
+            message.sent_at,
+            now,
+        )
+        return message.kind != kinds.REACTION
+
+    async def _dialogue(
+        self,
+        patient_id: str,
+        text: str,
+        message: Inbound,
+        run_turn: TurnRunner,
+        started: float,
+        place: asyncio.Future[Any],
+    ) -> None:
+        """The dialogue turn and its outcome: done, deferred (its store unreachable: retried),
+        or failed (the patient gets the apology and the practice's number)."""
         outcome: InboundOutcome
         try:
             await self._turn(patient_id, text, message.message_id, run_turn, started, place)
