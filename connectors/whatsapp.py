@@ -162,8 +162,24 @@ class WhatsAppInput(InputChannel):
         task.add_done_callback(self._tasks.discard)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The channel's routes under /webhooks/whatsapp/ and its start and stop listeners."""
         webhook = Blueprint("whatsapp_webhook", __name__)
-        output = None
+        self.run_turn = self._turn_runner(on_new_message)  # what recovery runs too (and tests)
+        webhook.listener("after_server_start")(self._start)
+        webhook.listener("before_server_stop")(self._stop)
+        webhook.add_route(self._health, "/", methods=["GET"])
+        webhook.add_route(self._calendar_file, "/ics/<token>", methods=["GET"])
+        webhook.add_route(self._privacy_notice, "/confidentialite", methods=["GET"])
+        webhook.add_route(self._export, "/export/<token>", methods=["GET"])
+        webhook.add_route(self._verify, "/webhook", methods=["GET"])
+        webhook.add_route(self._receive, "/webhook", methods=["POST"])
+        return webhook
+
+    def _turn_runner(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Callable[[str, str, str], Awaitable[None]]:
+        """One dialogue turn through Rasa; a store of the dialogue unreachable defers it."""
+        output: WhatsAppOutput | None = None
 
         async def run_turn(patient_id: str, text: str, message_id: str) -> None:
             nonlocal output
@@ -185,123 +201,121 @@ class WhatsAppInput(InputChannel):
             except (LockError, RedisConnectionError) as error:  # RedisLockStore: Redis restarting
                 raise TurnDeferred(type(error).__name__) from None
 
-        self.run_turn = run_turn  # what recovery runs too (and tests)
+        return run_turn
 
-        @webhook.listener("after_server_start")
-        async def _start(app: Any, loop: Any) -> None:
-            try:
-                _ = self.service
-            except SettingsError as error:  # e.g. another PATIENT_ID_KEY: refuse to serve
-                logger.critical("the WhatsApp channel cannot start: %s", error)
-                app.stop()
-                return
-            red_flag_model.warm_up()  # trained before the first patient writes
+    async def _start(self, app: Any, loop: Any) -> None:
+        try:
+            _ = self.service
+        except SettingsError as error:  # e.g. another PATIENT_ID_KEY: refuse to serve
+            logger.critical("the WhatsApp channel cannot start: %s", error)
+            app.stop()
+            return
+        red_flag_model.warm_up()  # trained before the first patient writes
 
-            async def turn_ran_here(patient_id: str, message_id: str) -> bool:
-                agent = getattr(app.ctx, "agent", None)
-                if agent is None or agent.tracker_store is None:
-                    return False
-                return await turn_ran(agent.tracker_store, patient_id, message_id)
+        async def turn_ran_here(patient_id: str, message_id: str) -> bool:
+            agent = getattr(app.ctx, "agent", None)
+            if agent is None or agent.tracker_store is None:
+                return False
+            return await turn_ran(agent.tracker_store, patient_id, message_id)
 
-            self._recovery = asyncio.ensure_future(self._recover_forever(run_turn, turn_ran_here))
-            self._ops = self._serve_ops(app)
+        assert self.run_turn is not None
+        self._recovery = asyncio.ensure_future(self._recover_forever(self.run_turn, turn_ran_here))
+        self._ops = self._serve_ops(app)
 
-        @webhook.listener("before_server_stop")
-        async def _stop(app: Any, loop: Any) -> None:
-            if self._recovery is not None:
-                self._recovery.cancel()
-            if self._ops is not None:
-                self._ops.stop()
-            if self._tasks:
-                await asyncio.wait(list(self._tasks), timeout=10)
-            if self._services is not None:
-                await self._services.close()
+    async def _stop(self, app: Any, loop: Any) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+        if self._ops is not None:
+            self._ops.stop()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=10)
+        if self._services is not None:
+            await self._services.close()
 
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+    async def _health(self, _: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
 
-        @webhook.route("/ics/<token>", methods=["GET"])
-        async def calendar_file(request: Request, token: str) -> HTTPResponse:
-            """The confirmation's calendar file, behind a signed link that expires."""
-            services = self.services
-            body = await asyncio.to_thread(
-                services.calendar_files.file, token, services.clock.now()
+    async def _calendar_file(self, request: Request, token: str) -> HTTPResponse:
+        """The confirmation's calendar file, behind a signed link that expires."""
+        services = self.services
+        body = await asyncio.to_thread(services.calendar_files.file, token, services.clock.now())
+        if body is None:
+            return response.html(LINK_GONE, status=404)
+        return response.raw(
+            body,
+            content_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{FILENAME}"'},
+        )
+
+    async def _privacy_notice(self, _: Request) -> HTTPResponse:
+        """The full privacy notice the short one links to (public: it names nobody)."""
+        return response.html(notice_page(self.services.practice))
+
+    async def _export(self, request: Request, token: str) -> HTTPResponse:
+        """A patient's data (« mes données »), behind a signed link that expires."""
+        found = await asyncio.to_thread(self.services.privacy.export_file, token)
+        if found is None:
+            return response.html(LINK_GONE, status=404)
+        body, content_type = found
+        filename = "mes-donnees." + token.rpartition(".")[2]
+        return response.raw(
+            body,
+            content_type=content_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    async def _verify(self, request: Request) -> HTTPResponse:
+        """Meta's verification handshake when the webhook is registered."""
+        args = {key: request.args.get(key) or "" for key in request.args}
+        challenge = inbound.handshake(args, self.service.config.verify_token)
+        if challenge is None:
+            logger.warning("WhatsApp verification refused: wrong mode or token")
+            return response.text("Forbidden", status=403)
+        return response.text(challenge, status=200)
+
+    async def _receive(self, request: Request) -> HTTPResponse:
+        """A delivery from Meta: checked, its messages claimed, then handled in the background;
+        the database down answers 503 so that Meta delivers again."""
+        payload = self._read(request)
+        if isinstance(payload, HTTPResponse):
+            return payload
+        messages, statuses = inbound.parse(payload, self.service.config.phone_number_id)
+        fresh, recorded = await self.service.accept(messages)
+        if fresh or statuses:
+            assert self.run_turn is not None
+            self._spawn(self.service.process(fresh, statuses, self.run_turn, claimed=True))
+        if not recorded:  # the database is down: Meta's redelivery keeps the message
+            WEBHOOK_REQUESTS.labels("unavailable").inc()
+            return response.text("temporarily unavailable", status=503)
+        WEBHOOK_REQUESTS.labels("accepted").inc()
+        return response.text("ok", status=200)
+
+    def _read(self, request: Request) -> dict[str, Any] | HTTPResponse:
+        """The delivery's JSON object, or the 4xx that refuses it (signature, JSON)."""
+        body = request.body or b""
+        try:
+            inbound.check_signature(
+                body, request.headers.get(inbound.SIGNATURE_HEADER), self.service.config.app_secret
             )
-            if body is None:
-                return response.html(LINK_GONE, status=404)
-            return response.raw(
-                body,
-                content_type="text/calendar; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{FILENAME}"'},
-            )
-
-        @webhook.route("/confidentialite", methods=["GET"])
-        async def privacy_notice(_: Request) -> HTTPResponse:
-            """The full privacy notice the short one links to (public: it names nobody)."""
-            return response.html(notice_page(self.services.practice))
-
-        @webhook.route("/export/<token>", methods=["GET"])
-        async def export(request: Request, token: str) -> HTTPResponse:
-            """A patient's data (« mes données »), behind a signed link that expires."""
-            found = await asyncio.to_thread(self.services.privacy.export_file, token)
-            if found is None:
-                return response.html(LINK_GONE, status=404)
-            body, content_type = found
-            filename = "mes-donnees." + token.rpartition(".")[2]
-            return response.raw(
-                body,
-                content_type=content_type,
-                headers={
-                    "Content-Disposition": f'attachment; filename="{filename}"',
-                    "Cache-Control": "no-store",
-                },
-            )
-
-        @webhook.route("/webhook", methods=["GET"])
-        async def verify(request: Request) -> HTTPResponse:
-            args = {key: request.args.get(key) or "" for key in request.args}
-            challenge = inbound.handshake(args, self.service.config.verify_token)
-            if challenge is None:
-                logger.warning("WhatsApp verification refused: wrong mode or token")
-                return response.text("Forbidden", status=403)
-            return response.text(challenge, status=200)
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            body = request.body or b""
-            try:
-                inbound.check_signature(
-                    body,
-                    request.headers.get(inbound.SIGNATURE_HEADER),
-                    self.service.config.app_secret,
-                )
-            except inbound.SignatureMissing:
-                WEBHOOK_REQUESTS.labels("missing_signature").inc()
-                return response.text("missing signature", status=401)
-            except inbound.SignatureInvalid:
-                WEBHOOK_REQUESTS.labels("bad_signature").inc()
-                logger.warning("WhatsApp webhook with a wrong signature refused")
-                return response.text("invalid signature", status=403)
-            try:
-                payload = json.loads(body)
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                WEBHOOK_REQUESTS.labels("malformed").inc()
-                return response.text("body is not JSON", status=400)
-            if not isinstance(payload, dict):
-                WEBHOOK_REQUESTS.labels("malformed").inc()
-                return response.text("body is not a JSON object", status=400)
-            messages, statuses = inbound.parse(payload, self.service.config.phone_number_id)
-            fresh, recorded = await self.service.accept(messages)
-            if fresh or statuses:
-                self._spawn(self.service.process(fresh, statuses, run_turn, claimed=True))
-            if not recorded:  # the database is down: Meta's redelivery keeps the message
-                WEBHOOK_REQUESTS.labels("unavailable").inc()
-                return response.text("temporarily unavailable", status=503)
-            WEBHOOK_REQUESTS.labels("accepted").inc()
-            return response.text("ok", status=200)
-
-        return webhook
+        except inbound.SignatureMissing:
+            WEBHOOK_REQUESTS.labels("missing_signature").inc()
+            return response.text("missing signature", status=401)
+        except inbound.SignatureInvalid:
+            WEBHOOK_REQUESTS.labels("bad_signature").inc()
+            logger.warning("WhatsApp webhook with a wrong signature refused")
+            return response.text("invalid signature", status=403)
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            WEBHOOK_REQUESTS.labels("malformed").inc()
+            return response.text("body is not JSON", status=400)
+        if not isinstance(payload, dict):
+            WEBHOOK_REQUESTS.labels("malformed").inc()
+            return response.text("body is not a JSON object", status=400)
+        return payload
 
 
 async def turn_ran(tracker_store: TrackerStore, patient_id: str, message_id: str) -> bool:
