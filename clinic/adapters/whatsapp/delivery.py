@@ -97,23 +97,13 @@ class Delivery:
         self, row_id: int, patient_id: str, body: dict[str, Any], attempts: int, budget: int
     ) -> bool:
         """Up to `budget` tries now; True when Meta accepted the message."""
-        outbox, now = self.outbox, self.clock.now()
-        contact = await asyncio.to_thread(self.contacts.contact, patient_id)
-        if contact is None or not contact.wa_id:
-            await asyncio.to_thread(outbox.failed, row_id, 0, "no phone number", attempts, now)
-            logger.warning("outbound %s: no WhatsApp number for this patient", row_id)
-            return False
-        if not is_template(body) and not contact.window_open(now):
-            # Meta would refuse with 131047; only a template can reach the patient now.
-            await asyncio.to_thread(
-                outbox.failed, row_id, WINDOW_CLOSED, "24-hour window closed", attempts, now
-            )
-            logger.info("outbound %s not sent: the 24-hour window is closed", row_id)
+        wa_id = await self._reachable(row_id, patient_id, body, attempts)
+        if wa_id is None:
             return False
         wire = {key: value for key, value in body.items() if not key.startswith("_")}
         for attempt in range(budget):
             try:
-                wamid = await self.graph.send(contact.wa_id, wire)
+                wamid = await self.graph.send(wa_id, wire)
             except GraphError as error:
                 attempts += 1
                 if error.needs_operator:
@@ -122,46 +112,66 @@ class Delivery:
                         "messages are failing",
                         error.code,
                     )
-                give_up = not error.retryable or attempts >= self.policy.max_attempts
-                if give_up:
-                    await asyncio.to_thread(
-                        outbox.failed, row_id, error.code, error.title, attempts, self.clock.now()
-                    )
-                    logger.warning(
-                        "outbound %s failed for good after %d attempt(s): code %s (fbtrace %s)",
-                        row_id,
-                        attempts,
-                        error.code,
-                        error.fbtrace_id,
-                    )
-                    if body.get("_fallback"):
-                        await self._fallback(patient_id, str(body["_fallback"]))
+                if not error.retryable or attempts >= self.policy.max_attempts:
+                    await self._give_up(row_id, patient_id, body, error, attempts)
                     return False
                 delay = self.policy.delay(attempts, error.code)
                 if attempt == budget - 1:
-                    at = self.clock.now() + timedelta(seconds=delay)
-                    await asyncio.to_thread(
-                        outbox.retry_later,
-                        row_id,
-                        at,
-                        error.code,
-                        error.title,
-                        attempts,
-                        self.clock.now(),
-                    )
-                    logger.info(
-                        "outbound %s queued for retry in %.1f s (code %s)",
-                        row_id,
-                        delay,
-                        error.code,
-                    )
+                    await self._retry_later(row_id, error, attempts, delay)
                     return False
                 await self._sleep(delay)
             else:
                 attempts += 1
-                await asyncio.to_thread(outbox.accepted, row_id, wamid, attempts, self.clock.now())
+                now = self.clock.now()
+                await asyncio.to_thread(self.outbox.accepted, row_id, wamid, attempts, now)
                 return True
         return False
+
+    async def _reachable(
+        self, row_id: int, patient_id: str, body: dict[str, Any], attempts: int
+    ) -> str | None:
+        """The patient's WhatsApp id, or None (the row failed): no number, or a free-form
+        message outside the 24-hour window (Meta would refuse it with 131047)."""
+        outbox, now = self.outbox, self.clock.now()
+        contact = await asyncio.to_thread(self.contacts.contact, patient_id)
+        if contact is None or not contact.wa_id:
+            await asyncio.to_thread(outbox.failed, row_id, 0, "no phone number", attempts, now)
+            logger.warning("outbound %s: no WhatsApp number for this patient", row_id)
+            return None
+        if not is_template(body) and not contact.window_open(now):
+            await asyncio.to_thread(
+                outbox.failed, row_id, WINDOW_CLOSED, "24-hour window closed", attempts, now
+            )
+            logger.info("outbound %s not sent: the 24-hour window is closed", row_id)
+            return None
+        return contact.wa_id
+
+    async def _give_up(
+        self, row_id: int, patient_id: str, body: dict[str, Any], error: GraphError, attempts: int
+    ) -> None:
+        """Failed for good: recorded, and its plain-text stand-in sent if it has one."""
+        now = self.clock.now()
+        await asyncio.to_thread(self.outbox.failed, row_id, error.code, error.title, attempts, now)
+        logger.warning(
+            "outbound %s failed for good after %d attempt(s): code %s (fbtrace %s)",
+            row_id,
+            attempts,
+            error.code,
+            error.fbtrace_id,
+        )
+        if body.get("_fallback"):
+            await self._fallback(patient_id, str(body["_fallback"]))
+
+    async def _retry_later(
+        self, row_id: int, error: GraphError, attempts: int, delay: float
+    ) -> None:
+        """Out of tries for now: the worker sends it again after `delay` seconds."""
+        now = self.clock.now()
+        at = now + timedelta(seconds=delay)
+        await asyncio.to_thread(
+            self.outbox.retry_later, row_id, at, error.code, error.title, attempts, now
+        )
+        logger.info("outbound %s queued for retry in %.1f s (code %s)", row_id, delay, error.code)
 
     async def _fallback(self, patient_id: str, text: str) -> None:
         """The plain-text stand-in of a message WhatsApp refused (a document it could not fetch)."""
