@@ -7,6 +7,7 @@ a slot taken meanwhile gets fresh alternatives.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,6 +22,7 @@ from clinic.adapters import metrics
 from clinic.adapters.storage.audit import Actor
 from clinic.app.wiring import Services
 from clinic.domain import french
+from clinic.domain.practice import VisitReason
 from clinic.domain.timeexpr import window_from_dict
 from clinic.services.booking import BookingOutcome
 
@@ -62,44 +64,68 @@ class ActionBookAppointment(ClinicAction):
         today = services.local_now().date()
         day = french.day_and_hour(slot.start.astimezone(practice.tz), today)
         if outcome.status == "taken":
-            dispatcher.utter_message(response="utter_slot_taken")
-            stored = tracker.get_slot("search_window")
-            window = window_from_dict(stored) if stored else None
-            if window is None:
-                return [SlotSet("chosen_slot", None)]
-            return offer(
-                dispatcher,
-                services,
-                window,
-                reason.id,
-                shown=[chosen["start"]],
-                practitioner_id=slot.practitioner_id if moved_id else None,
-            )
+            return taken(dispatcher, services, tracker, chosen, reason.id, moved_id is not None)
         if moved_id:
             return moved(dispatcher, services, outcome, day, reason.instructions)
         if outcome.status == "limit":
             limit_reached(dispatcher, services)
             return DONE
-        if outcome.status == "booked" and outcome.appointment is not None:
-            instructions = f"{reason.instructions} " if reason.instructions else ""
-            practitioner = practice.practitioner(slot.practitioner_id).name
-            dispatcher.utter_message(
-                response="utter_booked",
-                reason=reason.label,
-                day=day,
-                practitioner=practitioner,
-                instructions=instructions,
-            )
-            dispatcher.utter_message(
-                json_message=booked_file(services, outcome.appointment.id, day, practitioner)
-            )
-        else:
-            dispatcher.utter_message(response="utter_booking_pending", day=day)
+        booked(dispatcher, services, outcome, reason, day)
         logger.info("booking done", extra={"status": outcome.status})
         if services.privacy.should_ask_reminders(tracker.sender_id):
             dispatcher.utter_message(response="utter_ask_reminders")
             return [*DONE, SlotSet("reminders_asked", True)]
         return DONE
+
+
+def taken(
+    dispatcher: CollectingDispatcher,
+    services: Services,
+    tracker: Tracker,
+    chosen: dict[str, Any],
+    reason_id: str,
+    moving: bool,
+) -> list[EventType]:
+    """Someone else took the slot meanwhile: say so, and offer fresh ones for the same wish
+    (with the same practitioner for a move)."""
+    dispatcher.utter_message(response="utter_slot_taken")
+    stored = tracker.get_slot("search_window")
+    window = window_from_dict(stored) if stored else None
+    if window is None:
+        return [SlotSet("chosen_slot", None)]
+    return offer(
+        dispatcher,
+        services,
+        window,
+        reason_id,
+        shown=[chosen["start"]],
+        practitioner_id=chosen["practitioner"] if moving else None,
+    )
+
+
+def booked(
+    dispatcher: CollectingDispatcher,
+    services: Services,
+    outcome: BookingOutcome,
+    reason: VisitReason,
+    day: str,
+) -> None:
+    """Booked (with its calendar file), or recorded as waiting for the practice's confirmation."""
+    if outcome.status != "booked" or outcome.appointment is None:
+        dispatcher.utter_message(response="utter_booking_pending", day=day)
+        return
+    instructions = f"{reason.instructions} " if reason.instructions else ""
+    practitioner = services.practice.practitioner(outcome.appointment.practitioner_id).name
+    dispatcher.utter_message(
+        response="utter_booked",
+        reason=reason.label,
+        day=day,
+        practitioner=practitioner,
+        instructions=instructions,
+    )
+    dispatcher.utter_message(
+        json_message=booked_file(services, outcome.appointment.id, day, practitioner)
+    )
 
 
 def moved(

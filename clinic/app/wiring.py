@@ -400,3 +400,13 @@ def process_services(settings: Settings | None = None) -> Services:
                 "give credentials.yml the ${VARIABLES} of the environment"
             )
         return _process
+
+
+def reset_process_services() -> None:
+    """Forget this process's `Services` (its engine disposed): the next `process_services()`
+    reads the environment again. For tests that change it between cases."""
+    global _process
+    with _process_lock:
+        if _process is not None:
+            _process.database.dispose()
+        _process = None

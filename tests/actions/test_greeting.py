@@ -4,8 +4,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import get_context
 from actions.greeting import ActionGreet
+from clinic.app.wiring import reset_process_services
 
 ROOT = Path(__file__).parents[2]
 
@@ -18,9 +18,9 @@ def practice_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "practitioners: [{id: dr-a, name: Dr A}]\nreasons: [{id: consultation, label: Consultation}]\n"
     )
     monkeypatch.setenv("PRACTICE_CONFIG", str(path))
-    get_context.cache_clear()
+    reset_process_services()
     yield path
-    get_context.cache_clear()
+    reset_process_services()
 
 
 def tracker(text: str = "bonjour") -> Tracker:
