@@ -91,7 +91,12 @@ def test_make_run_names_the_busy_port(tmp_path: Path) -> None:
         result = subprocess.run(
             [sys.executable, "-m", "devtools.stack", "run", "--rasa-port", str(free_port())],
             cwd=tmp_path,
-            env={**os.environ, "DUCKLING_URL": f"http://127.0.0.1:{port}", "RASA_AUTH_TOKEN": "t"},
+            env={
+                **os.environ,
+                "DUCKLING_URL": f"http://127.0.0.1:{port}",
+                "RASA_AUTH_TOKEN": "t",
+                "PYTHONPATH": str(ROOT),  # the dev tools are the repository's, not installed
+            },
             capture_output=True,
             text=True,
             timeout=60,
@@ -105,6 +110,7 @@ def test_make_run_without_a_model_says_so(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "devtools.stack", "run"],
         cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # the dev tools are the repository's
         capture_output=True,
         text=True,
         timeout=60,
