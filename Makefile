@@ -52,7 +52,7 @@ interactive: model ## train by talking: rasa interactive with the real action se
 lint: install install-tools ## ruff lint + format check + the layers' import contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-logo
 
 types: install ## mypy (strict) over clinic/, actions/ and connectors/
 	$(VENV)/bin/mypy
