@@ -59,6 +59,55 @@ class _Busy:
         return index == len(self.starts) or self.starts[index] >= end
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """One search's fixed terms, as epoch seconds (instants) and wall seconds (times of day)."""
+
+    ids: list[str]
+    earliest: int
+    latest: int
+    duration: int
+    hold: int  # the slot plus the practice's buffer: what must be free
+    step: int
+    skipped: set[int]
+    daily_from: int
+    daily_to: int
+
+
+class _Index:
+    """Busy time indexed only as far as the scan goes (it usually stops within days), growing ×4,
+    so a 60-day busy list costs nothing when the first free slots are this week."""
+
+    def __init__(
+        self, busy: Mapping[str | None, Sequence[Interval]], ids: list[str], earliest: int, end: int
+    ) -> None:
+        """`end` is the last instant a slot's hold may reach (the search's end plus the hold)."""
+        self._busy = busy
+        self._ids = ids
+        self._shared = busy.get(None, ())
+        self._lower = datetime.fromtimestamp(earliest, timezone.utc)
+        self._earliest = earliest
+        self._end = end
+        self._span = 3 * 86_400
+        self._until = min(end, earliest + self._span)
+        self._by_id = self._build()
+
+    def _build(self) -> dict[str, _Busy]:
+        bound = datetime.fromtimestamp(self._until, timezone.utc)
+        return {
+            pid: _Busy([*self._busy.get(pid, ()), *self._shared], self._lower, bound)
+            for pid in self._ids
+        }
+
+    def until(self, upper: int) -> dict[str, _Busy]:
+        """Each practitioner's busy time, indexed at least up to `upper` (capped at the end)."""
+        while self._until < min(upper, self._end):
+            self._span *= 4
+            self._until = min(self._end, self._earliest + self._span)
+            self._by_id = self._build()
+        return self._by_id
+
+
 def find_slots(
     practice: Practice,
     busy: Mapping[str | None, Sequence[Interval]],
@@ -90,54 +139,70 @@ def find_slots(
         return []
     duration = int(reason.duration.total_seconds())
     hold = duration + int(rules.buffer.total_seconds())
-    step = int(rules.slot_step.total_seconds())
-    shared = busy.get(None, ())
-    lower = datetime.fromtimestamp(earliest, timezone.utc)
+    index = _Index(busy, ids, earliest, latest + hold)
+    scan = _Scan(
+        ids=ids,
+        earliest=earliest,
+        latest=latest,
+        duration=duration,
+        hold=hold,
+        step=int(rules.slot_step.total_seconds()),
+        skipped={_ts(e) for e in exclude},
+        daily_from=_seconds(window.daily_from) if window.daily_from else 0,
+        daily_to=_seconds(window.daily_to) if window.daily_to else 86_400,
+    )
+    days = _scan_days(practice, window, scan, index, limit)
+    picked = _pick(days, limit, scan.skipped)
+    slots = sorted(Slot(_dt(start, tz), _dt(start + duration, tz), pid) for start, pid in picked)
+    return _nearest_first(slots, window.around, tz)
 
-    def index_until(upper: int) -> dict[str, _Busy]:
-        bound = datetime.fromtimestamp(upper, timezone.utc)
-        return {pid: _Busy([*busy.get(pid, ()), *shared], lower, bound) for pid in ids}
 
-    # Index busy time only as far as the scan goes (it usually stops within days), growing ×4.
-    span = 3 * 86_400
-    indexed_until = min(latest + hold, earliest + span)
-    index = index_until(indexed_until)
-    skipped = {_ts(e) for e in exclude}
-    daily_from = _seconds(window.daily_from) if window.daily_from else 0
-    daily_to = _seconds(window.daily_to) if window.daily_to else 86_400
-
+def _scan_days(
+    practice: Practice, window: SearchWindow, scan: _Scan, index: _Index, limit: int
+) -> list[list[tuple[int, str]]]:
+    """Each open day's free slots, ranked, day after day until `limit` days have some."""
+    tz = practice.tz
     days: list[list[tuple[int, str]]] = []
-    day = _local_date(earliest, tz)
-    last_day = _local_date(latest - 1, tz)
+    day = _local_date(scan.earliest, tz)
+    last_day = _local_date(scan.latest - 1, tz)
     while day <= last_day and len(days) < limit:
         day_end = int(datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).timestamp())
-        while indexed_until < min(day_end + hold, latest + hold):
-            span *= 4
-            indexed_until = min(latest + hold, earliest + span)
-            index = index_until(indexed_until)
+        busy = index.until(day_end + scan.hold)
         if day.weekday() not in window.excluded_weekdays and not practice.is_closed(day):
-            found: dict[int, tuple[int, str]] = {}
-            for pid in ids:
-                for opening in practice.practitioner(pid).hours.get(day.weekday(), ()):
-                    for start, wall in _starts(day, opening, step, duration, tz):
-                        if (
-                            start in found
-                            or not earliest <= start < latest
-                            or not daily_from <= wall < daily_to
-                            or start in skipped
-                            or not index[pid].is_free(start, start + hold)
-                        ):
-                            continue
-                        found[start] = (wall, pid)
+            found = _free_on(practice, day, scan, busy)
             if found:
                 days.append(_rank(found, window.around))
         day += timedelta(days=1)
-    picked = _pick(days, limit, skipped)
-    slots = sorted(Slot(_dt(start, tz), _dt(start + duration, tz), pid) for start, pid in picked)
-    if window.around is None:
+    return days
+
+
+def _free_on(
+    practice: Practice, day: date, scan: _Scan, busy: Mapping[str, _Busy]
+) -> dict[int, tuple[int, str]]:
+    """Free starts on `day` -> (wall seconds, practitioner); a start two practitioners share
+    goes to the first listed for the reason."""
+    tz = practice.tz
+    found: dict[int, tuple[int, str]] = {}
+    for pid in scan.ids:
+        for opening in practice.practitioner(pid).hours.get(day.weekday(), ()):
+            for start, wall in _starts(day, opening, scan.step, scan.duration, tz):
+                if (
+                    start in found
+                    or not scan.earliest <= start < scan.latest
+                    or not scan.daily_from <= wall < scan.daily_to
+                    or start in scan.skipped
+                    or not busy[pid].is_free(start, start + scan.hold)
+                ):
+                    continue
+                found[start] = (wall, pid)
+    return found
+
+
+def _nearest_first(slots: list[Slot], around: time | None, tz: ZoneInfo) -> list[Slot]:
+    """« le 22 à 15h »: the wished time first when free, then the nearest, day by day."""
+    if around is None:
         return slots
-    # « le 22 à 15h »: the wished time first when free, then the nearest, day by day.
-    target = _seconds(window.around)
+    target = _seconds(around)
     return sorted(
         slots,
         key=lambda s: (
