@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from clinic.app.wiring import Services, process_services
+from clinic.app.process import process_services
+from clinic.app.wiring import Services
 
 
 def get_context() -> Services:

@@ -6,7 +6,7 @@ health data that Rasa Open Source 3.6 stores verbatim. This store keeps Rasa's t
 for erasure) and seals only the `data` column. Events written before it (clear JSON) still load.
 
 Rasa builds the store from endpoints.yml; its sealer and its database engine are the process's,
-from the composition root (`clinic.app.wiring.process_services`): one pool per process, with
+from the composition root (`clinic.app.process.process_services`): one pool per process, with
 the core's pre-ping and SQLite settings. The URL in endpoints.yml must be DATABASE_URL.
 
     tracker_store:
@@ -30,7 +30,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from clinic.adapters.sealing import PREFIX, Sealer
-from clinic.app.wiring import Services, process_services
+from clinic.app.process import process_services
+from clinic.app.wiring import Services
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,8 @@ from clinic.adapters.metrics import WEBHOOK_REQUESTS, OpsServer
 from clinic.adapters.settings import Settings, SettingsError
 from clinic.adapters.whatsapp import inbound
 from clinic.adapters.whatsapp.service import TurnDeferred, WhatsAppService
-from clinic.app.wiring import Services, process_services, whatsapp_config
+from clinic.app.process import process_services
+from clinic.app.wiring import Services, whatsapp_config
 from clinic.domain.ics import FILENAME
 from clinic.domain.notice import notice_page
 from clinic.domain.safety import classifier as red_flag_model

@@ -1,7 +1,7 @@
 """The composition root: every process (Rasa's WhatsApp channel and tracker store, the action
 server, the worker, the staff CLI, and what comes next) gets its objects from `build_services`,
 and nowhere else. What a framework constructs itself (Rasa's channel and tracker store,
-rasa-sdk's actions) takes the process's one `Services` from `process_services`.
+rasa-sdk's actions) takes the process's one `Services` from `clinic.app.process`.
 
 What only some processes need (the Graph API client, the WhatsApp channel, the reminder
 dispatcher) is built on first use, so the CLI runs without WhatsApp credentials and nothing
@@ -10,7 +10,6 @@ connects anywhere at import time.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -171,8 +170,12 @@ class Services:
         self.conversations = Conversations(database)
         self.transcript = Transcript(database, self.sealer)
         self.alerts = AlertRepository(database)
-        self.privacy = Privacy(
-            database,
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        """The patient's rights: notice, consent, erasure, export, retention."""
+        return Privacy(
+            self.database,
             appointments=self.appointments,
             patients=self.patients,
             transcript=self.transcript,
@@ -181,8 +184,8 @@ class Services:
             plan_reminders=self.reminders.schedule,
             alerts=self.alerts,
             consents=self.consents,
-            practice=practice,
-            clock=clock,
+            practice=self.practice,
+            clock=self.clock,
             sealer=self.sealer,
             key=self.key,
         )
@@ -379,34 +382,3 @@ def settle(
         return True
 
     return listener
-
-
-_process: Services | None = None
-_process_lock = threading.Lock()
-
-
-def process_services(settings: Settings | None = None) -> Services:
-    """This process's `Services`, built once on first use, for the parts a framework builds
-    itself and cannot be handed them. `settings`: the caller's (the WhatsApp channel's, with
-    credentials.yml over the environment); by default the environment's. Two callers whose
-    settings disagree is a misconfiguration, said at start."""
-    global _process
-    with _process_lock:
-        if _process is None:
-            _process = build_services(settings or Settings.from_env())
-        elif settings is not None and settings != _process.settings:
-            raise SettingsError(
-                "credentials.yml and the environment disagree on the WhatsApp settings: "
-                "give credentials.yml the ${VARIABLES} of the environment"
-            )
-        return _process
-
-
-def reset_process_services() -> None:
-    """Forget this process's `Services` (its engine disposed): the next `process_services()`
-    reads the environment again. For tests that change it between cases."""
-    global _process
-    with _process_lock:
-        if _process is not None:
-            _process.database.dispose()
-        _process = None

@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.greeting import ActionGreet
-from clinic.app.wiring import reset_process_services
+from clinic.app.process import reset_process_services
 
 ROOT = Path(__file__).parents[2]
 
