@@ -36,7 +36,9 @@ from clinic.adapters.whatsapp.identity import Keyring
 from clinic.adapters.whatsapp.inbound_log import InboundLog
 from clinic.adapters.whatsapp.messenger import WhatsAppMessenger
 from clinic.adapters.whatsapp.outbox import Outbox
-from clinic.adapters.whatsapp.service import StatusListener, WhatsAppConfig, WhatsAppService
+from clinic.adapters.whatsapp.reading import WhatsAppConfig
+from clinic.adapters.whatsapp.service import WhatsAppService
+from clinic.adapters.whatsapp.statuses import StatusListener
 from clinic.domain.clock import Clock, SystemClock
 from clinic.domain.gate import Rules
 from clinic.domain.ics import CalendarFiles

@@ -14,7 +14,7 @@ from clinic.adapters.whatsapp import inbound, messages
 from clinic.adapters.whatsapp.delivery import RetryPolicy
 from clinic.adapters.whatsapp.graph import classify
 from clinic.adapters.whatsapp.identity import Keyring
-from clinic.adapters.whatsapp.service import WhatsAppConfig, neutralise
+from clinic.adapters.whatsapp.reading import WhatsAppConfig, neutralise
 from connectors.whatsapp import with_credentials
 
 # --- signature and handshake ------------------------------------------------------------------

@@ -7,18 +7,19 @@ wire format. What happens to a message before or instead of a turn (a red flag, 
 pause with staff, the privacy notice…) is the conversation gate's (`clinic.domain.gate`), reached
 through its interface only; a turn runs within its budget, with « un instant » past it. What
 the patient and the assistant say is kept in the transcript staff read.
+
+About 450 lines on purpose: one message's path (claim, lease, gate, turn within its budget,
+deferral, recovery after a crash) shares the per-patient locks and the lease; cut across files
+it would be harder to follow. What reads a message is in `reading.py`, statuses in `statuses.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,89 +37,39 @@ from clinic.adapters.whatsapp.identity import Keyring
 from clinic.adapters.whatsapp.inbound import Inbound, Status
 from clinic.adapters.whatsapp.inbound_log import InboundLog
 from clinic.adapters.whatsapp.outbox import Outbox
+from clinic.adapters.whatsapp.reading import (
+    KINDS,
+    MAX_STORED_TEXT,
+    OUTCOMES,
+    WhatsAppConfig,
+    as_written,
+    keep,
+    neutralise,
+    revive,
+)
+from clinic.adapters.whatsapp.statuses import Statuses, StatusListener
 from clinic.domain import texts
 from clinic.domain.clock import Clock
-from clinic.domain.gate import Gate, Incoming, Kind, Verdict
+from clinic.domain.gate import Gate, Incoming
 from clinic.domain.statuses import Author, InboundOutcome
 
 logger = logging.getLogger(__name__)
 
 #: Meta's system message when a patient moves to a new number.
 NUMBER_CHANGED = "user_changed_number"
-#: Longer messages are cut before NLU: WhatsApp allows 4,096 characters, nobody books in 1,000.
-MAX_TURN_TEXT = 1000
 #: Inbound message ids are kept this long: Meta redelivers for up to 7 days.
 DEDUP_RETENTION = timedelta(days=8)
 #: A message whose handling died is taken up again this many times, then the patient is told.
 MAX_ATTEMPTS = 3
-_LEADING_COMMANDS = re.compile(r"^[\s/]+")
-#: What the transcript keeps of one message (WhatsApp allows 4,096 characters).
-MAX_STORED_TEXT = 4096
-#: How staff see what is not text in the transcript.
-PLACEHOLDERS = {
-    kinds.VOICE: "[message vocal]",
-    kinds.LOCATION: "[position]",
-    kinds.MEDIA: "[photo, vidéo ou document]",
-    kinds.CONTACTS: "[fiche contact]",
-}
-
 #: `run_turn(patient_id, text, message_id)`: hand one message to the dialogue engine.
 TurnRunner = Callable[[str, str, str], Awaitable[None]]
 #: `turn_ran(patient_id, message_id)`: whether the dialogue engine kept a turn for the message.
 TurnCheck = Callable[[str, str], Awaitable[bool]]
-#: `listener(callback, wamid, status, at, error_code)`: a row sent once (a reminder, a staff
-#: alert) settled by Meta's echo of its callback; True if the callback was the listener's.
-StatusListener = Callable[[str, str, str, datetime, "int | None"], bool]
-#: The gate's verdicts as the inbound log records them.
-OUTCOMES: dict[Verdict, InboundOutcome] = {
-    "emergency": "emergency",
-    "stale": "stale",
-    "throttled": "throttled",
-    "back_to_assistant": "answered",
-    "paused": "paused",
-    "fixed": "answered",
-}
-#: WhatsApp's message kinds as the gate knows them (a choice is a tapped button or list row).
-KINDS: dict[str, Kind] = {
-    kinds.TEXT: "text",
-    kinds.CHOICE: "choice",
-    kinds.VOICE: "voice",
-    kinds.LOCATION: "location",
-    kinds.CONTACTS: "contacts",
-}
 
 
 class TurnDeferred(Exception):  # noqa: N818 (an outcome, not an error)
     """The turn cannot run now (its conversation cannot be read or saved): the message stays
     claimed, without an outcome, and any process takes it up again once its lease ends."""
-
-
-@dataclass(frozen=True)
-class WhatsAppConfig:
-    verify_token: str
-    app_secret: str = field(repr=False)
-    access_token: str = field(repr=False)
-    phone_number_id: str
-    api_url: str
-    #: Messages older than this when they arrive (after an outage) do not start a turn.
-    max_message_age: timedelta = timedelta(hours=1)
-    #: Seconds before a Graph API call counts as failed (and is retried).
-    graph_timeout: float = 10.0
-
-    def __post_init__(self) -> None:
-        if not self.app_secret:
-            raise ValueError(
-                "WHATSAPP_APP_SECRET is required: without it anyone could post fake messages"
-            )
-        if not self.verify_token:
-            raise ValueError("WHATSAPP_VERIFY_TOKEN is required for Meta's verification request")
-
-
-def neutralise(text: str) -> str:
-    """A patient's text as plain words: a leading « / » would let anyone type an intent or
-    `/restart`, so it is dropped; overlong pastes are cut."""
-    cleaned = _LEADING_COMMANDS.sub("", text).strip()[:MAX_TURN_TEXT]
-    return cleaned or "?"
 
 
 class WhatsAppService:
@@ -157,7 +108,7 @@ class WhatsAppService:
         self.delivery = delivery
         self.gate = gate
         self.transcript = transcript
-        self.status_listeners = status_listeners
+        self.statuses = Statuses(outbox, clock, status_listeners)
         #: Seconds a patient waits, from the message's arrival, before a holding answer.
         self.turn_budget = turn_budget
         #: Keeps each message (sealed) until it is handled, so a dead process loses nothing.
@@ -259,7 +210,7 @@ class WhatsAppService:
         raises: this runs after Meta got its answer."""
         for status in statuses:
             try:
-                await self._status(status)
+                await self.statuses.record(status)
             except Exception:
                 logger.exception("could not record a WhatsApp status")
         by_sender: defaultdict[str, list[Inbound]] = defaultdict(list)
@@ -272,33 +223,6 @@ class WhatsAppService:
                 for items in by_sender.values()
             )
         )
-
-    async def _status(self, status: Status) -> None:
-        if status.status in ("sent", "delivered", "read", "failed") and status.callback:
-            # A reminder or staff alert sent once: Meta's echo of its callback settles the row.
-            code = status.errors[0][0] if status.errors else None
-            for listener in self.status_listeners:
-                if await asyncio.to_thread(
-                    listener,
-                    status.callback,
-                    status.message_id,
-                    status.status,
-                    self.clock.now(),
-                    code,
-                ):
-                    break
-        changed = await asyncio.to_thread(
-            self.outbox.record_status,
-            status.message_id,
-            status.status,
-            status.errors,
-            self.clock.now(),
-        )
-        if status.status == "failed" and changed:
-            codes = ",".join(str(code) for code, _ in status.errors) or "?"
-            logger.warning("WhatsApp reports an outbound message failed: code %s", codes)
-            if any(code == 190 for code, _ in status.errors):
-                logger.critical("WhatsApp rejected the access token: replace WHATSAPP_ACCESS_TOKEN")
 
     async def _serve(self, items: list[Inbound], run_turn: TurnRunner, claimed: bool) -> None:
         async with self._patients(items[0].sender):
@@ -375,7 +299,7 @@ class WhatsAppService:
         if not await self._from_the_patient(message, patient_id):
             await asyncio.to_thread(self.inbound.set_outcome, message.message_id, "ignored")
             return
-        await self._record(patient_id, "patient", self._as_written(message))
+        await self._record(patient_id, "patient", as_written(message))
         receipt = asyncio.create_task(self.delivery.mark_read(message.message_id))
         self._receipts.add(receipt)
         receipt.add_done_callback(self._receipts.discard)
@@ -402,7 +326,7 @@ class WhatsAppService:
             message.kind,
             message.sent_at,
             self.clock.now(),
-            self._keep(message),
+            keep(self.sealer, message),
             self.inbound_lease,
         )
 
@@ -467,13 +391,6 @@ class WhatsAppService:
         except Exception:  # the database is down too: the lease as it was decides
             logger.exception("could not reschedule a deferred message")
 
-    @staticmethod
-    def _as_written(message: Inbound) -> str:
-        """What staff see of a patient's message in the transcript."""
-        if message.kind in (kinds.TEXT, kinds.CHOICE):
-            return message.text or ""
-        return PLACEHOLDERS.get(message.kind, "[pièce jointe]")
-
     def _number_changed(self, patient_id: str, now: datetime) -> None:
         """« user_changed_number »: the old number may soon be someone else's. Nothing more goes
         to it (reminders included: they fail as « no number », visibly); the gate then alerts
@@ -493,23 +410,6 @@ class WhatsAppService:
             return neutralise(message.text or "")
         return None
 
-    def _keep(self, message: Inbound) -> str | None:
-        """The message, sealed, as the claim keeps it until it is handled."""
-        if self.sealer is None:
-            return None
-        data = {**asdict(message), "sent_at": message.sent_at.isoformat()}
-        return self.sealer.seal(json.dumps(data, ensure_ascii=False))
-
-    def _revive(self, body: str | None) -> Inbound | None:
-        if body is None or self.sealer is None:
-            return None
-        try:
-            data = json.loads(self.sealer.open(body))
-            data["sent_at"] = datetime.fromisoformat(data["sent_at"])
-            return Inbound(**data)
-        except (ValueError, TypeError, KeyError):
-            return None
-
     async def recover(self, run_turn: TurnRunner, turn_ran: TurnCheck | None = None) -> int:
         """Take up the messages a dead process left half-handled (their lease ended): each is
         handled now, in its patient's order; after MAX_ATTEMPTS the patient is told.
@@ -521,7 +421,7 @@ class WhatsAppService:
             self.inbound.claim_stale, self.clock.now(), self.inbound_lease
         )
         for message_id, body, attempt in stale:
-            message = self._revive(body)
+            message = revive(self.sealer, body)
             if message is None or attempt > MAX_ATTEMPTS:
                 await asyncio.to_thread(self.inbound.set_outcome, message_id, "failed")
                 logger.error(

@@ -4,6 +4,9 @@ case, no accents, no apostrophes, SMS spelt out).
 A rule fires on its pattern; `with_` must also be found somewhere in the message (fever for a
 stiff neck, a pregnancy for bleeding, a child for a small burn…) and `unless` must not (an infant
 whose age is given as 3 months or more). Tuned on clinic/domain/safety/data/tuning.jsonl only.
+
+Over 400 lines on purpose: it is a table (the rules of 15 categories), read top to bottom by
+whoever checks a category; split by category it would hide the rules that overlap.
 """
 
 from __future__ import annotations
