@@ -7,6 +7,8 @@ where it goes: NLU (Duckling's HTTP call included), policies, tracker load and s
 included), the action call (the tracker's serialisation included), and the action server's own
 CPU per turn from /proc. Numbers only.
 
+Also counts the action-server calls per user message (`RemoteAction.run`, by action name).
+
 `make bench` runs it inside `devtools.stack exec --with duckling,actions`:
 
     .venv/bin/python bench/turn_profile.py [--conversations 30] [--top 25]
@@ -21,18 +23,28 @@ import os
 import pstats
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rasa.core.actions.action import RemoteAction  # noqa: E402
 from rasa.core.agent import load_agent  # noqa: E402
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage  # noqa: E402
 from rasa.core.utils import AvailableEndpoints  # noqa: E402
 
-from connectors.rasa_speedups import compile_action_response_schema  # noqa: E402
-from devtools.model import model_path  # noqa: E402
+try:
+    from connectors.patches import install as install_patches
+    from devtools.model import model_path
+except ImportError:  # an older checkout, for an A/B: its one patch, its model cache
+    from clinic.ops.model import model_path  # type: ignore[no-redef]
+
+    from connectors.rasa_speedups import (  # type: ignore[no-redef]
+        compile_action_response_schema as install_patches,
+    )
 from tests.stack import pid_listening_on  # noqa: E402
 
 #: (label, file fragment, function name): cumulative time of these frames.
@@ -91,11 +103,19 @@ async def main() -> None:
     parser.add_argument(
         "--as-shipped",
         action="store_true",
-        help="Rasa as released, without connectors.rasa_speedups (the « before » number)",
+        help="Rasa as released, without connectors.patches (the « before » number)",
     )
     args = parser.parse_args()
     if not args.as_shipped:
-        compile_action_response_schema()  # what `connectors.launch` installs for `rasa run`
+        install_patches()  # what `connectors.launch` installs for `rasa run`
+    calls: Counter[str] = Counter()
+    remote_run = RemoteAction.run
+
+    async def counted(self: RemoteAction, *a: Any, **k: Any) -> Any:
+        calls[self.name()] += 1
+        return await remote_run(self, *a, **k)
+
+    RemoteAction.run = counted  # type: ignore[method-assign]
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
     agent = await load_agent(model_path=str(model_path(ROOT)), endpoints=endpoints)
     actions_port = urlsplit(os.environ["ACTION_SERVER_URL"]).port or 80
@@ -104,6 +124,7 @@ async def main() -> None:
     await converse(agent, f"warmup-{run}")  # first-call costs (graph, caches) out of the numbers
     profile = cProfile.Profile()
     actions_before, cpu_before, wall = cpu_of(actions_pid), time.process_time(), time.perf_counter()
+    calls.clear()
     profile.enable()
     turns = 0
     for i in range(args.conversations):
@@ -112,10 +133,13 @@ async def main() -> None:
     cpu = time.process_time() - cpu_before
     wall = time.perf_counter() - wall
     actions_cpu = cpu_of(actions_pid) - actions_before
-    shipped = "Rasa as shipped" if args.as_shipped else "with connectors.rasa_speedups"
+    shipped = "Rasa as shipped" if args.as_shipped else "with connectors.patches"
     print(f"{turns} turns in {args.conversations} bookings ({wall:.1f} s wall), {shipped}")
     print(f"  Rasa (this process) CPU: {cpu / turns * 1000:.0f} ms per turn (under cProfile)")
     print(f"  action server CPU:       {actions_cpu / turns * 1000:.0f} ms per turn")
+    print(f"  action-server calls:     {sum(calls.values()) / turns:.2f} per user message")
+    for name, count in calls.most_common():
+        print(f"    {name:<40} {count / turns:.2f}")
     stats = pstats.Stats(profile)
     cumulative: dict[str, float] = {}
     for (filename, _, function), (_, _, _, cum, _) in stats.stats.items():  # type: ignore[attr-defined]
