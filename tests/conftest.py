@@ -30,6 +30,7 @@ from clinic.domain.clock import FixedClock
 from clinic.domain.practice import Practice, load_practice
 from clinic.domain.safety import classifier
 from devtools.emulators.google_calendar import GoogleCalendarEmulator, write_service_account_key
+from tests.stack import DevStack, running_dev_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,3 +211,14 @@ def clinic_appointments(database_url: str) -> list[dict[str, Any]]:
         check=True,
     )
     return json.loads(listed.stdout)
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    """The development stack the end-to-end files share: started once per session (a Rasa
+    server takes about a minute to load its model), stopped at its end."""
+    try:
+        with running_dev_stack(tmp_path_factory.mktemp("dev-stack")) as stack:
+            yield stack
+    except RuntimeError as error:
+        pytest.fail(str(error))

@@ -1,19 +1,27 @@
 """Starting `make run`'s supervisor from a test, and reading the simulator's page, as the
-end-to-end and security suites both do."""
+end-to-end and security suites both do; and the one development stack the end-to-end files
+share in a test session (`dev_stack`, tests/conftest.py)."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from devtools.model import model_path
 from devtools.stack import free_port
 from tests.http import request
+from tests.smtp import Inbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +31,81 @@ def practice_today() -> date:
     « vendredi » and dates its report: the machine's `date.today()` (UTC here) is a day behind
     from 23:00 or 22:00 UTC, which once failed CI."""
     return datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+#: The staff the shared stack's practice alerts: a WhatsApp number and an address.
+STAFF_NUMBER = "33600000009"
+STAFF_EMAIL = "accueil@cabinet-e2e.test"
+#: Rasa's HTTP API token of the shared stack.
+DEV_TOKEN = "e2e-token"
+
+
+@dataclass
+class DevStack:
+    """`make run` as the end-to-end files share it: every process of the development stack
+    (Rasa with the REST channel and the simulator, actions, Duckling, worker, console), on one
+    SQLite file, with the shipped practice alerting staff by WhatsApp and by e-mail."""
+
+    rasa: str
+    actions: str
+    duckling: str
+    simulator: str
+    console: str
+    token: str
+    database: Path
+    process: subprocess.Popen[str]
+    printed: str  # what `make run` printed: the console's address, the metrics ports
+    log_offsets: dict[Path, int]  # var/log as it was before the stack started
+    env: dict[str, str]  # what the staff CLI needs to reach the same data
+    mailbox: Inbox  # the practice's SMTP server (staff e-mail alerts)
+
+
+@contextmanager
+def running_dev_stack(base: Path) -> Iterator[DevStack]:
+    """Start the shared stack under `base`; stop it (Ctrl-C) when the session ends, unless a
+    test did (test_e2e_stack.py's last test checks that Ctrl-C stops everything)."""
+    if not model_path(ROOT).exists():
+        raise RuntimeError("no trained model for the current data: run `make model` first")
+    database = base / "clinic.db"
+    practice = base / "practice.yml"
+    practice.write_text(
+        (ROOT / "practice.yml")
+        .read_text()
+        .replace("staff_alerts: []", f"staff_alerts: [+{STAFF_NUMBER}, {STAFF_EMAIL}]")
+    )
+    ports = {name: free_port() for name in ("rasa", "actions", "duckling", "simulator", "console")}
+    logs = ROOT / "var" / "log"
+    offsets = {p: p.stat().st_size for p in logs.glob("*.log")} if logs.exists() else {}
+    with smtp_server() as (smtp_url, mailbox):
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "DUCKLING_URL": f"http://127.0.0.1:{ports['duckling']}",
+            "RASA_AUTH_TOKEN": DEV_TOKEN,
+            "LOG_LEVEL": "DEBUG",  # the most talkative Rasa: still no phone number in any log
+            "LOG_FORMAT": "json",  # what production ships; `clinic trace` reads it back
+            "PRACTICE_CONFIG": str(practice),
+            "SMTP_URL": smtp_url,
+        }
+        flags = [f"--{name}-port" for name in ("rasa", "actions", "simulator", "console")]
+        process, printed = start_stack(  # Duckling's port: DUCKLING_URL
+            env, *(arg for flag in flags for arg in (flag, str(ports[flag[2:-5]])))
+        )
+        try:
+            yield DevStack(
+                **{name: f"http://127.0.0.1:{port}" for name, port in ports.items()},
+                token=DEV_TOKEN,
+                database=database,
+                process=process,
+                printed=printed,
+                log_offsets=offsets,
+                env=env,
+                mailbox=mailbox,
+            )
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=60)
 
 
 def start_stack(

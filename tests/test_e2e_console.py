@@ -6,15 +6,12 @@ docs/screenshots/ are taken here, so they show what the console really looks lik
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,9 +23,7 @@ from clinic.adapters.settings import Settings
 from clinic.app.wiring import build_services
 from clinic.domain.appointments import Appointment, new_appointment_id
 from clinic.domain.scheduling import SearchWindow
-from devtools.model import model_path
-from devtools.stack import free_port
-from tests.stack import practice_today, printed_metrics, simulate, start_stack
+from tests.stack import DevStack, practice_today, printed_metrics, simulate
 
 ROOT = Path(__file__).parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -97,18 +92,9 @@ def seed_agenda(env: dict[str, str]) -> tuple[Appointment, Appointment]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not model_path(ROOT).exists():
-        pytest.fail("no trained model for the current data: run `make model` first")
-    database = tmp_path_factory.mktemp("console") / "clinic.db"
-    ports = {name: free_port() for name in ("rasa", "actions", "duckling", "simulator", "console")}
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DUCKLING_URL": f"http://127.0.0.1:{ports['duckling']}",
-        "RASA_AUTH_TOKEN": "e2e-console-token",
-        "LOG_FORMAT": "json",  # what production ships; `clinic trace` reads it back
-    }
+def stack(dev_stack: DevStack) -> Stack:
+    """The session's development stack, with two console accounts and an agenda to act on."""
+    env = dev_stack.env
     for who in (MANAGER, STAFF):
         added = clinic(
             env, "staff", "add", "--email", who[0], "--name", who[1], "--password-stdin",
@@ -116,26 +102,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         )  # fmt: skip
         assert added.returncode == 0, added.stderr
     pending, today = seed_agenda(env)
-    try:
-        process, printed = start_stack(
-            env,
-            *("--rasa-port", str(ports["rasa"]), "--actions-port", str(ports["actions"])),
-            *("--simulator-port", str(ports["simulator"])),
-            *("--console-port", str(ports["console"])),
-        )
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    assert f"Console de l'équipe: http://localhost:{ports['console']}/" in printed
-    yield Stack(
-        console=f"http://127.0.0.1:{ports['console']}",
-        simulator=f"http://127.0.0.1:{ports['simulator']}",
+    port = dev_stack.console.rsplit(":", 1)[1]
+    assert f"Console de l'équipe: http://localhost:{port}/" in dev_stack.printed
+    return Stack(
+        console=dev_stack.console,
+        simulator=dev_stack.simulator,
         env=env,
         pending=pending,
         today=today,
-        metrics=printed_metrics(printed),
+        metrics=printed_metrics(dev_stack.printed),
     )
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=60)
 
 
 def test_the_cli_lists_the_accounts_and_the_first_is_a_manager(stack: Stack) -> None:
@@ -182,7 +158,7 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
 
         # a patient writes an emergency in the simulator; the inbox shows it by itself
         phone = browser.new_page(viewport={"width": 420, "height": 860})
-        phone.goto(stack.simulator + "/")
+        phone.goto(stack.simulator + "/?numero=33611177002")  # a patient of this file's own
         phone.fill("#text", "mon père a fait un malaise")
         phone.press("#text", "Enter")
         phone.locator(".msg.bot", has_text="15").first.wait_for(timeout=30_000)

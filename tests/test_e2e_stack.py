@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,17 +27,19 @@ from clinic.adapters.sealing import data_sealer
 from clinic.adapters.settings import Settings
 from clinic.domain.practice import load_practice
 from devtools.model import model_path
-from devtools.stack import free_port, port_in_use
+from devtools.stack import port_in_use
 from tests.conftest import clinic_appointments
 from tests.http import request
 from tests.safety.corpus import IN_DANGER
-from tests.smtp import Inbox, smtp_server
+from tests.smtp import Inbox
 from tests.stack import (
+    STAFF_EMAIL,
+    STAFF_NUMBER,
+    DevStack,
     pid_listening_on,
     practice_today,
     simulate,
     simulator_token,
-    start_stack,
 )
 
 ROOT = Path(__file__).parents[1]
@@ -58,64 +60,22 @@ class Stack:
     mailbox: Inbox  # the practice's SMTP server (staff e-mail alerts)
 
 
-STAFF_NUMBER = "33600000009"
-STAFF_EMAIL = "accueil@cabinet-e2e.test"
-
-
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[str, Inbox]]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[str, Inbox]) -> Iterator[Stack]:
-    if not model_path(ROOT).exists():
-        pytest.fail("no trained model for the current data: run `make model` first")
-    database = tmp_path_factory.mktemp("db") / "clinic.db"
-    # The shipped practice file, with staff to alert (a WhatsApp number and an address).
-    practice = database.parent / "practice.yml"
-    practice.write_text(
-        (ROOT / "practice.yml")
-        .read_text()
-        .replace("staff_alerts: []", f"staff_alerts: [+{STAFF_NUMBER}, {STAFF_EMAIL}]")
+def stack(dev_stack: DevStack) -> Stack:
+    """The session's development stack (tests/stack.py): its practice alerts STAFF_NUMBER and
+    STAFF_EMAIL; its SMTP server is the mailbox."""
+    return Stack(
+        rasa=dev_stack.rasa,
+        actions=dev_stack.actions,
+        duckling=dev_stack.duckling,
+        simulator=dev_stack.simulator,
+        token=dev_stack.token,
+        database=dev_stack.database,
+        process=dev_stack.process,
+        log_offsets=dev_stack.log_offsets,
+        env=dev_stack.env,
+        mailbox=dev_stack.mailbox,
     )
-    ports = {name: free_port() for name in ("rasa", "actions", "duckling", "simulator")}
-    logs = ROOT / "var" / "log"
-    offsets = {p: p.stat().st_size for p in logs.glob("*.log")} if logs.exists() else {}
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DUCKLING_URL": f"http://127.0.0.1:{ports['duckling']}",
-        "RASA_AUTH_TOKEN": "e2e-token",
-        "LOG_LEVEL": "DEBUG",  # the most talkative Rasa: still no phone number in any log
-        "PRACTICE_CONFIG": str(practice),
-        "SMTP_URL": smtp[0],
-    }
-    try:
-        process, _ = start_stack(
-            env,
-            *("--rasa-port", str(ports["rasa"]), "--actions-port", str(ports["actions"])),
-            *("--simulator-port", str(ports["simulator"])),
-        )
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    stack = Stack(
-        rasa=f"http://127.0.0.1:{ports['rasa']}",
-        actions=f"http://127.0.0.1:{ports['actions']}",
-        duckling=f"http://127.0.0.1:{ports['duckling']}",
-        simulator=f"http://127.0.0.1:{ports['simulator']}",
-        token="e2e-token",
-        database=database,
-        process=process,
-        log_offsets=offsets,
-        env=env,
-        mailbox=smtp[1],
-    )
-    yield stack
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
 
 
 def send(stack: Stack, sender: str, text: str) -> list[dict]:
@@ -1081,7 +1041,8 @@ def test_the_report_and_the_export_read_the_real_conversations(
 
 
 def test_ctrl_c_stops_everything(stack: Stack) -> None:
-    """Last in this file on purpose: it stops the module's stack (pytest keeps file order)."""
+    """Last in this file on purpose: it stops the session's shared stack, and this file is the
+    last to use it (pytest keeps file order: …console, …shell, …stack)."""
     urls = (stack.rasa, stack.actions, stack.duckling, stack.simulator)
     ports = [int(url.rsplit(":", 1)[1]) for url in urls]
     stack.process.send_signal(signal.SIGINT)
