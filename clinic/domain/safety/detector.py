@@ -80,7 +80,7 @@ _TEACHING = re.compile(
 #: « il y a 5 ans », « l'an dernier », « suivi de mon AVC »: history, not today.
 _HISTORY = re.compile(
     r"\b(?:il y a (?:\d+|un|une|deux|trois|quatre|cinq|six|dix|quelques|plusieurs) "
-    r"(?:ans?|annees?|mois)|l an(?:nee)? (?:dernier|derniere|passe|passee)|en (?:19|20)\d\d|"
+    r"(?:ans?|annees?|mois)|l an(?:nee)? (?:dernier|derniere|passe|passee)|(?<!on est )(?<!etre )en (?:19|20)\d\d|"
     r"antecedents?|dans le passe|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
     r"sequelles?) (?:de |d |a |du )?(?:mon|ma|son|sa|mes|ses|l|leur|un|une) (?:\w+ ){0,2}"
     r"(?:avc|infarctus|crise|accident|chute|fracture|operation|hemorragie|tentative|"
@@ -193,10 +193,14 @@ def _fires(rule: Rule, parsed: list[list[str]], whole: str) -> bool:
         return False
     if not _found(rule.pattern, parsed, rule.minimisable, rule.historic):
         return False
-    return rule.with_ is None or _found(rule.with_, parsed)
+    return rule.with_ is None or _found(rule.with_, parsed, historic=rule.historic)
 
 
-_UNLESS = {rule.category: rule.unless for rule in RULES if rule.unless is not None}
+#: Every rule's exception, by category (a category may have several rules, each its own).
+_UNLESS: dict[Category, list[re.Pattern[str]]] = {}
+for _rule in RULES:
+    if _rule.unless is not None:
+        _UNLESS.setdefault(_rule.category, []).append(_rule.unless)
 _MINIMISABLE = {rule.category for rule in RULES if rule.minimisable}
 
 
@@ -207,8 +211,7 @@ def _plausible(score: classifier.Score, parsed: list[list[str]], whole: str) -> 
     poitrine »)."""
     if _GENERAL_QUESTION.search(whole):
         return False
-    unless = _UNLESS.get(score.category)
-    if unless is not None and unless.search(whole):
+    if any(unless.search(whole) for unless in _UNLESS.get(score.category, ())):
         return False
     needs = MODEL_NEEDS.get(score.category)
     if needs is not None and not needs.search(whole):

@@ -204,6 +204,15 @@ RULES: tuple[Rule, ...] = (
         r"(?:faire|donner|filer) (?:faire )?(?:une )?crise cardiaque|failli (?:\w+ ){0,2}(?:crise "
         r"cardiaque|infarctus)|cru (?:\w+ ){0,2}(?:crise cardiaque|infarctus)",
     ),
+    # « j'ai fait un infarctus en 2019 et là j'ai la même douleur »: the history is the sign.
+    rule(
+        C.CHEST_PAIN,
+        r"\b(?:meme|memes|pareille?s?|identiques?) (?:\w+ ){0,1}(?:douleur\w*|sensation\w*|"
+        r"symptomes?)",
+        r"\b(?:douleur\w*|sensation\w*|symptomes?) (?:\w+ ){0,1}(?:identique\w*|pareil\w*)",
+        with_=r"infarctus|crise cardiaque|angine de poitrine|stent\w*|pontage",
+        historic=False,
+    ),
     rule(
         C.CHEST_PAIN,
         r"(?:mal|douleur\w*|fourmi\w*|engourdi\w*|lourd\w*) (?:\w+ ){0,6}(?:bras gauche|"
@@ -388,6 +397,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:serviettes?|compresses?|t shirt|pansements?) (?:\w+ ){0,4}(?:trempe\w*|imbibe\w*|"
         r"rouge\w* de sang|pleine?s? de sang)",
         r"(?:garrot|comprim\w* (?:\w+ ){0,2}(?:plaie|blessure))",
+        r"rempli\w* (?:\w+ ){0,2}(?:serviettes?|protections?|garnitures?) (?:\w+ ){0,3}"
+        r"(?:toutes les|en|par) (?:\w+ ){0,1}(?:minutes?|min|heure|h)\b",
         minimisable=True,
     ),
     # --- serious falls and trauma -------------------------------------------------------------
@@ -451,6 +462,23 @@ RULES: tuple[Rule, ...] = (
         r"ne se reveille|bizarre|perdu connaissance|ne reconnait|souvient|repete|amnesi\w*",
     ),
     # --- burns (large, or on a child) -----------------------------------------------------------
+    # The extent speaks louder than « sûrement superficiel »: not minimisable.
+    rule(
+        C.BURN,
+        r"(?:jambe|bras|dos|ventre|torse|cuisse|main|visage)s? (?:\w+ ){0,1}entiere?s? (?:\w+ ){0,2}"
+        r"brul\w*",
+        r"brul\w* (?:\w+ ){0,3}(?:sur )?(?:tout le|toute la|tout son|toute sa) (?:jambe|bras|dos|"
+        r"ventre|torse|cuisse|visage|poitrine)",
+    ),
+    # A baby's burn that blisters is never « rien de grave ».
+    rule(
+        C.BURN,
+        r"cloqu\w*",
+        r"(?:s est|a ete|s etait) (?:\w+ ){0,1}brule\w*",
+        r"brulure\w* (?:\w+ ){0,2}(?:main|doigts?|bras|jambe|pied|visage|paume)",
+        with_=r"\bbebe\b|\bbb\b|nourrisson|\b(?:de|a) (?:\d{1,2}|un|deux|trois|quatre|cinq|six|sept|"
+        r"huit|neuf|dix|onze) mois\b",
+    ),
     rule(
         C.BURN,
         r"(?:brul\w*|ebouillant\w*) (?:\w+ ){0,6}(?:tout le|toute la|tout son|toute sa|grande "
@@ -714,7 +742,9 @@ RULES: tuple[Rule, ...] = (
         r"incoheren\w*",
         r"delir\w*",
         r"hagard\w*",
-        r"(?:ne |n )?(?:me |nous |les |la |le |l )?reconnai\w* (?:\w+ ){0,2}(?:plus|pas|personne)",
+        r"\b(?:ne |n )?(?:me |nous |les |la |le |l )?reconnai\w* (?:\w+ ){0,2}(?:plus|pas|personne)",
+        r"(?:dit|dire|raconte\w*|parle) (?:\w+ ){0,3}(?:qui (?:n )?ont (?:aucun|pas de|ni queue)|sans "
+        r"(?:aucun )?queue) (?:ni tete|sens)",
         r"reconnait personne",
         r"(?:ne |n )?sait (?:plus|pas) (?:ou|qui|quel|quelle|comment) "
         r"(?:il|elle|on|jour|annee|est|sont|s appelle)",
