@@ -27,6 +27,7 @@ from clinic.adapters.storage import Database
 from clinic.adapters.storage.appointments import AppointmentRepository
 from clinic.adapters.storage.audit import AuditTrail
 from clinic.adapters.storage.conversations import Conversations, Transcript
+from clinic.adapters.storage.identity_views import IdentityViews
 from clinic.adapters.storage.patients import PatientRepository
 from clinic.adapters.storage.staff import StaffAccounts
 from clinic.adapters.whatsapp.contacts import Contacts
@@ -49,6 +50,7 @@ from clinic.services.alerts import AlertDispatcher, AlertRepository
 from clinic.services.alerts import parse_callback as alert_callback
 from clinic.services.booking import BookingService
 from clinic.services.conversation import ConversationGate
+from clinic.services.directory import Directory
 from clinic.services.frontdesk import FrontDesk
 from clinic.services.handoff import Handoff
 from clinic.services.privacy import Consents, Privacy
@@ -190,6 +192,7 @@ class Services:
             clock=self.clock,
             sealer=self.sealer,
             key=self.key,
+            profile_of=self._profile_of,
         )
 
     def _reminders_allowed(self, patient_id: str) -> bool:
@@ -198,6 +201,10 @@ class Services:
     def _number_of(self, patient_id: str) -> str | None:
         contact = self.contacts.contact(patient_id)
         return contact.wa_id if contact else None
+
+    def _profile_of(self, patient_id: str) -> str | None:
+        contact = self.contacts.contact(patient_id)
+        return contact.profile_name if contact else None
 
     def local_now(self) -> datetime:
         """Now, on the practice's wall clock: what « aujourd'hui » and « demain » are relative to."""
@@ -257,6 +264,23 @@ class Services:
         """What staff do to appointments (CLI and console): audited, the patient told."""
         return FrontDesk(
             self.booking, self.appointments, self.audit, self.messenger, self.practice, self.clock
+        )
+
+    @cached_property
+    def identity_views(self) -> IdentityViews:
+        return IdentityViews(self.database)
+
+    @cached_property
+    def directory(self) -> Directory:
+        """Who a patient is, for signed-in staff (console): each display audited."""
+        return Directory(
+            self.patients,
+            self.contacts,
+            self.keyring,
+            self.conversations,
+            self.appointments,
+            self.identity_views,
+            self.clock,
         )
 
     @cached_property

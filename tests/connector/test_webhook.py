@@ -159,6 +159,9 @@ async def test_text_becomes_one_turn_with_a_pseudonymous_sender(harness: Harness
     assert turn.message_id.startswith("wamid.")
     assert PATIENT not in turn.sender_id and turn.sender_id.startswith("wa-")
     assert turn.sender_id == harness.service.patient_id(PATIENT)
+    # The WhatsApp profile name is kept, sealed, for the console (never in the tracker).
+    contact = harness.services.contacts.contact(turn.sender_id)
+    assert contact is not None and contact.profile_name == "Sheena Nelson"
     # The reply went to the patient's number, and the message was marked read with typing.
     [reply] = harness.graph.accepted
     assert reply["to"] == PATIENT

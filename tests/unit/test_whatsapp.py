@@ -238,3 +238,22 @@ def test_new_settings_are_validated() -> None:
 def test_hmac_is_what_meta_computes() -> None:
     body = b'{"text":"\\u00e9t\\u00e9 \\ud83d\\ude00"}'
     assert inbound.sign(body, "s")[7:] == hmac.new(b"s", body, hashlib.sha256).hexdigest()
+
+
+def test_the_profile_name_comes_with_the_message() -> None:
+    """Meta's own sample: `contacts[0].profile.name` beside the message it came with."""
+    import json
+    from pathlib import Path
+
+    sample = Path(__file__).parents[1] / "fixtures" / "whatsapp" / "inbound_text__meta_openapi.json"
+    (message,), _ = inbound.parse(json.loads(sample.read_text()))
+    assert message.profile_name == "Sheena Nelson"
+    payload = json.loads(sample.read_text())
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["profile"]["name"] = "Léa\u202e\n  ☀️" + "x" * 200
+    (message,), _ = inbound.parse(payload)
+    assert message.profile_name is not None
+    assert message.profile_name.startswith("Léa ☀️") and len(message.profile_name) == 60
+    del value["contacts"]
+    (message,), _ = inbound.parse(payload)
+    assert message.profile_name is None

@@ -108,6 +108,13 @@ class PatientRepository:
             ).all()
         return {pid: self.sealer.open(sealed) for pid, sealed in rows if sealed}
 
+    def every_name(self) -> dict[str, str]:
+        """Every known name by patient id (the console's search: names are sealed, so they are
+        matched in memory; a practice knows thousands of patients, not millions)."""
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(select(patients.c.patient_id, patients.c.display_name)).all()
+        return {pid: self.sealer.open(sealed) for pid, sealed in rows if sealed}
+
     def remember(self, patient_id: str, name: str, now: datetime) -> None:
         """Store or update the patient's name."""
         with self.db.transaction() as connection:

@@ -224,6 +224,7 @@ whatsapp_contacts = Table(
     Column("patient_id", String(64), primary_key=True),
     Column("wa_id", Text, nullable=True),  # sealed
     Column("user_id", Text, nullable=True),  # sealed: Meta's business-scoped user id (BSUID)
+    Column("profile_name", Text, nullable=True),  # sealed: the WhatsApp profile name
     Column("last_inbound_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -346,4 +347,18 @@ staff_accounts = Table(
     Column("disabled_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_login_at", UTCDateTime, nullable=True),
+)
+
+# Each display of a patient's identity (name, number) to a signed-in staff member: who saw
+# whom, when, and where in the console. Pseudonymous ids only; managers read it in the console.
+identity_views = Table(
+    "identity_views",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("staff", String(64), nullable=False),  # the account's e-mail
+    Column("patient_id", String(64), nullable=False),
+    Column("place", String(16), nullable=False),  # inbox, conversation, search, appointment, agenda
+    Index("ix_identity_views_patient", "patient_id", "id"),
+    Index("ix_identity_views_staff", "staff", "at"),
 )

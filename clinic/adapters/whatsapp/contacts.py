@@ -33,6 +33,7 @@ class Contact:
     patient_id: str
     wa_id: str | None
     last_inbound_at: datetime | None
+    profile_name: str | None = None
 
     def window_open(self, now: datetime) -> bool:
         """Free text may reach the patient only within 24 h of their last message."""
@@ -53,8 +54,11 @@ class Contacts:
         user_id: str | None,
         sent_at: datetime,
         now: datetime,
+        profile_name: str | None = None,
     ) -> None:
-        """Keep the number (needed to answer) and move the 24-hour window forward, never back."""
+        """Keep the number (needed to answer) and move the 24-hour window forward, never back.
+        The WhatsApp profile name is kept too, the latest one Meta sent: what staff see until
+        the patient gives a name."""
         table = whatsapp_contacts
         if insert_once(
             self.database,
@@ -62,6 +66,7 @@ class Contacts:
             patient_id=patient_id,
             wa_id=self.sealer.seal_optional(wa_id),
             user_id=self.sealer.seal_optional(user_id),
+            profile_name=self.sealer.seal_optional(profile_name),
             last_inbound_at=sent_at,
             created_at=now,
             updated_at=now,
@@ -72,6 +77,8 @@ class Contacts:
             values["wa_id"] = self.sealer.seal(wa_id)
         if user_id:
             values["user_id"] = self.sealer.seal(user_id)
+        if profile_name:
+            values["profile_name"] = self.sealer.seal(profile_name)
         with self.database.transaction() as connection:
             connection.execute(update(table).where(table.c.patient_id == patient_id).values(values))
             connection.execute(
@@ -99,17 +106,34 @@ class Contacts:
             connection.execute(
                 update(table)
                 .where(table.c.patient_id == patient_id)
-                .values(wa_id=None, updated_at=now)
+                .values(wa_id=None, profile_name=None, updated_at=now)
             )
 
     def contact(self, patient_id: str) -> Contact | None:
         table = whatsapp_contacts
         with self.database.transaction() as connection:
             row = connection.execute(
-                select(table.c.wa_id, table.c.last_inbound_at).where(
+                select(table.c.wa_id, table.c.last_inbound_at, table.c.profile_name).where(
                     table.c.patient_id == patient_id
                 )
             ).first()
         if row is None:
             return None
-        return Contact(patient_id, self.sealer.open_optional(row.wa_id), row.last_inbound_at)
+        return Contact(
+            patient_id,
+            self.sealer.open_optional(row.wa_id),
+            row.last_inbound_at,
+            self.sealer.open_optional(row.profile_name),
+        )
+
+    def profile_names(self) -> dict[str, str]:
+        """Every WhatsApp profile name by patient id (the console's search reads names in
+        memory: they are sealed, so no SQL can match them)."""
+        table = whatsapp_contacts
+        with self.database.transaction() as connection:
+            rows = connection.execute(
+                select(table.c.patient_id, table.c.profile_name).where(
+                    table.c.profile_name.is_not(None)
+                )
+            ).all()
+        return {row.patient_id: self.sealer.open(row.profile_name) for row in rows}

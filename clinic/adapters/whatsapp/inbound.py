@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, TypedDict
 
@@ -88,6 +88,9 @@ class Inbound:
     new_wa_id: str | None = None
     #: For `system` messages: what happened (« user_changed_number »).
     system_type: str | None = None
+    #: The WhatsApp profile name Meta sends with the message (`contacts[].profile.name`): what
+    #: staff see until the patient gives a name. Chosen by the patient, so never trusted as one.
+    profile_name: str | None = None
 
     @property
     def sender(self) -> str:
@@ -202,6 +205,25 @@ def _status(raw: dict[str, Any]) -> Status | None:
     )
 
 
+#: Longest profile name kept (WhatsApp's own limit is 25 characters; this leaves room).
+MAX_PROFILE_NAME = 60
+
+
+def _profiles(value: dict[str, Any]) -> dict[str, str]:
+    """`contacts[].profile.name` by WhatsApp id (and by BSUID), cleaned of control characters."""
+    found: dict[str, str] = {}
+    for contact in _list(value.get("contacts")):
+        contact = _dict(contact)
+        name = _dict(contact.get("profile")).get("name")
+        if not isinstance(name, str):
+            continue
+        name = " ".join("".join(c for c in name if c.isprintable()).split())[:MAX_PROFILE_NAME]
+        for key in ("wa_id", "user_id"):
+            if name and isinstance(contact.get(key), str):
+                found[contact[key]] = name
+    return found
+
+
 def parse(payload: Any, phone_number_id: str | None = None) -> tuple[list[Inbound], list[Status]]:
     """Every message and status of every change of every entry, in the order Meta sent them.
 
@@ -218,12 +240,16 @@ def parse(payload: Any, phone_number_id: str | None = None) -> tuple[list[Inboun
             if phone_number_id and addressed_to and str(addressed_to) != phone_number_id:
                 logger.info("a webhook change for another phone number of the app was ignored")
                 continue
+            profiles = _profiles(value)
             for raw in _list(value.get("messages")):
                 message = _message(raw) if isinstance(raw, dict) else None
                 if message is None:
                     skipped += 1
                 else:
-                    messages.append(message)
+                    profile = profiles.get(message.wa_id or "") or profiles.get(
+                        message.user_id or ""
+                    )
+                    messages.append(replace(message, profile_name=profile) if profile else message)
             for raw in _list(value.get("statuses")):
                 status = _status(raw) if isinstance(raw, dict) else None
                 if status is None:

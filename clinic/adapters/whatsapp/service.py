@@ -346,6 +346,7 @@ class WhatsAppService:
             message.user_id,
             message.sent_at,
             now,
+            message.profile_name,
         )
         return message.kind != kinds.REACTION
 

@@ -41,8 +41,15 @@ class AgendaPages:
         self.pages = pages
         self.services = pages.services
 
-    def _agenda_view(self, first: date, days: int) -> dict[str, Any]:
+    def _agenda_view(self, first: date, days: int, staff: str) -> dict[str, Any]:
         agenda = self.services.frontdesk.agenda(first, days)
+        shown = [
+            a.patient_id
+            for columns in agenda.by_day.values()
+            for day in columns.values()
+            for a in day
+        ]
+        self.services.identity_views.record(staff, shown, "agenda", self.services.clock.now())
         practitioners = self.services.practice.practitioners
         grid = []
         for offset in range(days):
@@ -75,7 +82,8 @@ class AgendaPages:
         if week:
             first -= timedelta(days=first.weekday())
         days = 7 if week else 1
-        view = await pages.call(self._agenda_view, first, days)
+        member: StaffMember = request["member"]
+        view = await pages.call(self._agenda_view, first, days, member.email)
         step = timedelta(days=days)
         return pages.render(
             request,
@@ -89,11 +97,12 @@ class AgendaPages:
             **view,
         )
 
-    def _appointment_view(self, appointment_id: str) -> dict[str, Any] | None:
+    def _appointment_view(self, appointment_id: str, staff: str) -> dict[str, Any] | None:
         services = self.services
         appointment = services.appointments.get(appointment_id)
         if appointment is None:
             return None
+        identity = services.directory.identity(appointment.patient_id, staff, "appointment")
         entries = services.audit.entries(appointment_id=appointment_id)
         free = services.frontdesk.free_slots(appointment) if appointment.active else []
         no_shows = services.appointments.no_shows([appointment.patient_id])
@@ -115,10 +124,12 @@ class AgendaPages:
             ],
             "free": free,
             "reference": conversation.reference if conversation else None,
+            "identity": identity,
         }
 
     async def appointment(self, request: web.Request) -> web.Response:
-        view = await self.pages.call(self._appointment_view, request.match_info["id"])
+        member: StaffMember = request["member"]
+        view = await self.pages.call(self._appointment_view, request.match_info["id"], member.email)
         if view is None:
             raise web.HTTPNotFound(text="Rendez-vous introuvable.")
         return self.pages.render(request, "appointment.html", here=request.path_qs, **view)

@@ -25,6 +25,7 @@ from clinic.app.console.accounts import AccountPages
 from clinic.app.console.agenda import AgendaPages
 from clinic.app.console.inbox import InboxPages
 from clinic.app.console.pages import Pages
+from clinic.app.console.patients import PatientPages
 from clinic.app.console.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
 from clinic.app.console.statistics import StatisticsPage
 from clinic.app.wiring import Services
@@ -46,6 +47,7 @@ class Console:
         self.agenda = AgendaPages(self.pages)
         self.accounts = AccountPages(self.pages)
         self.statistics = StatisticsPage(self.pages)
+        self.patients = PatientPages(self.pages)
         static = _resource_dir("static")
         self.static = {
             "console.css": (static.joinpath("console.css").read_bytes(), "text/css"),
@@ -75,6 +77,8 @@ class Console:
                 get("/agenda", agenda.agenda),
                 get("/rendez-vous/{id}", agenda.appointment),
                 post("/rendez-vous/{id}/{action}", agenda.appointment_action),
+                get("/recherche", self.patients.search),
+                get("/journal", self.patients.journal),
                 get("/statistiques", self.statistics.statistics),
                 get("/equipe", accounts.staff_page),
                 post("/equipe", accounts.staff_add),

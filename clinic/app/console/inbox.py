@@ -12,6 +12,7 @@ from clinic.adapters.storage.conversations import Conversation
 from clinic.adapters.storage.staff import StaffMember
 from clinic.app.console.agenda import appointment_row
 from clinic.app.console.pages import Pages
+from clinic.services.directory import Identity
 from clinic.services.handoff import InboxRow
 
 #: Longest staff reply accepted (WhatsApp's text limit is 4,096; longer is split anyway).
@@ -29,19 +30,35 @@ class InboxPages:
         handoff = self.services.handoff
         return handoff.inbox("active", limit=100) if closed else handoff.inbox("paused")
 
+    def _names(self, rows: list[InboxRow], staff: str) -> dict[str, Identity]:
+        """Each row's name (booked, else WhatsApp's), the views written to the trail."""
+        return self.services.directory.names([row.id for row in rows], staff, "inbox")
+
     async def inbox(self, request: web.Request) -> web.Response:
         closed = request.query.get("vue") == "closes"
+        member: StaffMember = request["member"]
         rows = await self.pages.call(self._inbox_rows, closed)
+        names = await self.pages.call(self._names, rows, member.email)
         return self.pages.render(
-            request, "inbox.html", rows=rows, closed=closed, unread=_unread(rows, closed)
+            request,
+            "inbox.html",
+            rows=rows,
+            names=names,
+            closed=closed,
+            unread=_unread(rows, closed),
+            query="",
         )
 
     async def inbox_json(self, request: web.Request) -> web.Response:
         """What the page's script polls: counts for the title, and the rows to redraw."""
         call = self.pages.call
         closed = request.query.get("vue") == "closes"
+        member: StaffMember = request["member"]
         rows = await call(self._inbox_rows, closed)
-        html = self.pages.templates.get_template("_rows.html").render(rows=rows, closed=closed)
+        names = await call(self._names, rows, member.email)
+        html = self.pages.templates.get_template("_rows.html").render(
+            rows=rows, names=names, closed=closed
+        )
         waiting = rows if not closed else await call(self._inbox_rows, False)
         return web.json_response(
             {"unread": _unread(waiting, False), "waiting": len(waiting), "rows": html}
@@ -66,7 +83,7 @@ class InboxPages:
         return {
             "conversation": conversation,
             "lines": lines,
-            "name": services.patients.name(patient_id),
+            "identity": services.directory.identity(patient_id, staff, "conversation"),
             "upcoming": [appointment_row(self.pages, a) for a in upcoming],
             "no_shows": services.appointments.no_shows([patient_id]).get(patient_id, 0),
             "reachable": services.messenger.reachable(patient_id),

@@ -69,6 +69,7 @@ class Privacy:
         clock: Clock,
         sealer: Sealer,
         key: bytes,
+        profile_of: Callable[[str], str | None] = lambda _patient_id: None,
     ) -> None:
         """`cancel` is the booking service's (calendar freed, event removed, reminders);
         `number_of` reads the patient's number from the channel that keeps it."""
@@ -95,6 +96,7 @@ class Privacy:
             patients=patients,
             transcript=transcript,
             number_of=number_of,
+            profile_of=profile_of,
             consents=consents,
             practice=practice,
             clock=clock,

@@ -41,13 +41,16 @@ class AccessService:
         practice: Practice,
         clock: Clock,
         key: bytes,
+        profile_of: Callable[[str], str | None] = lambda _patient_id: None,
     ) -> None:
-        """`number_of` reads the patient's number from the channel that keeps it."""
+        """`number_of` and `profile_of` read the patient's number and WhatsApp profile name
+        from the channel that keeps them."""
         self.database = database
         self.appointments = appointments
         self.patients = patients
         self.transcript = transcript
         self.number_of = number_of
+        self.profile_of = profile_of
         self.consents = consents
         self.practice = practice
         self.clock = clock
@@ -71,6 +74,7 @@ class AccessService:
             "identifiant": patient_id,
             "nom": self.patients.name(patient_id),
             "numero_whatsapp": self.number_of(patient_id),
+            "nom_whatsapp": self.profile_of(patient_id),
             "consentements": self.consents.history(patient_id),
             "rendez_vous": [
                 {

@@ -33,6 +33,7 @@ from clinic.adapters.storage.tables import (
     conversations,
     erasure_requests,
     erasures,
+    identity_views,
     patients,
     staff_alerts,
     whatsapp_contacts,
@@ -171,5 +172,10 @@ class ErasureService:
             update(audit_log)
             .where(audit_log.c.actor == "patient", audit_log.c.actor_id == patient_id)
             .values(actor_id=token)
+        )
+        connection.execute(
+            update(identity_views)
+            .where(identity_views.c.patient_id == patient_id)
+            .values(patient_id=token)
         )
         return int(changed or 0)

@@ -82,6 +82,7 @@ class RetentionService:
             (appointments, "id", "patient_name"),
             (whatsapp_contacts, "patient_id", "wa_id"),
             (whatsapp_contacts, "patient_id", "user_id"),
+            (whatsapp_contacts, "patient_id", "profile_name"),
             (whatsapp_outbound, "id", "body"),
             (conversation_log, "id", "body"),
             (conversation_log, "id", "buttons"),
