@@ -910,7 +910,7 @@ WISHES = {
             f"bonjour je suis enceinte de 3 mois, je voudrais un rdv de suivi {named(d)} après-midi"
         ),
         "suivi-grossesse",
-        earliest="13:00",
+        earliest="14:00",  # the afternoon opens at 14h: a lunchtime or morning slot fails
         day_offset=6,
     ),
     "consultation-mari-avant-10h": Wish(
@@ -924,7 +924,7 @@ WISHES = {
     "certif-foot-aprem-sms": Wish(
         lambda d: f"rdv {named(d)} aprem pr 1 certif pour le foot de mon fils de 10 ans",
         "certificat",
-        earliest="13:00",
+        earliest="14:00",  # the afternoon opens at 14h: a lunchtime or morning slot fails
         day_offset=9,
     ),
     "vaccin-grippe-entre-15h-et-17h": Wish(

@@ -263,7 +263,15 @@ class Services:
     def frontdesk(self) -> FrontDesk:
         """What staff do to appointments (CLI and console): audited, the patient told."""
         return FrontDesk(
-            self.booking, self.appointments, self.audit, self.messenger, self.practice, self.clock
+            self.booking,
+            self.appointments,
+            self.audit,
+            self.messenger,
+            self.practice,
+            self.clock,
+            calendar_link=lambda appointment_id: self.calendar_files.link(
+                appointment_id, self.settings.public_url, self.clock.now()
+            ),
         )
 
     @cached_property

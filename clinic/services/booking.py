@@ -176,12 +176,18 @@ class BookingService:
         return self.search(window, reason_id, practitioner_id, exclude=[wanted.start]).slots
 
     def book(
-        self, slot: Slot, reason_id: str, patient_id: str, patient_name: str
+        self,
+        slot: Slot,
+        reason_id: str,
+        patient_id: str,
+        patient_name: str,
+        actor: Actor | None = None,
     ) -> BookingOutcome:
         """Book `slot` for the patient: booked, pending (unverifiable) or taken (+ alternatives).
 
         Idempotent for one patient: booking again the slot they already hold answers booked
-        with the existing appointment (a duplicate delivery or a double tap).
+        with the existing appointment (a duplicate delivery or a double tap). `actor` is who
+        booked, for the audit trail: the patient by default, a staff member at the front desk.
         """
         now = self.clock.now()
         holder = self.repository.holder(slot.practitioner_id, slot.start)
@@ -221,8 +227,8 @@ class BookingService:
         if self.reminders is not None:
             self.reminders.schedule(appointment, now)
         if self.audit is not None:
-            actor = Actor("patient", patient_id)
-            self.audit.record(appointment.status, actor, appointment.id, None, appointment, now)
+            who = actor or Actor("patient", patient_id)
+            self.audit.record(appointment.status, who, appointment.id, None, appointment, now)
         return BookingOutcome(
             "booked" if appointment.status == "booked" else "pending", appointment
         )

@@ -10,6 +10,7 @@ Alerts sent outside the console never go through here: they carry no name and no
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -111,6 +112,20 @@ class Directory:
             contact.profile_name if contact else None,
             contact.wa_id if contact else None,
         )
+
+    # --- a caller at the front desk --------------------------------------------------------------
+
+    def caller(self, typed_number: str, whatsapp_agreed: bool) -> str:
+        """The patient id to book a caller under: the one their WhatsApp number already has
+        (so the assistant and the console see one patient), else a new pseudonymous one. With
+        the caller's agreement, the number is kept so that confirmations reach them."""
+        wa_id = phones.whatsapp_id(typed_number) if typed_number.strip() else None
+        if wa_id is None:
+            return "desk-" + secrets.token_hex(12)
+        patient_id = self.keyring.patient_id(wa_id)
+        if whatsapp_agreed:
+            self.contacts.add_number(patient_id, wa_id, self.clock.now())
+        return patient_id
 
     # --- finding a patient -----------------------------------------------------------------------
 

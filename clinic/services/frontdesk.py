@@ -9,6 +9,7 @@ so a person can phone the others).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -32,6 +33,7 @@ DeskStatus = Literal[
     "unverified",  # the outside calendar still cannot be read: nothing changed
     "taken",  # the time is held by something else
     "not_yet",  # attendance marked before the appointment's day
+    "limit",  # the patient already holds the practice's maximum of appointments
 ]
 Told = Literal["whatsapp", "phone"]
 
@@ -62,7 +64,11 @@ class FrontDesk:
         messenger: Messenger,
         practice: Practice,
         clock: Clock,
+        calendar_link: Callable[[str], str] | None = None,
     ) -> None:
+        """`calendar_link(appointment_id)` is the signed link to the appointment's calendar
+        file (the assistant sends the same one)."""
+        self.calendar_link = calendar_link
         self.booking = booking
         self.appointments = appointments
         self.audit = audit
@@ -95,7 +101,42 @@ class FrontDesk:
         )
         return [s for s in offer.slots if s.start != appointment.start]
 
+    def caller_slots(
+        self, reason_id: str, practitioner_id: str | None, first_day: date, limit: int = 12
+    ) -> list[Slot]:
+        """Free slots for a caller from `first_day` on (a week), in the assistant's order."""
+        start = datetime.combine(first_day, time(), tzinfo=self.practice.tz)
+        window = SearchWindow(start, start + timedelta(days=7))
+        return self.booking.search(window, reason_id, practitioner_id, limit=limit).slots
+
     # --- changing ------------------------------------------------------------------------------
+
+    def book_for_caller(
+        self, slot: Slot, reason_id: str, patient_id: str, name: str, actor: Actor
+    ) -> DeskOutcome:
+        """A patient who phoned: booked through the assistant's own path (the same claims, so
+        never a double booking), audited under the staff member. The patient is told on
+        WhatsApp with the confirmation template when they can be reached, and gets the
+        calendar file's link as text while their 24-hour window is open."""
+        outcome = self.booking.book(slot, reason_id, patient_id, name, actor)
+        if outcome.status == "limit":
+            return DeskOutcome("limit")
+        if outcome.status == "taken" or outcome.appointment is None:
+            return DeskOutcome("taken")
+        appointment = outcome.appointment
+        done = self._done(
+            appointment, "confirmation", self.practice.reminders.confirmation_template
+        )
+        if (
+            done.told == "whatsapp"
+            and self.calendar_link is not None
+            and self.messenger.window_open(patient_id)
+        ):
+            link = self.calendar_link(appointment.id)
+            self.messenger.queue_text(
+                patient_id, "calendar", f"📅 Pour ajouter le rendez-vous à votre agenda : {link}"
+            )
+        return done
 
     def confirm(self, appointment_id: str, actor: Actor) -> DeskOutcome:
         """A booking left pending: checked against the calendar again, then booked."""

@@ -16,8 +16,8 @@ from clinic.app.console.app import Console
 from clinic.app.wiring import Services
 from clinic.domain.appointments import Appointment, new_appointment_id
 from clinic.domain.scheduling import SearchWindow
-from tests.console.test_console import MANAGER, STAFF, sign_in
 from tests.conftest import NOW
+from tests.console.test_console import MANAGER, STAFF, sign_in
 
 JEANNE = "33612345678"  # Jeanne Dupont, who booked
 LEA = "33698765432"  # wrote, gave no name: WhatsApp says « Léa ☀️ »
@@ -29,7 +29,9 @@ async def client(services: Services) -> AsyncIterator[TestClient]:
     services.staff.add(STAFF[0], STAFF[1], STAFF[2])
     jeanne, lea = services.keyring.patient_id(JEANNE), services.keyring.patient_id(LEA)
     services.patients.remember(jeanne, "Jeanne Dupont", NOW)
-    services.contacts.remember_contact(jeanne, JEANNE, None, NOW - timedelta(hours=1), NOW, "Jeannot")
+    services.contacts.remember_contact(
+        jeanne, JEANNE, None, NOW - timedelta(hours=1), NOW, "Jeannot"
+    )
     services.contacts.remember_contact(lea, LEA, None, NOW - timedelta(minutes=5), NOW, "Léa ☀️")
     services.handoff.pause(lea, "emergency")
     client = TestClient(TestServer(Console(services).app()))
@@ -88,7 +90,8 @@ async def test_the_booked_name_wins_over_the_whatsapp_name(
 
 
 @pytest.mark.parametrize(
-    "typed", ["06 12 34 56 78", "0612345678", "06.12.34.56.78", "+33 6 12 34 56 78", "0033612345678"]
+    "typed",
+    ["06 12 34 56 78", "0612345678", "06.12.34.56.78", "+33 6 12 34 56 78", "0033612345678"],
 )
 async def test_search_finds_a_number_as_staff_type_it(
     client: TestClient, services: Services, typed: str

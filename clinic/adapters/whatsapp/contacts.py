@@ -90,6 +90,20 @@ class Contacts:
                 .values(last_inbound_at=sent_at)
             )
 
+    def add_number(self, patient_id: str, wa_id: str, now: datetime) -> bool:
+        """A number staff were given by phone, with the patient's agreement to be written to:
+        kept like one the patient wrote from, with no 24-hour window (templates only). False
+        when the patient is already known (their own number stays)."""
+        return insert_once(
+            self.database,
+            whatsapp_contacts,
+            patient_id=patient_id,
+            wa_id=self.sealer.seal(wa_id),
+            last_inbound_at=None,
+            created_at=now,
+            updated_at=now,
+        )
+
     def numbers(self) -> dict[str, str]:
         """Every known number by patient id (to re-key ids: `clinic keys rotate`)."""
         table = whatsapp_contacts

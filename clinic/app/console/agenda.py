@@ -1,10 +1,12 @@
-"""The agenda per practitioner, an appointment's page with its audit, and the front desk's
-actions on it (confirm, refuse, move, cancel, arrived / no-show): the rules are `FrontDesk`'s."""
+"""The agenda per practitioner, an appointment's page with its audit, the front desk's actions
+on it (confirm, refuse, move, cancel, arrived / no-show), and booking for a caller: the rules
+are `FrontDesk`'s."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -13,6 +15,7 @@ from clinic.adapters.storage.staff import StaffMember
 from clinic.app.console.labels import ACTORS, AUDIT_ACTIONS, STATUSES
 from clinic.app.console.pages import Pages, next_path
 from clinic.domain.appointments import Appointment
+from clinic.domain.scheduling import Slot
 from clinic.domain.statuses import Attendance
 from clinic.services.frontdesk import DeskOutcome
 
@@ -178,3 +181,86 @@ def _without_message(path: str) -> str:
     base, query = path.split("?", 1)
     kept = [part for part in query.split("&") if part and not part.startswith("msg=")]
     return base + ("?" + "&".join(kept) if kept else "")
+
+
+class CallerBooking:
+    """Booking for someone who phones: pick the reason, the practitioner and a day, see the
+    free slots the assistant would offer, book one. `FrontDesk.book_for_caller` does the rest."""
+
+    def __init__(self, pages: Pages) -> None:
+        self.pages = pages
+        self.services = pages.services
+
+    def _form(self, request: web.Request) -> dict[str, Any]:
+        query = request.query
+        practice = self.services.practice
+        reason = query.get("motif", "")
+        practitioner = query.get("praticien", "")
+        try:
+            day = date.fromisoformat(query.get("jour", ""))
+        except ValueError:
+            day = self.pages.today()
+        return {
+            "reasons_list": practice.reasons,
+            "practitioners": practice.practitioners,
+            "reason": reason if practice.find_reason(reason) else "",
+            "practitioner": practitioner if practice.find_practitioner(practitioner) else "",
+            "day": max(day, self.pages.today()),
+            "name": query.get("nom", "")[:60],
+            "number": query.get("numero", "")[:30],
+            "whatsapp": query.get("whatsapp") == "1",
+        }
+
+    async def page(self, request: web.Request) -> web.Response:
+        form = self._form(request)
+        slots = []
+        if form["reason"]:
+            slots = await self.pages.call(
+                self.services.frontdesk.caller_slots,
+                form["reason"],
+                form["practitioner"] or None,
+                form["day"],
+            )
+        names = {p.id: p.name for p in self.services.practice.practitioners}
+        return self.pages.render(
+            request, "new_appointment.html", slots=slots, practitioner_names=names, **form
+        )
+
+    async def book(self, request: web.Request) -> web.StreamResponse:
+        member: StaffMember = request["member"]
+        form = await request.post()
+        practice = self.services.practice
+        reason = practice.find_reason(str(form.get("motif", "")))
+        practitioner = practice.find_practitioner(str(form.get("praticien_slot", "")))
+        name = " ".join(str(form.get("nom", "")).split())[:60]
+        try:
+            start = datetime.fromisoformat(str(form.get("horaire", "")))
+        except ValueError:
+            start = None
+        back = "/agenda/nouveau?" + urlencode(
+            {
+                "motif": str(form.get("motif", "")),
+                "praticien": str(form.get("praticien", "")),
+                "jour": str(form.get("jour", "")),
+                "nom": name,
+                "numero": str(form.get("numero", "")),
+                "whatsapp": "1" if form.get("whatsapp") == "1" else "",
+            }
+        )
+        if reason is None or practitioner is None or not name or start is None or not start.tzinfo:
+            raise web.HTTPSeeOther(back + "&msg=missing")
+        slot = Slot(start, start + reason.duration, practitioner.id)
+        patient_id = await self.pages.call(
+            self.services.directory.caller, str(form.get("numero", "")), form.get("whatsapp") == "1"
+        )
+        outcome = await self.pages.call(
+            self.services.frontdesk.book_for_caller,
+            slot,
+            reason.id,
+            patient_id,
+            name,
+            Actor("staff", member.email),
+        )
+        if outcome.status != "done" or outcome.appointment is None:
+            raise web.HTTPSeeOther(f"{back}&msg={outcome.status}")
+        raise web.HTTPSeeOther(f"/rendez-vous/{outcome.appointment.id}?msg=booked_{outcome.told}")

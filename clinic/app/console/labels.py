@@ -51,6 +51,11 @@ MESSAGES = {
     "unverified": "L'agenda du cabinet est injoignable : rien n'est changé, réessayez plus tard.",
     "taken": "Cet horaire est déjà pris : choisissez-en un autre.",
     "not_yet": "La présence se note le jour du rendez-vous.",
+    "booked_whatsapp": "Rendez-vous pris ; le patient reçoit la confirmation sur WhatsApp.",
+    "booked_phone": "Rendez-vous pris. Le patient ne reçoit rien sur WhatsApp : donnez-lui la date "
+    "et l'heure au téléphone.",
+    "limit": "Ce patient a déjà le nombre maximum de rendez-vous à venir.",
+    "missing": "Indiquez le nom du patient, le motif et un horaire.",
     "staff_added": "Compte créé.",
     "staff_disabled": "Compte désactivé.",
 }

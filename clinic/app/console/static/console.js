@@ -9,6 +9,10 @@
   var baseTitle = document.title.replace(/^\(\d+\) /, "");
   var lastUnread = null;
 
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   if (sound) {
     sound.checked = localStorage.getItem("console-sound") === "on";
     sound.addEventListener("change", function () {
