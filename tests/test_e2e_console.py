@@ -158,7 +158,7 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
 
         # a patient writes an emergency in the simulator; the inbox shows it by itself
         phone = browser.new_page(viewport={"width": 420, "height": 860})
-        phone.goto(stack.simulator + "/?numero=33611177002")  # a patient of this file's own
+        phone.goto(stack.simulator + "/?numero=33611177002&nom=Gilles")  # this file's own patient
         phone.fill("#text", "mon père a fait un malaise")
         phone.press("#text", "Enter")
         phone.locator(".msg.bot", has_text="15").first.wait_for(timeout=30_000)
@@ -168,9 +168,27 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
         console.wait_for_function("document.title.startsWith('(1)')", timeout=10_000)
         console.screenshot(path=str(SHOTS / "console-inbox.png"))
 
-        # open it, answer, and the patient reads the answer
+        assert "Gilles" in row.first.inner_text()  # the WhatsApp profile name, marked as such
+        assert "(nom WhatsApp)" in row.first.inner_text()
+
+        # open it: who it is, and a number to call
         row.first.get_by_role("link").click()
         console.get_by_text("mon père a fait un malaise").first.wait_for()
+        assert "Gilles" in console.get_by_role("heading", level=1).inner_text()
+        call = console.locator("a.tel")
+        assert call.get_attribute("href") == "tel:+33611177002"
+        assert call.inner_text() == "+33 6 11 17 70 02"
+        conversation_url = console.url
+
+        # found again from the number a caller gives, typed as staff type it
+        console.goto(stack.console + "/")
+        console.get_by_role("searchbox").fill("06 11 17 70 02")
+        console.get_by_role("button", name="Chercher").click()
+        console.get_by_text("1 patient pour").wait_for()
+        console.get_by_role("link", name="Ouvrir la conversation").click()
+        assert console.url == conversation_url
+
+        # answer, and the patient reads the answer
         console.get_by_label("Réponse").fill("Ici le cabinet : nous vous appelons tout de suite.")
         console.get_by_role("button", name="Envoyer", exact=True).click()
         console.get_by_text("Réponse envoyée au patient.").wait_for()
@@ -212,6 +230,17 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
         assert "1 abs." in console.locator(f"tr[data-id='{stack.today.id}']").inner_text()
         console.screenshot(path=str(SHOTS / "console-agenda.png"), full_page=True)
 
+        # a caller phones: booked from the agenda, the first free slot the assistant would offer
+        console.goto(f"{stack.console}/agenda")
+        console.get_by_role("link", name="Nouveau rendez-vous").click()
+        console.get_by_label("Nom du patient").fill("Agathe Appel")
+        console.get_by_label("Motif").select_option(label="Consultation")
+        console.get_by_role("button", name="Voir les créneaux libres").click()
+        console.get_by_role("button", name=re.compile("^Réserver le")).first.click()
+        console.get_by_text("Rendez-vous pris").wait_for()
+        assert "Agathe Appel" in console.locator("p.meta").inner_text()
+        booked_for_caller = console.url.split("/rendez-vous/", 1)[1].split("?", 1)[0]
+
         # readable on a phone: nothing wider than the screen
         small = browser.new_page(viewport={"width": 390, "height": 844})
         small.context.add_cookies(console.context.cookies())
@@ -222,10 +251,17 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
     try:
         confirmed = services.appointments.get(stack.pending.id)
         trail = services.audit.entries(appointment_id=stack.today.id)
+        caller = services.appointments.get(booked_for_caller)
+        caller_trail = services.audit.entries(appointment_id=booked_for_caller)
+        views = services.identity_views.recent()
     finally:
         services.database.dispose()
     assert confirmed is not None and confirmed.status == "booked"
     assert [(e.action, e.actor_id) for e in trail] == [("no_show", STAFF[0])]
+    assert caller is not None and caller.patient_name == "Agathe Appel" and caller.active
+    assert [(e.action, e.actor_id) for e in caller_trail] == [("booked", STAFF[0])]
+    seen = {(v.staff, v.place) for v in views}
+    assert {(STAFF[0], "inbox"), (STAFF[0], "conversation"), (STAFF[0], "search")} <= seen
 
 
 @pytest.mark.recette(28)
@@ -245,6 +281,34 @@ def test_a_manager_manages_accounts_in_chromium(stack: Stack) -> None:
         page.get_by_role("button", name="Créer le compte").click()
         page.get_by_text("Compte créé.").wait_for()
         assert "Rémi Remplaçant" in page.locator("table").inner_text()
+
+        # the new account signs in, in its own browser context
+        newcomer = browser.new_context().new_page()
+        newcomer.goto(stack.console + "/connexion")
+        newcomer.get_by_label("E-mail").fill("remplacant@cabinet-e2e.test")
+        newcomer.get_by_label("Mot de passe").fill("remplacant 2026")
+        newcomer.get_by_role("button", name="Se connecter").click()
+        newcomer.get_by_role("heading", name="Conversations qui attendent l'équipe").wait_for()
+
+        # the manager disables it: its open session ends at once, and it cannot sign in again
+        page.on("dialog", lambda dialog: dialog.accept())
+        row = page.locator("tr", has_text="remplacant@cabinet-e2e.test")
+        row.get_by_role("button", name="Désactiver").click()
+        page.get_by_text("Compte désactivé.").wait_for()
+        assert (
+            "Désactivé" in page.locator("tr", has_text="remplacant@cabinet-e2e.test").inner_text()
+        )
+        newcomer.goto(stack.console + "/agenda")
+        newcomer.get_by_role("button", name="Se connecter").wait_for()
+        newcomer.get_by_label("E-mail").fill("remplacant@cabinet-e2e.test")
+        newcomer.get_by_label("Mot de passe").fill("remplacant 2026")
+        newcomer.get_by_role("button", name="Se connecter").click()
+        newcomer.get_by_text("désactivé").wait_for()
+
+        # the manager reads who saw which patient's identity (the receptionist, above)
+        page.get_by_role("link", name="Journal").click()
+        page.get_by_role("heading", name="Journal des consultations d'identité").wait_for()
+        assert STAFF[0] in page.locator("table").inner_text()
     listed = clinic(stack.env, "staff", "list").stdout
     assert "remplacant@cabinet-e2e.test" in listed
 

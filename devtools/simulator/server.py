@@ -171,6 +171,10 @@ class Simulator:
         payload, shown = self._payload(data, wa_id)
         if payload is None:
             return web.json_response({"error": "unknown message type"}, status=400)
+        profile = str(data.get("profile_name") or "")[:60]
+        if profile:  # the WhatsApp profile name Meta sends with the message (?nom= on the page)
+            for contact in payload["entry"][0]["changes"][0]["value"].get("contacts", []):
+                contact["profile"] = {"name": profile}
         wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
         self.chat.append(
             {"n": len(self.chat) + 1, "from": "me", "wa_id": wa_id, "wamid": wamid, "body": shown}
