@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from unittest import mock
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from clinic.adapters.storage.tables import whatsapp_outbound
 from clinic.app.console.app import Console
+from clinic.app.console.limits import SignInLimit, client_address
 from clinic.app.console.security import CSRF_COOKIE, SESSION_COOKIE
 from clinic.app.wiring import Services
 from clinic.domain.appointments import Appointment, new_appointment_id
@@ -145,7 +147,7 @@ async def test_a_wrong_password_is_refused_then_the_account_locks(client: TestCl
     fifth = await client.post(
         "/connexion", data={"csrf": token, "email": STAFF[0], "password": "toujours faux"}
     )
-    assert "Trop d&#39;essais" in await fifth.text()
+    assert fifth.status == 401 and "E-mail ou mot de passe incorrect" in await fifth.text()
     # locked: even the right password is refused for now
     token = await csrf(client)
     right = await client.post(
@@ -453,3 +455,128 @@ async def test_statistics_are_for_managers(client: TestClient, services: Service
     assert "img-src 'self' data:" in response.headers["Content-Security-Policy"]
     fallback = await (await client.get("/statistiques?du=n'importe&au=quoi")).text()
     assert "Bilan du pilote" in fallback  # a bad period shows the last 30 days
+
+
+# --- accounts and lockout (issue 31) ---
+
+
+async def refused(
+    client: TestClient, email: str, password: str, forwarded: str = "198.51.100.1"
+) -> tuple[int, str]:
+    """A sign-in from the address Caddy reports; (status, page with the address typed in
+    replaced, since the form keeps it)."""
+    token = await csrf(client)
+    response = await client.post(
+        "/connexion",
+        data={"csrf": token, "email": email, "password": password},
+        headers={"X-Forwarded-For": forwarded},
+        allow_redirects=False,
+    )
+    return response.status, (await response.text()).replace(email, "EMAIL")
+
+
+async def test_unknown_locked_and_wrong_read_the_same(
+    client: TestClient, services: Services
+) -> None:
+    """Nothing on the page tells whether an address has an account, or whether it is locked."""
+    for _ in range(5):
+        services.staff.sign_in(STAFF[0], "pas le bon")
+    assert services.staff.sign_in(STAFF[0], STAFF[2]).outcome == "locked"
+    unknown = await refused(client, "personne@cabinet.test", "x" * 12)
+    wrong = await refused(client, MANAGER[0], "pas le bon")
+    locked = await refused(client, STAFF[0], STAFF[2])  # the right password, during the lock
+    assert unknown == wrong == locked
+    status, page = locked
+    assert status == 401
+    assert "E-mail ou mot de passe incorrect. Après plusieurs essais" in page
+    assert "jusqu" not in page and SESSION_COOKIE not in page
+
+
+async def test_a_disabled_account_keeps_its_own_message(
+    client: TestClient, services: Services
+) -> None:
+    services.staff.disable(STAFF[0])
+    status, page = await refused(client, STAFF[0], STAFF[2])
+    assert status == 401 and "Ce compte est désactivé" in page
+    status, page = await refused(client, STAFF[0], "pas le bon")
+    assert status == 401 and "désactivé" not in page  # only the password tells
+
+
+async def test_too_many_failures_from_one_address_are_refused_for_a_while(
+    client: TestClient, clock: FixedClock
+) -> None:
+    """20 failed sign-ins per address in 15 minutes; a success does not count; past the limit
+    even the right password gets the refusal, with 429."""
+    address = "203.0.113.7"
+    status, _ = await refused(client, STAFF[0], STAFF[2], forwarded=address)
+    assert status == 303
+    for n in range(20):
+        status, _ = await refused(client, f"personne{n}@cabinet.test", "x" * 12, address)
+        assert status == 401, n
+    token = await csrf(client)
+    limited = await client.post(
+        "/connexion",
+        data={"csrf": token, "email": STAFF[0], "password": STAFF[2]},
+        # the left entry is the client's own word: Caddy's rightmost one counts
+        headers={"X-Forwarded-For": f"198.51.100.9, {address}"},
+        allow_redirects=False,
+    )
+    page = await limited.text()
+    assert limited.status == 429 and "Trop d&#39;essais de connexion depuis ce réseau" in page
+    assert 0 < int(limited.headers["Retry-After"]) <= 15 * 60
+    assert SESSION_COOKIE not in limited.cookies
+    status, _ = await refused(client, STAFF[0], STAFF[2], forwarded="203.0.113.8")
+    assert status == 303  # another address is not concerned
+    clock.advance(timedelta(minutes=15))
+    status, _ = await refused(client, STAFF[0], STAFF[2], forwarded=address)
+    assert status == 303
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "expected"),
+    [
+        ("93.184.216.34", "198.51.100.1", "93.184.216.34"),  # a public peer: header ignored
+        ("127.0.0.1", "198.51.100.1, 198.51.100.2", "198.51.100.2"),  # Caddy's entry
+        ("10.0.0.2", None, "10.0.0.2"),
+        ("127.0.0.1", "n'importe quoi", "127.0.0.1"),
+        ("::1", "2001:db8::1", "2001:db8::/64"),
+        ("::ffff:10.0.0.3", None, "10.0.0.3"),
+    ],
+)
+def test_the_client_address_behind_the_proxy(
+    peer: str, forwarded: str | None, expected: str
+) -> None:
+    transport = mock.Mock()
+    transport.get_extra_info.side_effect = lambda name, default=None: (
+        (peer, 4242) if name == "peername" else default
+    )
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    request = make_mocked_request("POST", "/connexion", headers=headers, transport=transport)
+    assert client_address(request) == expected
+
+
+def test_the_sign_in_limit_slides_forgives_and_stays_small() -> None:
+    now = [1000.0]
+    limit = SignInLimit(limit=3, window=60, now=lambda: now[0], max_addresses=2)
+    stamps = [limit.attempt("a") for _ in range(3)]
+    assert None not in stamps and limit.attempt("a") is None
+    assert limit.retry_after("a") == 60
+    limit.forgive("a", stamps[0])  # a success
+    assert limit.attempt("a") is not None and limit.attempt("a") is None
+    now[0] += 60
+    assert limit.attempt("a") is not None
+    limit.attempt("b")
+    limit.attempt("c")  # a third address: the oldest is forgotten
+    assert set(limit._attempts) == {"b", "c"}
+
+
+async def test_the_last_active_manager_cannot_be_disabled_in_the_console(
+    client: TestClient, services: Services
+) -> None:
+    await sign_in(client, MANAGER)
+    me = services.staff.by_email(MANAGER[0])
+    assert me is not None
+    status, _, body = await post(client, f"/equipe/{me.id}/desactiver")
+    assert status == 400 and "Impossible de désactiver le dernier responsable actif" in body
+    assert STAFF[0] in body  # the accounts page, with the reason
+    assert services.staff.by_email(MANAGER[0]).active  # type: ignore[union-attr]

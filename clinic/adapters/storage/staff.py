@@ -2,9 +2,11 @@
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults, rehashed when they change). After
 `MAX_FAILURES` wrong passwords in a row an account is locked for `LOCKOUT`: enough for a
-mistyped password, too few for guessing. Signing out or disabling an account ends its
-sessions everywhere (`session_generation`), since a session is a signed cookie the server does not
-otherwise remember. Used by `clinic staff …` and the console; no Rasa, no HTTP here.
+mistyped password, too few for guessing. Each attempt is reserved in the database before its hash
+is checked, so parallel guesses cannot outrun the count. Signing out, disabling an account or
+resetting its password ends its sessions everywhere (`session_generation`), since a session is a
+signed cookie the server does not otherwise remember. The practice always keeps one active
+manager. Used by `clinic staff …` and the console; no Rasa, no HTTP here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, literal, null, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from clinic.adapters.storage import Database
@@ -68,6 +71,9 @@ class StaffMember:
 
 @dataclass(frozen=True)
 class SignIn:
+    """What a sign-in attempt came to. `outcome` is for metrics and logs only: a page must say
+    the same for "wrong", "locked" and an unknown address (which reads as "wrong")."""
+
     outcome: SignInOutcome
     member: StaffMember | None = None
     locked_until: datetime | None = None
@@ -88,6 +94,11 @@ def _member(row: Any) -> StaffMember:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"mot de passe trop court : {MIN_PASSWORD} caractères au moins")
 
 
 class StaffAccounts:
@@ -111,8 +122,7 @@ class StaffAccounts:
             raise StaffError(f"adresse e-mail invalide : {email!r}")
         if not name.strip():
             raise StaffError("le nom est obligatoire")
-        if len(password) < MIN_PASSWORD:
-            raise StaffError(f"mot de passe trop court : {MIN_PASSWORD} caractères au moins")
+        _check_password(password)
         if role is None:
             role = "staff" if self.list() else "manager"
         if role not in STAFF_ROLES:
@@ -157,14 +167,60 @@ class StaffAccounts:
         return _member(row) if row else None
 
     def disable(self, email: str) -> bool:
-        """Refuse this account from now on, its open sessions included; False if unknown."""
+        """Refuse this account from now on, its open sessions included; False if unknown.
+
+        The last active manager cannot be disabled: nobody could manage accounts in the console
+        any more. The active managers' rows are locked first (FOR UPDATE; SQLite's BEGIN
+        IMMEDIATE already serialises writers), so two managers disabling each other at once
+        cannot both succeed."""
+        email = normalise_email(email)
         now = self.clock.now()
+        active_managers = (
+            select(staff_accounts.c.email)
+            .where(staff_accounts.c.role == "manager", staff_accounts.c.disabled_at.is_(None))
+            .with_for_update()
+        )
+        with self.database.transaction() as connection:
+            if list(connection.execute(active_managers).scalars()) == [email]:
+                raise StaffError(
+                    "impossible de désactiver le dernier responsable actif : "
+                    "créez d'abord un autre compte responsable"
+                )
+            changed = connection.execute(
+                update(staff_accounts)
+                .where(staff_accounts.c.email == email)
+                .values(
+                    disabled_at=now,
+                    session_generation=staff_accounts.c.session_generation + 1,
+                )
+            ).rowcount
+        return bool(changed)
+
+    def enable(self, email: str) -> bool:
+        """Accept a disabled account again, with a clean failure count and no lock; False if
+        unknown. Its old sessions stay ended (disabling bumped the generation)."""
+        with self.database.transaction() as connection:
+            changed = connection.execute(
+                update(staff_accounts)
+                .where(staff_accounts.c.email == normalise_email(email))
+                .values(disabled_at=None, failed_logins=0, locked_until=None)
+            ).rowcount
+        return bool(changed)
+
+    def reset_password(self, email: str, password: str) -> bool:
+        """Set a new password (same rules as `add`); False if unknown. Open sessions end, as
+        whoever held the old password may hold one, and the lock is lifted so the person can
+        sign in at once. A disabled account stays disabled (`enable` is a separate decision)."""
+        _check_password(password)
+        hashed = self.hasher.hash(password)
         with self.database.transaction() as connection:
             changed = connection.execute(
                 update(staff_accounts)
                 .where(staff_accounts.c.email == normalise_email(email))
                 .values(
-                    disabled_at=now,
+                    password_hash=hashed,
+                    failed_logins=0,
+                    locked_until=None,
                     session_generation=staff_accounts.c.session_generation + 1,
                 )
             ).rowcount
@@ -181,40 +237,67 @@ class StaffAccounts:
 
     def sign_in(self, email: str, password: str) -> SignIn:
         """Check a password, counting failures; a locked account is refused even with the
-        right password until the lock ends."""
+        right password until the lock ends.
+
+        The attempt is reserved (counted) before the hash is verified, in one transaction, so
+        at most `MAX_FAILURES` verifications against an account's real hash run per lock
+        period however many requests arrive at once. Where no real verification runs (unknown
+        address, locked account) the decoy hash is verified instead: every refusal costs the
+        same time and tells nothing about which addresses exist or are locked."""
         now = self.clock.now()
-        with self.database.transaction() as connection:
-            row = connection.execute(
-                select(staff_accounts).where(staff_accounts.c.email == normalise_email(email))
-            ).first()
-        if row is None:
+        row, reserved = self._reserve(normalise_email(email), now)
+        if row is None or not reserved:
             self._verify(self._decoy, password)
-            return SignIn("wrong")
-        if row.locked_until is not None and row.locked_until > now:
+            if row is None:
+                return SignIn("wrong")
             return SignIn("locked", locked_until=row.locked_until)
         if not self._verify(row.password_hash, password):
-            failures = row.failed_logins + 1
-            locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-            with self.database.transaction() as connection:
-                connection.execute(
-                    update(staff_accounts)
-                    .where(staff_accounts.c.id == row.id)
-                    .values(
-                        failed_logins=0 if locked else failures,
-                        locked_until=locked,
-                    )
-                )
-            return SignIn("locked", locked_until=locked) if locked else SignIn("wrong")
-        if row.disabled_at is not None:
-            return SignIn("disabled")
-        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+            if row.locked_until is not None:  # this attempt was the last one allowed
+                return SignIn("locked", locked_until=row.locked_until)
+            return SignIn("wrong")
+        # The right password: the count starts again (also lifting a lock that attempts made
+        # meanwhile may have set: whoever signs in now knows the password anyway).
+        cleared: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+        signed_in = {**cleared, "last_login_at": now}
         if self.hasher.check_needs_rehash(row.password_hash):
-            values["password_hash"] = self.hasher.hash(password)
+            signed_in["password_hash"] = self.hasher.hash(password)
         with self.database.transaction() as connection:
-            connection.execute(
-                update(staff_accounts).where(staff_accounts.c.id == row.id).values(**values)
-            )
-        return SignIn("ok", self.get(row.id))
+            signed = connection.execute(
+                update(staff_accounts)
+                .where(staff_accounts.c.id == row.id, staff_accounts.c.disabled_at.is_(None))
+                .values(**signed_in)
+            ).rowcount
+            if not signed:  # disabled (possibly while the hash was being checked)
+                connection.execute(
+                    update(staff_accounts).where(staff_accounts.c.id == row.id).values(**cleared)
+                )
+        return SignIn("ok", self.get(row.id)) if signed else SignIn("disabled")
+
+    def _reserve(self, email: str, now: datetime) -> tuple[Row | None, bool]:
+        """Count one attempt against the account unless it is locked; (row, counted).
+
+        One conditional UPDATE, then a SELECT of the row in the same transaction: atomic on
+        SQLite (BEGIN IMMEDIATE serialises writers) and PostgreSQL (the UPDATE holds the row
+        lock until commit, and a waiting UPDATE re-checks its WHERE on the committed row).
+        An expired lock starts a new count. The attempt that reaches `MAX_FAILURES` sets the
+        lock itself, before its hash is checked: should its process die mid-check, the account
+        is locked for `LOCKOUT`, not forever; should it be the right password, it lifts it."""
+        table = staff_accounts
+        expired = and_(table.c.locked_until.is_not(None), table.c.locked_until <= now)
+        count = case((expired, 1), else_=table.c.failed_logins + 1)
+        lock = literal(now + LOCKOUT, table.c.locked_until.type)
+        with self.database.transaction() as connection:
+            counted = connection.execute(
+                update(table)
+                .where(table.c.email == email)
+                .where(or_(table.c.locked_until.is_(None), expired))
+                .values(
+                    failed_logins=count,
+                    locked_until=case((count >= MAX_FAILURES, lock), else_=null()),
+                )
+            ).rowcount
+            row = connection.execute(select(table).where(table.c.email == email)).first()
+        return row, bool(counted)
 
     def _verify(self, hashed: str, password: str) -> bool:
         try:

@@ -11,7 +11,7 @@ from clinic.adapters.keys import fingerprint, load_key, rotate
 from clinic.adapters.sealing import data_sealer
 from clinic.adapters.settings import Settings, SettingsError
 from clinic.adapters.storage import Database
-from clinic.adapters.storage.staff import StaffError, StaffMember
+from clinic.adapters.storage.staff import StaffError, StaffMember, normalise_email
 from clinic.adapters.whatsapp.contacts import Contacts
 from clinic.adapters.whatsapp.identity import Keyring
 from clinic.app.cli.common import Groups, emit
@@ -65,9 +65,22 @@ def _add_staff(groups: Groups) -> None:
     members = staff.add_parser("list", help="console accounts")
     members.add_argument("--json", action="store_true", help="machine-readable output")
     members.set_defaults(handler=_staff_list)
-    disable = staff.add_parser("disable", help="refuse an account from now on")
+    disable = staff.add_parser(
+        "disable", help="refuse an account from now on (never the last active manager)"
+    )
     disable.add_argument("email")
     disable.set_defaults(handler=_staff_disable)
+    enable = staff.add_parser("enable", help="accept a disabled account again, unlocked")
+    enable.add_argument("email")
+    enable.set_defaults(handler=_staff_enable)
+    reset = staff.add_parser(
+        "reset-password", help="set a new password; open sessions end and the lock is lifted"
+    )
+    reset.add_argument("email")
+    reset.add_argument(
+        "--password-stdin", action="store_true", required=True, help="read the password on stdin"
+    )
+    reset.set_defaults(handler=_staff_reset_password)
 
 
 def _config_check(settings: Settings, practice: Practice, args: argparse.Namespace) -> int:
@@ -107,10 +120,38 @@ def _staff_list(services: Services, args: argparse.Namespace) -> int:
 
 
 def _staff_disable(services: Services, args: argparse.Namespace) -> int:
-    if not services.staff.disable(args.email):
+    try:
+        found = services.staff.disable(args.email)
+    except StaffError as error:  # the last active manager
+        print(f"{str(error).capitalize()}.", file=sys.stderr)
+        return 1
+    if not found:
         print(f"Compte introuvable / no such account: {args.email}", file=sys.stderr)
         return 1
-    print(f"Compte désactivé / account disabled: {args.email}")
+    print(f"Compte désactivé / account disabled: {normalise_email(args.email)}")
+    return 0
+
+
+def _staff_enable(services: Services, args: argparse.Namespace) -> int:
+    if not services.staff.enable(args.email):
+        print(f"Compte introuvable / no such account: {args.email}", file=sys.stderr)
+        return 1
+    print(f"Compte réactivé / account enabled: {normalise_email(args.email)}")
+    return 0
+
+
+def _staff_reset_password(services: Services, args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        found = services.staff.reset_password(args.email, password)
+    except StaffError as error:
+        print(f"Mot de passe non changé : {error}", file=sys.stderr)
+        return 1
+    if not found:
+        print(f"Compte introuvable / no such account: {args.email}", file=sys.stderr)
+        return 1
+    email = normalise_email(args.email)
+    print(f"Mot de passe changé / password changed: {email} (sessions ouvertes fermées)")
     return 0
 
 

@@ -1,27 +1,43 @@
 """Signing in and out, and the staff accounts a manager adds or disables. Passwords, lockouts and
-session generations are `StaffAccounts`' rules; here only the form and the session cookie."""
+session generations are `StaffAccounts`' rules; here only the form, the session cookie and the
+per-address limit on failed sign-ins (`limits`)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiohttp import web
 
 from clinic.adapters import metrics
 from clinic.adapters.storage.staff import StaffAccounts, StaffError, StaffMember
+from clinic.app.console.limits import SignInLimit, client_address
 from clinic.app.console.pages import Pages, next_path
 from clinic.app.console.security import SESSION_COOKIE, SESSION_HOURS
-from clinic.domain import french
 from clinic.domain.statuses import STAFF_ROLES
 
 #: The name sign-in lines carried before the console was split by concern: log filters keep working.
 logger = logging.getLogger("clinic.app.console.app")
+
+#: One answer for an unknown address, a wrong password and a locked account: the page must not
+#: tell which addresses have an account, nor which are locked (nor until when).
+REFUSED = (
+    "E-mail ou mot de passe incorrect. Après plusieurs essais, la connexion est bloquée "
+    "quelques minutes."
+)
+#: A disabled account's right password only tells someone who knows the password.
+DISABLED = "Ce compte est désactivé. Adressez-vous au responsable du cabinet."
+LIMITED = (
+    "Trop d'essais de connexion depuis ce réseau. Patientez quelques minutes avant de réessayer."
+)
 
 
 class AccountPages:
     def __init__(self, pages: Pages) -> None:
         self.pages = pages
         self.services = pages.services
+        #: On the core's clock, so tests move it; per console process (see `limits`).
+        self.limit = SignInLimit(now=pages.now_ts)
 
     @property
     def staff(self) -> StaffAccounts:
@@ -42,9 +58,15 @@ class AccountPages:
         pages = self.pages
         form = await request.post()
         email, password = str(form.get("email", "")), str(form.get("password", ""))
+        address = client_address(request)
+        stamp = self.limit.attempt(address)
+        if stamp is None:
+            logger.warning("staff sign-in refused", extra={"outcome": "limited"})
+            return self._refused(request, form, LIMITED, 429, self.limit.retry_after(address))
         outcome = await pages.call(self.staff.sign_in, email, password)
         metrics.CONSOLE_SIGNINS.labels(outcome.outcome).inc()
         if outcome.outcome == "ok" and outcome.member is not None:
+            self.limit.forgive(address, stamp)
             member = outcome.member
             logger.info("staff sign-in", extra={"staff_id": member.id})
             response = web.HTTPSeeOther(next_path(str(form.get("suite", ""))))
@@ -53,19 +75,22 @@ class AccountPages:
             )
             pages.cookie(request, response, SESSION_COOKIE, cookie, "Lax", SESSION_HOURS * 3600)
             raise response
-        if outcome.outcome == "locked" and outcome.locked_until is not None:
-            until = french.hour(pages.local(outcome.locked_until))
-            error = f"Trop d'essais : ce compte est bloqué jusqu'à {until}."
-        elif outcome.outcome == "disabled":
-            error = "Ce compte est désactivé. Adressez-vous au responsable du cabinet."
-        else:
-            error = "E-mail ou mot de passe incorrect."
         logger.warning("staff sign-in refused", extra={"outcome": outcome.outcome})
-        page = pages.render_page(
-            request, "login.html", error=error, email=email, suite=str(form.get("suite", "")),
-            first=False,
+        if outcome.outcome == "disabled":
+            self.limit.forgive(address, stamp)
+            return self._refused(request, form, DISABLED, 401)
+        return self._refused(request, form, REFUSED, 401)
+
+    def _refused(
+        self, request: web.Request, form: Any, error: str, status: int, retry_after: int = 0
+    ) -> web.Response:
+        """The sign-in form again, filled as sent, with one message."""
+        page = self.pages.render_page(
+            request, "login.html", error=error, email=str(form.get("email", "")),
+            suite=str(form.get("suite", "")), first=False,
         )  # fmt: skip
-        return web.Response(status=401, text=page, content_type="text/html")
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return web.Response(status=status, text=page, content_type="text/html", headers=headers)
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
         member: StaffMember = request["member"]
@@ -114,5 +139,13 @@ class AccountPages:
         member = await self.pages.call(self.staff.get, staff_id)
         if member is None:
             raise web.HTTPNotFound()
-        await self.pages.call(self.staff.disable, member.email)
+        try:
+            await self.pages.call(self.staff.disable, member.email)
+        except StaffError as error:  # the last active manager
+            members = await self.pages.call(self.staff.list)
+            page = self.pages.render_page(
+                request, "staff.html", members=members, error=None, role_choices=STAFF_ROLES,
+                refusal=str(error).capitalize() + ".",
+            )  # fmt: skip
+            return web.Response(status=400, text=page, content_type="text/html")
         raise web.HTTPSeeOther("/equipe?msg=staff_disabled")
