@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
+AXE_STAMP   := node_modules/.installed
 STACK       := $(PY) -m devtools.stack
 RASA        := $(PY) -m connectors.launch rasa
 MODEL        = $(shell $(PY) -m devtools.model --print-path)
@@ -16,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser run simulator shell interactive model test lint types format pytest \
+.PHONY: help install install-browser install-axe run simulator shell interactive model test lint types format pytest \
         validate test-stories test-nlu test-stack bench lock clean \
         install-haproxy install-promtool install-caddy install-compose install-tools prod-local cluster test-cluster bench-cluster
 
@@ -61,7 +62,7 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: install install-tools install-browser install-haproxy install-promtool install-caddy install-compose ## unit + integration tests (loopback only); exit 5 (no test) fails
+pytest: install install-tools install-browser install-axe install-haproxy install-promtool install-caddy install-compose ## unit + integration tests (loopback only); exit 5 (no test) fails
 	$(PY) -m pytest -q -m "not stack" tests
 
 validate: install ## rasa data validate --fail-on-warnings
@@ -79,6 +80,12 @@ test-nlu: model ## score the model on the held-out NLU set; fail below NLU_MIN_F
 
 install-browser: ## Debian's Chromium for the browser tests (needs root or sudo once)
 	@scripts/install-chromium.sh
+
+install-axe: $(AXE_STAMP) ## axe-core from npm (package-lock.json), for the console's accessibility test
+
+$(AXE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 install-haproxy: ## Debian's HAProxy, the cluster's load balancer (needs root or sudo once)
 	@scripts/debian-package.sh haproxy
@@ -133,4 +140,4 @@ lock: install ## regenerate constraints.txt from the current .venv
 	   $(PY) -m pip freeze --exclude-editable | grep -viE '^clinic-assistant'; } > constraints.txt
 
 clean: ## remove the venv, models, results and local data
-	rm -rf $(VENV) models/*.tar.gz results var .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules models/*.tar.gz results var .pytest_cache .ruff_cache
