@@ -90,10 +90,13 @@ class LinkSigner:
     def open(self, token: str, now: datetime) -> str | None:
         """The appointment id of a valid, unexpired token; None otherwise."""
         parts = token.removesuffix(".ics").split(".")
-        if len(parts) != 3 or not parts[1].isdigit():
-            return None
+        if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()):
+            return None  # « ² » is a digit to isdigit, not to int
         appointment_id, expires, tag = parts[0], int(parts[1]), parts[2]
-        if not hmac.compare_digest(tag, self._tag(appointment_id, expires)):
+        # Bytes on both sides: compare_digest refuses a str that is not ASCII, and a link may
+        # carry anything.
+        given = tag.encode("utf-8", "replace")
+        if not hmac.compare_digest(given, self._tag(appointment_id, expires).encode()):
             return None
         return appointment_id if now.timestamp() < expires else None
 

@@ -525,3 +525,25 @@ async def test_the_calendar_file_link_serves_the_ics_and_nothing_else(
             assert response.status == 404
             assert "plus valide" in await response.text()
     await service.close()
+
+
+@pytest.mark.parametrize("route", ["ics", "export"])
+async def test_a_link_with_an_accented_tag_is_a_404_not_an_error(
+    harness: Harness, route: str
+) -> None:
+    """A link whose tag is not ASCII does not open, and the patient is told so. Over HTTP the
+    tag arrives percent-encoded (Sanic does not decode route parameters, and its parser refuses
+    raw UTF-8 on the request line before any route); the handler given the decoded tag (a
+    proxy or a route that decodes) answers 404 too, where compare_digest raised TypeError."""
+    now = harness.services.clock.now()
+    token = harness.services.calendar_files.signer.token("b" * 32, now)
+    if route == "export":
+        token = harness.services.privacy.access.links.token("wa-x", now) + ".json"
+    forged = token.replace(token.split(".")[2], "été", 1)
+    base = harness.url.rsplit("/webhooks/", 1)[0]
+    async with harness.session.get(f"{base}/webhooks/whatsapp/{route}/{forged}") as response:
+        assert response.status == 404
+        assert "plus valide" in await response.text()
+    serve = harness.channel._calendar_file if route == "ics" else harness.channel._export
+    answer = await serve(None, token=forged)
+    assert answer.status == 404

@@ -93,3 +93,19 @@ def test_links_are_signed_and_expire() -> None:
     assert signer.open(".".join(later), NOW + timedelta(days=1, hours=1)) is None
     for junk in ("", "x", "a.b.c", "a.1", "../../etc/passwd"):
         assert signer.open(junk, NOW) is None
+
+
+def test_a_link_with_characters_beyond_ascii_is_refused_not_an_error() -> None:
+    """compare_digest raises TypeError on a str that is not ASCII: a tag, an expiry or an id
+    typed (or forged) with accents is a link that does not open, nothing more."""
+    signer = LinkSigner(b"k" * 32)
+    appointment_id, expires, tag = signer.token("abc", NOW, timedelta(days=1)).split(".")
+    for forged in (
+        f"{appointment_id}.{expires}.{tag[:-1]}é",
+        f"{appointment_id}.{expires}.été",
+        f"{appointment_id}.{expires}.{tag}\udcff",
+        f"{appointment_id}.{expires[:-1]}².{tag}",  # a digit to isdigit, not to int
+        f"abç.{expires}.{tag}",
+    ):
+        assert signer.open(forged, NOW) is None
+        assert signer.open(forged + ".ics", NOW) is None
