@@ -6,6 +6,7 @@ set them.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -21,6 +22,13 @@ DEFAULT_CONSOLE_PORT = 8070
 DEFAULT_SMTP_FROM = "Assistant du cabinet <assistant@localhost>"
 CALENDAR_BACKENDS = ("local", "google")
 LOG_FORMATS = ("text", "json")
+#: The word that opens the console to every address (`CONSOLE_ALLOW=public`): a choice made
+#: explicitly, never a default.
+CONSOLE_PUBLIC = "public"
+#: Caddy's allow-list when `CONSOLE_ALLOW` is unset: loopback and private networks only.
+CONSOLE_PRIVATE_RANGES = "127.0.0.0/8 ::1 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7"
+#: At least 32 bytes of entropy for the console's session key (`openssl rand -base64 48`).
+CONSOLE_SESSION_KEY_MIN = 32
 
 
 class SettingsError(ValueError):
@@ -39,6 +47,7 @@ SECRET_FILES = (
     "RASA_AUTH_TOKEN",
     "ACTION_SERVER_TOKEN",
     "SMTP_URL",
+    "CONSOLE_SESSION_KEY",
 )
 
 
@@ -80,6 +89,26 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def console_allow_ranges(value: str) -> tuple[str, ...] | None:
+    """The ranges of `CONSOLE_ALLOW` (separated by spaces, as Caddy reads them, or commas, as
+    the Kubernetes ingress does); None for `public`. Anything else is refused by name, so a
+    typo stops the console instead of Caddy refusing its configuration later."""
+    words = tuple(value.replace(",", " ").split())
+    if words == (CONSOLE_PUBLIC,):
+        return None
+    if not words:
+        raise SettingsError(f"CONSOLE_ALLOW is empty: address ranges, or {CONSOLE_PUBLIC!r}")
+    for word in words:
+        try:
+            ipaddress.ip_network(word, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"CONSOLE_ALLOW: {word!r} is not an address range (e.g. 203.0.113.10/32); "
+                f"{CONSOLE_PUBLIC!r} alone opens the console to everyone"
+            ) from None
+    return words
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every environment variable the project reads, with its default."""
@@ -114,6 +143,10 @@ class Settings:
     #: The staff console: loopback by default (Caddy or an SSH tunnel reaches it).
     console_host: str = "127.0.0.1"
     console_port: int = DEFAULT_CONSOLE_PORT
+    #: The console's own session secret; only the console process is given it.
+    console_session_key: str | None = field(default=None, repr=False)
+    #: Who reaches the console through Caddy or the ingress: address ranges, or `public`.
+    console_allow: str | None = None
     #: This process's /metrics and /health/* (clinic.adapters.metrics.OpsServer); None: not served.
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
@@ -161,6 +194,8 @@ class Settings:
             practice_config=Path(env.get("PRACTICE_CONFIG", "practice.yml")),
             console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
             console_port=_port(env, "CONSOLE_PORT", DEFAULT_CONSOLE_PORT),
+            console_session_key=env.get("CONSOLE_SESSION_KEY"),
+            console_allow=env.get("CONSOLE_ALLOW", "").strip() or None,
             metrics_port=_port(env, "METRICS_PORT", 0) or None,
             metrics_host=env.get("METRICS_HOST", "127.0.0.1"),
             log_format=env.get("LOG_FORMAT", "text").lower(),
@@ -202,6 +237,39 @@ class Settings:
         if "://" not in self.database_url:
             raise SettingsError(
                 f"DATABASE_URL must be an SQLAlchemy URL such as {DEFAULT_DATABASE_URL}"
+            )
+        if self.console_session_key is not None:
+            if len(self.console_session_key) < CONSOLE_SESSION_KEY_MIN:
+                raise SettingsError(
+                    f"CONSOLE_SESSION_KEY must be at least {CONSOLE_SESSION_KEY_MIN} characters "
+                    "long (openssl rand -base64 48)"
+                )
+            if self.console_session_key == self.patient_id_key:
+                raise SettingsError(
+                    "CONSOLE_SESSION_KEY must not be PATIENT_ID_KEY: the console's sessions "
+                    "need a secret the other processes do not hold"
+                )
+
+    def validate_console(self) -> None:
+        """What only the console needs, checked when it starts. In production it refuses to
+        run without its own session key (a process holding the application key must not be
+        able to sign a manager's session) and without an explicit `CONSOLE_ALLOW`: who may
+        reach the staff's pages is a choice made on purpose, `public` included. Only the
+        console reads `CONSOLE_ALLOW`, so only the console checks its spelling."""
+        if self.console_allow is not None:
+            console_allow_ranges(self.console_allow)
+        if not self.production:
+            return
+        if not self.console_session_key:
+            raise SettingsError(
+                "CONSOLE_SESSION_KEY (or CONSOLE_SESSION_KEY_FILE) is required in production: "
+                "the console's own session secret, given to the console alone "
+                "(openssl rand -base64 48)"
+            )
+        if not self.console_allow:
+            raise SettingsError(
+                "CONSOLE_ALLOW is required in production: the practice's address ranges "
+                f"(e.g. 203.0.113.10/32), or {CONSOLE_PUBLIC!r} to open the console to everyone"
             )
 
     @property

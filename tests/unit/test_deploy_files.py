@@ -43,6 +43,26 @@ def test_compose_has_one_service_per_process_with_the_contract_variables() -> No
         assert "ports" not in services[name], name
 
 
+def test_compose_gives_the_console_alone_its_session_key_as_a_file() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    console = services["console"]
+    app_env = set(services["worker"]["environment"])
+    assert app_env <= set(console["environment"])  # the shared settings, plus its own
+    assert console["environment"]["CONSOLE_SESSION_KEY_FILE"] == "/run/secrets/console_session_key"
+    assert console["secrets"] == ["console_session_key"]
+    assert compose["secrets"]["console_session_key"] == {"file": "./secrets/console_session_key"}
+    for name, service in services.items():
+        if name != "console":
+            assert not {"CONSOLE_SESSION_KEY", "CONSOLE_SESSION_KEY_FILE"} & set(
+                service.get("environment") or {}
+            ), name
+            assert "secrets" not in service, name
+    # no default that opens the console: compose refuses to start without an explicit choice
+    for name in ("console", "caddy"):
+        assert services[name]["environment"]["CONSOLE_ALLOW"].startswith("${CONSOLE_ALLOW:?")
+
+
 def test_every_contract_variable_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = sorted(v for v in CONTRACT_VARS | {"GOOGLE_API_ROOT_URL"} if f"`{v}`" not in readme)
@@ -69,6 +89,7 @@ def test_compose_file_is_valid_for_the_compose_client() -> None:
         "POSTGRES_PASSWORD",
         "CLINIC_DOMAIN",
         "ACME_EMAIL",
+        "CONSOLE_ALLOW",
     )
     env = {k: v for k, v in os.environ.items() if k not in required}
     secrets = {name: "x" * 24 for name in required}
@@ -109,6 +130,9 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         "SIMULATOR_WA_ID",
         "CONSOLE_PORT",
         "CONSOLE_HOST",
+        "CONSOLE_SESSION_KEY",
+        "CONSOLE_SESSION_KEY_FILE",
+        "CONSOLE_ALLOW",
     ):
         assert f"`{name}`" in readme or f"{name}`" in readme, name
 
@@ -224,25 +248,71 @@ def _series(family: Any) -> set[str]:
     return names
 
 
-def test_the_caddyfile_is_valid_for_caddy() -> None:
-    """Debian's Caddy parses deploy/Caddyfile as compose and `make prod-local` configure it."""
+CADDYFILE = ROOT / "deploy" / "Caddyfile"
+
+
+def caddy(
+    command: str, allow: str | None, shell: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`caddy validate` or `caddy adapt` of deploy/Caddyfile, as compose and `make prod-local`
+    configure it (CONSOLE_ALLOW unset when None); `shell`: through that `sh -c` script instead."""
     if shutil.which("caddy") is None:
         pytest.fail("caddy is missing: `make install-caddy` (Debian's package)")
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "CONSOLE_ALLOW"},
         "CLINIC_SITE": "rdv.cabinet-exemple.fr",
         "CLINIC_TLS": "it@cabinet-exemple.fr",
         "RASA_UPSTREAM": "rasa:5005",
         "CONSOLE_UPSTREAM": "console:8070",
-        "CONSOLE_ALLOW": "192.0.2.0/24",
     }
-    result = subprocess.run(
-        ["caddy", "validate", "--config", str(ROOT / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
-        capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+    if allow is not None:
+        env["CONSOLE_ALLOW"] = allow
+    argv = ["caddy", command, "--config", str(CADDYFILE), "--adapter", "caddyfile"]
+    if shell is not None:
+        argv = ["sh", "-c", shell]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+
+
+def console_ranges(adapted: str) -> list[str]:
+    """The ranges allowed on the console in Caddy's JSON (the `not remote_ip` matcher)."""
+    found = re.findall(r'"remote_ip":\{"ranges":(\[[^\]]*\])\}', adapted)
+    assert len(found) == 1, adapted
+    return list(json.loads(found[0]))
+
+
+def test_the_caddyfile_is_valid_for_caddy() -> None:
+    """Debian's Caddy parses deploy/Caddyfile as compose and `make prod-local` configure it."""
+    result = caddy("validate", "192.0.2.0/24 2001:db8::/32")
     assert result.returncode == 0 and "Valid configuration" in result.stdout + result.stderr, (
         result.stderr
     )
+
+
+def test_the_console_is_private_unless_chosen_otherwise() -> None:
+    """Without CONSOLE_ALLOW Caddy lets loopback and private networks only reach the console;
+    `public` is no range for Caddy, so compose's caddy command turns it into every address."""
+    from clinic.adapters.settings import CONSOLE_PRIVATE_RANGES
+
+    unset = caddy("adapt", None)
+    assert unset.returncode == 0, unset.stderr
+    assert console_ranges(unset.stdout) == CONSOLE_PRIVATE_RANGES.split()
+    assert "0.0.0.0/0" not in unset.stdout
+    chosen = caddy("adapt", "203.0.113.10/32")
+    assert console_ranges(chosen.stdout) == ["203.0.113.10/32"]
+    assert caddy("validate", "public").returncode != 0  # Caddy alone refuses the word
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["caddy"]["command"]
+    assert command[:2] == ["sh", "-c"]
+    script = command[2].replace("$$", "$").replace("/etc/caddy/Caddyfile", str(CADDYFILE))
+    assert "exec caddy run " in script
+    for verb in ("adapt", "validate"):
+        ran = caddy(verb, "public", shell=script.replace("caddy run", f"caddy {verb}"))
+        assert ran.returncode == 0, ran.stderr
+        if verb == "adapt":
+            assert console_ranges(ran.stdout) == ["0.0.0.0/0", "::/0"]
+    listed = caddy("adapt", "192.0.2.0/24", shell=script.replace("caddy run", "caddy adapt"))
+    assert console_ranges(listed.stdout) == ["192.0.2.0/24"]  # a list passes unchanged
 
 
 def tool(name: str) -> str:
@@ -280,7 +350,8 @@ def test_each_environment_has_an_env_template_without_values_for_secrets() -> No
         text = (ROOT / "deploy" / "env" / f"{name}.env.example").read_text()
         for line in text.splitlines():
             key, _, value = line.partition("=")
-            if key in ("POSTGRES_PASSWORD", "PATIENT_ID_KEY", "DATA_ENCRYPTION_KEY"):
+            secret = ("POSTGRES_PASSWORD", "PATIENT_ID_KEY", "DATA_ENCRYPTION_KEY")
+            if key in (*secret, "CONSOLE_SESSION_KEY"):
                 assert not value.split("#")[0].strip(), (name, key)
 
 
@@ -324,14 +395,18 @@ def test_the_rasa_chart_values_only_use_keys_the_chart_has() -> None:
     }
 
 
-def test_the_kubernetes_manifests_run_non_root_behind_readiness_with_secrets_kept_out() -> None:
-    docs = [
+def _k8s_docs() -> list[dict[str, Any]]:
+    return [
         doc
         for path in sorted(K8S.glob("*.yaml"))
-        if path.name != "rasa-values.yaml"
+        if path.name not in ("rasa-values.yaml", "kustomization.yaml")
         for doc in yaml.safe_load_all(path.read_text())
         if doc
     ]
+
+
+def test_the_kubernetes_manifests_run_non_root_behind_readiness_with_secrets_kept_out() -> None:
+    docs = _k8s_docs()
     kinds = sorted(f"{d['kind']}/{d['metadata']['name']}" for d in docs)
     assert kinds == [
         "ConfigMap/clinic-config",
@@ -340,11 +415,14 @@ def test_the_kubernetes_manifests_run_non_root_behind_readiness_with_secrets_kep
         "Deployment/clinic-redis",
         "Deployment/clinic-worker",
         "Ingress/clinic",
+        "Ingress/clinic-console",
+        "Secret/clinic-console-secrets",
         "Secret/clinic-secrets",
         "Service/clinic-actions",
         "Service/clinic-console",
         "Service/clinic-redis",
     ]
+    paths: dict[str, str] = {}
     for doc in docs:
         if doc["kind"] == "Deployment":
             pod = doc["spec"]["template"]["spec"]
@@ -360,13 +438,80 @@ def test_the_kubernetes_manifests_run_non_root_behind_readiness_with_secrets_kep
         if doc["kind"] == "Secret":
             assert set(doc["stringData"].values()) == {""}  # the shape only, never a value
         if doc["kind"] == "Ingress":
-            paths = {
-                p["path"]: p["backend"]["service"]["name"]
+            paths.update(
+                (p["path"], p["backend"]["service"]["name"])
                 for rule in doc["spec"]["rules"]
                 for p in rule["http"]["paths"]
-            }
-            assert {n for p, n in paths.items() if p != "/"} == {"clinic-rasa"}
-            assert all(
-                p.startswith("/webhooks/whatsapp/") for p, n in paths.items() if n == "clinic-rasa"
             )
-            assert paths["/"] == "clinic-console"
+    assert {n for p, n in paths.items() if p != "/"} == {"clinic-rasa"}
+    assert all(p.startswith("/webhooks/whatsapp/") for p, n in paths.items() if n == "clinic-rasa")
+    assert paths["/"] == "clinic-console"
+
+
+WHITELIST = "nginx.ingress.kubernetes.io/whitelist-source-range"
+
+
+def test_the_kubernetes_console_is_reached_from_console_allow_only() -> None:
+    """The console's Ingress alone has the allow-list (Meta reaches the WhatsApp routes from
+    anywhere), fed by kustomize from the ConfigMap's CONSOLE_ALLOW, the value the console reads
+    too; the console alone mounts its session key."""
+    from clinic.adapters.settings import Settings
+
+    docs = {f"{d['kind']}/{d['metadata']['name']}": d for d in _k8s_docs()}
+    allow = docs["ConfigMap/clinic-config"]["data"]["CONSOLE_ALLOW"]
+    assert allow not in ("public", "0.0.0.0/0")  # never open by default
+    Settings(console_allow=allow).validate_console()  # a value the console accepts
+    console_ingress = docs["Ingress/clinic-console"]
+    assert console_ingress["metadata"]["annotations"][WHITELIST] == allow
+    assert [p["path"] for r in console_ingress["spec"]["rules"] for p in r["http"]["paths"]] == [
+        "/"
+    ]
+    assert WHITELIST not in docs["Ingress/clinic"]["metadata"]["annotations"]
+
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    assert "secrets.yaml" not in kustomization["resources"]  # never blanks a real Secret
+    listed = {p.name for p in K8S.glob("*.yaml")} - {"rasa-values.yaml", "kustomization.yaml"}
+    assert set(kustomization["resources"]) == listed - {"secrets.yaml"}
+    [replacement] = kustomization["replacements"]
+    assert replacement["source"] == {
+        "kind": "ConfigMap", "name": "clinic-config", "fieldPath": "data.CONSOLE_ALLOW",
+    }  # fmt: skip
+    [target] = replacement["targets"]
+    assert target["select"] == {"kind": "Ingress", "name": "clinic-console"}
+    assert target["fieldPaths"] == [f"metadata.annotations.[{WHITELIST}]"]
+
+    pod = docs["Deployment/clinic-console"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["CONSOLE_ALLOW"]["valueFrom"] == {
+        "configMapKeyRef": {"name": "clinic-config", "key": "CONSOLE_ALLOW"}
+    }
+    key_file = env["CONSOLE_SESSION_KEY_FILE"]["value"]
+    [mount] = container["volumeMounts"]
+    assert key_file.startswith(mount["mountPath"] + "/") and mount["readOnly"] is True
+    [volume] = pod["volumes"]
+    assert volume["name"] == mount["name"]
+    assert volume["secret"]["secretName"] == "clinic-console-secrets"
+    assert key_file.rsplit("/", 1)[1] in docs["Secret/clinic-console-secrets"]["stringData"]
+    for name, doc in docs.items():
+        if doc["kind"] == "Deployment" and name != "Deployment/clinic-console":
+            assert "clinic-console-secrets" not in json.dumps(doc), name
+            assert "CONSOLE_SESSION_KEY" not in json.dumps(doc), name
+
+
+def test_kustomize_renders_the_allow_list_from_the_config_map() -> None:
+    """`kubectl kustomize`, the real renderer, when kubectl is on this machine (`make` does not
+    install it: the structure above is checked without it)."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    rendered = subprocess.run(
+        [kubectl, "kustomize", str(K8S)], capture_output=True, text=True, timeout=120
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    docs = {
+        f"{d['kind']}/{d['metadata']['name']}": d for d in yaml.safe_load_all(rendered.stdout) if d
+    }
+    assert not [name for name in docs if name.startswith("Secret/")]
+    allow = docs["ConfigMap/clinic-config"]["data"]["CONSOLE_ALLOW"]
+    assert docs["Ingress/clinic-console"]["metadata"]["annotations"][WHITELIST] == allow

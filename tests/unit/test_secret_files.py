@@ -59,3 +59,14 @@ def test_a_token_beginning_with_a_dash_reaches_rasa_intact() -> None:
     assert parsed.auth_token == token
     with pytest.raises(SystemExit):
         create_argument_parser().parse_args(["run", "--enable-api", "--auth-token", token])
+
+
+def test_the_console_session_key_has_its_file_form(tmp_path: Path) -> None:
+    """Compose and Kubernetes mount the console's key as a file (the console alone)."""
+    assert "CONSOLE_SESSION_KEY" in SECRET_FILES
+    (tmp_path / "console_session_key").write_text("k" * 48 + "\n")
+    env = {"CONSOLE_SESSION_KEY_FILE": str(tmp_path / "console_session_key")}
+    assert Settings.from_env(env).console_session_key == "k" * 48
+    (tmp_path / "short").write_text("k" * 31)
+    with pytest.raises(SettingsError, match="CONSOLE_SESSION_KEY must be at least 32"):
+        Settings.from_env({"CONSOLE_SESSION_KEY_FILE": str(tmp_path / "short")})

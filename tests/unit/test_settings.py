@@ -64,3 +64,63 @@ def test_empty_values_count_as_unset() -> None:
 def test_bad_values_fail_fast_naming_the_variable(env: dict, names: str) -> None:
     with pytest.raises(SettingsError, match=names):
         Settings.from_env(env)
+
+
+# --- the console's own secret and allow-list (only the console checks them) -----------------------
+
+CONSOLE_KEY = "c" * 16 + "onsole-session-key-0123"  # 39 characters
+PRODUCTION = {"CLINIC_ENV": "production", "PATIENT_ID_KEY": "p" * 32}
+
+
+def test_the_console_needs_its_own_key_and_an_allow_list_in_production() -> None:
+    bare = Settings.from_env(PRODUCTION)  # every other process starts without them
+    with pytest.raises(SettingsError, match="CONSOLE_SESSION_KEY .*required in production"):
+        bare.validate_console()
+    keyed = Settings.from_env({**PRODUCTION, "CONSOLE_SESSION_KEY": CONSOLE_KEY})
+    with pytest.raises(SettingsError, match="CONSOLE_ALLOW is required in production"):
+        keyed.validate_console()
+    for allow in ("203.0.113.10/32 2001:db8::/32", "10.0.0.0/8,192.168.0.0/16", "public"):
+        settings = Settings.from_env(
+            {**PRODUCTION, "CONSOLE_SESSION_KEY": CONSOLE_KEY, "CONSOLE_ALLOW": allow}
+        )
+        settings.validate_console()
+        assert settings.console_allow == allow
+
+
+def test_in_development_the_console_starts_without_them() -> None:
+    Settings.from_env({}).validate_console()
+
+
+def test_the_console_key_is_read_from_its_file(tmp_path: Path) -> None:
+    (tmp_path / "console_session_key").write_text(CONSOLE_KEY + "\n")
+    env = {**PRODUCTION, "CONSOLE_SESSION_KEY_FILE": str(tmp_path / "console_session_key")}
+    settings = Settings.from_env({**env, "CONSOLE_ALLOW": "public"})
+    assert settings.console_session_key == CONSOLE_KEY
+    settings.validate_console()
+    assert CONSOLE_KEY not in repr(settings)
+    with pytest.raises(SettingsError, match="not both"):
+        Settings.from_env({**env, "CONSOLE_SESSION_KEY": "another" * 8})
+
+
+@pytest.mark.parametrize(
+    ("env", "error"),
+    [
+        ({"CONSOLE_SESSION_KEY": "x" * 31}, "at least 32 characters"),
+        (
+            {"CONSOLE_SESSION_KEY": "p" * 32, "PATIENT_ID_KEY": "p" * 32},
+            "must not be PATIENT_ID_KEY",
+        ),
+    ],
+)
+def test_a_short_console_key_or_the_application_key_is_refused(env: dict, error: str) -> None:
+    with pytest.raises(SettingsError, match=error):
+        Settings.from_env(env)
+    with pytest.raises(SettingsError, match=error):
+        Settings.from_env({**env, "CLINIC_ENV": "production"})
+
+
+@pytest.mark.parametrize("allow", ["public 10.0.0.0/8", "10.0.0.0/33", "cabinet.fr", " , "])
+def test_a_misspelt_allow_list_stops_the_console(allow: str) -> None:
+    settings = Settings.from_env({"CONSOLE_ALLOW": allow})
+    with pytest.raises(SettingsError, match="CONSOLE_ALLOW"):
+        settings.validate_console()

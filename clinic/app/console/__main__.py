@@ -17,6 +17,7 @@ from clinic.domain.practice import PracticeConfigError
 def main(argv: list[str] | None = None) -> None:
     try:
         settings = Settings.from_env()
+        settings.validate_console()  # its own session key and CONSOLE_ALLOW, in production
     except SettingsError as error:
         raise SystemExit(f"error: {error}") from None
     parser = argparse.ArgumentParser(description=__doc__)
@@ -26,9 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(settings.log_format, settings.log_level)
     try:
         services = build_services(settings)
+        console = Console(services)  # refuses a session key equal to the application key
     except (SettingsError, PracticeConfigError) as error:
         raise SystemExit(f"error: {error}") from None
-    console = Console(services)
     app = console.app()
     services.serve_ops(services.readiness_checks())
 

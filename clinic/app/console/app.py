@@ -26,7 +26,14 @@ from clinic.app.console.agenda import AgendaPages
 from clinic.app.console.inbox import InboxPages
 from clinic.app.console.pages import Pages
 from clinic.app.console.patients import PatientPages
-from clinic.app.console.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
+from clinic.app.console.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    HOST_PREFIX,
+    SESSION_COOKIE,
+    Session,
+    read_cookie,
+)
 from clinic.app.console.statistics import StatisticsPage
 from clinic.app.wiring import Services
 
@@ -89,40 +96,52 @@ class Console:
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """CSRF on every POST, a session everywhere but the sign-in page, security headers."""
-        signer = self.pages.signer
-        csrf_cookie = request.cookies.get(CSRF_COOKIE)
+        """CSRF on every POST, a session everywhere but the sign-in page, security headers.
+
+        The CSRF token is bound to the session the request carries (none on the sign-in form),
+        and a response that starts or ends a session gets a new CSRF cookie: a cookie and token
+        pair known before signing in (planted, or read over a shoulder) is worth nothing after.
+        """
+        pages, signer = self.pages, self.pages.signer
+        secure = pages.secure(request)
+        csrf_cookie = read_cookie(request.cookies, CSRF_COOKIE, secure)
         new_cookie = None
         if not csrf_cookie:
             csrf_cookie = new_cookie = signer.new_csrf_cookie()
-        request["csrf"] = signer.csrf_token(csrf_cookie)
+        session = signer.session(
+            read_cookie(request.cookies, SESSION_COOKIE, secure), pages.now_ts()
+        )
+        request["csrf"] = signer.csrf_token(csrf_cookie, session)
         public = request.path.startswith(PUBLIC)
         if request.method == "POST":
             form = await request.post()
             token = form.get(CSRF_FIELD)
-            if new_cookie or not signer.csrf_valid(csrf_cookie, str(token or "")):
-                return self.pages.refused(request, 403, "Jeton de sécurité manquant ou périmé.")
-        request["member"] = member = await self._member(request)
+            if new_cookie or not signer.csrf_valid(csrf_cookie, str(token or ""), session):
+                return pages.refused(request, 403, "Jeton de sécurité manquant ou périmé.")
+        request["member"] = member = await self._member(session)
         if member is None and not public:
             if request.method == "GET" and request.path != "/boite.json":
                 target = quote(request.path_qs, safe="")
                 response: web.StreamResponse = web.HTTPSeeOther(f"/connexion?suite={target}")
             else:
-                response = self.pages.refused(request, 401, "Connectez-vous d'abord.")
+                response = pages.refused(request, 401, "Connectez-vous d'abord.")
         else:
             try:
                 response = await handler(request)
             except web.HTTPException as exception:
                 response = exception
+        cookies = response.cookies
+        if secure and SESSION_COOKIE in cookies:  # a sign-out's del_cookie, by the plain name
+            del cookies[SESSION_COOKIE]
+            pages.cookie(request, response, SESSION_COOKIE, "", "Lax", max_age=0)
+        if SESSION_COOKIE in cookies or HOST_PREFIX + SESSION_COOKIE in cookies:
+            new_cookie = signer.new_csrf_cookie()  # signed in or out: no fixation
         if new_cookie:
-            self.pages.cookie(request, response, CSRF_COOKIE, new_cookie, "Strict")
+            pages.cookie(request, response, CSRF_COOKIE, new_cookie, "Strict")
         _security_headers(request, response)
         return response
 
-    async def _member(self, request: web.Request) -> StaffMember | None:
-        session = self.pages.signer.session(
-            request.cookies.get(SESSION_COOKIE), self.pages.now_ts()
-        )
+    async def _member(self, session: Session | None) -> StaffMember | None:
         if session is None:
             return None
         member = await asyncio.to_thread(self.services.staff.get, session.staff_id)

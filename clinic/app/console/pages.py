@@ -17,7 +17,7 @@ from aiohttp import web
 
 from clinic.adapters.storage.staff import StaffMember
 from clinic.app.console.labels import ATTENDANCE, DANGERS, MESSAGES, REASONS, ROLES, STATUSES
-from clinic.app.console.security import CSRF_FIELD, Signer, derive_key
+from clinic.app.console.security import CSRF_FIELD, Signer, cookie_name, session_key
 from clinic.app.wiring import Services
 from clinic.domain import french
 
@@ -27,7 +27,7 @@ T = TypeVar("T")
 class Pages:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.signer = Signer(derive_key(services.key))
+        self.signer = Signer(session_key(services.settings, services.key))
         self.tz = services.practice.tz
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("clinic.app.console", "templates"),
@@ -91,19 +91,22 @@ class Pages:
         samesite: str,
         max_age: int | None = None,
     ) -> None:
-        """Our cookies are never readable by scripts, and `Secure` behind TLS."""
+        """Our cookies are never readable by scripts, and `Secure` behind TLS, where their name
+        takes the `__Host-` prefix (Path=/ and no Domain, as the prefix requires)."""
+        secure = self.secure(request)
         response.set_cookie(
-            name,
+            cookie_name(name, secure),
             value,
             httponly=True,
             samesite=samesite,
-            secure=self._secure(request),
+            secure=secure,
             path="/",
             max_age=max_age,
         )
 
-    def _secure(self, request: web.Request) -> bool:
-        """`Secure` cookies behind TLS (Caddy says so), and always in production."""
+    def secure(self, request: web.Request) -> bool:
+        """`Secure` cookies behind TLS (Caddy or the ingress says so), and always in production.
+        The guard reads the cookies by the same answer (`security.read_cookie`)."""
         forwarded = request.headers.get("X-Forwarded-Proto", "")
         return self.services.settings.production or request.secure or forwarded == "https"
 
