@@ -29,6 +29,7 @@ from clinic.adapters.storage.audit import AuditTrail
 from clinic.adapters.storage.conversations import Conversations, Transcript
 from clinic.adapters.storage.identity_views import IdentityViews
 from clinic.adapters.storage.patients import PatientRepository
+from clinic.adapters.storage.second_factor import SecondFactors
 from clinic.adapters.storage.staff import StaffAccounts
 from clinic.adapters.whatsapp.contacts import Contacts
 from clinic.adapters.whatsapp.delivery import Delivery, RetryPolicy
@@ -273,6 +274,11 @@ class Services:
                 appointment_id, self.settings.public_url, self.clock.now()
             ),
         )
+
+    @cached_property
+    def second_factors(self) -> SecondFactors:
+        """Console accounts' TOTP and recovery codes (secrets sealed)."""
+        return SecondFactors(self.database, self.sealer)
 
     @cached_property
     def identity_views(self) -> IdentityViews:

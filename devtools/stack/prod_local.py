@@ -58,6 +58,8 @@ def production_env(settings: Settings, args: argparse.Namespace, redis_port: int
         CLINIC_ENV="production",
         PATIENT_ID_KEY_FILE=secret_file("patient_id_key"),
         DATA_ENCRYPTION_KEY_FILE=secret_file("data_encryption_key"),
+        CONSOLE_SESSION_KEY_FILE=secret_file("console_session_key"),
+        CONSOLE_ALLOW="127.0.0.0/8 ::1",  # Caddy's allow-list, and the console's start check
         LOCK_STORE_TYPE="redis",
         REDIS_HOST="127.0.0.1",
         REDIS_PORT=str(redis_port),

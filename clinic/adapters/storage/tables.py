@@ -362,3 +362,16 @@ identity_views = Table(
     Index("ix_identity_views_patient", "patient_id", "id"),
     Index("ix_identity_views_staff", "staff", "at"),
 )
+
+# A console account's second factor (TOTP, RFC 6238): the secret sealed, the last time step
+# accepted (a code works once), and the single-use recovery codes as SHA-256 hashes.
+staff_totp = Table(
+    "staff_totp",
+    metadata,
+    Column("staff_id", Integer, primary_key=True, autoincrement=False),
+    Column("secret", Text, nullable=False),  # sealed
+    Column("enabled_at", UTCDateTime, nullable=True),  # None: enrolment begun, not confirmed
+    Column("last_step", Integer, nullable=False, default=0),
+    Column("recovery", Text, nullable=False, default="[]"),  # JSON list of SHA-256 hex digests
+    Column("created_at", UTCDateTime, nullable=False),
+)

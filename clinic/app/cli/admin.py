@@ -81,6 +81,11 @@ def _add_staff(groups: Groups) -> None:
         "--password-stdin", action="store_true", required=True, help="read the password on stdin"
     )
     reset.set_defaults(handler=_staff_reset_password)
+    factor = staff.add_parser(
+        "reset-2fa", help="remove an account's second factor (a lost phone); it enrols again"
+    )
+    factor.add_argument("email")
+    factor.set_defaults(handler=_staff_reset_second_factor)
 
 
 def _config_check(settings: Settings, practice: Practice, args: argparse.Namespace) -> int:
@@ -137,6 +142,17 @@ def _staff_enable(services: Services, args: argparse.Namespace) -> int:
         print(f"Compte introuvable / no such account: {args.email}", file=sys.stderr)
         return 1
     print(f"Compte réactivé / account enabled: {normalise_email(args.email)}")
+    return 0
+
+
+def _staff_reset_second_factor(services: Services, args: argparse.Namespace) -> int:
+    member = services.staff.by_email(args.email)
+    if member is None:
+        print(f"Compte introuvable / no such account: {args.email}", file=sys.stderr)
+        return 1
+    services.second_factors.remove(member.id)
+    services.staff.end_sessions(member.id)
+    print(f"Double authentification retirée / second factor removed: {member.email}")
     return 0
 
 

@@ -13,7 +13,8 @@ from clinic.adapters import metrics
 from clinic.adapters.storage.staff import StaffAccounts, StaffError, StaffMember
 from clinic.app.console.limits import SignInLimit, client_address
 from clinic.app.console.pages import Pages, next_path
-from clinic.app.console.security import SESSION_COOKIE, SESSION_HOURS
+from clinic.app.console.second_factor import SecondFactorPages
+from clinic.app.console.security import SESSION_COOKIE
 from clinic.domain.statuses import STAFF_ROLES
 
 #: The name sign-in lines carried before the console was split by concern: log filters keep working.
@@ -38,6 +39,7 @@ class AccountPages:
         self.services = pages.services
         #: On the core's clock, so tests move it; per console process (see `limits`).
         self.limit = SignInLimit(now=pages.now_ts)
+        self.second_factor = SecondFactorPages(pages, self.limit)
 
     @property
     def staff(self) -> StaffAccounts:
@@ -67,14 +69,10 @@ class AccountPages:
         metrics.CONSOLE_SIGNINS.labels(outcome.outcome).inc()
         if outcome.outcome == "ok" and outcome.member is not None:
             self.limit.forgive(address, stamp)
-            member = outcome.member
-            logger.info("staff sign-in", extra={"staff_id": member.id})
-            response = web.HTTPSeeOther(next_path(str(form.get("suite", ""))))
-            cookie = pages.signer.session_cookie(
-                member.id, member.session_generation, pages.now_ts()
+            # The session, or first the second factor's code (or its enrolment).
+            raise await self.second_factor.after_password(
+                request, outcome.member, str(form.get("suite", ""))
             )
-            pages.cookie(request, response, SESSION_COOKIE, cookie, "Lax", SESSION_HOURS * 3600)
-            raise response
         logger.warning("staff sign-in refused", extra={"outcome": outcome.outcome})
         if outcome.outcome == "disabled":
             self.limit.forgive(address, stamp)
@@ -104,9 +102,14 @@ class AccountPages:
     async def staff_page(self, request: web.Request) -> web.Response:
         self.pages.manager(request)
         members = await self.pages.call(self.staff.list)
+        enrolled = await self.pages.call(self._enrolled, members)
         return self.pages.render(
-            request, "staff.html", members=members, error=None, role_choices=STAFF_ROLES
-        )
+            request, "staff.html", members=members, error=None, role_choices=STAFF_ROLES,
+            enrolled=enrolled,
+        )  # fmt: skip
+
+    def _enrolled(self, members: list[StaffMember]) -> set[int]:
+        return {m.id for m in members if self.services.second_factors.enabled(m.id)}
 
     async def staff_add(self, request: web.Request) -> web.StreamResponse:
         pages = self.pages
@@ -129,6 +132,21 @@ class AccountPages:
             )  # fmt: skip
             return web.Response(status=400, text=page, content_type="text/html")
         raise web.HTTPSeeOther("/equipe?msg=staff_added")
+
+    async def staff_reset_second_factor(self, request: web.Request) -> web.StreamResponse:
+        """A lost phone: the member's second factor goes and their sessions end; they enrol
+        again at their next sign-in where one is required (or from « Sécurité du compte »)."""
+        self.pages.manager(request)
+        try:
+            staff_id = int(request.match_info["id"])
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        member = await self.pages.call(self.staff.get, staff_id)
+        if member is None:
+            raise web.HTTPNotFound()
+        await self.pages.call(self.services.second_factors.remove, staff_id)
+        await self.pages.call(self.staff.end_sessions, staff_id)
+        raise web.HTTPSeeOther("/equipe?msg=second_factor_reset")
 
     async def staff_disable(self, request: web.Request) -> web.StreamResponse:
         self.pages.manager(request)

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from clinic.adapters.storage.staff import StaffMember
 from clinic.app.console.accounts import AccountPages
-from clinic.app.console.agenda import AgendaPages
+from clinic.app.console.agenda import AgendaPages, CallerBooking
 from clinic.app.console.inbox import InboxPages
 from clinic.app.console.pages import Pages
 from clinic.app.console.patients import PatientPages
@@ -55,6 +55,7 @@ class Console:
         self.accounts = AccountPages(self.pages)
         self.statistics = StatisticsPage(self.pages)
         self.patients = PatientPages(self.pages)
+        self.caller = CallerBooking(self.pages)
         static = _resource_dir("static")
         self.static = {
             "console.css": (static.joinpath("console.css").read_bytes(), "text/css"),
@@ -82,6 +83,8 @@ class Console:
                 post("/conversations/{ref}/rendre", inbox.resume),
                 post("/conversations/{ref}/clore", inbox.close),
                 get("/agenda", agenda.agenda),
+                get("/agenda/nouveau", self.caller.page),
+                post("/agenda/nouveau", self.caller.book),
                 get("/rendez-vous/{id}", agenda.appointment),
                 post("/rendez-vous/{id}/{action}", agenda.appointment_action),
                 get("/recherche", self.patients.search),
@@ -90,6 +93,13 @@ class Console:
                 get("/equipe", accounts.staff_page),
                 post("/equipe", accounts.staff_add),
                 post("/equipe/{id}/desactiver", accounts.staff_disable),
+                post("/equipe/{id}/second-facteur", accounts.staff_reset_second_factor),
+                get("/connexion/code", accounts.second_factor.code_page),
+                post("/connexion/code", accounts.second_factor.code),
+                get("/connexion/activer", accounts.second_factor.enrol_at_sign_in),
+                post("/connexion/activer", accounts.second_factor.confirm_at_sign_in),
+                get("/compte/securite", accounts.second_factor.security_page),
+                post("/compte/securite", accounts.second_factor.confirm_signed_in),
             ]
         )
         return app

@@ -58,4 +58,6 @@ MESSAGES = {
     "missing": "Indiquez le nom du patient, le motif et un horaire.",
     "staff_added": "Compte créé.",
     "staff_disabled": "Compte désactivé.",
+    "second_factor_reset": "Double authentification réinitialisée : la personne l'activera de nouveau "
+    "à sa prochaine connexion.",
 }

@@ -17,7 +17,13 @@ from aiohttp import web
 
 from clinic.adapters.storage.staff import StaffMember
 from clinic.app.console.labels import ATTENDANCE, DANGERS, MESSAGES, REASONS, ROLES, STATUSES
-from clinic.app.console.security import CSRF_FIELD, Signer, cookie_name, session_key
+from clinic.app.console.security import (
+    CSRF_FIELD,
+    Signer,
+    cookie_name,
+    read_cookie,
+    session_key,
+)
 from clinic.app.wiring import Services
 from clinic.domain import french
 
@@ -103,6 +109,9 @@ class Pages:
             path="/",
             max_age=max_age,
         )
+
+    def read_cookie(self, request: web.Request, name: str) -> str | None:
+        return read_cookie(request.cookies, name, self.secure(request))
 
     def secure(self, request: web.Request) -> bool:
         """`Secure` cookies behind TLS (Caddy or the ingress says so), and always in production.

@@ -31,6 +31,8 @@ from clinic.adapters.settings import Settings, SettingsError
 
 SESSION_COOKIE = "console_session"
 CSRF_COOKIE = "console_csrf"
+#: A right password waiting for the second factor (clinic/app/console/second_factor.py).
+PENDING_COOKIE = "console_pending"
 #: The prefix of our cookies' names behind TLS: Secure, Path=/ and no Domain, enforced by browsers.
 HOST_PREFIX = "__Host-"
 CSRF_FIELD = "csrf"
@@ -137,6 +139,36 @@ class Signer:
         if not cookie or not token:
             return False
         return _same(token, self.csrf_token(cookie, session))
+
+    def pending_cookie(self, staff_id: int, generation: int, issued: float) -> str:
+        """Between a right password and the second factor's code: not a session (its MAC has
+        another purpose, so it can never be read as one)."""
+        body = f"{staff_id}.{generation}.{int(issued)}"
+        return f"{body}.{self._mac('pending:' + body)}"
+
+    def pending(self, cookie: str | None, now: float, lifetime: int) -> Pending | None:
+        """The sign-in a pending cookie carries, if ours and younger than `lifetime` seconds."""
+        if not cookie or cookie.count(".") != 3:
+            return None
+        body, signature = cookie.rsplit(".", 1)
+        if not _same(signature, self._mac("pending:" + body)):
+            return None
+        try:
+            staff_id, generation, issued = (int(part) for part in body.split("."))
+        except ValueError:
+            return None
+        if not 0 <= now - issued <= lifetime:
+            return None
+        return Pending(staff_id, generation, signature)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A sign-in waiting for its second factor; `signature` names it (tries are counted by it)."""
+
+    staff_id: int
+    generation: int
+    signature: str
 
 
 def _same(given: str, expected: str) -> bool:
