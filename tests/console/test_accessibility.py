@@ -115,6 +115,7 @@ async def test_no_page_of_the_console_has_a_serious_or_critical_violation(
         "/journal": MANAGER[0],
         "/statistiques": "Bilan du pilote",
         "/equipe": STAFF[1],
+        "/compte/securite": "Activer la double authentification",  # the QR code's page
     }
     found: list[str] = []
     async with async_chromium() as browser:
