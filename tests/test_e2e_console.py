@@ -211,6 +211,7 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
         console.get_by_role("searchbox").fill("06 11 17 70 02")
         console.get_by_role("button", name="Chercher").click()
         console.get_by_text("1 patient pour").wait_for()
+        console.screenshot(path=str(SHOTS / "console-search.png"), full_page=True)
         console.get_by_role("link", name="Ouvrir la conversation").click()
         assert console.url == conversation_url
 
@@ -262,6 +263,8 @@ def test_staff_handle_an_emergency_end_to_end_in_chromium(stack: Stack) -> None:
         console.get_by_label("Nom du patient").fill("Agathe Appel")
         console.get_by_label("Motif").select_option(label="Consultation")
         console.get_by_role("button", name="Voir les créneaux libres").click()
+        console.get_by_role("button", name=re.compile("^Réserver le")).first.wait_for()
+        console.screenshot(path=str(SHOTS / "console-new-appointment.png"), full_page=True)
         console.get_by_role("button", name=re.compile("^Réserver le")).first.click()
         console.get_by_text("Rendez-vous pris").wait_for()
         assert "Agathe Appel" in console.locator("p.meta").inner_text()
@@ -469,7 +472,13 @@ def weekday_in(days: int) -> int:
 
 def test_screenshots_exist() -> None:
     """Guard for the docs: the pictures the team guide shows are the ones taken above."""
-    for name in ("console-inbox.png", "console-conversation.png", "console-agenda.png"):
+    for name in (
+        "console-inbox.png",
+        "console-conversation.png",
+        "console-agenda.png",
+        "console-search.png",
+        "console-new-appointment.png",
+    ):
         assert (SHOTS / name).exists() and (SHOTS / name).stat().st_size > 10_000, name
     assert re.search(
         r"screenshots/console-inbox\.png", (ROOT / "docs" / "guide-equipe.md").read_text()
