@@ -5,27 +5,19 @@ when they agreed. Real aiohttp server, real core, SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from clinic.app.console.app import Console
 from clinic.app.wiring import Services
 from tests.conftest import NOW
-from tests.console.test_console import MANAGER, STAFF, csrf, outbox_kinds, sign_in
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[TestClient]:
-    services.staff.add(MANAGER[0], MANAGER[1], MANAGER[2])
-    services.staff.add(STAFF[0], STAFF[1], STAFF[2])
-    client = TestClient(TestServer(Console(services).app()))
-    await client.start_server()
-    yield client
-    await client.close()
+from tests.console.test_console import (
+    STAFF,
+    csrf,
+    outbox_kinds,
+    sign_in,
+)
 
 
 async def first_slot(client: TestClient, **query: str) -> dict[str, str]:

@@ -5,28 +5,21 @@ over aiohttp, real core, real pyotp codes; SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 
 import pyotp
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from clinic.app.console.app import Console
 from clinic.app.wiring import Services
 from clinic.domain.clock import FixedClock
-from tests.console.test_console import MANAGER, STAFF, csrf, sign_in
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[TestClient]:
-    services.staff.add(MANAGER[0], MANAGER[1], MANAGER[2])
-    services.staff.add(STAFF[0], STAFF[1], STAFF[2])
-    client = TestClient(TestServer(Console(services).app()))
-    await client.start_server()
-    yield client
-    await client.close()
+from tests.console.test_console import (
+    MANAGER,
+    STAFF,
+    csrf,
+    sign_in,
+)
 
 
 async def post(client: TestClient, path: str, token_from: str, **fields: str):  # type: ignore[no-untyped-def]

@@ -19,9 +19,11 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pyotp
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
 
 from clinic.adapters.sealing import Sealer
 from clinic.adapters.storage import Database
@@ -90,9 +92,7 @@ class SecondFactors:
     def pending(self, staff_id: int, email: str) -> Enrolment | None:
         """The enrolment begun and not confirmed, to show its QR code again."""
         with self.database.transaction() as connection:
-            row = connection.execute(
-                select(staff_totp).where(staff_totp.c.staff_id == staff_id)
-            ).first()
+            row = _row(connection, staff_id)
         if row is None or row.enabled_at is not None:
             return None
         secret = self.sealer.open(row.secret)
@@ -103,9 +103,7 @@ class SecondFactors:
     def confirm(self, staff_id: int, code: str, now: datetime) -> list[str] | None:
         """Enforce the factor if `code` is right; the recovery codes to show once, or None."""
         with self.database.transaction() as connection:
-            row = connection.execute(
-                select(staff_totp).where(staff_totp.c.staff_id == staff_id)
-            ).first()
+            row = _row(connection, staff_id)
             if row is None or row.enabled_at is not None:
                 return None
             step = _matching_step(self.sealer.open(row.secret), code, now, row.last_step)
@@ -126,9 +124,7 @@ class SecondFactors:
     def verify(self, staff_id: int, code: str, now: datetime) -> bool:
         """A current TOTP code not used before, or an unused recovery code (then spent)."""
         with self.database.transaction() as connection:
-            row = connection.execute(
-                select(staff_totp).where(staff_totp.c.staff_id == staff_id)
-            ).first()
+            row = _row(connection, staff_id)
             if row is None or row.enabled_at is None:
                 return False
             step = _matching_step(self.sealer.open(row.secret), code, now, row.last_step)
@@ -168,6 +164,10 @@ class SecondFactors:
                 delete(staff_totp).where(staff_totp.c.staff_id == staff_id)
             ).rowcount
         return bool(removed)
+
+
+def _row(connection: Connection, staff_id: int) -> Any:
+    return connection.execute(select(staff_totp).where(staff_totp.c.staff_id == staff_id)).first()
 
 
 def _matching_step(secret: str, code: str, now: datetime, last_step: int) -> int | None:

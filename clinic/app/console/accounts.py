@@ -133,30 +133,28 @@ class AccountPages:
             return web.Response(status=400, text=page, content_type="text/html")
         raise web.HTTPSeeOther("/equipe?msg=staff_added")
 
+    async def _managed(self, request: web.Request) -> StaffMember:
+        """The account a manager acts on (`/equipe/{id}/…`); a 404 for anything else."""
+        self.pages.manager(request)
+        try:
+            staff_id = int(request.match_info["id"])
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        member = await self.pages.call(self.staff.get, staff_id)
+        if member is None:
+            raise web.HTTPNotFound()
+        return member
+
     async def staff_reset_second_factor(self, request: web.Request) -> web.StreamResponse:
         """A lost phone: the member's second factor goes and their sessions end; they enrol
         again at their next sign-in where one is required (or from « Sécurité du compte »)."""
-        self.pages.manager(request)
-        try:
-            staff_id = int(request.match_info["id"])
-        except ValueError:
-            raise web.HTTPNotFound() from None
-        member = await self.pages.call(self.staff.get, staff_id)
-        if member is None:
-            raise web.HTTPNotFound()
-        await self.pages.call(self.services.second_factors.remove, staff_id)
-        await self.pages.call(self.staff.end_sessions, staff_id)
+        member = await self._managed(request)
+        await self.pages.call(self.services.second_factors.remove, member.id)
+        await self.pages.call(self.staff.end_sessions, member.id)
         raise web.HTTPSeeOther("/equipe?msg=second_factor_reset")
 
     async def staff_disable(self, request: web.Request) -> web.StreamResponse:
-        self.pages.manager(request)
-        try:
-            staff_id = int(request.match_info["id"])
-        except ValueError:
-            raise web.HTTPNotFound() from None
-        member = await self.pages.call(self.staff.get, staff_id)
-        if member is None:
-            raise web.HTTPNotFound()
+        member = await self._managed(request)
         try:
             await self.pages.call(self.staff.disable, member.email)
         except StaffError as error:  # the last active manager

@@ -111,18 +111,26 @@ class Signer:
 
     def session(self, cookie: str | None, now: float) -> Session | None:
         """The session a cookie carries, if it is ours and not expired."""
+        opened = self._open(cookie, "session", now, SESSION_HOURS * 3600)
+        return Session(opened[0], opened[1], opened[2]) if opened else None
+
+    def _open(
+        self, cookie: str | None, purpose: str, now: float, lifetime: int
+    ) -> tuple[int, int, int, str] | None:
+        """(staff id, generation, issued, signature) of a cookie signed for `purpose` that is
+        younger than `lifetime` seconds; None for anything else."""
         if not cookie or cookie.count(".") != 3:
             return None
         body, signature = cookie.rsplit(".", 1)
-        if not _same(signature, self._mac("session:" + body)):
+        if not _same(signature, self._mac(f"{purpose}:{body}")):
             return None
         try:
             staff_id, generation, issued = (int(part) for part in body.split("."))
         except ValueError:
             return None
-        if not 0 <= now - issued <= SESSION_HOURS * 3600:
+        if not 0 <= now - issued <= lifetime:
             return None
-        return Session(staff_id, generation, issued)
+        return staff_id, generation, issued, signature
 
     @staticmethod
     def new_csrf_cookie() -> str:
@@ -148,18 +156,8 @@ class Signer:
 
     def pending(self, cookie: str | None, now: float, lifetime: int) -> Pending | None:
         """The sign-in a pending cookie carries, if ours and younger than `lifetime` seconds."""
-        if not cookie or cookie.count(".") != 3:
-            return None
-        body, signature = cookie.rsplit(".", 1)
-        if not _same(signature, self._mac("pending:" + body)):
-            return None
-        try:
-            staff_id, generation, issued = (int(part) for part in body.split("."))
-        except ValueError:
-            return None
-        if not 0 <= now - issued <= lifetime:
-            return None
-        return Pending(staff_id, generation, signature)
+        opened = self._open(cookie, "pending", now, lifetime)
+        return Pending(opened[0], opened[1], opened[3]) if opened else None
 
 
 @dataclass(frozen=True)
