@@ -36,6 +36,7 @@ from clinic.adapters.whatsapp.delivery import Delivery, RetryPolicy
 from clinic.adapters.whatsapp.graph import GraphClient
 from clinic.adapters.whatsapp.identity import Keyring
 from clinic.adapters.whatsapp.inbound_log import InboundLog
+from clinic.adapters.whatsapp.message_keys import digest_stored_ids
 from clinic.adapters.whatsapp.messenger import WhatsAppMessenger
 from clinic.adapters.whatsapp.outbox import Outbox
 from clinic.adapters.whatsapp.reading import WhatsAppConfig
@@ -156,7 +157,11 @@ class Services:
         )
         self.calendar = build_calendar(settings, practice)
         self.consents = Consents(database)
-        self.reminders = ReminderRepository(database, practice, self._reminders_allowed)
+        #: What the tables keep of Meta's message ids (which encode numbers): a keyed digest.
+        message_key = self.keyring.message_key
+        self.reminders = ReminderRepository(
+            database, practice, self._reminders_allowed, message_key=message_key
+        )
         self.audit = AuditTrail(database)
         self.patients = PatientRepository(database, self.sealer)
         self.booking = BookingService(
@@ -170,11 +175,11 @@ class Services:
         )
         self.duckling = DucklingClient(settings.duckling_url, tz=practice.timezone)
         self.contacts = Contacts(database, self.sealer)
-        self.inbound = InboundLog(database)
-        self.outbox = Outbox(database, self.sealer)
+        self.inbound = InboundLog(database, message_key)
+        self.outbox = Outbox(database, self.sealer, message_key)
         self.conversations = Conversations(database)
         self.transcript = Transcript(database, self.sealer)
-        self.alerts = AlertRepository(database)
+        self.alerts = AlertRepository(database, message_key=message_key)
 
     @cached_property
     def privacy(self) -> Privacy:
@@ -328,7 +333,10 @@ class Services:
 
     @cached_property
     def whatsapp(self) -> WhatsAppService:
-        """The WhatsApp channel's work: webhook batches, sends, the outbox."""
+        """The WhatsApp channel's work: webhook batches, sends, the outbox. Its processes (the
+        channel, the worker) first replace any Meta message id an older version stored by its
+        digest (decision 42)."""
+        digest_stored_ids(self.database, self.keyring.message_key)
         delivery = Delivery(self.outbox, self.contacts, self.graph, self.clock, self.tuning.retry)
         rules = Rules(
             self.whatsapp_config.max_message_age, self.practice.limits.messages_per_minute

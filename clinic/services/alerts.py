@@ -7,7 +7,8 @@
   same one, and a worker killed mid-send holds it only until the lease ends;
 * on WhatsApp the template carries `alert:<id>` as `biz_opaque_callback_data`: when Meta's answer
   is lost (a timeout), its status webhook settles the row, and it is sent again only if Meta never
-  heard of it;
+  heard of it; the row keeps a keyed digest of Meta's message id, never the id (which encodes
+  the staff member's number);
 * e-mail cannot be asked « already received? »: at least once, with a stable Message-ID
   (clinic.adapters.mail).
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -152,8 +153,11 @@ def channel_of(recipient: str) -> AlertChannel:
 
 
 class AlertRepository:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, message_key: Callable[[str], str]) -> None:
+        """`message_key(wamid)`: the digest stored instead of Meta's message id (a WhatsApp
+        alert's id encodes the staff member's number; `Keyring.message_key`)."""
         self.database = database
+        self.message_key = message_key
         self.jobs = LeasedQueue(database, staff_alerts, staff_alerts.c.next_attempt_at)
 
     def queue(
@@ -202,12 +206,17 @@ class AlertRepository:
         now: datetime,
         *,
         external_id: str | None = None,
+        wamid: str | None = None,
         note: str | None = None,
         retry_at: datetime | None = None,
     ) -> bool:
+        """`external_id`: an e-mail's Message-ID, kept as it is; `wamid`: Meta's id of a
+        WhatsApp alert, kept as its digest."""
         values: dict[str, Any] = {"status": status, "updated_at": now}
         if external_id is not None:
             values["external_id"] = external_id
+        if wamid is not None:
+            values["external_id"] = self.message_key(wamid)
         if note is not None:
             values["note"] = note[:200]
         if retry_at is not None:
@@ -219,7 +228,11 @@ class AlertRepository:
     ) -> bool:
         """Meta's status for `alert:<id>`: the message exists (or failed), whatever we thought."""
         table = staff_alerts
-        values: dict[str, Any] = {"external_id": wamid, "lease_until": None, "updated_at": now}
+        values: dict[str, Any] = {
+            "external_id": self.message_key(wamid),
+            "lease_until": None,
+            "updated_at": now,
+        }
         before: tuple[AlertStatus, ...] = ("sending", "pending", "failed")
         if status == "failed":
             values.update(status="failed", note=f"code {code}" if code else "refused by Meta")
@@ -307,5 +320,9 @@ class AlertDispatcher:
             if retry.status == "failed":
                 logger.error("staff alert %s failed: code %s", alert.id, error.code)
             return
-        await asyncio.to_thread(finish, alert.id, "sent", self.clock.now(), external_id=external_id)
+        now = self.clock.now()
+        if alert.channel == "whatsapp":  # Meta's id encodes the number: its digest only
+            await asyncio.to_thread(finish, alert.id, "sent", now, wamid=external_id)
+        else:
+            await asyncio.to_thread(finish, alert.id, "sent", now, external_id=external_id)
         metrics.STAFF_ALERTS.labels(alert.channel, "sent").inc()

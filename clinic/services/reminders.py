@@ -5,7 +5,8 @@ created with the booking, moved or cancelled with the appointment, and sent by `
 
 * a worker claims a due row with a conditional UPDATE, so two workers never take the same one;
 * it sends a WhatsApp template whose `biz_opaque_callback_data` is `reminder:<id>`;
-* Meta's answer marks it sent. When the answer is lost (a timeout after Meta accepted it, or a
+* Meta's answer marks it sent (the row keeps a keyed digest of Meta's message id, never the id,
+  which encodes the patient's number). When the answer is lost (a timeout after Meta accepted it, or a
   worker killed mid-send) the row stays claimed until its lease runs out, and Meta's status
   webhook, which echoes `reminder:<id>`, marks it sent meanwhile: it is sent again only if Meta
   never heard of it;
@@ -112,12 +113,16 @@ class ReminderRepository:
         database: Database,
         practice: Practice,
         allowed: Callable[[str], bool] | None = None,
+        *,
+        message_key: Callable[[str], str],
     ) -> None:
         """`allowed(patient_id)`: whether the patient's consent allows reminders
-        (clinic.services.privacy; always, when not given)."""
+        (clinic.services.privacy; always, when not given). `message_key(wamid)`: the digest
+        stored instead of Meta's message id (`Keyring.message_key`)."""
         self.database = database
         self.practice = practice
         self.allowed = allowed or (lambda patient_id: True)
+        self.message_key = message_key
         self.jobs = LeasedQueue(database, reminders, reminders.c.due_at)
 
     def schedule(self, appointment: Appointment, now: datetime) -> list[Reminder]:
@@ -215,7 +220,7 @@ class ReminderRepository:
         """Record a claimed reminder's outcome; False when it was cancelled (or moved) meanwhile."""
         values: dict[str, Any] = {"status": status, "updated_at": now}
         if status == "sent":
-            values.update(wamid=wamid, sent_at=now)
+            values.update(wamid=self.message_key(wamid) if wamid else None, sent_at=now)
         if note is not None:
             values["note"] = note[:200]
         if retry_at is not None:
@@ -233,7 +238,11 @@ class ReminderRepository:
         it failed even when it was recorded as sent, so `reminders list --status failed` is true."""
         failed = status == "failed"
         before: tuple[ReminderStatus, ...] = ("sending", "pending", "failed")
-        values: dict[str, Any] = {"wamid": wamid, "lease_until": None, "updated_at": now}
+        values: dict[str, Any] = {
+            "wamid": self.message_key(wamid),
+            "lease_until": None,
+            "updated_at": now,
+        }
         if failed:
             before += ("sent",)
             values.update(status="failed", note=f"code {code}" if code else "refused by Meta")

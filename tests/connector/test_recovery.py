@@ -109,7 +109,10 @@ async def test_a_turn_rasa_saved_before_the_process_died_is_not_run_again(
     await crash(harness)
     [row] = rows(harness)
     tracker = DialogueStateTracker(harness.service.patient_id(PATIENT), domain.slots)
-    tracker.update(UserUttered("je voudrais un rdv demain", message_id=row["message_id"]))
+    # Rasa keeps Meta's id; the table, its digest only
+    wamid = saved["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    assert row["message_id"] == harness.services.keyring.message_key(wamid)
+    tracker.update(UserUttered("je voudrais un rdv demain", message_id=wamid))
     await store.save(tracker)  # what Rasa had saved
     seen: list[str] = []
 
@@ -125,3 +128,30 @@ async def test_a_turn_rasa_saved_before_the_process_died_is_not_run_again(
     await asyncio.sleep(TUNING.inbound_lease.total_seconds() + 0.2)
     assert await harness.service.recover(run_turn, partial(turn_ran, store)) == 1
     assert seen == ["plutôt vendredi"]
+
+
+async def test_a_message_stored_under_a_key_rotated_since_is_answered_once(
+    harness: Harness,
+) -> None:
+    """`clinic keys rotate` while a message was being handled: its row holds the digest of
+    Meta's id under the old key. Recovery reads the id back from the sealed body, puts the row
+    under the current key, answers once, and records the outcome where lookups find it."""
+    from sqlalchemy import update
+
+    from clinic.adapters.whatsapp.identity import Keyring
+
+    message = payloads.text_payload(PATIENT, "je voudrais un rdv demain", PHONE_NUMBER_ID)
+    wamid = message["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    await harness.post(message)
+    await crash(harness)
+    old_key = Keyring(b"the key before the rotation").message_key(wamid)
+    with harness.database.transaction() as connection:
+        connection.execute(update(whatsapp_inbound).values(message_id=old_key))
+    assert await answered_by_another_process(harness) == ["je voudrais un rdv demain"]
+    [row] = rows(harness)
+    current = harness.services.keyring.message_key(wamid)
+    assert (row["message_id"], row["outcome"], row["body"]) == (current, "turn", None)
+    assert await answered_by_another_process(harness) == []  # once
+    await harness.post(message)  # and a redelivery now is a duplicate
+    await harness.settle()
+    assert len(harness.sent("text")) == 1

@@ -68,7 +68,7 @@ def test_a_booking_made_less_than_24h_ahead_gets_no_reminder(
 ) -> None:
     now = local(2026, 12, 2, 16, 0)
     appointment = book(harness, practice, local(2026, 12, 3, 10, 0), now)
-    [reminder] = ReminderRepository(harness.database, practice).schedule(appointment, now)
+    [reminder] = reminder_repository(harness, practice).schedule(appointment, now)
     assert (reminder.status, reminder.note) == ("skipped", "booked after due time")
 
 
@@ -97,11 +97,18 @@ def book(
     return AppointmentRepository(harness.database, harness.services.sealer).add(appointment, now)
 
 
+def reminder_repository(harness: Harness, practice: Practice) -> ReminderRepository:
+    """The reminders' table as the composition root wires it (Meta's ids kept as digests)."""
+    return ReminderRepository(
+        harness.database, practice, message_key=harness.services.keyring.message_key
+    )
+
+
 def dispatcher(harness: Harness, practice: Practice, clock: FixedClock) -> ReminderDispatcher:
     """The worker's dispatcher as the composition root wires it, on a clock the test moves."""
     services = harness.services
     return ReminderDispatcher(
-        ReminderRepository(harness.database, practice),
+        reminder_repository(harness, practice),
         services.appointments,
         practice,
         clock,
@@ -137,7 +144,7 @@ async def test_a_due_reminder_is_sent_once_as_the_approved_template(
 ) -> None:
     booked_at = local(2026, 11, 30, 10, 0)
     appointment = book(harness, practice, local(2026, 12, 3, 14, 0), booked_at)
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     [reminder] = repository.schedule(appointment, booked_at)
     clock = FixedClock(local(2026, 12, 2, 13, 59))
     worker = dispatcher(harness, practice, clock)
@@ -168,7 +175,7 @@ async def test_a_timeout_after_meta_accepted_is_settled_by_the_status_webhook(
 ) -> None:
     now = local(2026, 12, 2, 14, 0)
     appointment = book(harness, practice, local(2026, 12, 3, 14, 0), now - timedelta(days=2))
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     [reminder] = repository.schedule(appointment, now - timedelta(days=2))
     harness.graph.script.append("accept-hang")
     harness.graph.hang_seconds = 2  # longer than the client's timeout: Meta has it, we don't know
@@ -190,7 +197,7 @@ async def test_a_reminder_meta_accepts_then_fails_is_failed_not_sent(
     """Meta answers 200, then reports the message failed (131026: undeliverable)."""
     now = local(2026, 12, 2, 14, 0)
     appointment = book(harness, practice, local(2026, 12, 3, 14, 0), now - timedelta(days=2))
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     [reminder] = repository.schedule(appointment, now - timedelta(days=2))
     assert await dispatcher(harness, practice, FixedClock(now)).run_once() == 1
     assert repository.for_appointment(appointment.id)[0].status == "sent"
@@ -215,7 +222,7 @@ async def test_a_request_meta_never_got_is_sent_again_after_the_lease(
 ) -> None:
     now = local(2026, 12, 2, 14, 0)
     appointment = book(harness, practice, local(2026, 12, 3, 14, 0), now - timedelta(days=2))
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     repository.schedule(appointment, now - timedelta(days=2))
     harness.graph.script.append("hang")
     harness.graph.hang_seconds = 2
@@ -237,7 +244,7 @@ async def test_retryable_errors_retry_later_permanent_ones_fail(
     now = local(2026, 12, 2, 14, 0)
     first = book(harness, practice, local(2026, 12, 3, 14, 0), now - timedelta(days=2))
     second = book(harness, practice, local(2026, 12, 3, 15, 0), now - timedelta(days=2))
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     for appointment in (first, second):
         repository.schedule(appointment, now - timedelta(days=2))
         # bring both due now
@@ -262,7 +269,7 @@ async def test_cancelling_cancels_the_reminder_even_during_the_send(
     now = local(2026, 12, 2, 14, 0)
     before = book(harness, practice, local(2026, 12, 3, 14, 0), now - timedelta(days=2))
     during = book(harness, practice, local(2026, 12, 3, 15, 0), now - timedelta(days=2))
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     appointments = AppointmentRepository(harness.database, harness.services.sealer)
     for appointment in (before, during):
         repository.schedule(appointment, now - timedelta(days=2))
@@ -295,7 +302,7 @@ async def test_missed_while_down_sent_if_still_ahead_skipped_if_not(
     booked_at = local(2026, 11, 20, 10, 0)
     ahead = book(harness, practice, local(2026, 12, 3, 16, 0), booked_at)
     past = book(harness, practice, local(2026, 12, 3, 9, 0), booked_at)
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     for appointment in (ahead, past):
         repository.schedule(appointment, booked_at)
     # Everything was down from the 1st to the 3rd at 10h00.
@@ -310,7 +317,7 @@ async def test_missed_while_down_sent_if_still_ahead_skipped_if_not(
 async def test_a_clock_jump_back_sends_nothing_twice(practice: Practice, harness: Harness) -> None:
     booked_at = local(2026, 11, 20, 10, 0)
     appointment = book(harness, practice, local(2026, 12, 3, 16, 0), booked_at)
-    ReminderRepository(harness.database, practice).schedule(appointment, booked_at)
+    reminder_repository(harness, practice).schedule(appointment, booked_at)
     clock = FixedClock(local(2026, 12, 2, 16, 0))
     worker = dispatcher(harness, practice, clock)
     assert await worker.run_once() == 1
@@ -326,7 +333,7 @@ async def test_moving_an_appointment_moves_its_reminder(
 ) -> None:
     booked_at = local(2026, 11, 20, 10, 0)
     appointment = book(harness, practice, local(2026, 12, 3, 16, 0), booked_at)
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     [first] = repository.schedule(appointment, booked_at)
     moved = replace(appointment, start=local(2026, 12, 10, 9, 0), end=local(2026, 12, 10, 9, 15))
     [second] = repository.schedule(moved, booked_at + timedelta(hours=1))
@@ -340,7 +347,7 @@ async def test_moving_an_appointment_moves_its_reminder(
 def due_now(harness: Harness, practice: Practice, count: int) -> ReminderRepository:
     """`count` appointments tomorrow whose reminders are due now (real time: workers run apart)."""
     now = datetime.now(timezone.utc)
-    repository = ReminderRepository(harness.database, practice)
+    repository = reminder_repository(harness, practice)
     tomorrow = now + timedelta(days=1)
     base = tomorrow.replace(minute=tomorrow.minute // 5 * 5, second=0, microsecond=0)
     for i in range(count):

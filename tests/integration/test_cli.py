@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,14 @@ from clinic.domain.practice import Practice
 from clinic.domain.scheduling import SearchWindow
 from clinic.services.booking import BookingService
 from tests.conftest import PARIS, ROOT, sealer
+
+
+def keys(database: Database) -> Callable[[str], str]:
+    """What the processes store of Meta's message ids (the key they share, in the database)."""
+    from clinic.adapters.whatsapp.identity import Keyring, load_key
+
+    return Keyring(load_key(database)).message_key
+
 
 CLINIC = shutil.which("clinic", path=str(Path(sys.executable).parent)) or "clinic"
 
@@ -48,7 +57,10 @@ def booked(database: Database, practice: Practice) -> list[str]:
         practice, AppointmentRepository(database, sealer()), LocalCalendar(), FixedClock(now)
     )
     window = SearchWindow(now + timedelta(days=1), now + timedelta(days=8))
-    slots = service.search(window, "ordonnance").slots[:2]
+    # In time order, at two different times: the CLI lists by start, and the search's own order
+    # (and two practitioners free at the same minute) depends on the day the test runs.
+    offered = sorted(service.search(window, "ordonnance", limit=20).slots, key=lambda s: s.start)
+    slots = [offered[0], next(s for s in offered if s.start > offered[0].start)]
     return [
         service.book(slot, "ordonnance", f"patient-{n}", name).appointment.id  # type: ignore[union-attr]
         for n, (slot, name) in enumerate(zip(slots, ["Jeanne Dupont", "Éric Lefèvre"], strict=True))
@@ -190,7 +202,7 @@ def test_reminders_list_is_the_staff_view_of_reminders(
     assert "Aucun rappel" in run("reminders", "list", env=env).stdout
     practice = load_practice(Path(env["PRACTICE_CONFIG"]))
     booked_at = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
-    repository = ReminderRepository(database, practice)
+    repository = ReminderRepository(database, practice, message_key=keys(database))
     for hour, start in (
         (14, datetime(2026, 12, 3, 14, 0, tzinfo=PARIS)),
         (10, datetime(2026, 11, 30, 18, 0, tzinfo=PARIS)),
@@ -246,7 +258,7 @@ def test_a_staff_cancellation_is_audited_and_told_to_the_patient_on_whatsapp(
     )
     result = run("appointments", "cancel", booked[0], env=env)
     assert "prévenu sur WhatsApp" in result.stdout, result.stdout
-    [row] = Outbox(database, sealer()).outbox()
+    [row] = Outbox(database, sealer(), keys(database)).outbox()
     assert (row.patient_id, row.kind, row.status) == ("patient-0", "cancellation", "queued")
     with database.transaction() as connection:
         body = json.loads(
@@ -306,7 +318,7 @@ def test_staff_confirm_or_refuse_pending_bookings_and_the_patient_is_told(
         for a in json.loads(run("appointments", "list", "--json", env=env).stdout)
     }
     assert listed == {ids[0]: "booked", ids[1]: "cancelled"}
-    [row] = Outbox(database, sealer()).outbox()
+    [row] = Outbox(database, sealer(), keys(database)).outbox()
     assert (row.patient_id, row.kind, row.status) == ("patient-a", "confirmation", "queued")
     with database.transaction() as connection:
         body = json.loads(

@@ -98,6 +98,19 @@ def test_the_trace_id_is_keyed_and_never_the_message_id() -> None:
     assert "MzM2" not in one.trace_id(wamid)  # the base64 of the number never shows
 
 
+def test_the_message_key_is_a_keyed_digest_apart_from_the_trace_id() -> None:
+    """What the tables keep of a Meta id: stable (lookups digest the id they are given),
+    keyed, 128 bits, and not the trace id logs carry (a log line leads to no row without
+    the key, nor a row to a log line)."""
+    wamid = "wamid.HBgLMzM2MTIzNDU2NzgVAgASGBQzQUY5RjA3QzY0QzJEMjBBMDdFNQA="
+    one, other = Keyring(b"k" * 32), Keyring(b"x" * 32)
+    key = one.message_key(wamid)
+    assert key == one.message_key(wamid) and key != other.message_key(wamid)
+    assert key.startswith("m-") and len(key) == 34 and int(key[2:], 16) >= 0
+    assert one.trace_id(wamid) not in key and "wamid" not in key and "MzM2" not in key
+    assert one.message_key(wamid + "A") != key
+
+
 @pytest.mark.parametrize("formatter", [TextFormatter(), JsonFormatter()])
 def test_log_lines_carry_the_bound_trace_and_trace_reads_them_back(
     formatter: logging.Formatter,
@@ -128,7 +141,7 @@ def test_stored_finds_the_inbound_row_and_the_sends_of_its_turn(services: Servic
         services.outbox.queue("wa-e", "text", {"type": "text"}, NOW)
     services.outbox.queue("wa-e", "reminder", {"type": "template"}, NOW)  # not this turn's
     services.inbound.set_outcome("wamid.A", "turn")
-    found = stored(services.database, "wamid.A", "aaaabbbbccccdddd")
+    found = stored(services.database, services.keyring.message_key("wamid.A"), "aaaabbbbccccdddd")
     assert found["inbound"]["outcome"] == "turn" and found["inbound"]["handled_at"]
     assert [row["kind"] for row in found["outbox"]] == ["text"]
 

@@ -4,8 +4,9 @@ Every process logs under the message's trace id (`Keyring.trace_id`, derived fro
 id with the application key: the id itself encodes the sender's number and never reaches a log):
 the Rasa process (the channel, Rasa's own lines, the NLU's verdict), the action server (each
 action, with the intent it ran on) and the outbox rows the turn queued. This module gathers them:
-the inbound row (kind, when received, outcome, when handled), the log lines of every process's
-log file that carry the id, and the outbox rows, in time order.
+the inbound row (kind, when received, outcome, when handled; found by `Keyring.message_key`, the
+digest that is all the table keeps of Meta's id), the log lines of every process's log file that
+carry the id, and the outbox rows, in time order.
 """
 
 from __future__ import annotations
@@ -105,8 +106,9 @@ def log_files(directory: Path) -> list[tuple[str, Iterable[str]]]:
     ]
 
 
-def stored(database: Database, message_id: str, trace_id: str) -> dict[str, Any]:
-    """What the database keeps of the message and of the messages its turn queued."""
+def stored(database: Database, message_key: str, trace_id: str) -> dict[str, Any]:
+    """What the database keeps of the message (its row is found by `message_key`, the digest
+    `Keyring.message_key` makes of Meta's id) and of the messages its turn queued."""
     with database.transaction() as connection:
         inbound = connection.execute(
             select(
@@ -115,7 +117,7 @@ def stored(database: Database, message_id: str, trace_id: str) -> dict[str, Any]
                 whatsapp_inbound.c.outcome,
                 whatsapp_inbound.c.handled_at,
                 whatsapp_inbound.c.attempts,
-            ).where(whatsapp_inbound.c.message_id == message_id)
+            ).where(whatsapp_inbound.c.message_id == message_key)
         ).first()
         outbox = connection.execute(
             select(

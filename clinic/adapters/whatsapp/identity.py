@@ -3,6 +3,8 @@
 The Rasa `sender_id` is an HMAC of the WhatsApp id: stable for a patient, useless to anyone
 without the key, and never the number. Interactive reply ids carry a short HMAC tag bound to the
 patient, so a forged or replayed id (someone else's button, a hand-made payload) is not honoured.
+Meta's message ids (`wamid.…`, base64 records that hold the sender's or recipient's number) are
+stored only as a keyed digest (`message_key`), and logged only as a trace id (`trace_id`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ __all__ = ["Keyring", "load_key"]
 #: Separates a choice's payload from its tag; never produced by base32.
 TAG_SEPARATOR = "~"
 TAG_LENGTH = 12
+#: What a stored message key starts with (a raw Meta id starts with `wamid.`).
+MESSAGE_KEY_PREFIX = "m-"
 #: Meta caps reply-button ids at 256 and list-row ids at 200 characters.
 MAX_CHOICE_ID = 200
 
@@ -30,12 +34,22 @@ class Keyring:
         self._ids = hmac.new(key, b"patient-id", hashlib.sha256).digest()
         self._choices = hmac.new(key, b"choice-id", hashlib.sha256).digest()
         self._traces = hmac.new(key, b"trace-id", hashlib.sha256).digest()
+        self._messages = hmac.new(key, b"message-key", hashlib.sha256).digest()
 
     def trace_id(self, message_id: str) -> str:
         """The id logs, metrics-free traces and outbox rows carry for one inbound message:
         Meta's message id itself encodes the sender's number, so it never reaches a log line;
         `clinic trace WAMID` derives the same 16 hex characters from it."""
         return hmac.new(self._traces, message_id.encode(), hashlib.sha256).hexdigest()[:16]
+
+    def message_key(self, message_id: str) -> str:
+        """What the database keeps of a Meta message id (the inbound dedup key, an outbound
+        message's id for its statuses, a reminder's, a staff alert's): `m-` and 32 hex
+        characters (128 bits) of an HMAC under its own derived key. The same id always gives
+        the same key, so lookups digest the id they are given; nobody without the key can go
+        back to the id, nor to the number it encodes."""
+        digest = hmac.new(self._messages, message_id.encode("utf-8", "replace"), hashlib.sha256)
+        return f"{MESSAGE_KEY_PREFIX}{digest.hexdigest()[:32]}"
 
     def patient_id(self, whatsapp_id: str) -> str:
         """`wa-` and 24 hex characters: 96 bits, no collision in any practice's lifetime."""

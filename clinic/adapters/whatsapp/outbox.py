@@ -2,12 +2,14 @@
 nothing, a patient's messages keep their order, and statuses from Meta have a row to land on.
 
 Several senders share it: claims are conditional UPDATEs (`clinic.adapters.storage.claim_each`).
+Meta's id of a sent message (its `wamid`, which encodes the recipient's number) is kept as a keyed
+digest only (`Keyring.message_key`): `accepted` stores it, `record_status` looks it up.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -73,9 +75,13 @@ class OutboundView:
 class Outbox:
     """Bodies (what the patient is told: names, times) are sealed until Meta accepts them."""
 
-    def __init__(self, database: Database, sealer: Sealer) -> None:
+    def __init__(
+        self, database: Database, sealer: Sealer, message_key: Callable[[str], str]
+    ) -> None:
+        """`message_key(wamid)`: the digest stored instead of Meta's id."""
         self.database = database
         self.sealer = sealer
+        self.message_key = message_key
 
     def enqueue(
         self, patient_id: str, kind: str, body: dict[str, Any], now: datetime, lease: timedelta
@@ -177,8 +183,15 @@ class Outbox:
         return body if isinstance(body, dict) else None
 
     def accepted(self, outbound_id: int, wamid: str, attempts: int, now: datetime) -> None:
-        """Meta took the message: keep its wamid for statuses, drop the text."""
-        self._finish(outbound_id, now, status="accepted", wamid=wamid, attempts=attempts, body=None)
+        """Meta took the message: keep its wamid's digest for statuses, drop the text."""
+        self._finish(
+            outbound_id,
+            now,
+            status="accepted",
+            wamid=self.message_key(wamid),
+            attempts=attempts,
+            body=None,
+        )
 
     def failed(self, outbound_id: int, code: int, title: str, attempts: int, now: datetime) -> None:
         self._finish(
@@ -234,7 +247,7 @@ class Outbox:
         with self.database.transaction() as connection:
             changed = connection.execute(
                 update(table)
-                .where(table.c.wamid == wamid, table.c.status.in_(allowed))
+                .where(table.c.wamid == self.message_key(wamid), table.c.status.in_(allowed))
                 .values(values)
             ).rowcount
         return bool(changed)

@@ -421,18 +421,26 @@ class WhatsAppService:
         stale = await asyncio.to_thread(
             self.inbound.claim_stale, self.clock.now(), self.inbound_lease
         )
-        for message_id, body, attempt in stale:
+        for key, body, attempt in stale:
+            # The row holds a digest of Meta's id; the id itself is in the sealed body.
             message = revive(self.sealer, body)
-            if message is None or attempt > MAX_ATTEMPTS:
+            if message is None:
+                await asyncio.to_thread(self.inbound.set_outcome_of, key, "failed")
+                logger.error("a message could not be read back after %d tries", attempt)
+                continue
+            message_id = message.message_id
+            if self.inbound.message_key(message_id) != key:  # the application key rotated since
+                if not await asyncio.to_thread(self.inbound.rekey, key, message_id):
+                    continue  # taken up under the new key already
+            if attempt > MAX_ATTEMPTS:
                 await asyncio.to_thread(self.inbound.set_outcome, message_id, "failed")
                 logger.error(
                     "a message could not be handled after %d tries",
                     attempt,
                     extra={"trace_id": self.trace(message_id)},
                 )
-                if message is not None:
-                    patient_id = self.patient_id(message.sender)
-                    await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
+                patient_id = self.patient_id(message.sender)
+                await self.say(patient_id, texts.error(self.practice_phone), kind="apology")
                 continue
             if turn_ran is not None and await turn_ran(self.patient_id(message.sender), message_id):
                 await asyncio.to_thread(self.inbound.set_outcome, message_id, "turn")

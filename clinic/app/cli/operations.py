@@ -149,7 +149,7 @@ def _report(services: Services, args: argparse.Namespace) -> int:
 
 def _trace(services: Services, args: argparse.Namespace) -> int:
     trace_id = services.keyring.trace_id(args.wamid)
-    found = stored(services.database, args.wamid, trace_id)
+    found = stored(services.database, services.keyring.message_key(args.wamid), trace_id)
     sources = [("stdin", sys.stdin)] if args.logs == "-" else log_files(Path(args.logs))
     lines = log_lines(sources, trace_id)
     if args.json:
