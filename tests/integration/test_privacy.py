@@ -99,6 +99,73 @@ async def test_a_dump_shows_no_name_number_or_text_before_or_after_erasure(
     assert erasure.token in after and "erasures" in after
 
 
+#: Meta's id of a message to PHONE: base64 of a record holding the number.
+WAMID = "wamid.HBgLMzM2NzcxMjM0NTYVAgARGBI1QjI5QzQ4RkQ2MjA3RjAxNTMA"
+
+
+def reminder_rows(services: Services, appointment_ids: list[str]) -> list[dict[str, object]]:
+    from sqlalchemy import select
+
+    from clinic.adapters.storage.tables import reminders
+
+    with services.database.transaction() as connection:
+        rows = connection.execute(
+            select(reminders).where(reminders.c.appointment_id.in_(appointment_ids))
+        ).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def sent_reminders(services: Services, patient: str) -> list[str]:
+    """Meta confirms a reminder of each of the patient's appointments: their rows keep the
+    digest of its id, never the id. Returns the appointments' ids."""
+    from sqlalchemy import update
+
+    from clinic.adapters.storage.tables import reminders
+
+    ids = [a.id for a in services.appointments.list(patient_id=patient)]
+    now = services.clock.now()
+    for n, appointment_id in enumerate(ids):
+        [reminder, *_] = services.reminders.for_appointment(appointment_id)
+        with services.database.transaction() as connection:  # the past one was skipped
+            connection.execute(
+                update(reminders).where(reminders.c.id == reminder.id).values(status="pending")
+            )
+        wamid = f"{WAMID}{n}"
+        assert services.reminders.confirmed_by_meta(reminder.id, wamid, "delivered", now)
+    stored = {row["wamid"] for row in reminder_rows(services, ids)} - {None}
+    assert stored == {services.keyring.message_key(f"{WAMID}{n}") for n in range(len(ids))}
+    return ids
+
+
+async def test_an_erased_patients_reminders_keep_their_state_but_no_message_id(
+    services: Services, database_url: str
+) -> None:
+    patient = await a_patient(services, database_url)
+    ids = sent_reminders(services, patient)
+    before = reminder_rows(services, ids)
+    assert {row["status"] for row in before} == {"sent"}
+    erasure = services.privacy.erase(patient, Actor("patient", patient))
+    after = reminder_rows(services, ids)
+    assert len(after) == len(before)  # the report still counts them
+    assert all(row["wamid"] is None for row in after)
+    assert not {row["status"] for row in after} & {"pending", "sending"}
+    assert {a.patient_id for a in services.appointments.list()} == {erasure.token}
+    dumped = dump(database_url)
+    assert "wamid." not in dumped
+    assert not [row["wamid"] for row in before if row["wamid"] and str(row["wamid"]) in dumped]
+
+
+async def test_reminders_past_their_retention_lose_their_message_id(
+    services: Services, database_url: str, clock: FixedClock
+) -> None:
+    patient = await a_patient(services, database_url)
+    ids = sent_reminders(services, patient)
+    clock.advance(timedelta(days=91 + 365))  # past appointments: anonymised a year after
+    assert services.privacy.purge().appointments_anonymised == 2
+    after = reminder_rows(services, ids)
+    assert after and all(row["wamid"] is None for row in after)
+
+
 async def test_the_export_has_everything_and_its_link_expires(
     services: Services, database_url: str, clock: FixedClock
 ) -> None:
@@ -189,9 +256,18 @@ async def test_a_rotated_data_key_reseals_everything_then_the_old_one_goes(
     from dataclasses import replace
 
     from clinic.adapters.sealing import UNREADABLE
+    from clinic.adapters.whatsapp.inbound import Inbound
+    from clinic.adapters.whatsapp.reading import keep, revive
 
     patient = await a_patient(services, database_url)
     old = services.sealer  # the development key file's key
+    # A message being handled (its process died mid-turn): kept sealed until its outcome.
+    now = services.clock.now()
+    message = Inbound(WAMID, PHONE, None, now, "text", text=TEXT)
+    assert services.inbound.claim_inbound(
+        WAMID, patient, "text", now, now, keep(old, message), timedelta(minutes=2)
+    )
+    enrolment = services.second_factors.begin(7, "equipe@cabinet.example", now)  # sealed too
     old_key = (ROOT / "var" / "data_encryption_key").read_text().strip()
     new_key = "new-data-key-0123456789abcdef"
 
@@ -211,6 +287,9 @@ async def test_a_rotated_data_key_reseals_everything_then_the_old_one_goes(
         contact = new_only.contacts.contact(patient)
         assert contact is not None and contact.wa_id == PHONE
         assert new_only.transcript.lines(patient)[0].text == TEXT
+        [(_, body, _)] = new_only.inbound.claim_stale(now + timedelta(minutes=3), timedelta(1))
+        assert revive(new_only.sealer, body) == message  # taken up again under the new key
+        assert new_only.second_factors.pending(7, "equipe@cabinet.example") == enrolment
     finally:
         new_only.database.dispose()
     tokens = SEALED.findall(dump(database_url))

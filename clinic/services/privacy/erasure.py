@@ -5,7 +5,8 @@ store and in the staff transcript, their name, number, message ids, outbox rows,
 conversations with staff and their alerts), cancels their future appointments (time freed, the
 calendar event removed, reminders cancelled) and anonymises the past ones (a random token instead
 of the pseudonymous id, no name; times and reason ids stay for the practice's statistics, the
-audit trail keeps its entries under the same token). What remains is the proof that it was done
+audit trail keeps its entries under the same token; their reminders keep their times and states
+for the report, without the id of the message sent, and none is left to send). What remains is the proof that it was done
 (table `erasures`), which names nobody.
 """
 
@@ -35,6 +36,7 @@ from clinic.adapters.storage.tables import (
     erasures,
     identity_views,
     patients,
+    reminders,
     staff_alerts,
     whatsapp_contacts,
     whatsapp_inbound,
@@ -49,7 +51,8 @@ from clinic.services.alerts import AlertRepository
 # The package's name, as before the split: log filters and dashboards select on it.
 logger = logging.getLogger("clinic.services.privacy")
 
-#: Tables whose rows about a patient go with them, by their `patient_id`.
+#: Tables whose rows about a patient go with them, by their `patient_id`. (`reminders` has no
+#: patient id: its rows follow the appointments, anonymised with them, `anonymise_reminders`.)
 ERASED_WITH_THE_PATIENT: tuple[Table, ...] = (
     patients,
     whatsapp_contacts,
@@ -168,6 +171,9 @@ class ErasureService:
             .where(appointments.c.patient_id == patient_id)
             .values(patient_id=token, patient_name=self.sealer.seal(""), note=None)
         ).rowcount
+        anonymise_reminders(
+            connection, select(appointments.c.id).where(appointments.c.patient_id == token)
+        )
         connection.execute(
             update(audit_log)
             .where(audit_log.c.actor == "patient", audit_log.c.actor_id == patient_id)
@@ -179,3 +185,21 @@ class ErasureService:
             .values(patient_id=token)
         )
         return int(changed or 0)
+
+
+def anonymise_reminders(connection: Any, appointment_ids: Any) -> int:
+    """The reminders of these appointments (ids, or a SELECT of them) keep their kind, times and
+    state (the report counts them) and lose the id of the message sent (the digest of Meta's id,
+    which Meta's records could match); one not sent yet never will be."""
+    mine = reminders.c.appointment_id.in_(appointment_ids)
+    connection.execute(
+        update(reminders)
+        .where(mine, reminders.c.status.in_(("pending", "sending")))
+        .values(status="cancelled", note="anonymised")
+    )
+    return int(
+        connection.execute(
+            update(reminders).where(mine).values(wamid=None, lease_until=None)
+        ).rowcount
+        or 0
+    )

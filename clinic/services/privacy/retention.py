@@ -21,13 +21,14 @@ from clinic.adapters.storage.tables import (
     audit_log,
     conversation_log,
     patients,
+    staff_totp,
     whatsapp_contacts,
     whatsapp_inbound,
     whatsapp_outbound,
 )
 from clinic.domain.clock import Clock
 from clinic.domain.practice import Practice
-from clinic.services.privacy.erasure import Erasure
+from clinic.services.privacy.erasure import Erasure, anonymise_reminders
 
 # The package's name, as before the split: log filters and dashboards select on it.
 logger = logging.getLogger("clinic.services.privacy")
@@ -83,9 +84,11 @@ class RetentionService:
             (whatsapp_contacts, "patient_id", "wa_id"),
             (whatsapp_contacts, "patient_id", "user_id"),
             (whatsapp_contacts, "patient_id", "profile_name"),
+            (whatsapp_inbound, "message_id", "body"),  # a message being handled
             (whatsapp_outbound, "id", "body"),
             (conversation_log, "id", "body"),
             (conversation_log, "id", "buttons"),
+            (staff_totp, "staff_id", "secret"),  # the console's second factors
         ]
         count = unreadable = 0
         with self.database.transaction() as connection:
@@ -171,6 +174,7 @@ class RetentionService:
             .where(old)
             .values(patient_id=token, patient_name=self.sealer.seal(""), note=None)
         )
+        anonymise_reminders(connection, ids)
         connection.execute(
             update(audit_log)
             .where(
