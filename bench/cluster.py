@@ -359,7 +359,7 @@ def report(run: Run, env: dict[str, str], elapsed: float, cpu: float) -> None:
             row[0]
             for row in connection.execute(
                 text("SELECT outcome FROM whatsapp_inbound WHERE message_id = ANY(:ids)"),
-                {"ids": missing},
+                {"ids": [services.keyring.message_key(w) for w in missing]},  # stored as digests
             )
         )
     engine.dispose()
