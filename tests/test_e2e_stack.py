@@ -1021,7 +1021,10 @@ def test_the_report_and_the_export_read_the_real_conversations(
         and figures["booking_conversations"] >= figures["completed"]
     )
     assert figures["intents"]["book_appointment"] >= len(WISHES)
-    assert figures["bookings_assistant"] >= len(made)
+    # The session's stack is shared with the console's tests, where staff book a caller from
+    # the agenda: those count as staff bookings, every other one as the assistant's.
+    assert figures["bookings_assistant"] + figures["bookings_staff"] >= len(made)
+    assert figures["bookings_assistant"] >= len(WISHES)
     assert figures["answer_seconds"]["p50"] is not None and figures["answer_seconds"]["p50"] < 10
     out = tmp_path / "export"
     done = clinic(
