@@ -3,7 +3,6 @@ CLI, the action server, the launcher, the simulator and `make run`'s supervisor.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import subprocess
@@ -139,16 +138,14 @@ def test_7_rotate_with_the_wrong_current_key_changes_nothing(pilot: str) -> None
 
 
 def ignored(path: str, patterns: list[str]) -> bool:
-    """Docker's rule, enough for these patterns: a path is out if it or a parent matches."""
+    """Docker's own rule, as the `docker` package applies it to a build context (its
+    `PatternMatcher`, the port of Docker's fileutils): `*` does not cross `/`, `**` does, and a
+    path is out when it or a parent matches. `fnmatch` got this wrong: its `*` crosses `/`."""
+    from docker.utils.build import PatternMatcher
+
+    matcher = PatternMatcher(patterns)
     parts = path.split("/")
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    for pattern in patterns:
-        for candidate in prefixes:
-            if fnmatch.fnmatch(candidate, pattern) or (
-                pattern.startswith("**/") and fnmatch.fnmatch(candidate.split("/")[-1], pattern[3:])
-            ):
-                return True
-    return False
+    return any(matcher.matches("/".join(parts[: i + 1])) for i in range(len(parts)))
 
 
 @pytest.mark.parametrize(
@@ -162,6 +159,9 @@ def ignored(path: str, patterns: list[str]) -> bool:
         "secrets/google.json",
         "keys/tls.pem",
         "tls.key",
+        "deploy/tls.key",
+        "deploy/k8s/service-account.json",
+        "config/google-credentials.json",
         "cabinet-service-account.json",
         "google_service_account.json",
         ".venv/bin/python",
