@@ -11,13 +11,14 @@ dir=${1:-${BACKUP_DIR:-backups}}
 : "${BACKUP_PASSPHRASE_FILE:?set BACKUP_PASSPHRASE_FILE (a file holding the backup passphrase)}"
 [ -s "$BACKUP_PASSPHRASE_FILE" ] || { echo "error: $BACKUP_PASSPHRASE_FILE is missing or empty" >&2; exit 1; }
 retention=${BACKUP_RETENTION_DAYS:-30}
-url=${DATABASE_URL/postgresql+psycopg2:/postgresql:}
+umask 077
+# shellcheck source=scripts/pgpass.sh
+. "$(dirname "$0")/pgpass.sh"
 mkdir -p "$dir"
 chmod 700 "$dir"
 target="$dir/clinic-$(date -u +%Y%m%dT%H%M%SZ).dump.gpg"
 partial="$target.partial"
-trap 'rm -f "$partial"' EXIT
-umask 077
+trap 'rm -f "$partial" "$PGPASSFILE"' EXIT
 pg_dump --format=custom --no-owner --dbname="$url" \
   | gpg --batch --yes --quiet --symmetric --cipher-algo AES256 \
         --pinentry-mode loopback --passphrase-file "$BACKUP_PASSPHRASE_FILE" --output "$partial"

@@ -6,7 +6,10 @@ set -euo pipefail
 file=${1:?usage: scripts/restore.sh FILE.dump.gpg}
 : "${DATABASE_URL:?set DATABASE_URL (postgresql://…)}"
 : "${BACKUP_PASSPHRASE_FILE:?set BACKUP_PASSPHRASE_FILE}"
-url=${DATABASE_URL/postgresql+psycopg2:/postgresql:}
+umask 077
+# shellcheck source=scripts/pgpass.sh
+. "$(dirname "$0")/pgpass.sh"
+trap 'rm -f "$PGPASSFILE"' EXIT
 gpg --batch --quiet --decrypt --pinentry-mode loopback --passphrase-file "$BACKUP_PASSPHRASE_FILE" "$file" \
   | pg_restore --clean --if-exists --no-owner --exit-on-error --single-transaction --dbname="$url"
 echo "restored: $file"

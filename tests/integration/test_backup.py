@@ -110,3 +110,47 @@ def test_old_backups_are_removed_after_the_retention(throwaway: str, tmp_path: P
     assert not old.exists() and len(list(backups.glob("clinic-*.dump.gpg"))) == 1
     missing = script("backup.sh", str(backups), env={**env, "BACKUP_PASSPHRASE_FILE": ""})
     assert missing.returncode != 0 and "BACKUP_PASSPHRASE_FILE" in missing.stderr
+
+
+def test_the_database_password_never_reaches_a_command_line(throwaway: str, tmp_path: Path) -> None:
+    """`ps` shows every process's argv to every user: pg_dump and pg_restore get the URL without
+    its password, which goes through a private pgpass file, gone when the script ends."""
+    secret = "s3cr:t p@ss"
+    user_url = throwaway.replace(
+        "postgresql://postgres@", "postgresql://postgres:s3cr%3At%20p%40ss@"
+    )
+    assert user_url != throwaway
+    seen = tmp_path / "argv"
+    wrappers = tmp_path / "bin"
+    wrappers.mkdir()
+    for tool in ("pg_dump", "pg_restore"):
+        real = subprocess.run(["which", tool], capture_output=True, text=True).stdout.strip()
+        wrapper = wrappers / tool
+        wrapper.write_text(
+            f'#!/usr/bin/env bash\necho "{tool} $*" >> {seen}\n'
+            f'cat "$PGPASSFILE" >> {seen}.pgpass\nstat -c %a "$PGPASSFILE" >> {seen}.mode\n'
+            f'echo "$PGPASSFILE" >> {seen}.path\n'
+            f'exec {real} "$@"\n'
+        )
+        wrapper.chmod(0o755)
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("phrase")
+    env = {
+        "DATABASE_URL": user_url,
+        "BACKUP_PASSPHRASE_FILE": str(passphrase),
+        "PATH": f"{wrappers}:{os.environ['PATH']}",
+    }
+    made = script("backup.sh", str(tmp_path / "backups"), env=env)
+    assert made.returncode == 0, made.stderr
+    [dump] = (tmp_path / "backups").glob("clinic-*.dump.gpg")
+    restored = script("restore.sh", str(dump), env=env)
+    assert restored.returncode == 0, restored.stderr
+    argv = seen.read_text()
+    assert "pg_dump" in argv and "pg_restore" in argv
+    assert "s3cr" not in argv and "p%40ss" not in argv and "postgres@" in argv
+    assert (
+        seen.with_suffix(".pgpass").read_text().splitlines()[0].endswith(":postgres:s3cr\\:t p@ss")
+    )
+    assert set(seen.with_suffix(".mode").read_text().split()) == {"600"}
+    assert not any(Path(f).exists() for f in seen.with_suffix(".path").read_text().split())
+    assert secret not in made.stdout + made.stderr + restored.stdout + restored.stderr
