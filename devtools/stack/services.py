@@ -78,7 +78,9 @@ def rasa_service(port: int, model: Path, credentials: str, name: str = "rasa") -
         ),
         port,
         "/",
-        startup_timeout=180,
+        # About 65-120 s on 2 cores; a CI rehearsal saw three starts in a row pass 180 s while
+        # the red-flag model trained beside the model load (cause not yet proven, issue 33).
+        startup_timeout=300,
     )
 
 
