@@ -30,6 +30,10 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=10001:10001 . .
 RUN mkdir -p var models && chown 10001:10001 var models
+# The red-flag model, trained once here (about 30 s) and read-only at run time: a process
+# loads it in a second instead of training it at each start (clinic/domain/safety/classifier.py).
+ENV CLINIC_MODEL_CACHE=/opt/clinic-cache
+RUN python -m clinic.domain.safety
 USER 10001
 EXPOSE 5005 5055 8000 8070 9100
 CMD ["python", "-m", "connectors.launch", "rasa", "--help"]

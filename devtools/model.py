@@ -3,7 +3,8 @@
 The model's name is a hash of everything that shapes it (config, domain, training data and the
 pinned dependency set), so ``models/<hash>.tar.gz`` is either the right model or absent. A
 shared cache outside the checkout (``CLINIC_MODEL_CACHE``) lets a fresh clone, such as CI's,
-reuse a model trained earlier from the very same inputs.
+reuse a model trained earlier from the very same inputs. The red-flag model
+(clinic.domain.safety.classifier) is built into the same cache first.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.print_path:
         print(model_path(root))
         return
+    # The red-flag model first: every process, `rasa train` included, then loads it from the cache.
+    subprocess.run([sys.executable, "-m", "clinic.domain.safety"], cwd=root, check=True)
     rasa = [sys.executable, "-m", "connectors.launch", "rasa"]
     ensure_model(root, rasa)
 

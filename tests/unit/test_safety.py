@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -114,13 +115,41 @@ def test_staff_read_the_category_never_the_words() -> None:
     assert {category.label for category in Category} == set(CATEGORY_LABELS.values())
 
 
-def test_the_unrolled_model_gives_scikit_learns_probabilities() -> None:
-    danger_model = classifier.model(wait=True)
-    assert danger_model is not None
-    for text in ("mon père a fait un malaise", "rdv jeudi", "j'ai envie d'en finir", "?"):
-        ours = danger_model.probabilities(text)
-        theirs = danger_model.pipeline.predict_proba([classifier.flatten(text)])[0]
-        assert abs(ours - theirs).max() < 1e-9
+def test_the_unrolled_model_gives_scikit_learns_probabilities_also_once_cached(
+    tmp_path: Path,
+) -> None:
+    examples = classifier.default_examples()[::4]  # a quarter: the same sums, 4 times faster
+    trained = classifier.DangerModel.train(examples)
+    trained.save(tmp_path / "model.npz")
+    loaded = classifier.DangerModel.load(tmp_path / "model.npz")
+    assert loaded.pipeline is None  # plain arrays: nothing of scikit-learn was unpickled
+    for text in ("mon père a fait un malaise", "rdv jeudi", "j'ai envie d'en finir", "?", "é" * 9):
+        theirs = trained.pipeline.predict_proba([classifier.flatten(text)])[0]
+        assert abs(trained.probabilities(text) - theirs).max() < 1e-9
+        assert abs(loaded.probabilities(text) - theirs).max() < 1e-9
+        assert loaded.score(text) == trained.score(text)
+
+
+def test_the_cache_is_keyed_by_its_inputs_and_a_damaged_file_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLINIC_MODEL_CACHE", str(tmp_path))
+    tuning = tmp_path / "tuning.jsonl"
+    rows = classifier.TUNING.read_text(encoding="utf-8").splitlines()[::6]
+    tuning.write_text("\n".join(rows), encoding="utf-8")
+    monkeypatch.setattr(classifier, "TUNING", tuning)
+    monkeypatch.setattr(classifier, "NLU", tmp_path / "no-nlu")
+    first = classifier.cache_path()
+    assert first.parent == tmp_path and not first.exists()
+    built = classifier.load_or_train()
+    assert first.is_file() and built.pipeline is not None
+    assert classifier.load_or_train().pipeline is None  # the second process only loads it
+    tuning.write_text("\n".join(rows[1:]), encoding="utf-8")
+    assert classifier.cache_path() != first  # new data, new model
+    first.write_bytes(b"not a model")
+    tuning.write_text("\n".join(rows), encoding="utf-8")
+    assert classifier.load_or_train().pipeline is not None  # damaged: trained again, not trusted
+    assert classifier.DangerModel.load(first).score("il ne respire plus").danger > 0.5
 
 
 def test_the_end_to_end_phrases_are_caught_with_or_without_the_model() -> None:
