@@ -49,6 +49,9 @@ SECRET_FILES = (
     "SMTP_URL",
     "CONSOLE_SESSION_KEY",
 )
+#: Secrets whose file may be empty, meaning « none »: a compose secret cannot be optional (its
+#: file must exist), and a practice without a mail server sends no staff e-mail.
+OPTIONAL_SECRET_FILES = ("SMTP_URL",)
 
 
 def secrets_from_files(environ: MutableMapping[str, str]) -> None:
@@ -64,11 +67,12 @@ def secrets_from_files(environ: MutableMapping[str, str]) -> None:
             value = Path(path).read_text(encoding="utf-8").strip()
         except OSError as error:
             raise SettingsError(f"{name}_FILE={path}: {error.strerror}") from None
-        if not value:
+        if not value and name not in OPTIONAL_SECRET_FILES:
             raise SettingsError(f"{name}_FILE={path} is empty")
         if environ.get(name) not in (None, "", value):  # the same value twice is a re-read
             raise SettingsError(f"set {name} or {name}_FILE, not both")
-        environ[name] = value
+        if value:  # an empty optional file leaves the secret unset, deliberately
+            environ[name] = value
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
@@ -274,8 +278,8 @@ class Settings:
 
     @property
     def production(self) -> bool:
-        """Real patients: CLINIC_ENV=production, or the WhatsApp channel on Meta's own API."""
-        real_meta = self.whatsapp_enabled and "graph.facebook.com" in self.whatsapp_api_url
+        """Real patients: CLINIC_ENV=production, or sending through Meta's own API."""
+        real_meta = self.whatsapp_sends and "graph.facebook.com" in self.whatsapp_api_url
         return self.clinic_env == "production" or real_meta
 
     @property
@@ -289,3 +293,10 @@ class Settings:
                 self.whatsapp_phone_number_id,
             )
         )
+
+    @property
+    def whatsapp_sends(self) -> bool:
+        """This process may send through the Graph API: the access token and the number's id
+        are all it needs (the worker holds neither the app secret nor the verify token, which
+        only the channel receiving Meta's webhooks uses)."""
+        return bool(self.whatsapp_access_token and self.whatsapp_phone_number_id)

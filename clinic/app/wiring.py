@@ -230,21 +230,34 @@ class Services:
 
     @cached_property
     def graph(self) -> GraphClient:
-        """The one Graph API client of this process (needs the WhatsApp settings)."""
-        config = self.whatsapp_config
+        """The one Graph API client of this process. Sending needs the access token and the
+        number's id only: the worker is given neither the app secret nor the verify token."""
+        settings, timeout = self.settings, self.tuning.graph_timeout
+        missing = [
+            name
+            for name, value in (
+                ("WHATSAPP_ACCESS_TOKEN", settings.whatsapp_access_token),
+                ("WHATSAPP_PHONE_NUMBER_ID", settings.whatsapp_phone_number_id),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError(
+                f"WhatsApp is not configured: set {', '.join(missing)} (make run sets local values)"
+            )
         return GraphClient(
-            config.api_url,
-            config.phone_number_id,
-            config.access_token,
-            timeout=config.graph_timeout,
-            connect_timeout=min(3.0, config.graph_timeout),
+            settings.whatsapp_api_url,
+            settings.whatsapp_phone_number_id or "",
+            settings.whatsapp_access_token or "",
+            timeout=timeout,
+            connect_timeout=min(3.0, timeout),
         )
 
     @cached_property
     def whatsapp_messenger(self) -> WhatsAppMessenger:
         """WhatsApp as the domain sees it. Processes without WhatsApp credentials (the staff
-        CLI) can still queue messages for the worker."""
-        graph = self.graph if self.settings.whatsapp_enabled else None
+        CLI, the console, the action server) can still queue messages for the worker."""
+        graph = self.graph if self.settings.whatsapp_sends else None
         return WhatsAppMessenger(self.contacts, self.outbox, self.keyring, self.clock, graph)
 
     @cached_property
@@ -319,7 +332,7 @@ class Services:
     def alert_dispatcher(self) -> AlertDispatcher:
         """The worker's staff alerts: WhatsApp when configured, e-mail when SMTP_URL is set."""
         channels: dict[AlertChannel, StaffChannel] = {}
-        if self.settings.whatsapp_enabled:
+        if self.settings.whatsapp_sends:
             channels["whatsapp"] = self.whatsapp_messenger
         if self.mailer is not None:
             channels["email"] = self.mailer
@@ -332,17 +345,22 @@ class Services:
         )
 
     @cached_property
-    def whatsapp(self) -> WhatsAppService:
-        """The WhatsApp channel's work: webhook batches, sends, the outbox. Its processes (the
-        channel, the worker) first replace any Meta message id an older version stored by its
+    def delivery(self) -> Delivery:
+        """Sends to patients in order, through the outbox (the channel's answers, the worker's
+        drain). Its processes first replace any Meta message id an older version stored by its
         digest (decision 42)."""
         digest_stored_ids(self.database, self.keyring.message_key)
-        delivery = Delivery(self.outbox, self.contacts, self.graph, self.clock, self.tuning.retry)
-        rules = Rules(
-            self.whatsapp_config.max_message_age, self.practice.limits.messages_per_minute
-        )
+        return Delivery(self.outbox, self.contacts, self.graph, self.clock, self.tuning.retry)
+
+    @cached_property
+    def whatsapp(self) -> WhatsAppService:
+        """The WhatsApp channel's work: webhook batches (which need every WhatsApp credential),
+        sends, the outbox."""
+        config = self.whatsapp_config  # first: names every missing variable at once
+        delivery = self.delivery
+        rules = Rules(config.max_message_age, self.practice.limits.messages_per_minute)
         return WhatsAppService(
-            self.whatsapp_config,
+            config,
             contacts=self.contacts,
             inbound=self.inbound,
             outbox=self.outbox,
@@ -379,7 +397,7 @@ class Services:
             checks["duckling"] = metrics.http_answers(self.settings.duckling_url + "/")
         if action_server:
             checks["action_server"] = metrics.http_answers(action_server.rstrip("/") + "/health")
-        if graph and self.settings.whatsapp_enabled:
+        if graph and self.settings.whatsapp_sends:
             checks["whatsapp_credentials"] = metrics.cached(self.graph.credentials_valid, 300)
         return checks
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from clinic.adapters import metrics
 from clinic.adapters.settings import Settings
+from clinic.adapters.whatsapp.service import DEDUP_RETENTION
 from clinic.app.wiring import Services, build_services
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ async def run(
     services: Services, stop: asyncio.Event, idle: float = 1.0, once: bool = False
 ) -> int:
     """Loop until `stop` is set (or one pass with `once`); returns how many rows were handled."""
-    service = services.whatsapp  # fails here, with the missing variables named, if unconfigured
+    # Sending is all the worker does on WhatsApp: it needs WHATSAPP_ACCESS_TOKEN and
+    # WHATSAPP_PHONE_NUMBER_ID, never the webhook's secrets; fails here, naming what is missing.
+    delivery = services.delivery
     clock = services.clock
     handled = 0
     next_purge = next_retention = clock.now()
@@ -40,11 +43,13 @@ async def run(
             claimed = realerts + resumed
             claimed += await services.alert_dispatcher.run_once()
             claimed += await services.reminder_dispatcher.run_once()
-            claimed += await service.drain_outbox()
+            claimed += await delivery.drain()
             claimed += await asyncio.to_thread(services.privacy.run_requested_erasures)
             handled += claimed
             if clock.now() >= next_purge:
-                purged = await service.purge()
+                purged = await asyncio.to_thread(
+                    services.inbound.purge_inbound, clock.now() - DEDUP_RETENTION
+                )
                 if purged:
                     logger.info("forgot %d inbound message id(s) older than 8 days", purged)
                 next_purge = clock.now() + PURGE_EVERY

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from clinic.adapters.settings import SECRET_FILES, Settings, SettingsError, secrets_from_files
+from clinic.adapters.settings import (
+    OPTIONAL_SECRET_FILES,
+    SECRET_FILES,
+    Settings,
+    SettingsError,
+    secrets_from_files,
+)
 
 
 def test_a_secret_is_read_from_its_file(tmp_path: Path) -> None:
@@ -37,6 +43,19 @@ def test_a_missing_empty_or_doubled_secret_file_is_refused(
         env["RASA_AUTH_TOKEN"] = "other"
     with pytest.raises(SettingsError, match=error):
         secrets_from_files(env)
+
+
+def test_an_empty_smtp_file_means_no_mail_server(tmp_path: Path) -> None:
+    """A compose secret's file must exist: an empty `smtp_url` says « no mail server ». Only
+    SMTP_URL may be empty; every other secret's empty file is still refused."""
+    assert OPTIONAL_SECRET_FILES == ("SMTP_URL",)
+    (tmp_path / "smtp_url").write_text("\n")
+    assert Settings.from_env({"SMTP_URL_FILE": str(tmp_path / "smtp_url")}).smtp_url is None
+    with pytest.raises(SettingsError, match="not both"):
+        secrets_from_files({"SMTP_URL_FILE": str(tmp_path / "smtp_url"), "SMTP_URL": "smtp://h"})
+    (tmp_path / "smtp_url").write_text("smtp://alerts:pw@mail.example:587\n")
+    settings = Settings.from_env({"SMTP_URL_FILE": str(tmp_path / "smtp_url")})
+    assert settings.smtp_url == "smtp://alerts:pw@mail.example:587"
 
 
 def test_every_secret_of_the_readme_has_a_file_form() -> None:

@@ -43,6 +43,18 @@ def test_values_are_read_and_normalised() -> None:
     assert settings.whatsapp_enabled is True
 
 
+def test_sending_needs_the_access_token_and_the_number_only() -> None:
+    """The worker is given Meta's sending credentials alone: it sends, and sending to Meta's
+    real API makes it production, as the channel with every credential is."""
+    sending = {"WHATSAPP_ACCESS_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "123"}
+    settings = Settings.from_env(sending)
+    assert settings.whatsapp_sends is True and settings.whatsapp_enabled is False
+    assert settings.production is True  # graph.facebook.com: real patients
+    local = Settings.from_env({**sending, "WHATSAPP_API_URL": "http://127.0.0.1:8090/v21.0"})
+    assert local.production is False
+    assert Settings.from_env({"WHATSAPP_ACCESS_TOKEN": "t"}).whatsapp_sends is False
+
+
 def test_secrets_stay_out_of_repr() -> None:
     text = repr(Settings.from_env({"WHATSAPP_APP_SECRET": "s3cr3t", "RASA_AUTH_TOKEN": "tok3n"}))
     assert "s3cr3t" not in text and "tok3n" not in text
