@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import aiohttp
 
+from clinic.adapters.storage.audit import Actor
 from clinic.domain import safety
 from devtools.simulator import payloads
 from tests.connector.conftest import PHONE_NUMBER_ID, Harness
@@ -69,7 +70,18 @@ async def test_the_full_notice_and_the_export_link(harness: Harness) -> None:
         async with session.get(link) as exported:
             assert exported.status == 200 and exported.headers["Cache-Control"] == "no-store"
             assert (await exported.json())["nom"] == "Odile Marchetti"
-        async with session.get(link.replace(".json", ".txt")) as summary:
+        async with session.get(link) as again:  # a link works once
+            assert again.status == 404 and "expiré" in await again.text()
+        summary_link = harness.services.privacy.export_link(
+            patient, base.rsplit("/webhooks", 1)[0], "txt"
+        )
+        async with session.get(summary_link) as summary:
             assert "Odile Marchetti" in await summary.text()
         async with session.get(link[:-9] + "XXXX.json") as forged:
             assert forged.status == 404
+        revoked = harness.services.privacy.export_link(
+            patient, base.rsplit("/webhooks", 1)[0], "json"
+        )
+        harness.services.privacy.erase(patient, Actor("staff", "test"))
+        async with session.get(revoked) as gone:  # erased: answers like an expired link
+            assert gone.status == 404 and "expiré" in await gone.text()

@@ -176,13 +176,45 @@ async def test_the_export_has_everything_and_its_link_expires(
     assert [c["kind"] for c in data["consentements"]] == ["reminders"]
     link = services.privacy.export_link(patient, "https://cabinet.example", "json")
     token = link.rsplit("/", 1)[1]
+    assert services.privacy.export_file(token[:-8] + "AAAA.json") is None  # forged
+    assert services.privacy.export_file(token.replace(".json", ".txt")) is None  # not issued
     found = services.privacy.export_file(token)
     assert found is not None and json.loads(found[0])["nom"] == NAME
-    summary = services.privacy.export_file(token.replace(".json", ".txt"))
+    summary_link = services.privacy.export_link(patient, "https://cabinet.example", "txt")
+    summary = services.privacy.export_file(summary_link.rsplit("/", 1)[1])
     assert summary is not None and NAME in summary[0].decode()
-    assert services.privacy.export_file(token[:-8] + "AAAA.json") is None  # forged
+    later = services.privacy.export_link(patient, "https://cabinet.example", "json")
     clock.advance(timedelta(hours=25))
-    assert services.privacy.export_file(token) is None  # expired
+    assert services.privacy.export_file(later.rsplit("/", 1)[1]) is None  # expired
+
+
+async def test_an_export_link_works_once_and_dies_with_an_erasure(
+    services: Services, database_url: str
+) -> None:
+    """Issue 33's review: a link could be reused for 24 h and still answered after erasure."""
+    patient = await a_patient(services, database_url)
+    privacy = services.privacy
+    token = privacy.export_link(patient, "https://cabinet.example", "json").rsplit("/", 1)[1]
+    assert privacy.export_file(token) is not None
+    assert privacy.export_file(token) is None  # a second download: the « lien expiré » answer
+    outstanding = [
+        privacy.export_link(patient, "https://cabinet.example", suffix).rsplit("/", 1)[1]
+        for suffix in ("txt", "json")
+    ]
+    other = await a_second_patient(services)
+    kept = privacy.export_link(other, "https://cabinet.example", "txt").rsplit("/", 1)[1]
+    dumped = dump(database_url)
+    assert not [t for t in (token, *outstanding) if t in dumped or t.split(".")[2] in dumped]
+    privacy.erase(patient, Actor("staff", "test"))
+    assert [privacy.export_file(t) for t in outstanding] == [None, None]  # revoked
+    assert privacy.export_file(kept) is not None  # another patient's link is not touched
+    assert patient not in dump(database_url)  # no row of the links names the erased patient
+
+
+async def a_second_patient(services: Services) -> str:
+    patient = services.keyring.patient_id("33677000111")
+    services.patients.remember(patient, "Anatole Brizard", services.clock.now())
+    return patient
 
 
 async def test_retention_by_travelling_in_time(

@@ -214,6 +214,20 @@ erasure_requests = Table(
     Column("passes", Integer, nullable=False, default=0),
 )
 
+# The patient's export links (« mes données », clinic.services.privacy.access) still unused: a
+# keyed digest of each link issued (never the link, which opens the file), its patient and expiry.
+# A download deletes its row (a link works once); an erasure deletes the patient's rows (every
+# outstanding link answers like an expired one); expired rows go when the next link is issued.
+export_links = Table(
+    "export_links",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_export_links_patient", "patient_id"),
+    Index("ix_export_links_expires", "expires_at"),
+)
+
 # --- WhatsApp (clinic.adapters.whatsapp) -------------------------------------------------------------
 
 # The only place a phone number is kept: what sending needs. `last_inbound_at` is the start of

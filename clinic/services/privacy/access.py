@@ -1,21 +1,34 @@
 """Access and portability (GDPR arts. 15 and 20): everything the assistant keeps about a patient,
 as JSON and as a short French text, served behind a signed link that expires, so the file can
-be sent over WhatsApp without the patient's data ever sitting in a message."""
+be sent over WhatsApp without the patient's data ever sitting in a message.
+
+A link works once, and an erasure ends every link of the patient not used yet: each link issued
+is a row of `export_links` (a keyed digest of the link, never the link itself), which the first
+download deletes and the erasure deletes with the patient. A used, revoked, expired or forged
+link gets the same answer (None: the route's « lien expiré » page)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from clinic.adapters.storage import Database
 from clinic.adapters.storage.appointments import AppointmentRepository
 from clinic.adapters.storage.conversations import Transcript, resolve
 from clinic.adapters.storage.patients import PatientRepository
-from clinic.adapters.storage.tables import appointments, conversations, patients, whatsapp_contacts
+from clinic.adapters.storage.tables import (
+    appointments,
+    conversations,
+    export_links,
+    patients,
+    whatsapp_contacts,
+)
 from clinic.domain import french
 from clinic.domain.clock import Clock
 from clinic.domain.ics import LinkSigner
@@ -55,6 +68,7 @@ class AccessService:
         self.practice = practice
         self.clock = clock
         self.links = LinkSigner(key, b"export-link")
+        self._digest_key = hmac.new(key, b"export-link-digest", hashlib.sha256).digest()
 
     def find(self, ref: str) -> str | None:
         """A patient id from the id itself or a unique prefix of 6+ characters (« 3f9a0c1e »)."""
@@ -123,17 +137,51 @@ class AccessService:
         return "\n".join(lines)
 
     def export_link(self, patient_id: str, base_url: str, suffix: str) -> str:
-        token = self.links.token(patient_id, self.clock.now(), timedelta(hours=EXPORT_LINK_HOURS))
-        return f"{base_url.rstrip('/')}/webhooks/whatsapp/export/{token}.{suffix}"
+        """A link to the file, for one download within EXPORT_LINK_HOURS."""
+        now = self.clock.now()
+        token = self.links.token(patient_id, now, timedelta(hours=EXPORT_LINK_HOURS))
+        link = f"{token}.{suffix}"
+        with self.database.transaction() as connection:
+            connection.execute(delete(export_links).where(export_links.c.expires_at <= now))
+            connection.execute(
+                export_links.insert().values(
+                    digest=self._digest(link),
+                    patient_id=patient_id,
+                    expires_at=now + timedelta(hours=EXPORT_LINK_HOURS),
+                )
+            )
+        return f"{base_url.rstrip('/')}/webhooks/whatsapp/export/{link}"
 
     def export_file(self, token: str) -> tuple[bytes, str] | None:
-        """The file behind an export link (JSON or text), or None (forged, expired)."""
+        """The file behind an export link (JSON or text), once; None for a link forged, expired,
+        already used or revoked by an erasure (the same answer for all four)."""
         name, _, suffix = token.rpartition(".")
-        patient_id = self.links.open(name, self.clock.now())
+        now = self.clock.now()
+        patient_id = self.links.open(name, now)
         if patient_id is None or suffix not in ("json", "txt"):
             return None
+        mine = export_links.c.digest == self._digest(token)
+        with self.database.transaction() as connection:
+            if connection.execute(select(export_links.c.patient_id).where(mine)).first() is None:
+                return None  # used, revoked, or never issued
         data = self.export(patient_id)
         if suffix == "json":
-            body = json.dumps(data, ensure_ascii=False, indent=2).encode()
-            return body, "application/json; charset=utf-8"
-        return self.summary(data).encode(), "text/plain; charset=utf-8"
+            found = (
+                json.dumps(data, ensure_ascii=False, indent=2).encode(),
+                "application/json; charset=utf-8",
+            )
+        else:
+            found = self.summary(data).encode(), "text/plain; charset=utf-8"
+        # Spent only now, in one statement: of two downloads at once, one deletes the row and
+        # gets the file; an erasure that ran meanwhile deleted it first, and nobody gets it.
+        with self.database.transaction() as connection:
+            spent = connection.execute(
+                delete(export_links).where(mine, export_links.c.patient_id == patient_id)
+            ).rowcount
+        return found if spent == 1 else None
+
+    def _digest(self, link: str) -> str:
+        """What `export_links` keeps of a link: enough to recognise it, useless to open it."""
+        return hmac.new(
+            self._digest_key, link.encode("utf-8", "replace"), hashlib.sha256
+        ).hexdigest()

@@ -2,7 +2,7 @@
 
 Erasure removes everything that could point to the person (their conversation in Rasa's tracker
 store and in the staff transcript, their name, number, message ids, outbox rows, consent records,
-conversations with staff and their alerts), cancels their future appointments (time freed, the
+conversations with staff and their alerts, the export links not used yet), cancels their future appointments (time freed, the
 calendar event removed, reminders cancelled) and anonymises the past ones (a random token instead
 of the pseudonymous id, no name; times and reason ids stay for the practice's statistics, the
 audit trail keeps its entries under the same token; their reminders keep their times and states
@@ -34,6 +34,7 @@ from clinic.adapters.storage.tables import (
     conversations,
     erasure_requests,
     erasures,
+    export_links,
     identity_views,
     patients,
     reminders,
@@ -62,6 +63,7 @@ ERASED_WITH_THE_PATIENT: tuple[Table, ...] = (
     conversation_log,
     staff_alerts,
     consents,
+    export_links,  # every outstanding « mes données » link then answers like an expired one
 )
 #: An erasure asked for by message waits for its turn to be saved, then is swept once more.
 ERASURE_DELAY = timedelta(seconds=20)
