@@ -13,7 +13,6 @@ request body, which holds the conversation).
 from __future__ import annotations
 
 import argparse
-import hmac
 import logging
 import os
 from typing import Any
@@ -26,6 +25,7 @@ from sanic.response import HTTPResponse
 from actions.context import get_context
 from clinic.adapters.settings import SettingsError
 from clinic.domain.practice import PracticeConfigError
+from clinic.domain.tokens import same_token
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,7 @@ MIN_TOKEN_LENGTH = 16
 
 
 def authorised(request: Request, token: str) -> bool:
-    received = request.headers.get(TOKEN_HEADER) or ""
-    return hmac.compare_digest(received.encode("utf-8", "replace"), token.encode())
+    return same_token(request.headers.get(TOKEN_HEADER), token)
 
 
 def build_app(token: str, package: str = "actions") -> Sanic:

@@ -4,7 +4,11 @@
 - `RemoteAction._validate_action_result`: the action-response schema compiled once
   (`connectors.rasa_speedups`), about 24 ms saved per action call;
 - `MessageProcessor.parse_message`: the NLU's verdict counted and logged
-  (`connectors.observability`).
+  (`connectors.observability`);
+- `rasa.server.requires_auth`: the API token compared in constant time, on bytes
+  (`connectors.rasa_http`);
+- Sanic's `Http.error_response` and `Http.create_empty_request`: a 400 instead of a dropped
+  connection for a URL holding a byte that is not ASCII (`connectors.rasa_http`).
 
 Each replaced method must still have the signature it had when the patch was written
 (`EXPECTED`): `install` refuses to patch a Rasa that changed it, and a test checks the installed
@@ -15,30 +19,42 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
+import rasa.server
 from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
+from sanic.http import Http
 
 from connectors.observability import observe_nlu
+from connectors.rasa_http import answer_odd_urls, constant_time_auth
 from connectors.rasa_speedups import compile_action_response_schema
 
-#: (class, method) -> the parameter names of Rasa 3.6's own method.
-EXPECTED: dict[tuple[type, str], tuple[str, ...]] = {
+#: (class or module, name) -> the parameter names of Rasa 3.6's (and its Sanic's) own function.
+EXPECTED: dict[tuple[type | ModuleType, str], tuple[str, ...]] = {
     (RemoteAction, "_validate_action_result"): ("self", "result"),
     (MessageProcessor, "parse_message"): ("self", "message", "tracker", "only_output_properties"),
+    (rasa.server, "requires_auth"): ("app", "token"),
+    (Http, "error_response"): ("self", "exception"),
+    (Http, "create_empty_request"): ("self",),
 }
-INSTALLERS: tuple[Callable[[], None], ...] = (compile_action_response_schema, observe_nlu)
+INSTALLERS: tuple[Callable[[], None], ...] = (
+    compile_action_response_schema,
+    observe_nlu,
+    constant_time_auth,
+    answer_odd_urls,
+)
 
 
-def original(owner: type, name: str) -> Callable[..., Any]:
+def original(owner: type | ModuleType, name: str) -> Callable[..., Any]:
     """Rasa's own method, patched or not (a patch keeps it as `.original`)."""
     method = getattr(owner, name)
     return getattr(method, "original", method)
 
 
 def mismatches() -> list[str]:
-    """The patched methods whose signature in the installed Rasa is not the expected one."""
+    """The patched functions whose signature in the installed Rasa is not the expected one."""
     found = []
     for (owner, name), expected in EXPECTED.items():
         actual = tuple(inspect.signature(original(owner, name)).parameters)

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from clinic.domain.tokens import same_token
 from devtools.simulator.payloads import new_wamid
 
 logger = logging.getLogger(__name__)
@@ -131,6 +132,10 @@ class FakeGraph:
         app.router.add_get("/_fake/requests", self.list_requests)
         app.router.add_post("/_fake/reset", self.reset)
 
+    def authorized(self, request: web.Request) -> bool:
+        """The Graph API token, checked as Meta would (bytes, constant time)."""
+        return same_token(request.headers.get("Authorization"), f"Bearer {self.access_token}")
+
     def _notify(self) -> None:
         if self.changed is not None:
             self.changed.set()
@@ -139,7 +144,7 @@ class FakeGraph:
         """`GET /{phone_number_id}`: the number's profile, as Meta answers a valid token."""
         if request.match_info["phone_number_id"] != self.phone_number_id:
             return web.json_response(error_body(100, "Unknown phone number id"), status=400)
-        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+        if not self.authorized(request):
             return web.json_response(error_body(190), status=401)
         return web.json_response(
             {
@@ -152,7 +157,7 @@ class FakeGraph:
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.json()
-        authorized = request.headers.get("Authorization") == f"Bearer {self.access_token}"
+        authorized = self.authorized(request)
         record: dict[str, Any] = {"path": request.path, "body": body, "authorized": authorized}
         self.requests.append(record)
         if request.match_info["phone_number_id"] != self.phone_number_id:

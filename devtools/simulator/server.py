@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hmac
 import logging
 import os
 import secrets
@@ -20,6 +19,7 @@ import aiohttp
 from aiohttp import web
 
 from clinic.adapters.whatsapp.inbound import SIGNATURE_HEADER, sign
+from clinic.domain.tokens import same_token
 from devtools.simulator import payloads
 from devtools.simulator.graph import FakeGraph
 
@@ -158,8 +158,7 @@ class Simulator:
         the page this server served."""
         if request.content_type != "application/json":
             return web.json_response({"error": "expected application/json"}, status=415)
-        given = (request.headers.get(TOKEN_HEADER) or "").encode("utf-8", "replace")
-        if not hmac.compare_digest(given, self.token.encode()):
+        if not same_token(request.headers.get(TOKEN_HEADER), self.token):
             return web.json_response({"error": "missing or wrong simulator token"}, status=403)
         try:
             data = await request.json()

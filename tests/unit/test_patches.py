@@ -35,13 +35,22 @@ runpy.run_module = lambda *args, **kwargs: None  # Rasa itself does not start
 launch.main(sys.argv[1:])
 from rasa.core.processor import MessageProcessor
 from rasa.core.actions.action import RemoteAction
+from rasa.server import requires_auth
+from sanic.http import Http
 print(getattr(MessageProcessor.parse_message, "observed", False),
-      getattr(RemoteAction._validate_action_result, "compiled", False))
+      getattr(RemoteAction._validate_action_result, "compiled", False),
+      getattr(requires_auth, "constant_time", False),
+      getattr(Http.error_response, "answers_odd_urls", False))
 """
 
 
 @pytest.mark.parametrize(
-    ("command", "patched"), [("run", "True True"), ("shell", "True True"), ("train", "False False")]
+    ("command", "patched"),
+    [
+        ("run", "True True True True"),
+        ("shell", "True True True True"),
+        ("train", "False False False False"),
+    ],
 )
 def test_the_launcher_installs_them_for_a_rasa_that_serves_turns(
     command: str, patched: str

@@ -14,7 +14,6 @@ counts failures), since a code is checked right after the password.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sqlalchemy.engine import Connection
 from clinic.adapters.sealing import Sealer
 from clinic.adapters.storage import Database
 from clinic.adapters.storage.tables import staff_totp
+from clinic.domain.tokens import same_token
 
 ISSUER = "Console du cabinet"
 #: A code of the previous or next 30-second step is accepted too (phones drift).
@@ -138,7 +138,7 @@ class SecondFactors:
                 return bool(moved)
             digests: list[str] = json.loads(row.recovery)
             given = _digest(code)
-            found = next((d for d in digests if hmac.compare_digest(d, given)), None)
+            found = next((d for d in digests if same_token(given, d)), None)
             if found is None or len(_normalise(code)) != 12:
                 return False
             left = [d for d in digests if d != found]
@@ -178,6 +178,7 @@ def _matching_step(secret: str, code: str, now: datetime, last_step: int) -> int
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // totp.interval
     for step in range(current - WINDOW, current + WINDOW + 1):
-        if step > last_step and hmac.compare_digest(totp.generate_otp(step), digits):
+        # `digits` may hold any digit isdigit knows (« ٣ »): same_token compares bytes.
+        if step > last_step and same_token(digits, totp.generate_otp(step)):
             return step
     return None

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 
 from clinic.adapters.keys import load_key
+from clinic.domain.tokens import same_token
 
 __all__ = ["Keyring", "load_key"]
 #: Separates a choice's payload from its tag; never produced by base32.
@@ -68,7 +69,6 @@ class Keyring:
     def open_choice(self, patient_id: str, choice_id: str) -> str | None:
         """The payload of a choice this assistant issued to this patient, else None."""
         payload, separator, tag = choice_id.rpartition(TAG_SEPARATOR)
-        expected = self._tag(patient_id, payload).encode()
-        if not separator or not hmac.compare_digest(tag.encode("utf-8", "replace"), expected):
+        if not separator or not same_token(tag, self._tag(patient_id, payload)):
             return None
         return payload

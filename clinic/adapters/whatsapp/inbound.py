@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, TypedDict
 
+from clinic.domain.tokens import same_token
+
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -49,10 +51,9 @@ def check_signature(body: bytes, header: str | None, app_secret: str) -> None:
     if not header:
         raise SignatureMissing("missing signature")
     scheme, _, received = header.strip().partition("=")
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest().encode()
-    # Bytes on both sides: compare_digest refuses non-ASCII str, and a forged header may hold any.
-    given = received.strip().lower().encode("utf-8", "replace")
-    if scheme.lower() != "sha256" or not hmac.compare_digest(expected, given):
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    # A forged header may hold any characters: same_token compares bytes, in constant time.
+    if scheme.lower() != "sha256" or not same_token(received.strip().lower(), expected):
         raise SignatureInvalid("signature does not match")
 
 
@@ -63,11 +64,9 @@ def sign(body: bytes, app_secret: str) -> str:
 
 def handshake(args: Mapping[str, str], verify_token: str) -> str | None:
     """The `hub.challenge` to echo as text, or None when the request must get a 403."""
-    token = args.get("hub.verify_token") or ""
-    if (
-        args.get("hub.mode") == "subscribe"
-        and verify_token
-        and hmac.compare_digest(token.encode(), verify_token.encode())
+    # same_token: any characters, empty or long, and an unset verify token matches nothing.
+    if args.get("hub.mode") == "subscribe" and same_token(
+        args.get("hub.verify_token"), verify_token
     ):
         return args.get("hub.challenge") or ""
     return None

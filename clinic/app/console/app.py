@@ -124,7 +124,10 @@ class Console:
         request["csrf"] = signer.csrf_token(csrf_cookie, session)
         public = request.path.startswith(PUBLIC)
         if request.method == "POST":
-            form = await request.post()
+            try:
+                form = await request.post()
+            except (ValueError, LookupError):  # bytes that are not text, or an unknown charset
+                return pages.refused(request, 400, "Formulaire illisible.")
             token = form.get(CSRF_FIELD)
             if new_cookie or not signer.csrf_valid(csrf_cookie, str(token or ""), session):
                 return pages.refused(request, 403, "Jeton de sécurité manquant ou périmé.")

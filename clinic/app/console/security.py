@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from clinic.adapters.settings import Settings, SettingsError
+from clinic.domain.tokens import as_bytes, same_token
 
 SESSION_COOKIE = "console_session"
 CSRF_COOKIE = "console_csrf"
@@ -80,7 +81,7 @@ def session_key(settings: Settings, application_key: bytes) -> bytes:
                 "CONSOLE_SESSION_KEY (or CONSOLE_SESSION_KEY_FILE) is required in production"
             )
         return derive_key(application_key)
-    if hmac.compare_digest(configured.encode(), application_key):
+    if same_token(configured, application_key):
         raise SettingsError("CONSOLE_SESSION_KEY must not be the application key (PATIENT_ID_KEY)")
     return hmac.new(configured.encode(), b"clinic console sessions v2", hashlib.sha256).digest()
 
@@ -103,7 +104,8 @@ class Signer:
         self.key = key
 
     def _mac(self, message: str) -> str:
-        return hmac.new(self.key, message.encode(), hashlib.sha256).hexdigest()
+        # `message` holds a cookie as the browser sent it: any characters, lone surrogates too.
+        return hmac.new(self.key, as_bytes(message), hashlib.sha256).hexdigest()
 
     def session_cookie(self, staff_id: int, generation: int, issued: float) -> str:
         body = f"{staff_id}.{generation}.{int(issued)}"
@@ -122,7 +124,7 @@ class Signer:
         if not cookie or cookie.count(".") != 3:
             return None
         body, signature = cookie.rsplit(".", 1)
-        if not _same(signature, self._mac(f"{purpose}:{body}")):
+        if not same_token(signature, self._mac(f"{purpose}:{body}")):
             return None
         try:
             staff_id, generation, issued = (int(part) for part in body.split("."))
@@ -146,7 +148,7 @@ class Signer:
     ) -> bool:
         if not cookie or not token:
             return False
-        return _same(token, self.csrf_token(cookie, session))
+        return same_token(token, self.csrf_token(cookie, session))
 
     def pending_cookie(self, staff_id: int, generation: int, issued: float) -> str:
         """Between a right password and the second factor's code: not a session (its MAC has
@@ -167,8 +169,3 @@ class Pending:
     staff_id: int
     generation: int
     signature: str
-
-
-def _same(given: str, expected: str) -> bool:
-    """Constant-time comparison that also takes what a client made up (any characters)."""
-    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
