@@ -109,6 +109,14 @@ def services(database_url: str, practice: Practice, clock: FixedClock) -> Iterat
 
 
 @pytest.fixture(scope="session")
+def deidentifier() -> Any:
+    """The export's de-identifier with spaCy's French model, loaded once per session (seconds)."""
+    from clinic.services.deidentify import Deidentifier
+
+    return Deidentifier.load()
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway database on the machine's PostgreSQL (CI starts it; no skip if it is down)."""
     name = f"clinic_test_{uuid.uuid4().hex[:10]}"

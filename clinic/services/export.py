@@ -1,4 +1,4 @@
-"""Real conversations, anonymised, as Rasa training data: the trainers' learning loop.
+"""Real conversations, pseudonymised, as Rasa training data: the trainers' learning loop.
 
 `clinic conversations export --anonymise --since D` reads Rasa's tracker table (`events`, its
 sealed data opened with the data key; no Rasa import) and writes two Rasa YAML files: `nlu.yml`
@@ -7,20 +7,28 @@ sealed data opened with the data key; no Rasa import) and writes two Rasa YAML f
 (`rasa interactive`, docs/guide-formateurs.md), moves what is right into `data/`, fixes what
 is wrong, and retrains.
 
-What is replaced, in every message, before anything is written:
-- phone numbers and e-mail addresses (`clinic.adapters.logs.mask`, the logs' own masking): <phone>, <email>;
-- the patient's names: every name the conversation gave (the `patient_name` slot, the patient's
-  record, their appointments), token by token, and the whole answer to « à quel nom ? »: <nom>;
-- dates with a year before last year (dates of birth): <date de naissance>;
-- free-text visit reasons: the answer to « quel motif ? » becomes the practice's own word for it
-  (« vaccin ») or <motif>; « pour ma verrue plantaire » elsewhere becomes « pour <motif> »
-  unless the words are a reason of practice.yml or a relative (« pour mon fils »).
-The sender ids are not written at all: stories are numbered.
+What is replaced, in every message, before anything is written (`clinic.services.deidentify`,
+spaCy's French model loaded once per export, measured on a labelled corpus: decision 43):
+- names: spaCy's NER, rules (« ma fille Léa », « Mme Colin », « je m'appelle … », « c'est … »)
+  and every name the conversation gave (the `patient_name` slot, the patient's record, their
+  appointments); the whole answer to « à quel nom ? »: <nom>;
+- ages (« 3 ans », not « depuis 3 jours »): <âge>; addresses, towns, postcodes: <adresse>;
+- dates of birth (after « né le », or with a year before last year): <date de naissance>;
+  appointment dates (« jeudi 14h », « le 12/04 ») stay;
+- phone numbers, e-mail addresses, social-security numbers: <contact>;
+- sensitive diagnoses and statuses (« séropositif », « enceinte », « dépression »…): <santé>;
+  ordinary visit reasons (« mal de gorge », « renouvellement d'ordonnance ») stay, trainers
+  need them;
+- the answer to « quel motif ? » becomes the practice's own word for it (« vaccin ») or <motif>.
+The sender ids are not written at all: stories are numbered. The files are pseudonymised, not
+anonymous (a rare name, a detail of a story may still point to someone): each is created with
+mode 0600 and opens with a « pseudonymisé » header.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,39 +37,25 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clinic.adapters.logs import mask
 from clinic.adapters.sealing import Sealer
 from clinic.adapters.storage import Database, rasa_events
 from clinic.adapters.storage.patients import PatientRepository
 from clinic.adapters.storage.tables import appointments
 from clinic.domain.french import fold
 from clinic.domain.practice import Practice
+from clinic.services.deidentify import Deidentifier
 
-NAME, BIRTH, REASON = "<nom>", "<date de naissance>", "<motif>"
+NAME, REASON = "<nom>", "<motif>"
 #: Actions a story leaves out: Rasa's own bookkeeping, not the dialogue's decisions.
 _HIDDEN_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
-_MONTHS = (
-    "janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|novembre|"
-    "decembre|décembre"
-)
-_FULL_DATE = re.compile(
-    r"\b(?:\d{1,2}[/.\-]\d{1,2}[/.\-]|\d{1,2}(?:er)?\s+(?:" + _MONTHS + r")\s+)((?:19|20)\d{2})\b",
-    re.IGNORECASE,
-)
-_RELATIVES = (
-    "fils", "fille", "mere", "pere", "mari", "femme", "epoux", "epouse", "enfant", "enfants",
-    "bebe", "frere", "soeur", "grand-mere", "grand-pere", "compagnon", "compagne", "ado", "moi",
-    "petit", "petite", "garcon", "grand", "grands-parents", "parents",
-)  # fmt: skip
-_FOR_SOMETHING = re.compile(
-    r"\bpour\s+(?:un|une|mon|ma|mes|le|la|les|son|sa|ses|des|du)\s+([^,.;!?\n]+)", re.IGNORECASE
-)
-#: Where a free-text reason stops: the time and the politeness that follow it.
-_REASON_END = re.compile(
-    r"\s(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|demain|aujourd|ce|cet|cette|"
-    r"le|la|les|à|a|vers|avant|après|apres|pas|dès|des|entre|svp|s'il|merci|si|de|d')\b",
-    re.IGNORECASE,
-)
+#: The first lines of each file written: what it is, and what it is not.
+HEADER = """\
+# pseudonymisé : conversations réelles des patients, pour les formateurs
+# (clinic conversations export). Noms, âges, adresses, dates de naissance, contacts et
+# diagnostics sont remplacés par <nom>, <âge>, <adresse>, <date de naissance>, <contact>,
+# <santé>. Ce n'est pas anonyme : à relire avant d'ajouter quoi que ce soit à data/, à garder
+# hors de git et à supprimer après usage (docs/guide-formateurs.md, section 5).
+"""
 _SPECIAL = re.compile(r"[\[\]{}()]")
 
 
@@ -80,15 +74,40 @@ class Export:
     stories: list[list[Turn]]
 
     def write(self, folder: Path) -> tuple[Path, Path]:
-        folder.mkdir(parents=True, exist_ok=True)
+        """Both files, each readable by its owner alone (0600 from its creation: the content
+        is never on disk under another mode), each opening with the « pseudonymisé » header."""
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True)
         nlu, stories = folder / "nlu.yml", folder / "test_stories.yml"
-        nlu.write_text(nlu_yaml(self.nlu), encoding="utf-8")
-        stories.write_text(stories_yaml(self.stories), encoding="utf-8")
+        write_private(nlu, HEADER + nlu_yaml(self.nlu))
+        write_private(stories, HEADER + stories_yaml(self.stories))
         return nlu, stories
 
 
-def export(database: Database, practice: Practice, sealer: Sealer, since: datetime) -> Export:
-    """Every conversation with a patient message since `since`, anonymised."""
+def write_private(path: Path, text: str) -> None:
+    """`text` into `path` with mode 0600: created so, or an older file set to 0600 (and
+    emptied) before a byte is written; a symbolic link there is refused."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            descriptor = -1
+            file.write(text)
+    finally:
+        if descriptor != -1:
+            os.close(descriptor)
+
+
+def export(
+    database: Database,
+    practice: Practice,
+    sealer: Sealer,
+    since: datetime,
+    deidentifier: Deidentifier | None = None,
+) -> Export:
+    """Every conversation with a patient message since `since`, pseudonymised. The French model
+    is loaded here (once) unless a loaded `deidentifier` is given."""
     with database.transaction() as db:
         if not rasa_events.exists(db):
             return Export({}, [])
@@ -106,12 +125,15 @@ def export(database: Database, practice: Practice, sealer: Sealer, since: dateti
         event = rasa_events.open_event(data, sealer)
         if event is not None:
             grouped.setdefault(sender, []).append({**event, "event": type_name})
+    if not grouped:
+        return Export({}, [])
+    deidentifier = deidentifier or Deidentifier.load()
     patients = PatientRepository(database, sealer)
     nlu: dict[str, list[str]] = {}
     stories: list[list[Turn]] = []
     for sender, events in grouped.items():
         names = _names(sender, events, patients, database, sealer)
-        story = _turns(events, names, practice)
+        story = _turns(events, names, practice, deidentifier)
         for turn in story:
             if turn.text is None:
                 continue
@@ -123,22 +145,24 @@ def export(database: Database, practice: Practice, sealer: Sealer, since: dateti
     return Export(nlu, stories)
 
 
-def anonymise(text: str, names: set[str], practice: Practice, asked: str | None = None) -> str:
-    """`text` without phone, e-mail, name, date of birth or free-text reason (see the module)."""
+def anonymise(
+    text: str,
+    names: set[str],
+    practice: Practice,
+    asked: str | None = None,
+    deidentifier: Deidentifier | None = None,
+) -> str:
+    """`text` without what identifies a person or discloses their health (see the module).
+    `deidentifier`: a loaded one (`Deidentifier.load()`); without, the rules alone."""
+    deidentifier = deidentifier or Deidentifier(None)
     text = " ".join(_SPECIAL.sub(" ", text).split())
     if asked == "patient_name":
-        replaced = _replace_names(text, names)
+        replaced = deidentifier(text, names)
         return replaced if replaced != text else NAME
     if asked == "reason":
         reason = practice.match_reason(text)
         return _reason_word(text, practice) if reason is not None else REASON
-    text = mask(text)
-    text = _replace_names(text, names)
-    this_year = datetime.now().year
-    text = _FULL_DATE.sub(lambda m: BIRTH if int(m[1]) < this_year - 1 else m[0], text)
-    # Each « pour … » on its own: « pour ma fille pour sa varicelle » hides the second only.
-    parts = re.split(r"(?i)(?=\bpour\s)", text)
-    return "".join(_FOR_SOMETHING.sub(lambda m: _keep_or_hide(m, practice), p) for p in parts)
+    return deidentifier(text, names)
 
 
 def annotate(text: str, practice: Practice) -> str:
@@ -219,16 +243,6 @@ def _names(
     return found
 
 
-def _replace_names(text: str, names: set[str]) -> str:
-    tokens = {t for name in names for t in re.split(r"[\s\-']+", name) if len(t) >= 2}
-    for token in sorted(tokens, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(token)}(?!\w)", NAME, text, flags=re.IGNORECASE)
-        folded = fold(token)
-        for variant in {folded, folded.replace("œ", "oe").replace("æ", "ae")} - {token.lower()}:
-            text = re.sub(rf"(?<!\w){re.escape(variant)}(?!\w)", NAME, text, flags=re.IGNORECASE)
-    return re.sub(rf"{re.escape(NAME)}(?:\s+{re.escape(NAME)})+", NAME, text)
-
-
 def _reason_word(text: str, practice: Practice) -> str:
     """The answer to « quel motif ? », reduced to the practice's word it contains."""
     folded = fold(text)
@@ -242,17 +256,9 @@ def _reason_word(text: str, practice: Practice) -> str:
     return best or REASON
 
 
-def _keep_or_hide(match: re.Match[str], practice: Practice) -> str:
-    words = match[1]
-    cut = _REASON_END.search(" " + words)
-    phrase = words[: cut.start() - 1] if cut and cut.start() > 0 else words
-    head = fold(phrase.split()[0]) if phrase.split() else ""
-    if not phrase.strip() or head in _RELATIVES or practice.match_reason(phrase) is not None:
-        return match[0]
-    return match[0].replace(phrase, REASON, 1)
-
-
-def _turns(events: list[dict[str, Any]], names: set[str], practice: Practice) -> list[Turn]:
+def _turns(
+    events: list[dict[str, Any]], names: set[str], practice: Practice, deidentifier: Deidentifier
+) -> list[Turn]:
     story: list[Turn] = []
     asked: str | None = None
     for event in events:
@@ -265,7 +271,7 @@ def _turns(events: list[dict[str, Any]], names: set[str], practice: Practice) ->
             if not text or text.startswith("/"):
                 story.append(Turn(None, intent))  # a button: its intent, no text
                 continue
-            clean = anonymise(text, names, practice, asked)
+            clean = anonymise(text, names, practice, asked, deidentifier)
             story.append(Turn(annotate(clean, practice), intent))
         elif not story:
             continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import datetime, time
 from pathlib import Path
@@ -58,14 +57,14 @@ def _add_conversations(groups: Groups) -> None:
     resume.add_argument("id")
     resume.set_defaults(handler=_resume)
     exported = convs.add_parser(
-        "export", help="real conversations as Rasa YAML for the trainers (anonymised only)"
+        "export", help="real conversations as Rasa YAML for the trainers (pseudonymised only)"
     )
     exported.add_argument(
         "--anonymise",
         action="store_true",
         required=True,
-        help="required: names, phones, "
-        "dates of birth and free-text reasons replaced by placeholders",
+        help="required: names, ages, addresses, dates of birth, contacts and diagnoses "
+        "replaced by placeholders (files written 0600, labelled « pseudonymisé »)",
     )
     exported.add_argument("--since", required=True, type=iso_day, help="YYYY-MM-DD")
     exported.add_argument("--out", default="var/export", help="folder (default: var/export)")
@@ -218,6 +217,7 @@ def _export_conversations(services: Services, args: argparse.Namespace) -> int:
     found = export.export(services.database, services.practice, services.sealer, since)
     nlu, stories = found.write(Path(args.out))
     examples = sum(len(v) for v in found.nlu.values())
+    print("Export pseudonymisé (pas anonyme) : fichiers lisibles par vous seul (0600).")
     print(f"{examples} exemples NLU → {nlu}\n{len(found.stories)} conversations → {stories}")
     print("Relisez-les (rasa interactive, docs/guide-formateurs.md) avant de les ajouter à data/.")
     return 0
@@ -236,9 +236,7 @@ def _export(services: Services, args: argparse.Namespace) -> int:
         return 1
     body = json.dumps(services.privacy.export(patient_id), ensure_ascii=False, indent=2)
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as file:
-            file.write(body + "\n")
-        os.chmod(args.out, 0o600)
+        export.write_private(Path(args.out), body + "\n")  # 0600 before a byte is written
         print(f"Export écrit dans {args.out} / export written")
     else:
         print(body)
