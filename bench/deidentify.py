@@ -12,8 +12,8 @@ Scores each candidate on tests/privacy/deid/<part>.jsonl (tests/privacy/corpus.p
 - `rules alone`: `Deidentifier(None)`, without the model (no NER, no lexicon);
 - `spaCy + rules`: `Deidentifier.load()`, what the export uses;
 - `Presidio`: presidio-analyzer + presidio-anonymizer with the same spaCy model, their French
-  defaults (only when presidio is importable: it is not a project dependency, decision 43 says
-  how it was installed beside the project to measure it).
+  defaults, alone and with our rules' spans added (only when presidio is importable: it is not
+  a project dependency; decision 43 says how it was installed beside the project to measure it).
 
 The protocol: tune on `dev` only; `heldout` is run once, with the chosen method, and reported.
 """
@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from clinic.adapters.logs import mask  # noqa: E402
 from clinic.domain.french import fold  # noqa: E402
 from clinic.domain.practice import Practice, load_practice  # noqa: E402
-from clinic.services.deidentify import PLACEHOLDERS, Deidentifier  # noqa: E402
+from clinic.services.deidentify import PLACEHOLDERS, Deidentifier, Span  # noqa: E402
+from clinic.services.deidentify import _merge as merge  # noqa: E402
 from tests.privacy.corpus import HEADER, load, score  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +105,8 @@ def spacy_alone(deidentifier: Deidentifier) -> Callable[[str], str]:
     return run
 
 
-def presidio() -> Callable[[str], str] | None:
+def presidio(with_rules: Deidentifier | None = None) -> Callable[[str], str] | None:
+    """Presidio's French defaults; with `with_rules`, the union of its spans and ours."""
     try:
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
@@ -130,9 +132,13 @@ def presidio() -> Callable[[str], str] | None:
 
     def run(text: str) -> str:
         found = analyzer.analyze(text=text, language="fr")
-        return str(
-            anonymizer.anonymize(text=text, analyzer_results=found, operators=operators).text
-        )  # type: ignore[arg-type]
+        if with_rules is None:
+            result = anonymizer.anonymize(text=text, analyzer_results=found, operators=operators)
+            return str(result.text)
+        labels = {"PERSON": "PERSON", "LOCATION": "LOCATION", "DATE_TIME": "DATE", "AGE": "AGE"}
+        theirs = [Span(r.start, r.end, labels.get(r.entity_type, "CONTACT")) for r in found]
+        spans = merge([*with_rules.spans(text), *theirs], text)
+        return with_rules.replace(text, spans)
 
     return run
 
@@ -158,6 +164,7 @@ def main() -> None:
         ("spaCy NER alone (PER, LOC)", spacy_alone(model)),
         ("rules alone (no model)", Deidentifier(None, today=TODAY)),
         ("Presidio, French defaults", presidio()),
+        ("Presidio's French defaults + our rules (union)", presidio(model)),
         ("spaCy + rules (chosen)", model),
     ]
     placeholders = [*PLACEHOLDERS.values(), "<motif>", "<phone>", "<email>"]

@@ -37,7 +37,7 @@ SECRETS = (
     "Zéphyrine", "Zephyrine", "zéphyrine", "Quillebœuf", "Quilleboeuf", "06 12 34 56 78",
     "0612345678", "12/03/1985", "3 mars 1985", "zeph@example.org", "hémorroïdes",
     "hemorroides", SENDER,
-    # issue 33's review: a relative, a diagnosis, a full name the conversation never gave
+    # the privacy review: a relative, a diagnosis, a full name the conversation never gave
     "Léa Martin", "Léa", "séropositif", "Gaspard Vermeulen", "Vermeulen",
 )  # fmt: skip
 

@@ -191,7 +191,7 @@ async def test_the_export_has_everything_and_its_link_expires(
 async def test_an_export_link_works_once_and_dies_with_an_erasure(
     services: Services, database_url: str
 ) -> None:
-    """Issue 33's review: a link could be reused for 24 h and still answered after erasure."""
+    """The privacy review: a link could be reused for 24 h and still answered after erasure."""
     patient = await a_patient(services, database_url)
     privacy = services.privacy
     token = privacy.export_link(patient, "https://cabinet.example", "json").rsplit("/", 1)[1]

@@ -1,6 +1,6 @@
 """The export's de-identifier (clinic/services/deidentify.py) on the labelled corpus of
 tests/privacy/deid/ (floors a little under the measured values, decision 43: a regression fails),
-and the cases issue 33's review found passing through the export unchanged."""
+and the cases the privacy review found passing through the export unchanged."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ DEV = {
     "PERSON": 0.92, "AGE": 0.95, "LOCATION": 0.95, "DATE": 0.95, "CONTACT": 0.95, "HEALTH": 0.95,
     "recall": 0.96, "precision": 0.97, "untouched": 0.96, "kept": 0.97,
 }  # fmt: skip
+#: held-out, run once with the method frozen (commit 797678c): PERSON 79/88, AGE 26/27,
+#: LOCATION 21/24, DATE 19/20, CONTACT 21/21, HEALTH 36/40; recall 0.918, precision 0.986,
+#: 49/49 empty lines untouched, 106/106 reasons and times kept. Never tuned on.
+HELDOUT = {
+    "PERSON": 0.86, "AGE": 0.92, "LOCATION": 0.83, "DATE": 0.90, "CONTACT": 0.95, "HEALTH": 0.85,
+    "recall": 0.90, "precision": 0.97, "untouched": 0.95, "kept": 0.97,
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +54,10 @@ def check(result: Score, floors: dict[str, float]) -> None:
 
 def test_the_dev_corpus_stays_above_its_floors(model: Deidentifier) -> None:
     check(score(load("dev"), model, list(PLACEHOLDERS.values())), DEV)
+
+
+def test_the_heldout_corpus_stays_above_its_floors(model: Deidentifier) -> None:
+    check(score(load("heldout"), model, list(PLACEHOLDERS.values())), HELDOUT)
 
 
 def test_what_the_review_found_is_replaced(model: Deidentifier) -> None:
