@@ -343,6 +343,8 @@ class Deidentifier:
         """The conversation's own names (booked name, records), token by token."""
         spans = []
         tokens = {fold(t) for n in names for t in re.split(r"[\s\-']+", n) if len(t) >= 2}
+        # « de », « la » of « Enguerrand de la Roche » are not names: every « de » would go
+        tokens = {t for t in tokens if t not in _PARTICLES and not _STOPWORD.fullmatch(t)}
         ligatures = (("œ", "oe"), ("æ", "ae"))
         tokens |= {t.replace(a, b) for t in tokens for a, b in ligatures}  # Quillebœuf, -boeuf
         tokens |= {t.replace(b, a) for t in tokens for a, b in ligatures}

@@ -98,6 +98,10 @@ def test_the_conversations_own_names_are_replaced_in_every_spelling(
 ) -> None:
     names = {"Zéphyrine Quillebœuf"}
     assert model("oui zephyrine quilleboeuf c'est moi", names) == "oui <nom> c'est moi"
+    # the particles of a name are not names themselves
+    assert model("la date de la visite, roche", {"Enguerrand de la Roche"}) == (
+        "la date de la visite, <nom>"
+    )
 
 
 def test_the_export_uses_it(model: Deidentifier, practice: Practice) -> None:
