@@ -3,6 +3,8 @@
 
 - `RemoteAction._validate_action_result`: the action-response schema compiled once
   (`connectors.rasa_speedups`), about 24 ms saved per action call;
+- `RasaModel.load` (DIET, TED): loaded for inference without Rasa's one-example training step,
+  the same predictions, about 2.5 times faster to load (`connectors.rasa_speedups`);
 - `MessageProcessor.parse_message`: the NLU's verdict counted and logged
   (`connectors.observability`);
 - `rasa.server.requires_auth`: the API token compared in constant time, on bytes
@@ -25,15 +27,24 @@ from typing import Any
 import rasa.server
 from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
+from rasa.utils.tensorflow.models import RasaModel
 from sanic.http import Http
 
 from connectors.observability import observe_nlu
 from connectors.rasa_http import answer_odd_urls, constant_time_auth
-from connectors.rasa_speedups import compile_action_response_schema
+from connectors.rasa_speedups import compile_action_response_schema, load_models_for_inference
 
 #: (class or module, name) -> the parameter names of Rasa 3.6's (and its Sanic's) own function.
 EXPECTED: dict[tuple[type | ModuleType, str], tuple[str, ...]] = {
     (RemoteAction, "_validate_action_result"): ("self", "result"),
+    (RasaModel, "load"): (
+        "model_file_name",
+        "model_data_example",
+        "predict_data_example",
+        "finetune_mode",
+        "args",
+        "kwargs",
+    ),  # fmt: skip
     (MessageProcessor, "parse_message"): ("self", "message", "tracker", "only_output_properties"),
     (rasa.server, "requires_auth"): ("app", "token"),
     (Http, "error_response"): ("self", "exception"),
@@ -41,6 +52,7 @@ EXPECTED: dict[tuple[type | ModuleType, str], tuple[str, ...]] = {
 }
 INSTALLERS: tuple[Callable[[], None], ...] = (
     compile_action_response_schema,
+    load_models_for_inference,
     observe_nlu,
     constant_time_auth,
     answer_odd_urls,

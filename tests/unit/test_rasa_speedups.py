@@ -44,3 +44,114 @@ def test_same_verdicts_and_errors_as_rasa() -> None:
         assert raised.value.message.startswith(expected + ". Failed to validate Action server")
     compile_action_response_schema()  # idempotent: applied once per process
     assert remote._validate_action_result(GOOD) is True
+
+
+DOMAIN = """
+version: "3.1"
+intents: [greet, book, cancel]
+entities: [reason]
+slots:
+  reason: {type: text, mappings: [{type: from_entity, entity: reason}]}
+responses:
+  utter_hello: [{text: "Bonjour"}]
+  utter_when: [{text: "Quand ?"}]
+  utter_cancelled: [{text: "Annulé"}]
+"""
+NLU = """
+version: "3.1"
+nlu:
+- intent: greet
+  examples: |
+    - bonjour
+    - salut
+    - bonsoir madame
+    - coucou
+- intent: book
+  examples: |
+    - je voudrais un rdv pour un [vaccin](reason)
+    - un rendez-vous pour un [certificat](reason) svp
+    - prendre rdv pour [renouvellement](reason)
+    - rdv jeudi pour un [vaccin](reason)
+- intent: cancel
+  examples: |
+    - annuler mon rdv
+    - je ne pourrai pas venir
+    - annulez svp
+    - je dois annuler
+"""
+STORIES = """
+version: "3.1"
+stories:
+- story: book
+  steps: [{intent: greet}, {action: utter_hello}, {intent: book}, {action: utter_when}]
+- story: cancel
+  steps: [{intent: greet}, {action: utter_hello}, {intent: cancel}, {action: utter_cancelled}]
+"""
+CONFIG = """
+recipe: default.v1
+language: fr
+assistant_id: speedup-test
+pipeline:
+  - {name: WhitespaceTokenizer}
+  - {name: CountVectorsFeaturizer, analyzer: char_wb, min_ngram: 1, max_ngram: 3}
+  - {name: DIETClassifier, epochs: 3, random_seed: 1}
+policies:
+  - {name: TEDPolicy, max_history: 3, epochs: 3, random_seed: 1}
+"""
+
+
+def test_models_loaded_for_inference_predict_exactly_as_rasas_own_load(tmp_path) -> None:  # noqa: ANN001
+    """A small DIET and TED, trained here, loaded Rasa's way and the fast way: the same intents,
+    confidences, entities and next-action probabilities, to the last bit."""
+    import asyncio
+
+    from rasa.core.agent import load_agent
+    from rasa.model_training import train
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.tensorflow.models import RasaModel
+
+    from connectors.rasa_speedups import load_models_for_inference
+
+    for name, text in {"domain.yml": DOMAIN, "config.yml": CONFIG}.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "nlu.yml").write_text(NLU)
+    (tmp_path / "data" / "stories.yml").write_text(STORIES)
+    result = train(
+        str(tmp_path / "domain.yml"), str(tmp_path / "config.yml"), [str(tmp_path / "data")],
+        str(tmp_path / "models"),
+    )  # fmt: skip
+    assert result.code == 0 and result.model
+
+    def predictions() -> tuple[list, list]:
+        agent = asyncio.run(load_agent(model_path=result.model))
+        texts = ["bonjour", "rdv pour un vaccin", "annuler", "zzz", "je voudrais un certificat"]
+        parses = [asyncio.run(agent.parse_message(text)) for text in texts]
+        nlu = [(p["intent_ranking"], p["entities"]) for p in parses]
+        nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[union-attr]
+        ted = next(
+            n._component for n in nodes.values() if type(n._component).__name__ == "TEDPolicy"
+        )
+        tracker = DialogueStateTracker.from_events("s", [ActionExecuted("action_listen")])
+        probabilities = []
+        for intent in ("greet", "book", "cancel"):
+            tracker.update(UserUttered(intent, {"name": intent, "confidence": 1.0}))
+            probabilities.append(
+                ted.predict_action_probabilities(tracker, agent.domain).probabilities
+            )
+            tracker.update(ActionExecuted("utter_hello"))
+            tracker.update(ActionExecuted("action_listen"))
+        return nlu, probabilities
+
+    rasas = RasaModel.__dict__["load"]
+    try:
+        if getattr(RasaModel.load, "for_inference", False):  # installed by an earlier test
+            RasaModel.load = classmethod(RasaModel.load.original.__func__)  # type: ignore[method-assign]
+        assert not getattr(RasaModel.load, "for_inference", False)
+        expected = predictions()
+        load_models_for_inference()
+        assert getattr(RasaModel.load, "for_inference", False)
+        assert predictions() == expected
+    finally:
+        RasaModel.load = rasas  # type: ignore[method-assign]
