@@ -71,11 +71,14 @@ class ActionExportMyData(ClinicAction):
             ("txt", "mes-donnees.txt", "Résumé de vos données"),
             ("json", "mes-donnees.json", "Vos données (format JSON)"),
         ):
+            # A link works once, and Meta's servers spend the document's link fetching it: the
+            # text sent instead, if WhatsApp refuses the document, carries a link of its own.
             link = privacy.export_link(tracker.sender_id, base, suffix)
+            spare = privacy.export_link(tracker.sender_id, base, suffix, spare=True)
             dispatcher.utter_message(
                 json_message={
                     "document": {"link": link, "filename": filename, "caption": caption},
-                    "fallback": f"{caption} : {link}",
+                    "fallback": f"{caption} : {spare}",
                 }
             )
         return []

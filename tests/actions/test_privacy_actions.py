@@ -71,6 +71,10 @@ async def test_the_export_comes_as_two_documents_with_expiring_links(services: S
     assert names == ["mes-donnees.txt", "mes-donnees.json"]
     token = documents[1]["custom"]["document"]["link"].rsplit("/", 1)[1]
     assert services.privacy.export_file(token) is not None
+    assert services.privacy.export_file(token) is None  # Meta fetched it: spent
+    # the text sent if WhatsApp refuses the document has a link of its own, still unused
+    spare = documents[1]["custom"]["fallback"].rsplit("/", 1)[1]
+    assert spare != token and services.privacy.export_file(spare) is not None
 
 
 async def test_reminders_off_then_on(services: Services) -> None:

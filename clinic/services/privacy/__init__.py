@@ -160,8 +160,8 @@ class Privacy:
     def summary(self, export: dict[str, Any]) -> str:
         return self.access.summary(export)
 
-    def export_link(self, patient_id: str, base_url: str, suffix: str) -> str:
-        return self.access.export_link(patient_id, base_url, suffix)
+    def export_link(self, patient_id: str, base_url: str, suffix: str, spare: bool = False) -> str:
+        return self.access.export_link(patient_id, base_url, suffix, spare)
 
     def export_file(self, token: str) -> tuple[bytes, str] | None:
         return self.access.export_file(token)

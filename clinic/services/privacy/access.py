@@ -136,18 +136,19 @@ class AccessService:
         ]
         return "\n".join(lines)
 
-    def export_link(self, patient_id: str, base_url: str, suffix: str) -> str:
-        """A link to the file, for one download within EXPORT_LINK_HOURS."""
+    def export_link(self, patient_id: str, base_url: str, suffix: str, spare: bool = False) -> str:
+        """A link to the file, for one download within EXPORT_LINK_HOURS. `spare`: a second,
+        distinct link to the same file (it expires a second earlier), for the text sent in the
+        document's place, since Meta spends the document's own link fetching it."""
         now = self.clock.now()
-        token = self.links.token(patient_id, now, timedelta(hours=EXPORT_LINK_HOURS))
+        lifetime = timedelta(hours=EXPORT_LINK_HOURS, seconds=-1 if spare else 0)
+        token = self.links.token(patient_id, now, lifetime)
         link = f"{token}.{suffix}"
         with self.database.transaction() as connection:
             connection.execute(delete(export_links).where(export_links.c.expires_at <= now))
             connection.execute(
                 export_links.insert().values(
-                    digest=self._digest(link),
-                    patient_id=patient_id,
-                    expires_at=now + timedelta(hours=EXPORT_LINK_HOURS),
+                    digest=self._digest(link), patient_id=patient_id, expires_at=now + lifetime
                 )
             )
         return f"{base_url.rstrip('/')}/webhooks/whatsapp/export/{link}"
