@@ -19,6 +19,7 @@ from typing import Any
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
+from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -26,6 +27,7 @@ from actions.context import get_context
 from clinic.adapters.settings import SettingsError
 from clinic.domain.practice import PracticeConfigError
 from clinic.domain.tokens import same_token
+from connectors.sanic_urls import answer_odd_urls
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,9 @@ def build_app(token: str, package: str = "actions") -> Sanic:
 
     @app.exception(Exception)
     async def failed(request: Request, exception: Exception) -> HTTPResponse:
+        status = getattr(exception, "status_code", 500)
+        if isinstance(exception, SanicException) and 400 <= status < 500:
+            return response.json({"error": "bad request"}, status=status)  # a 404 stays a 404
         logger.error("action server error on %s", request.path, exc_info=exception)
         return response.json({"error": "internal error"}, status=500)
 
@@ -73,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         help="interface to listen on (default loopback; 0.0.0.0 only on a private network)",
     )
     args = parser.parse_args(argv)
+    answer_odd_urls()  # a URL Sanic cannot read gets a 400, not a dropped connection
     app = build_app(os.environ.get(TOKEN_ENV, ""))
     try:
         services = get_context()  # settings, practice file, database and key checked first

@@ -10,7 +10,7 @@
 - `rasa.server.requires_auth`: the API token compared in constant time, on bytes
   (`connectors.rasa_http`);
 - Sanic's `Http.error_response` and `Http.create_empty_request`: a 400 instead of a dropped
-  connection for a URL holding a byte that is not ASCII (`connectors.rasa_http`).
+  connection for a URL holding a byte that is not ASCII (`connectors.sanic_urls`).
 
 Each replaced method must still have the signature it had when the patch was written
 (`EXPECTED`): `install` refuses to patch a Rasa that changed it, and a test checks the installed
@@ -31,8 +31,9 @@ from rasa.utils.tensorflow.models import RasaModel
 from sanic.http import Http
 
 from connectors.observability import observe_nlu
-from connectors.rasa_http import answer_odd_urls, constant_time_auth
+from connectors.rasa_http import constant_time_auth
 from connectors.rasa_speedups import compile_action_response_schema, load_models_for_inference
+from connectors.sanic_urls import answer_odd_urls
 
 #: (class or module, name) -> the parameter names of Rasa 3.6's (and its Sanic's) own function.
 EXPECTED: dict[tuple[type | ModuleType, str], tuple[str, ...]] = {

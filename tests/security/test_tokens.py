@@ -39,6 +39,7 @@ from clinic.domain.practice import Practice
 from clinic.domain.tokens import same_token
 from connectors.action_server import TOKEN_HEADER as ACTION_TOKEN_HEADER
 from connectors.action_server import build_app
+from connectors.sanic_urls import answer_odd_urls
 from devtools.simulator.server import TOKEN_HEADER as SIMULATOR_TOKEN_HEADER
 from devtools.stack import free_port
 from tests.connector.conftest import (  # noqa: F401 (fixtures)
@@ -218,6 +219,7 @@ def a_booking(services: Services) -> str:
 async def action_server() -> AsyncIterator[int]:
     """The action server's app (rasa-sdk's, behind the token) on a loopback port."""
     Sanic.test_mode = True
+    answer_odd_urls()  # as `connectors.action_server.main` does before building the app
     port, server = await serve(build_app(ACTION_TOKEN))
     try:
         yield port
@@ -347,6 +349,13 @@ async def test_the_action_servers_token(action_server: int) -> None:
     expect(await answers(action_server, requests), 401, huge=None)
     right = http("GET", b"/actions", {ACTION_TOKEN_HEADER: ACTION_TOKEN.encode()})
     assert (await asyncio.to_thread(exchange, action_server, right))[0] == 200
+    nowhere = http("GET", b"/nowhere", {ACTION_TOKEN_HEADER: ACTION_TOKEN.encode()})
+    assert (await asyncio.to_thread(exchange, action_server, nowhere))[0] == 404  # not a 500
+    for target in (b"/webhook?x=\xc3\xa9", b"/webhook?x=\xff", "/é".encode()):  # raw bytes
+        odd = http("POST", target, {ACTION_TOKEN_HEADER: ACTION_TOKEN.encode()}, b"{}")
+        # Sanic's error page for an unreadable URL runs the request middleware on a request
+        # without headers: the token check answers first (401). A 4xx either way, never a drop.
+        assert (await asyncio.to_thread(exchange, action_server, odd))[0] in (400, 401), target
 
 
 # --- the staff console ----------------------------------------------------------------------------
