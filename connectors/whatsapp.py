@@ -40,6 +40,7 @@ from clinic.app.wiring import Services, whatsapp_config
 from clinic.domain.ics import FILENAME
 from clinic.domain.notice import notice_page
 from clinic.domain.safety import classifier as red_flag_model
+from connectors.prompts import as_answer
 from connectors.tracker_store import ConversationStoreDown
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ class WhatsAppInput(InputChannel):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._recovery: asyncio.Future[None] | None = None
         self._ops: OpsServer | None = None
+        #: Rasa's app, once started: its agent's tracker holds the last prompt (short answers).
+        self._app: Any = None
         #: One dialogue turn through Rasa; set when Rasa mounts the channel (`blueprint`).
         self.run_turn: Callable[[str, str, str], Awaitable[None]] | None = None
 
@@ -186,6 +189,9 @@ class WhatsAppInput(InputChannel):
             nonlocal output
             output = output or WhatsAppOutput(self.service)
             try:
+                agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+                if agent is not None and agent.tracker_store is not None:
+                    text = await as_answer(agent.tracker_store, patient_id, text)
                 await on_new_message(
                     UserMessage(
                         text,
@@ -212,6 +218,7 @@ class WhatsAppInput(InputChannel):
             app.stop()
             return
         red_flag_model.warm_up()  # trained before the first patient writes
+        self._app = app
 
         async def turn_ran_here(patient_id: str, message_id: str) -> bool:
             agent = getattr(app.ctx, "agent", None)
