@@ -54,6 +54,20 @@ class ActionAddress(ClinicAction):
         return []
 
 
+class ActionOutOfScope(ClinicAction):
+    """A question the assistant cannot answer: what it can do, and the practice's number for
+    the rest, rather than forcing the message into a booking or the address."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_out_of_scope", phone=self.services.practice.phone)
+        return []
+
+
 def upcoming_text(services: Services, tracker: Tracker) -> str | None:
     """The patient's active appointments from now on, one line each; None when there are none."""
     practice = services.practice

@@ -369,6 +369,34 @@ def paul(stack: Stack) -> WhatsAppBooking:
     return WhatsAppBooking(first, offer, question, done)
 
 
+WA_SHORT = "33655577001"
+
+
+def test_short_typed_answers_over_whatsapp_are_the_buttons_they_mean(stack: Stack) -> None:
+    """« le 2e » at the offer and « ouep » at the recap, typed instead of tapped, book the
+    second slot; « horaires » typed under the out-of-scope buttons gives the opening hours."""
+
+    def text(message: str) -> list[dict]:
+        return whatsapp(stack, {"type": "text", "text": message}, wa_id=WA_SHORT)
+
+    text(f"Bonjour, je voudrais un rdv {weekday_ahead()} matin pour un vaccin")
+    [offer] = [b for b in text("Agathe Roussel") if b["type"] == "interactive"]
+    rows = offer["interactive"]["action"]["sections"][0]["rows"]
+    recap = body_texts(text("le 2e"))
+    hour = rows[1]["title"].split()[-1]  # « Ven. 12 déc. 9h30 »
+    assert recap.startswith("Je récapitule") and re.search(rf"\b{hour}(?!\d)", recap), recap
+    assert "✅" in body_texts(text("ouep")), "« ouep » did not confirm"
+    [booked] = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Agathe Roussel"
+    ]
+    assert booked["status"] in ("booked", "confirmed")
+    scope = text("vous vendez des masques ?")  # out of scope: what it does, and the number
+    assert "rendez-vous" in body_texts(scope) and "04 78 00 00 00" in body_texts(scope), scope
+    assert "lundi" in body_texts(text("horaires")).lower()
+
+
 def pauls_appointment(stack: Stack) -> dict:
     [appointment] = [
         a

@@ -81,3 +81,23 @@ async def test_an_action_logs_under_the_trace_id_of_its_message(
     [line] = [r for r in caplog.records if r.name == "actions.base"]
     assert line.getMessage() == "action action_greet"
     assert (line.trace_id, line.intent, line.confidence) == ("0123456789abcdef", "greet", 0.97)  # type: ignore[attr-defined]
+
+
+async def test_out_of_scope_says_what_the_assistant_does_and_gives_the_number(
+    practice_file: Path,
+) -> None:
+    """A question it cannot answer is neither forced into a booking nor left without a way
+    on: the reply lists what the assistant does, with buttons, and the practice's number."""
+    import yaml
+
+    from actions.info import ActionOutOfScope
+
+    dispatcher = CollectingDispatcher()
+    assert await ActionOutOfScope().run(dispatcher, tracker("vous vendez des masques ?"), {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert dispatcher.messages[0]["phone"] == "03 20 00 00 00"
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    for variant in domain["responses"]["utter_out_of_scope"]:
+        assert "{phone}" in variant["text"] and "rendez-vous" in variant["text"]
+        payloads = [button["payload"] for button in variant["buttons"]]
+        assert payloads == ["/book_appointment", "/check_appointment", "/ask_opening_hours"]
