@@ -395,6 +395,15 @@ def test_short_typed_answers_over_whatsapp_are_the_buttons_they_mean(stack: Stac
     scope = text("vous vendez des masques ?")  # out of scope: what it does, and the number
     assert "rendez-vous" in body_texts(scope) and "04 78 00 00 00" in body_texts(scope), scope
     assert "lundi" in body_texts(text("horaires")).lower()
+    rasa_log = ROOT / "var" / "log" / "rasa.log"
+    with rasa_log.open("rb") as handle:
+        handle.seek(stack.log_offsets.get(rasa_log, 0))
+        read = [
+            json.loads(line).get("intent")
+            for line in handle.read().decode("utf-8", "replace").splitlines()
+            if "a short answer read as its button" in line
+        ]
+    assert {"choose_slot", "affirm", "ask_opening_hours"} <= set(read), read  # not the model's luck
 
 
 def pauls_appointment(stack: Stack) -> dict:
