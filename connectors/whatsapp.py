@@ -190,8 +190,9 @@ class WhatsAppInput(InputChannel):
             output = output or WhatsAppOutput(self.service)
             try:
                 agent = getattr(getattr(self._app, "ctx", None), "agent", None)
-                if agent is not None and agent.tracker_store is not None:
-                    text = await as_answer(agent.tracker_store, patient_id, text)
+                tracker_store = getattr(agent, "tracker_store", None)
+                if tracker_store is not None:
+                    text = await as_answer(tracker_store, patient_id, text)
                 await on_new_message(
                     UserMessage(
                         text,
