@@ -4,7 +4,8 @@ Each config is trained (`rasa train nlu`) on k-1 folds of `data/nlu` and scored 
 on the last, for every fold of every repeat. The folds come from scikit-learn's
 `RepeatedStratifiedKFold` with a fixed seed, so two configs, or two runs, see exactly the same
 splits (Rasa's own `--cross-validation` reshuffles at every run). Prints, per config, the intent
-macro-F1 with a 95 % interval, the per-intent mean F1 and the mean training time, and writes them
+macro-F1 with a 95 % interval, the per-intent mean F1, the mean training time, and how the last
+fold's model loads (seconds, peak RSS) and parses (p50/p95, Duckling included), and writes them
 as JSON. Run it with Duckling up (`make bench-nlu-cv`). Slow by design (one training per fold):
 not part of CI, and its numbers are never asserted.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import statistics
 import subprocess
 import sys
@@ -33,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from devtools.nlu_overlap import examples  # noqa: E402  (run as a script from bench/)
 
 RASA = [sys.executable, "-m", "connectors.launch", "rasa"]
+_ENTITY = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")  # « [vaccin](reason) » -> « vaccin »
 
 
 def load(nlu_dir: Path) -> tuple[list[tuple[str, str]], str]:
@@ -87,6 +90,39 @@ def corrected_interval(scores: list[float], test_share: float) -> tuple[float, f
     return mean - half, mean + half
 
 
+PROBE = """
+import asyncio, json, resource, sys, time
+from connectors.rasa_speedups import load_models_for_inference
+load_models_for_inference()
+from rasa.core.agent import load_agent
+began = time.perf_counter()
+agent = asyncio.run(load_agent(model_path=sys.argv[1]))
+loaded = time.perf_counter() - began
+texts = json.loads(sys.argv[2])
+async def parse_all():
+    times = []
+    for text in texts:
+        start = time.perf_counter()
+        await agent.parse_message(text)
+        times.append((time.perf_counter() - start) * 1000)
+    return sorted(times)
+times = asyncio.run(parse_all())
+print(json.dumps({"load_seconds": loaded, "parse_p50_ms": times[len(times) // 2],
+                  "parse_p95_ms": times[int(len(times) * 0.95)],
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def probe(model: Path, texts: list[str]) -> dict[str, float]:
+    """A fresh process loads `model` as `rasa run` does here (patched for inference) and parses
+    `texts` one by one: load time, parse p50/p95 (Duckling included), peak memory."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(model), json.dumps(texts)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def run_fold(config: Path, train: Path, test: Path, work: Path) -> tuple[dict[str, Any], float]:
     """Train on `train`, score on `test`: Rasa's intent report, and the training seconds."""
     began = time.monotonic()
@@ -125,6 +161,7 @@ def main() -> None:
         scores: list[float] = []
         seconds: list[float] = []
         per_intent: dict[str, list[float]] = defaultdict(list)
+        runtime: dict[str, float] = {}
         for number, test_index in enumerate(splits, start=1):
             held = set(test_index)
             with tempfile.TemporaryDirectory() as tmp:
@@ -136,6 +173,9 @@ def main() -> None:
                 report, trained = run_fold(
                     ROOT / config, work / "train.yml", work / "test.yml", work
                 )
+                if number == len(splits):  # the last fold's model: how it loads and parses
+                    texts = [_ENTITY.sub(r"\1", pairs[i][1]) for i in test_index]
+                    runtime = probe(work / "fold.tar.gz", texts[:200])
             scores.append(report["macro avg"]["f1-score"])
             seconds.append(trained)
             for intent, row in report.items():
@@ -154,10 +194,12 @@ def main() -> None:
         results[config] = {
             "macro_f1": mean, "interval_95": [low, high], "folds": scores,
             "train_seconds": statistics.fmean(seconds),
+            **runtime,
             "per_intent": {k: statistics.fmean(v) for k, v in sorted(per_intent.items())},
         }  # fmt: skip
         print(f"{config}: intent macro-F1 {mean:.3f}  95 % [{low:.3f}, {high:.3f}]  "
-              f"training {statistics.fmean(seconds):.0f} s per fold")  # fmt: skip
+              f"training {statistics.fmean(seconds):.0f} s per fold; load {runtime['load_seconds']:.1f} s, "
+              f"parse p95 {runtime['parse_p95_ms']:.0f} ms, peak RSS {runtime['peak_rss_mib']:.0f} MiB")  # fmt: skip
         for intent, f1 in sorted(results[config]["per_intent"].items(), key=lambda kv: kv[1]):
             print(f"    {intent:<22} {f1:.3f}")
     out = ROOT / args.out
