@@ -92,6 +92,11 @@ _HISTORY = re.compile(
     r"renouvel\w* (?:\w+ ){0,3}(?:stylos?|epipen|anapen|adrenaline)|(?:\w+ ){0,2}enfant (?:est ce|"
     r"cela|ca))\b"
 )
+#: « depuis un accident ce matin »: what a history cue names happened today.
+_TODAY = re.compile(
+    r"\b(?:ce matin|cet apres midi|ce soir|cette nuit|tout a l heure|a l instant|aujourd hui|"
+    r"il y a (?:\d+|une|un|deux|trois|quelques) (?:minutes?|mn|min|heures?|h)\b)"
+)
 #: History even for suicidal words: years ago, as a child.
 _LONG_AGO = re.compile(
     r"\b(?:il y a (?:\d+|deux|trois|quatre|cinq|dix|quelques|plusieurs) (?:ans|annees)|"
@@ -106,7 +111,7 @@ _MINIMISED = re.compile(
     r"plus de peur que de mal|petite? (?:brulure|coupure|chute|bosse|plaie|cloque|rougeur)|"
     r"(?:brulure|coupure|chute|plaie) (?:\w+ ){0,1}(?:legere|superficielle|sans gravite)|"
     r"juste (?:un peu )?rouge|"
-    r"superficiel\w*|(?:c est )?tout petit\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
+    r"superficiel\w*|(?:c est )?toute? petite?\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
     r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) arrete|"
     r"(?:ne saigne|saigne) plus|coup de soleil)\b"
 )
@@ -150,13 +155,17 @@ def _qualified(clause: str, start: int, end: int, historic: bool = True) -> bool
         return True
     if _NEGATION_AFTER.search(clause[end : end + 20]):
         return True
-    if _NE.search(clause[start:end]) and _DENIED_AFTER.search(clause[end : end + 12]):
-        return True  # « mes lèvres ne gonflent pas »
+    if (
+        _NE.search(clause[start:end])
+        and _DENIED_AFTER.search(clause[end : end + 12])
+        and not _PSEUDO.search(clause[max(start, end - 20) : end + 12])
+    ):
+        return True  # « mes lèvres ne gonflent pas », but « elle ne répond plus » is the sign
     if _HYPOTHESIS.search(clause[:start]):
         return True
     statement = _statement(clause, start)
     if historic:
-        return bool(_HISTORY.search(statement))
+        return bool(_HISTORY.search(statement)) and not _TODAY.search(statement)
     return bool(_LONG_AGO.search(statement))
 
 

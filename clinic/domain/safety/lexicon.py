@@ -35,7 +35,7 @@ CHILD = _any(
     r"\d{1,2} mois", r"neveu", r"niece", r"bout de chou", r"minot", r"garcon", r"puce",
 )  # fmt: skip
 FEVER = _any(
-    r"fievre\w*", r"febri\w*", r"brulant\w*", r"chaud comme",
+    r"fievre\w*", r"febri\w*", r"brulant\w*", r"bouillant\w*", r"chaud comme",
     r"3[89](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?", r"4[01](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?",
     r"\b3[89] [0-9]\b", r"\b40 [0-9]\b", r"de la temp\w*", r"temperature (?:\w+ ){0,2}"
     r"(?:3[89]|4[01])",
@@ -57,7 +57,8 @@ PRODUCTS = _any(
     r"ammoniac", r"chlore", r"gel hydro\w*", r"vernis", r"dissolvant", r"huile essentielle\w*",
     r"baies?", r"plantes?", r"laurier ?rose", r"datura", r"digitale", r"muguet", r"belladone",
     r"colchique", r"ricin", r"dieffenbachia", r"feuilles? de \w+", r"cigarettes?", r"nicotine", r"cannabis", r"shit", r"alcool",
-    r"vodka", r"whisky", r"liquide", r"e ?liquide", r"savon", r"shampo\w*",
+    r"vodka", r"whisky", r"liquide", r"e ?liquide", r"savon", r"shampo\w*", r"lave ?vitres?",
+    r"lave ?glace", r"nettoyant\w*", r"adoucissant", r"anti ?calcaire",
 )  # fmt: skip
 PREGNANT = _any(
     r"enceinte", r"grossesse", r"\d+ ?sa\b", r"\d+ ?(?:mois|semaines?|sem) de grossesse",
@@ -120,6 +121,7 @@ RULES: tuple[Rule, ...] = (
         r"bleuiss\w*",
         r"bleuit",
         r"pauses? (?:\w+ ){0,3}respir\w*",
+        r"(?:satur\w*|sat|spo2|saturometre|oxymetre) (?:\w+ ){0,3}(?:[5-8]\d|9[01])\b(?! ?(?:ans|kg|mg))",
         r"s arrete (?:\w+ ){0,3}(?:secondes|respirer)",
         r"(?:n arrive|arrive|peut|peux) (?:plus|pas) a (?:finir|terminer|faire) (?:\w+ ){0,1}phrases?",
         r"(?:crise|asthme) (?:\w+ ){0,3}(?:qui )?(?:ne )?passe (?:pas|plus)",
@@ -250,7 +252,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:cote|champ) (?:\w+ ){0,4}(?:disparu|noir|vide)",
         r"rideau noir",
         r"(?:voi[st]|vu|vois) (?:\w+ ){0,1}plus (?:rien|d un|de l|du tout|que)",
-        r"tombe\w* tout\w* seul\w*",
+        r"(?<!sont )tombe\w* tout\w* seul\w*",  # not « les strips sont tombés tout seuls »
         r"sans queue ni tete",
         r"(?:plus de|pas de|sans|perdu (?:la|sa)) force (?:\w+ ){0,3}(?:bras|jambe|main|cote)",
         r"(?:perdu|perte|perdre|perd) (?:\w+ ){0,1}(?:la vue|la vision|la parole)",
@@ -354,7 +356,7 @@ RULES: tuple[Rule, ...] = (
         r" de larmes| de colere| de nerfs| d asthme| de foie| de rire| d urticaire| de migraine| de "
         r"goutte| d hemorroides| de tetanie| d eczema| de boulimie)",
         with_=r"reveill\w*|yeux|bave|raid\w*|convuls\w*|trembl\w*|secou\w*|epilep\w*|inconscien\w*|"
-        r"ne repond|reagit|bleu|mord|fievre|tout mou|sans connaissance",
+        r"ne repond|reagit|bleu|mord|fievre|tout mou|sans connaissance|tomb\w*|par terre|sevrage",
     ),
     # --- heavy bleeding -----------------------------------------------------------------------
     rule(
@@ -575,7 +577,7 @@ RULES: tuple[Rule, ...] = (
     # --- poisoning and ingestion --------------------------------------------------------------
     rule(  # a child who swallowed a medicine or a product
         C.POISONING,
-        rf"(?:avale\w*|ingere\w*|bu\b|mange\w*|croque\w*|lech\w*|mis dans (?:sa|la) bouche|"
+        rf"(?:avale\w*|ingere\w*|bu\b|boire|boit|mange\w*|croque\w*|lech\w*|mis dans (?:sa|la) bouche|"
         rf"gobe\w*|mache\w*|machouill\w*|suce\w*|aval\w*|mordu\w*|pris) (?:\w+ ){{0,8}}(?:{MEDICINES}|{PRODUCTS})",
         rf"(?:{MEDICINES}|{PRODUCTS}) (?:\w+ ){{0,6}}(?:avale\w*|ingere\w*|bu\b|mange\w*|"
         rf"croque\w*|dans (?:sa|la) bouche|lech\w*)",
@@ -733,6 +735,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:sucre|glycemie|dextro|glyc|glycemi\w*) (?:\w+ ){0,4}(?:bas\w*|0 ?[.,]? ?[1-6]\d?\b|"
         r"chute|effondr\w*|a 0|dans les chaussettes|tres bas|trop bas|[2-5]\d ?mg|lo\b)",
         r"\b0[.,][1-6]\d? ?(?:g\b|gr\b|de sucre|de glyc\w*|au dextro)",
+        r"(?:lecteur|capteur|freestyle|glucometre|dexcom) (?:\w+ ){0,4}(?:lo\b|[2-5]\d ?mg)",
         r"diabet\w* (?:\w+ ){0,12}(?:transpire|sueurs?|tremble|incoheren\w*|confus\w*|bizarre|ne "
         r"repond|somnol\w*|agit\w*|mou|pale|desorient\w*|n importe quoi|ailleurs|absent\w*)",
         r"(?:transpire|sueurs?|tremble|incoheren\w*|confus\w*|desorient\w*|bizarre) (?:\w+ ){0,10}"
@@ -800,7 +803,7 @@ RULES: tuple[Rule, ...] = (
         r"pense (?:\w+ ){0,4}a mourir",
         r"(?:plus|pas) (?:\w+ ){0,2}envie de vivre",
         r"(?:plus|pas) (?:la )?force de vivre",
-        r"a quoi bon vivre",
+        r"a quoi bon (?:vivre|continuer|se battre|me battre|me lever|tout ca)",
         r"marre de (?:la|cette) vie",
         r"(?:plus|pas) (?:\w+ ){0,2}(?:envie|"
         r"goût|gout) (?:\w+ ){0,2}(?:vivre|continuer|etre la)",
@@ -876,6 +879,14 @@ RULES: tuple[Rule, ...] = (
         r"(?:tuer|mourir|en finir|poignets?|gorge|veines|contre (?:lui|elle|moi)|suicid\w*)",
         unless=r"\bce (?:\w+ ){0,2}me tue\b(?!.*(?:envie|veux|suicid|mourir|finir))",
         historic=False,  # « depuis son AVC » is still now; only years ago is history
+    ),
+    rule(  # « depuis la mort de papa, elle veut aller le rejoindre »
+        C.SUICIDE,
+        r"(?:aller|partir|veut|veux|voudrai\w*|envie de) (?:le|la|les) rejoindre",
+        r"(?:le|la|les) rejoindre (?:la haut|au ciel|au paradis)",
+        with_=r"mort\w*|dece\w*|\bdecede\w*|disparu\w*|ciel|paradis|enterr\w*|veu(?:f|ve)\b|"
+        r"funerailles|obseques",
+        historic=False,
     ),
 )
 
