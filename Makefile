@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser install-axe run simulator shell interactive model test lint types format pytest \
+.PHONY: bench-safety-rounds help install install-browser install-axe run simulator shell interactive model test lint types format pytest \
         validate test-stories test-nlu test-stack bench lock clean \
         install-haproxy install-promtool install-caddy install-compose install-tools prod-local cluster test-cluster bench-cluster
 
@@ -130,6 +130,9 @@ bench: model ## benchmarks (numbers printed, never asserted)
 	$(STACK) exec --with duckling,rasa -- $(PY) bench/nlu_parse.py
 	$(STACK) exec --with duckling,actions,rasa -- $(PY) bench/whatsapp.py
 	$(STACK) exec --with duckling,actions -- $(PY) bench/turn_profile.py
+
+bench-safety-rounds: install ## the red-flag model on each tuning round it never saw (leave one round out): how its threshold is chosen (about 3 min)
+	$(PY) bench/safety_rounds.py
 
 bench-nlu-cv: install ## repeated stratified cross-validation of NLU configs on fixed folds (slow: one training per fold)
 	$(STACK) exec --with duckling -- $(PY) bench/nlu_cv.py $(CV_ARGS)

@@ -120,7 +120,10 @@ _MINIMISED = re.compile(
 #: What is read of a message (WhatsApp allows 4,096 characters).
 MAX_TEXT = 4096
 #: The model's danger score that flags a message on its own, and the one a pattern needs from
-#: it; chosen on the validation part of the corpus (docs/safety.md).
+#: it. ALONE was chosen on the second round and checked by leaving one round of the tuning part
+#: out (bench/safety_rounds.py): 0.7 would catch 0.977 of danger messages from hands the model
+#: never learnt from, against 0.968, but it flags « j'ai mal à la gorge depuis 3 jours » (0.73),
+#: the most ordinary request there is (docs/safety.md). CONFIRM was chosen on the third round.
 ALONE = 0.8
 CONFIRM = 0.1
 
