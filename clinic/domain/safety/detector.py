@@ -23,12 +23,14 @@ from clinic.domain.safety.normalise import sentences
 #: A negation cue close before a match: « pas de », « aucun », « sans », « ni », « jamais »…
 _NEGATION = re.compile(
     r"\b(?:pas|aucune?|sans|ni|jamais|absence|non|nul|nulle|zero|plus de|plus d|plus aucune?|"
+    r"plus du tout|"
     r"rien a voir avec|pas question de|"
     r"n y a plus|ne \w+ plus|ne s est pas|n a pas|n a jamais|n ai pas|n ai jamais|n est pas|"
     r"ne fait pas|ne fait plus|pas eu|exclu\w*|ecarte\w*|negati\w*)\b(?: \w+){0,4} ?$"
 )
 #: Words after « pas » that are not a negation of what follows (« pas bien », « je sais pas »).
 _PSEUDO = re.compile(
+    r"\bcomme jamais\b|"
     r"\b(?:pas|plus) (?:bien|normal\w*|sur|sure|terrible|top|fort|possible|moyen|du tout bien|"
     r"ce que|quoi|combien|si|comment|pourquoi|quel\w*|trop quoi)\b|"
     r"\b(?:sais|sait|savons|savais|comprends|comprend|reponds|repond|arrive|arrete|passe|"
@@ -57,7 +59,7 @@ _HYPOTHESIS = re.compile(
     r"entrainer|declencher|faire (?:un|une|des))|risques? (?:de|d)|signes? (?:de|d|du)|"
     r"symptomes? (?:de|d|du)|peur (?:de|d|que|qu) (?:\w+ ){0,3}(?:fasse|fait|refasse|ait|"
     r"recommence)|pour savoir|formation|brochure|protocole|a partir de (?:quand|combien|quel\w*)|"
-    r"combien de degres|parle t on|quand faut il|faut il (?:consulter|s inquieter|appeler)|"
+    r"combien de degres|parle t on|quand faut il|"
     r"(?:dangereux|grave|normal|risque|grave) si|"
     r"(?<!sais pas )(?<!sait pas )(?<!savoir )(?<!demande )(?<!voir )(?<!comme )(?<!meme )"
     r"(?<!ignore )\bsi (?:un|une|mon|ma|mes|le|la|les|il|elle|on|j|je|son|sa|ses|vous|nous|ils|"
@@ -75,7 +77,8 @@ _GENERAL_QUESTION = re.compile(
 _TEACHING = re.compile(
     r"\b(?:formation (?:\w+ ){0,3}(?:secourisme|premiers secours|travail|prevention)|cours de "
     r"(?:secourisme|prevention|svt|bio\w*)|seance de prevention|pour mon cours|mon expose|"
-    r"quels sont les signes|question pour (?:un|une|mon|ma) (?:cours|seance|formation|expose))\b"
+    r"quels sont les signes|question pour (?:un|une|mon|ma) (?:cours|seance|formation|expose)|"
+    r"(?:vu|regarde|lu) (?:un|une|le|la) (?:documentaire|reportage|emission|article))\b"
 )
 #: « il y a 5 ans », « l'an dernier », « suivi de mon AVC »: history, not today.
 _HISTORY = re.compile(
@@ -113,7 +116,8 @@ _MINIMISED = re.compile(
     r"juste (?:un peu )?rouge|"
     r"superficiel\w*|(?:c est )?toute? petite?\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
     r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) arrete|"
-    r"(?:ne saigne|saigne) plus|coup de soleil)\b"
+    r"(?:ne saigne|saigne) plus|coup de soleil|petite zone|(?:[1-3]|un|deux|trois) cm|piece de "
+    r"(?:\w+ ){0,1}(?:euros?|centimes?)|pas de cloques?|bouge bien|marche bien|a rien touche)\b"
 )
 
 

@@ -35,7 +35,7 @@ CHILD = _any(
     r"\d{1,2} mois", r"neveu", r"niece", r"bout de chou", r"minot", r"garcon", r"puce",
 )  # fmt: skip
 FEVER = _any(
-    r"fievre\w*", r"febri\w*", r"brulant\w*", r"bouillant\w*", r"chaud comme",
+    r"fievre\w*", r"febri\w*", r"brulant\w*", r"bouillant\w*", r"chaud comme", r"\bla ?fiev\w*",
     r"3[89](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?", r"4[01](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?",
     r"\b3[89] [0-9]\b", r"\b40 [0-9]\b", r"de la temp\w*", r"temperature (?:\w+ ){0,2}"
     r"(?:3[89]|4[01])",
@@ -74,6 +74,8 @@ YOUNG_INFANT = _any(
     r"(?:1|un) mois et demi", r"(?:2|deux) mois et demi", r"(?:1er|premier|2e|2eme|deuxieme) mois", r"nouveau ne\w*", r"nouveaune\w*",
     r"ne (?:il y a|depuis|le) ", r"nee? (?:il y a|depuis|le) ", r"naissance", r"sorti\w* de la mat",
     r"maternite", r"nourrisson", r"bebe de (?:\d+ )?(?:j|jours|semaines)",
+    r"(?:petit|petite|bebe|dernier|derniere|fils|fille|ne|nee) , (?:\d{1,2}|une|deux|trois|quatre|"
+    r"cinq|six|huit|dix) (?:j|jours?|semaines?|sem)\b",
 )  # fmt: skip
 SPOTS = r"(?:taches?|boutons?|points?|plaques?|marques?|petechies?)"
 #: Purple, like purpura.
@@ -202,9 +204,17 @@ RULES: tuple[Rule, ...] = (
         r"(?:poitrine|torse|coeur|thorax|sternum)",
         r"coeur (?:\w+ ){0,3}(?:a fond|s emballe|"
         r"bat (?:tres |trop )?(?:fort|vite))\b (?:\w+ ){0,8}(?:douleur|mal|serre|oppress|malaise)",
-        unless=r"\bmal au coeur\b(?!.*(?:poitrine|serre|irradi|bras gauche|oppress|douleur))|(?:va|vont|vas|allez) (?:me|nous) (?:\w+ ){0,2}"
+        unless=r"^(?!.*(?:poitrine|serre|irradi|bras|oppress|douleur|sueur|transpir|pesanteur)).*"
+        r"\bmal au coeur\b|(?:va|vont|vas|allez) (?:me|nous) (?:\w+ ){0,2}"
         r"(?:faire|donner|filer) (?:faire )?(?:une )?crise cardiaque|failli (?:\w+ ){0,2}(?:crise "
         r"cardiaque|infarctus)|cru (?:\w+ ){0,2}(?:crise cardiaque|infarctus)",
+    ),
+    # « ça serre fort au milieu et je transpire »: a tightness with a cardiac sign.
+    rule(
+        C.CHEST_PAIN,
+        r"(?:serre\w*|pesanteur|poids|etau|oppress\w*|ecrase\w*)\b (?:\w+ ){0,3}(?:au milieu|au "
+        r"centre|estomac|creux|plexus)",
+        with_=r"transpir\w*|sueurs?|bras|machoire|essouffl\w*|souffle|malaise|pale",
     ),
     # « j'ai fait un infarctus en 2019 et là j'ai la même douleur »: the history is the sign.
     rule(
@@ -235,7 +245,8 @@ RULES: tuple[Rule, ...] = (
         r"aphasi\w*",
         r"(?:visage|bouche|levre|joue|oeil|paupiere|sourire|figure|face) (?:\w+ ){0,4}"
         r"(?:de travers|tombe\w*|paralys\w*|deform\w*|tordu\w*|affaiss\w*|pend|penche\w*|"
-        r"tire\w* d un cote|asymetri\w*|fige\w*|engourdi\w*|a plat|s affaisse|glisse|coule)",
+        r"tire\w* d un cote|asymetri\w*|fige\w*|engourdi\w*|a plat|s affaisse|glisse)",
+        r"(?:visage|bouche|levre|joue|sourire|figure|face) (?:\w+ ){0,4}coule",
         r"(?:bouche|visage|sourire) (?:tordue?|de travers|asymetrique)",
         r"paralys\w*",
         r"(?:bras|jambe|main|cote|moitie du corps|membre) (?:\w+ ){0,5}(?:ne repond plus|inerte|"
@@ -384,6 +395,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:du |de |le |beaucoup de |enormement de )?sang",
         r"sang (?:qui )?(?:gicle|coule|jaillit|pisse|sort|n arrete|ne s arrete|partout|pulse)",
         r"(?:vomi\w*|crach\w*|tousse\w*|toussait) (?:\w+ ){0,3}(?:du |de |le )?sang",
+        r"sang en (?:touss\w*|crach\w*)",
+        r"(?:rendu|crache\w*) (?:\w+ ){0,5}(?:de |du )?sang",
         r"sang (?:\w+ ){0,3}(?:vomi\w*|crachat\w*|selles|urine|caca)",
         r"(?:selles|caca) (?:\w+ ){0,3}(?:noir\w*|sang|rouges?)",
         r"melena",
@@ -574,10 +587,16 @@ RULES: tuple[Rule, ...] = (
         r"malaise|plaques partout|urticaire)",
         unless=r"\b(?:rhume des foins|pollen\w*|conjonctivite)\b(?!.*(?:respir|gorge|avaler))",
     ),
+    rule(  # a fall, then the legs or the feet are no longer felt: the spine
+        C.TRAUMA,
+        r"(?:ne )?(?:sent|sens|sentait) (?:plus|pas) (?:bien )?(?:ses|les|mes) (?:pieds|jambes)",
+        r"(?:jambes|pieds) (?:\w+ ){0,2}(?:insensibles?|paralys\w*|engourdi\w*|ne repondent plus)",
+        with_=r"tomb\w*|chute\w*|marche|escalier\w*|accident\w*|glisse\w*",
+    ),
     # --- poisoning and ingestion --------------------------------------------------------------
     rule(  # a child who swallowed a medicine or a product
         C.POISONING,
-        rf"(?:avale\w*|ingere\w*|bu\b|boire|boit|mange\w*|croque\w*|lech\w*|mis dans (?:sa|la) bouche|"
+        rf"(?:avale\w*|ingere\w*|bu\b|boire|boit|mange\w*|croque\w*|lech\w*|mise? (?:dans|a) (?:sa|la) bouche|"
         rf"gobe\w*|mache\w*|machouill\w*|suce\w*|aval\w*|mordu\w*|pris) (?:\w+ ){{0,8}}(?:{MEDICINES}|{PRODUCTS})",
         rf"(?:{MEDICINES}|{PRODUCTS}) (?:\w+ ){{0,6}}(?:avale\w*|ingere\w*|bu\b|mange\w*|"
         rf"croque\w*|dans (?:sa|la) bouche|lech\w*)",
@@ -669,6 +688,10 @@ RULES: tuple[Rule, ...] = (
         r"(?:tete|cou|nuque|menton)",
         r"(?:menton|tete) (?:\w+ ){0,3}(?:poitrine|torse) (?:\w+ ){0,3}(?:impossible|pas|plus)",
         r"(?:mal|douleur) (?:\w+ ){0,2}(?:nuque|cou) (?:\w+ ){0,6}(?:lumiere|fievre|vomi)",
+        r"(?:lumiere|clarte|jour) (?:\w+ ){0,3}(?:l |le |la |lui |me )?(?:incommode|gene|derange|fait "
+        r"mal|insupportable)",
+        r"(?:supporte|supporter) (?:plus|pas) (?:\w+ ){0,1}(?:lumiere|clarte)",
+        r"\bkou\b (?:\w+ ){0,2}red\b",  # Antillean creole: « kou a'y rèd »
         with_=_any(
             FEVER,
             r"purpura",
@@ -708,11 +731,11 @@ RULES: tuple[Rule, ...] = (
         r"(?:bouge|remue) (?:\w+ ){0,2}plus",
         r"mouches (?:\w+ ){0,2}(?:devant|yeux)",
         r"(?:vois|voit|voir) (?:\w+ ){0,2}(?:mouches|"
-        r"etoiles|eclairs|points (?:noirs|lumineux|brillants))",
+        r"etoiles|eclairs|flash\w*|points (?:noirs|lumineux|brillants))",
         r"(?:etoiles|eclairs|flash\w*|points "
         r"(?:noirs|lumineux)) (?:\w+ ){0,3}(?:yeux|vue|devant)",
         r"(?:mal de tete|migraine|maux de tete|cephalee\w*) (?:\w+ ){0,4}(?:violent\w*|atroce\w*|"
-        r"terrible\w*|horrible\w*|enorme\w*|insupportable\w*|intense\w*|qui ne passe pas)",
+        r"terrible\w*|horrible\w*|enorme\w*|insupportable\w*|intense\w*|fou|qui ne passe pas)",
         r"pre ?eclampsie",
         r"eclampsie",
         r"tension (?:\w+ ){0,3}(?:16|17|18|19|20|elevee|haute)",
@@ -749,6 +772,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:dit|dire|raconte\w*|parle) (?:\w+ ){0,3}(?:qui (?:n )?ont (?:aucun|pas de|ni queue)|sans "
         r"(?:aucun )?queue) (?:ni tete|sens)",
         r"reconnait personne",
+        r"(?:demand\w*|sait (?:plus|pas)|savait (?:plus|pas)) (?:\w+ ){0,3}(?:quel jour (?:on|nous)|"
+        r"ou (?:elle|il) (?:habite|est|vit)|en quelle annee)",
+        r"(?:pas ka )?rekon\w* (?:\w+ ){0,1}pe\w*sonn?\w*",  # creole: « pa ka rekonèt pèsonn »
         r"(?:ne |n )?sait (?:plus|pas) (?:ou|qui|quel|quelle|comment) "
         r"(?:il|elle|on|jour|annee|est|sont|s appelle)",
         r"(?:dit|raconte|parle|fait) "
@@ -846,8 +872,9 @@ RULES: tuple[Rule, ...] = (
         r"mieux sans (?:moi|lui|elle)",
         r"(?:fardeau|poids) pour "
         r"(?:tout le monde|les autres|ma famille|vous)",
-        r"(?:plus|pas) (?:\w+ ){0,2}(?:la peine|"
-        r"raison) de vivre",
+        r"(?:plus|pas|aucune) (?:\w+ ){0,2}(?:la peine|"
+        r"raisons?) de (?:vivre|continuer)",
+        r"(?:mis|mets|mettre|range\w*) (?:\w+ ){0,2}(?:papiers|affaires) en ordre",
         r"partir pour de bon",
         r"ne (?:plus )?me reveiller",
         r"(?:dormir|endormir) (?:\w+ ){0,2}(?:pour toujours|et ne plus)",
