@@ -10,6 +10,7 @@ STACK       := $(PY) -m devtools.stack
 RASA        := $(PY) -m connectors.launch rasa
 MODEL        = $(shell $(PY) -m devtools.model --print-path)
 NLU_MIN_F1  ?= 0.78
+PYTEST_WORKERS ?= auto
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export RASA_TELEMETRY_ENABLED := false
@@ -63,7 +64,7 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff format .
 
 pytest: install install-tools install-browser install-axe install-haproxy install-promtool install-caddy install-compose ## unit + integration tests (loopback only); exit 5 (no test) fails
-	$(PY) -m pytest -q -m "not stack" tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not stack" tests
 
 validate: install ## rasa data validate --fail-on-warnings
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data

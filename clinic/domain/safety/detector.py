@@ -46,6 +46,7 @@ _NEW_SUBJECT = re.compile(r"^\w+(?: \w+)*? (?:il|elle|je|j|on|ils|elles|tu|vous|
 #: After the match: « fièvre : non », « malaise ? aucun ».
 _NEGATION_AFTER = re.compile(r"^ ?(?:non|aucune?|absente?s?|negati\w*|rien)\b")
 _NE = re.compile(r"\b(?:ne|n)\b")
+_NE_BEFORE = re.compile(r"\b(?:ne|n)(?: (?:s|se|me|m|l|le|la|lui|les))? $")
 _DENIED_AFTER = re.compile(r"^ ?(?:pas|plus|jamais|rien)\b")
 #: A hypothesis or a general question before the match in its clause.
 _HYPOTHESIS = re.compile(
@@ -63,7 +64,7 @@ _HYPOTHESIS = re.compile(
     r"(?:dangereux|grave|normal|risque|grave) si|"
     r"(?<!sais pas )(?<!sait pas )(?<!savoir )(?<!demande )(?<!voir )(?<!comme )(?<!meme )"
     r"(?<!ignore )\bsi (?:un|une|mon|ma|mes|le|la|les|il|elle|on|j|je|son|sa|ses|vous|nous|ils|"
-    r"elles|jamais|votre|notre|leur|quelqu|qqn|quelqu un))\b"
+    r"elles|jamais|votre|notre|leur|quelqu|qqn|quelqu un))\b|\bs ils? (?!vous plait|te plait)"
 )
 #: A message that asks in general (prevention, how to recognise), whatever it names.
 _GENERAL_QUESTION = re.compile(
@@ -109,7 +110,7 @@ _LONG_AGO = re.compile(
 _AND_SUBJECT = re.compile(r" et (?=(?:j|je|il|elle|on|mon|ma|mes|la|le|maintenant|la) )")
 #: « juste un bleu », « rien de grave »: lowers injuries, burns and bleeding only.
 _MINIMISED = re.compile(
-    r"\b(?:pas grave|rien de grave|pas (?:bien )?mechant\w*|rien de (?:casse|grave|mechant)|"
+    r"\b(?:(?<!peut etre )(?<!surement )(?<!sans doute )(?<!j espere )pas grave|rien de grave|pas (?:bien )?mechant\w*|rien de (?:casse|grave|mechant)|"
     r"juste (?:un|une|des) (?:\w+ ){0,1}(?:bleu|bosse|egratignure|ecorchure|griffure|rougeur)|"
     r"plus de peur que de mal|petite? (?:brulure|coupure|chute|bosse|plaie|cloque|rougeur)|"
     r"(?:brulure|coupure|chute|plaie) (?:\w+ ){0,1}(?:legere|superficielle|sans gravite)|"
@@ -117,7 +118,7 @@ _MINIMISED = re.compile(
     r"superficiel\w*|(?:c est )?toute? petite?\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
     r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) arrete|"
     r"(?:ne saigne|saigne) plus|coup de soleil|petite zone|(?:[1-3]|un|deux|trois) cm|piece de "
-    r"(?:\w+ ){0,1}(?:euros?|centimes?)|pas de cloques?|bouge bien|marche bien|a rien touche)\b"
+    r"(?:\w+ ){0,1}(?:euros?|centimes?)|(?:pas de|sans) cloques?|petite marque|bouge bien|marche bien|a rien touche)\b"
 )
 
 
@@ -163,7 +164,7 @@ def _qualified(clause: str, start: int, end: int, historic: bool = True) -> bool
     if _NEGATION_AFTER.search(clause[end : end + 20]):
         return True
     if (
-        _NE.search(clause[start:end])
+        (_NE.search(clause[start:end]) or _NE_BEFORE.search(clause[max(0, start - 12) : start]))
         and _DENIED_AFTER.search(clause[end : end + 12])
         and not _PSEUDO.search(clause[max(start, end - 20) : end + 12])
     ):
@@ -259,7 +260,11 @@ def matched(text: str) -> tuple[Category, ...]:
 
 
 def _matched(parsed: list[list[str]], whole: str) -> tuple[Category, ...]:
-    return tuple(dict.fromkeys(rule.category for rule in RULES if _fires(rule, parsed, whole)))
+    return tuple(dict.fromkeys(rule.category for rule in _fired(parsed, whole)))
+
+
+def _fired(parsed: list[list[str]], whole: str) -> list[Rule]:
+    return [rule for rule in RULES if _fires(rule, parsed, whole)]
 
 
 def detect(text: str, use_model: bool = True) -> Finding | None:
@@ -274,12 +279,14 @@ def detect(text: str, use_model: bool = True) -> Finding | None:
     whole = classifier.join(parsed)
     if _TEACHING.search(whole):
         return None
-    categories = _matched(parsed, whole)
+    fired = _fired(parsed, whole)
+    categories = tuple(dict.fromkeys(rule.category for rule in fired))
     danger_model = classifier.model() if use_model else None
     if danger_model is not None:
         score = danger_model.score_normalised(whole)
-        if score.danger < CONFIRM:  # plainly ordinary; suicidal words are never overruled
-            categories = tuple(c for c in categories if c is Category.SUICIDE)
+        if score.danger < CONFIRM:  # plainly ordinary; suicidal and English words are never overruled
+            kept = {rule.category for rule in fired if not rule.vetoable} | {Category.SUICIDE}
+            categories = tuple(c for c in categories if c in kept)
         if (
             score.danger >= ALONE
             and score.category not in categories

@@ -98,6 +98,9 @@ class Rule:
     minimisable: bool = False
     #: « il y a 5 ans », « depuis son AVC » makes it history (not for suicidal words: they are now).
     historic: bool = True
+    #: The model, trained on French, may veto it (a score under CONFIRM); not for English words,
+    #: which it cannot read.
+    vetoable: bool = True
 
 
 #: A gap of words in a pattern never crosses a negation (« crache pas de sang »).
@@ -112,6 +115,11 @@ def rule(category: Category, *parts: str, **options: object) -> Rule:
         for key, value in options.items()
     }
     return Rule(category, re.compile(_any(*parts)), **options)  # type: ignore[arg-type]
+
+
+def english(category: Category, *parts: str, **options: object) -> Rule:
+    """A rule on English words: the model (French) neither vetoes it nor knows its words."""
+    return rule(category, *parts, vetoable=False, **options)
 
 
 C = Category
@@ -175,6 +183,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:la )?respiration (?:\w+ ){0,2}(?:rapide|sifflante|difficile|bloquee|saccadee|"
         r"irreguliere|bruyante|courte)",
         r"essouffl\w* (?:\w+ ){0,4}(?:au repos|sans rien faire|en parlant|allonge|la nuit|tres|"
+        r"d un coup|brutalement|soudain\w*|"
         r"enorme|bleu|grave)",
     ),
     # --- chest pain ---------------------------------------------------------------------------
@@ -212,7 +221,7 @@ RULES: tuple[Rule, ...] = (
     # « ça serre fort au milieu et je transpire »: a tightness with a cardiac sign.
     rule(
         C.CHEST_PAIN,
-        r"(?:serre\w*|pesanteur|poids|etau|oppress\w*|ecrase\w*)\b (?:\w+ ){0,3}(?:au milieu|au "
+        r"(?:serre\w*|pesanteur|poids|etau|oppress\w*|ecrase\w*|brulure\w*)\b (?:\w+ ){0,3}(?:au milieu|au "
         r"centre|estomac|creux|plexus)",
         with_=r"transpir\w*|sueurs?|bras|machoire|essouffl\w*|souffle|malaise|pale",
     ),
@@ -332,7 +341,8 @@ RULES: tuple[Rule, ...] = (
         r"ne reprend pas (?:connaissance|conscience|ses esprits)",
         r"tout mou\b (?:\w+ ){0,4}(?:ne |n )?(?:repond|reagit)",
         r"mou comme (?:une|un) \w+",
-        unless=r"\b(?:cru|failli|manque de|presque|deux doigts de) (?:\w+ ){0,2}(?:tomber dans les "
+        unless=r"\brespire pas mal\b|"
+        r"\b(?:cru|failli|manque de|presque|deux doigts de) (?:\w+ ){0,2}(?:tomber dans les "
         r"pommes|m evanouir|m ecrouler|tomber)\b(?!.*(?:ne repond|ne reagit|inconscien))",
     ),
     # --- seizures -----------------------------------------------------------------------------
@@ -388,6 +398,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:ca|ca ne|le sang|saignement) (?:\w+ ){0,2}s arrete (?:pas|"
         r"plus|jamais)",
         r"sang partout",
+        r"arrete (?:pas|plus) de saign\w*",
+        r"saign\w* (?:\w+ ){0,2}(?:par saccades|en jet|gicle\w*)",
         r"plein de sang",
         r"flaque de sang",
         r"mare de sang",
@@ -422,7 +434,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:tomb\w*|chut\w*|glisse\w*|degringol\w*|dévale\w*|dévalé) (?:\w+ ){0,5}"
         r"(?:echelle|escabeau|escaliers?|toit|balcon|fenetre|de haut|metres?|etage|arbre|"
         r"mur|falaise|mezzanine|tracteur|chantier|grenier|table a langer|lit superpose|"
-        r"rambarde|pont|echafaudage)",
+        r"rambarde|pont|echafaudage|cheval|moto|scooter)",
         r"(?:ne |n )?(?:peut|peux|arrive|arrivons|parvient|reussit|arrivent) (?:plus |pas |"
         r"meme pas )?(?:a )?(?:se |le |la |l )?(?:relever|releve|lever|levee|bouger la jambe|"
         r"poser le pied|mettre le pied)",
@@ -512,7 +524,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:acide|soude|javel|produit|chaux|ciment) (?:\w+ ){0,4}(?:yeux|oeil|peau|visage|"
         r"bras|mains?|jambes?|brul\w*)",
         r"peau (?:\w+ ){0,2}(?:attaquee|fait des bulles|bulles)",
-        r"(?:peau|bras|main|mains|doigts|jambe|ventre|torse) (?:\w+ ){0,3}(?:bulles|cloqu\w*)",
+        r"(?:peau|bras|main|mains|doigts|jambe|ventre|torse|pieds|plantes? des pieds) (?:\w+ ){0,3}"
+        r"(?:bulles|cloqu\w*)",
         r"prise (?:electrique|de courant)",
         r"(?:decharge|jus) electrique",
         r"cloqu\w*",
@@ -642,12 +655,19 @@ RULES: tuple[Rule, ...] = (
     rule(
         C.POISONING,
         r"chaudiere",
+        r"chauffe ?(?:eau|bain)",
         r"poele a (?:bois|petrole|gaz)",
         r"brasero",
         r"groupe electrogene",
         r"chauffage (?:\w+ ){0,2}(?:gaz|petrole)",
         with_=r"mal (?:a|de) (?:la )?tete|maux de tete|vomi\w*|nausee\w*|malaise|vertige\w*|"
         r"somnol\w*|evanou\w*",
+    ),
+    rule(  # a blister pack found empty, a child who had it in hand
+        C.POISONING,
+        rf"(?:{MEDICINES}) (?:\w+ ){{0,4}}(?:vide|entamee?|ouverte?)\b",
+        r"en manqu\w* (?:\w+ ){0,1}\d+",
+        with_=CHILD,
     ),
     rule(
         C.POISONING,
@@ -722,7 +742,8 @@ RULES: tuple[Rule, ...] = (
         r"tres mal (?:au|dans le|en bas du) ventre",
         r"plie\w* en deux",
         r"hurle de douleur",
-        r"(?:perd|perdu|perte) (?:\w+ ){0,2}(?:les eaux|des eaux|liquide)",
+        r"(?:perd|perdu|perte) (?:\w+ ){0,4}(?:les eaux|des eaux|liquide)",
+        r"\beau (?:\w+ ){0,2}(?:partir|parti|partie|coule|sort|sortir)",
         r"poche des eaux",
         r"(?:bebe|il|elle) (?:\w+ ){0,3}(?:ne |n )?(?:bouge|remue|sent) (?:\w+ ){0,2}(?:plus|pas)",
         r"(?:ne |n )?(?:le |la )?(?:sens|sent|sentons) (?:\w+ ){0,2}(?:plus|pas) (?:\w+ ){0,4}"
@@ -772,7 +793,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:dit|dire|raconte\w*|parle) (?:\w+ ){0,3}(?:qui (?:n )?ont (?:aucun|pas de|ni queue)|sans "
         r"(?:aucun )?queue) (?:ni tete|sens)",
         r"reconnait personne",
-        r"(?:demand\w*|sait (?:plus|pas)|savait (?:plus|pas)) (?:\w+ ){0,3}(?:quel jour (?:on|nous)|"
+        r"parle (?:a|avec) (?:des gens|quelqu un|des personnes) qui (?:ne )?(?:sont|est) pas la",
+        r"(?:demand\w*|sai\w* (?:\w+ )?(?:plus|pas)) (?:\w+ ){0,3}(?:quel jour (?:on|nous)|"
         r"ou (?:elle|il) (?:habite|est|vit)|en quelle annee)",
         r"(?:pas ka )?rekon\w* (?:\w+ ){0,1}pe\w*sonn?\w*",  # creole: « pa ka rekonèt pèsonn »
         r"(?:ne |n )?sait (?:plus|pas) (?:ou|qui|quel|quelle|comment) "
@@ -875,6 +897,16 @@ RULES: tuple[Rule, ...] = (
         r"(?:plus|pas|aucune) (?:\w+ ){0,2}(?:la peine|"
         r"raisons?) de (?:vivre|continuer)",
         r"(?:mis|mets|mettre|range\w*) (?:\w+ ){0,2}(?:papiers|affaires) en ordre",
+        r"(?:mon|son) dernier message",
+        r"(?:j ai|il a|elle a) tout avale",
+        r"combien de (?:comprimes|cachets|medicaments|pilules) (?:\w+ ){0,2}(?:faudrait|faut|pour)",
+        r"(?:las|lasse|fatigue\w*) de vivre",
+        r"fait mon temps",
+        r"(?:donne|distribue)\w* (?:\w+ ){0,4}(?:affaires|console|fringues|vetements|bijoux|"
+        r"jeux) (?:\w+ ){0,3}(?:potes|amis|copains|copines)",
+        r"(?:marques?|entailles?|coupures?) (?:\w+ ){0,2}(?:cuisses?|bras|poignets?|ventre|jambes?) "
+        r"(?:\w+ ){0,3}(?:compas|lame|rasoir|cutter)",
+        r"coupures? sur (?:ses|mes|les) (?:bras|poignets|cuisses)",
         r"partir pour de bon",
         r"ne (?:plus )?me reveiller",
         r"(?:dormir|endormir) (?:\w+ ){0,2}(?:pour toujours|et ne plus)",
@@ -897,8 +929,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:pense|envie|veux|veut|tente\w*) (?:\w+ ){0,2}(?:a |d |de )?(?:avaler|prendre) "
         r"(?:\w+ ){0,2}(?:toute?s?|tous|la boite|les boites)",
         r"(?:me|se) (?:suis|est|sont) (?:\w+ ){0,1}(?:coupe\w*|taillade\w*|scarifie\w*|"
-        r"mutile\w*|brule\w*|lacere\w*) (?:\w+ ){0,2}(?:bras|poignets?|veines|cuisses?|jambes|"
+        r"mutile\w*|lacere\w*) (?:\w+ ){0,2}(?:bras|poignets?|veines|cuisses?|jambes|"
         r"ventre)",
+        r"(?:me|se) brul\w* (?:\w+ ){0,4}(?:cigarettes?|briquet|expres)",
         r"(?:j ai|je viens de|jai) (?:\w+ ){0,1}(?:pris|avale\w*) (?:(?:de|les|mes|ses|"
         r"ma|la|sa|une) )?(?:toute?s?|\d{2,}|tous|la boite|une boite|plaquettes?|tout le tube) ",
         r"(?<!quatre )veines",
@@ -913,6 +946,145 @@ RULES: tuple[Rule, ...] = (
         r"(?:le|la|les) rejoindre (?:la haut|au ciel|au paradis)",
         with_=r"mort\w*|dece\w*|\bdecede\w*|disparu\w*|ciel|paradis|enterr\w*|veu(?:f|ve)\b|"
         r"funerailles|obseques",
+        historic=False,
+    ),
+    # --- English, as expatriates and tourists write it (« I » reads « il » after normalise) -----
+    # Words spelt the same in French (convulsion, overdose, suicide…) are left to the French
+    # rules, which the model may veto.
+    english(
+        C.BREATHING,
+        r"(?:can t|cant|cannot|can not|struggl\w*|unable) (?:\w+ ){0,1}(?:to )?breath\w*",
+        r"short of breath",
+        r"out of breath (?:\w+ ){0,3}(?:resting|sitting|talking|lying)",
+        r"breath\w* (?:\w+ ){0,2}(?:really |very |so )?(?:fast|hard|heavily|badly|weird\w*|noisy)",
+        r"lips (?:\w+ ){0,3}(?:blue|grey|gray|purple)",
+        r"turn\w* blue",
+        r"choking",
+        r"(?:inhaler|ventolin\w*) (?:\w+ ){0,3}(?:doesn t|does not|isn t|not) (?:\w+ ){0,1}(?:work|help)",
+    ),
+    english(
+        C.CHEST_PAIN,
+        r"chest (?:\w+ ){0,2}(?:pain|tight\w*|pressure|hurts?|heavy|crush\w*)",
+        r"(?:pain|pressure|tightness|weight) (?:\w+ ){0,3}(?:in|on|across) (?:my |his |her |the )?chest",
+        r"heart attack",
+        r"(?:heartburn|indigestion) (?:\w+ ){0,8}(?:sweat\w*|pale|short of breath|arm|jaw)",
+        r"(?:sweat\w*|pale) (?:\w+ ){0,6}(?:heartburn|indigestion|chest)",
+    ),
+    english(
+        C.STROKE,
+        r"slurr\w*",
+        r"face (?:\w+ ){0,3}(?:droop\w*|drop\w*|crooked|numb|one side)",
+        r"(?:can t|cant|cannot) (?:\w+ ){0,1}(?:see|speak|talk|lift|move) (?:\w+ ){0,3}(?:left|right|"
+        r"eye|arm|leg|words)",
+        r"(?:arm|leg|side) (?:\w+ ){0,3}(?:numb|weak|dead|limp|paraly\w*)",
+        r"stroke",
+        r"words (?:\w+ ){0,3}(?:wrong|jumbled|mixed|slurred|don t make sense)",
+    ),
+    english(
+        C.UNCONSCIOUS,
+        r"unconscious",
+        r"(?:not|isn t|won t|doesn t|does not|can t|cant) (?:\w+ ){0,1}(?:respond\w*|wake|waking|"
+        r"react\w*)",
+        r"pass\w* out",
+        r"faint\w*",
+        r"collaps\w*",
+        r"unresponsive",
+        r"knocked out",
+    ),
+    english(
+        C.SEIZURE,
+        r"seizur\w*",
+        r"\bfits?\b (?:\w+ ){0,3}(?:shaking|jerking|eyes|floor)",
+        r"(?:shaking|jerking) (?:\w+ ){0,3}(?:all over|whole body|arms and legs|uncontrollabl\w*)",
+        r"eyes (?:\w+ ){0,2}roll\w*",
+    ),
+    english(
+        C.BLEEDING,
+        r"bleed\w* (?:\w+ ){0,3}(?:a lot|heavily|badly|loads|won t stop|will not stop|doesn t stop|"
+        r"everywhere|non stop|so much)",
+        r"(?:won t|doesn t|will not|can t) stop (?:the )?bleed\w*",
+        r"(?:vomit\w*|threw up|throwing up|cough\w*) (?:\w+ ){0,3}blood",
+        r"blood (?:\w+ ){0,3}(?:everywhere|spurt\w*|pouring|gushing|soaked)",
+        r"(?:black|tarry|bloody) (?:stools?|poo|poop)",
+    ),
+    english(
+        C.TRAUMA,
+        r"fell (?:\w+ ){0,4}(?:ladder|stairs|roof|balcony|window|horse|bike|tree|height)",
+        r"(?:can t|cant|cannot) (?:\w+ ){0,1}(?:get up|stand up|move (?:his|her|my) (?:leg|legs|neck))",
+        r"hit (?:\w+ ){0,2}head (?:\w+ ){0,6}(?:vomit\w*|sleepy|drowsy|confused|blood thinners)",
+        r"(?:car|motorbike|bike|scooter) (?:crash|accident)",
+        r"(?:leg|arm|wrist|ankle) (?:\w+ ){0,3}(?:weird angle|bent|deformed)",
+    ),
+    english(
+        C.BURN,
+        r"(?:blister\w*|burn\w*|scald\w*) (?:\w+ ){0,4}(?:both|whole|face|hands|feet|chest|back|"
+        r"large|big|huge|all over)",
+        r"(?:both|whole|all) (?:\w+ ){0,2}(?:feet|hands|legs|arms|face|back) (?:\w+ ){0,2}"
+        r"(?:blister\w*|burn\w*|scald\w*)",
+        r"(?:boiling|hot) (?:water|oil|tea|coffee) (?:\w+ ){0,4}(?:on|over) (?:him|her|his|my|the)",
+        rf"(?:burn\w*|scald\w*|blister\w*) (?:\w+ ){{0,6}}(?:{CHILD}|baby|toddler|son|daughter|kid)",
+        rf"(?:baby|toddler|son|daughter|kid) (?:\w+ ){{0,6}}(?:burn\w*|scald\w*|blister\w*)",
+    ),
+    english(
+        C.ANAPHYLAXIS,
+        r"(?:throat|tongue|lips|face|eyes) (?:\w+ ){0,3}(?:swell\w*|swollen|puff\w*|closing|tight)",
+        r"swell\w* (?:\w+ ){0,3}(?:throat|tongue|lips|face)",
+        r"hives (?:\w+ ){0,6}(?:breath\w*|faint\w*|dizzy|throat|wheez\w*)",
+    ),
+    english(
+        C.POISONING,
+        r"swallow\w* (?:\w+ ){0,4}(?:pills|tablets|medicine\w*|battery|batteries|bleach|detergent|"
+        r"pods?|magnets?|e liquid|poison|all)",
+        r"carbon monoxide",
+        r"(?:drank|drunk|ate|eaten) (?:\w+ ){0,4}(?:bleach|detergent|pills|tablets|medicine\w*|"
+        r"poison|mushrooms?|berries)",
+    ),
+    english(
+        C.INFANT_FEVER,
+        r"fever",
+        r"temperature",
+        r"\b3[89](?:[.,]\d)?\b",
+        with_=r"(?:\d|one|two|three|four|five|six|seven|eight|ten) (?:days?|weeks?) old|newborn|"
+        r"(?:one|1|two|2) months? old",
+    ),
+    english(
+        C.MENINGITIS,
+        r"(?:stiff|sore) neck",
+        r"neck (?:\w+ ){0,2}stiff",
+        r"(?:rash|spots) (?:\w+ ){0,6}(?:doesn t|does not|don t|won t) (?:\w+ ){0,1}(?:fade|go away|"
+        r"disappear)",
+        r"purple (?:\w+ ){0,2}spots",
+        r"(?:glass|tumbler) test",
+        with_=r"fever|temperature|\b3[89]|\b40|purple|glass|fi[eè]v\w*",
+    ),
+    english(
+        C.PREGNANCY,
+        r"waters? (?:\w+ ){0,2}(?:broke|broken|breaking)",
+        r"bleed\w*",
+        r"(?:severe|horrible|terrible|strong|bad) (?:\w+ ){0,2}(?:pain|cramps?)",
+        r"faint\w*",
+        r"(?:baby|he|she) (?:\w+ ){0,3}(?:not moving|stopped moving|isn t moving|hasn t moved)",
+        with_=r"pregnan\w*|weeks|enceinte\w*|\d+ ?sa\b|grossesse",
+    ),
+    english(
+        C.CONFUSION,
+        r"acting (?:\w+ ){0,1}(?:weird|strange|odd)",
+        r"(?:completely|totally) lost",
+        r"doesn t (?:\w+ ){0,1}(?:recogni[sz]e|know where)",
+        r"(?:blood )?sugar (?:\w+ ){0,3}(?:low|hypo|\b[2-5]\d\b)",
+        r"talking nonsense",
+    ),
+    english(
+        C.SUICIDE,
+        r"kill (?:\w+ ){0,1}(?:myself|himself|herself|themselves)",
+        r"end (?:it all|my life|his life|her life|it)",
+        r"(?:don t|do not|doesn t) want to (?:live|be here|wake up)",
+        r"want to die",
+        r"self harm\w*",
+        r"cutting (?:\w+ ){0,1}(?:myself|himself|herself)",
+        r"cuts on (?:his|her|my) (?:arms|wrists|thighs|legs)",
+        r"(?:letter|note) (?:\w+ ){0,3}(?:sorry|goodbye)",
+        r"goodbye (?:letter|note|message)",
         historic=False,
     ),
 )
@@ -933,6 +1105,9 @@ IMMEDIATE = re.compile(
         + PRODUCTS
         + r"|toute|tout|la boite)",
         r"en train de",
+        r"(?:mon|son) dernier message",
+        r"swallow\w*|overdos\w*|right now|tonight|took (?:all|the whole|every)",
+        r"on (?:the|a) (?:bridge|roof|ledge|balcony)",
         r"(?:je|il|elle|j) (?:\w+ ){0,2}(?:saigne|vais sauter|va sauter|"
         r"vais le faire|va le faire|vais me|va se)",
         r"sur (?:le|la|un|une) (?:rebord|pont|toit|"
