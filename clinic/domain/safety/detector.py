@@ -284,7 +284,9 @@ def detect(text: str, use_model: bool = True) -> Finding | None:
     danger_model = classifier.model() if use_model else None
     if danger_model is not None:
         score = danger_model.score_normalised(whole)
-        if score.danger < CONFIRM:  # plainly ordinary; suicidal and English words are never overruled
+        if (
+            score.danger < CONFIRM
+        ):  # plainly ordinary; suicidal and English words are never overruled
             kept = {rule.category for rule in fired if not rule.vetoable} | {Category.SUICIDE}
             categories = tuple(c for c in categories if c in kept)
         if (

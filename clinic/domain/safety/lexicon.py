@@ -1023,7 +1023,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:blister\w*|burn\w*|scald\w*)",
         r"(?:boiling|hot) (?:water|oil|tea|coffee) (?:\w+ ){0,4}(?:on|over) (?:him|her|his|my|the)",
         rf"(?:burn\w*|scald\w*|blister\w*) (?:\w+ ){{0,6}}(?:{CHILD}|baby|toddler|son|daughter|kid)",
-        rf"(?:baby|toddler|son|daughter|kid) (?:\w+ ){{0,6}}(?:burn\w*|scald\w*|blister\w*)",
+        r"(?:baby|toddler|son|daughter|kid) (?:\w+ ){0,6}(?:burn\w*|scald\w*|blister\w*)",
     ),
     english(
         C.ANAPHYLAXIS,
