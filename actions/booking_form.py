@@ -20,6 +20,7 @@ from actions.conversation import has_time, latest_intent, latest_text, typed
 from actions.when import explain_when, understand_when
 from clinic.adapters.duckling.client import DucklingUnavailable
 from clinic.adapters.storage.patients import clean_name
+from clinic.domain.practice.doctors import practitioner_wish
 from clinic.domain.timeexpr import complete, describe, read, window_to_dict
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ ASKED, PENDING_WHEN = "_asked", "_when"
 class ExtractSlots(ClinicSlotExtraction):
     """What the domain's mappings cannot read, in one action-server call per user message."""
 
-    slots = ("reason", "when")
+    slots = ("reason", "when", "practitioner")
 
     def extract_reason(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -63,6 +64,26 @@ class ExtractSlots(ClinicSlotExtraction):
         if reason is None or reason.id == tracker.get_slot("reason"):
             return {}
         return {"reason": reason.id}
+
+    def extract_practitioner(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """« le docteur Benali », « avec Dr Martin », « mon médecin habituel » (the one of the
+        patient's latest appointment), « n'importe quel médecin », in any message of a booking."""
+        text = latest_text(tracker)
+        if not typed(text) or tracker.get_slot("requested_slot") == "patient_name":
+            return {}
+        wish = practitioner_wish(self.services.practice, text)
+        if wish is None:
+            return {}
+        chosen = (
+            self.services.booking.usual_practitioner(tracker.sender_id)
+            if wish.usual
+            else wish.practitioner_id
+        )
+        if chosen is None or chosen == tracker.get_slot("practitioner"):
+            return {}
+        return {"practitioner": chosen}
 
     def extract_when(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

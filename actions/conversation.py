@@ -65,4 +65,5 @@ DONE: list[EventType] = [
     SlotSet("when", None),
     SlotSet("search_window", None),
     SlotSet("form_misses", None),
+    SlotSet("practitioner", None),
 ]

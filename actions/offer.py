@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import ClinicAction
 from actions.conversation import DONE, latest_intent, latest_text, moving, typed
 from actions.replies import limit_reached
-from actions.slots import moving_practitioner, offer, slot_from_dict
+from actions.slots import moving_practitioner, offer, slot_from_dict, wished_practitioner
 from actions.when import explain_when, understand_when
 from clinic.app.wiring import Services
 from clinic.domain import french
@@ -61,13 +61,15 @@ class ActionOfferSlots(ClinicAction):
             limit_reached(dispatcher, services)  # said before the slots, not after « je confirme »
             return events + DONE
         shown = (tracker.get_slot("shown_slots") or []) if intent == "more_slots" else []
+        wished = wished_practitioner(services, tracker)
         return events + offer(
             dispatcher,
             services,
             window,
             reason_id,
             shown,
-            moving_practitioner(services, tracker),
+            moving_practitioner(services, tracker) or wished,
+            wished=wished is not None,
         )
 
 
@@ -136,6 +138,8 @@ class ActionChooseSlot(ClinicAction):
                 services,
                 window,
                 reason_id,
-                practitioner_id=moving_practitioner(services, tracker),
+                practitioner_id=moving_practitioner(services, tracker)
+                or wished_practitioner(services, tracker),
+                wished=wished_practitioner(services, tracker) is not None,
             ),
         ]

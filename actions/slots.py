@@ -17,6 +17,7 @@ from actions.conversation import moving
 from clinic.app.wiring import Services
 from clinic.domain import french
 from clinic.domain.choice import bound_choice
+from clinic.domain.practice.doctors import ANY
 from clinic.domain.scheduling import SearchWindow, Slot
 from clinic.domain.timeexpr import describe
 
@@ -44,6 +45,14 @@ def moving_practitioner(services: Services, tracker: Tracker) -> str | None:
     return appointment.practitioner_id if appointment else None
 
 
+def wished_practitioner(services: Services, tracker: Tracker) -> str | None:
+    """The practitioner the patient asked for (« le docteur Benali »), None for any of them."""
+    wished = tracker.get_slot("practitioner")
+    if not wished or wished == ANY or moving(tracker):
+        return None
+    return wished if services.practice.find_practitioner(str(wished)) else None
+
+
 def offer(
     dispatcher: CollectingDispatcher,
     services: Services,
@@ -51,22 +60,35 @@ def offer(
     reason_id: str,
     shown: list[str] | None = None,
     practitioner_id: str | None = None,
+    wished: bool = False,
 ) -> list[EventType]:
     """Show up to 3 slots for the wish as buttons (the core widens a full wish once).
 
     `shown` holds the starts already offered for this wish (« autres créneaux »): they are
-    skipped and the new ones kept apart from them.
+    skipped and the new ones kept apart from them. `wished`: the patient asked for
+    `practitioner_id` (not a move): a reason they do not see is said and offered with the
+    others; when they have nothing in the window, that is said, their next slots are offered,
+    and a button offers the other practitioners in the window.
     """
     practice = services.practice
     today = services.local_now().date()
     shown = list(shown or [])
     excluded = [datetime.fromisoformat(start) for start in shown]
+    events: list[EventType] = []
+    if wished and practitioner_id not in practice.reason(reason_id).practitioners:
+        dispatcher.utter_message(
+            response="utter_practitioner_not_for_reason",
+            practitioner=practice.practitioner(str(practitioner_id)).name,
+            reason=practice.reason(reason_id).label.lower(),
+        )
+        practitioner_id, wished = None, False
+        events.append(SlotSet("practitioner", ANY))
     result = services.booking.offer(window, reason_id, practitioner_id, exclude=excluded)
     if not result.slots:
         dispatcher.utter_message(
             response="utter_no_slots", window=describe(window, today, practice.tz)
         )
-        return [SlotSet("offered_slots", None)]
+        return [*events, SlotSet("offered_slots", None)]
     lines, buttons = [], []
     for number, slot in enumerate(result.slots, start=1):
         start = slot.start.astimezone(practice.tz)
@@ -74,19 +96,30 @@ def offer(
         lines.append(f"{number}. {french.day_and_hour(start, today)} – {who}")
         choice = json.dumps({"slot_choice": bound_choice(number, result.slots)})
         buttons.append(
-            {"title": french.short_slot(start, today), "payload": f"/choose_slot{choice}"}
+            {
+                "title": french.short_slot(start, today),
+                "description": who,  # a list row's second line on WhatsApp
+                "payload": f"/choose_slot{choice}",
+            }
         )
     buttons.append({"title": "Autres créneaux", "payload": "/more_slots"})
     first = result.slots[0].start.astimezone(practice.tz)
+    later = wished and result.window != window  # nothing of theirs in the patient's window
     exact = (
         window.around is not None
         and not shown
         and result.window == window
         and first.time() == window.around
     )
+    if later:
+        buttons.append(
+            {"title": "Un autre médecin", "payload": f'/more_slots{{"practitioner": "{ANY}"}}'}
+        )
+    response = "utter_offer_slots_exact" if exact else "utter_offer_slots"
     dispatcher.utter_message(
-        response="utter_offer_slots_exact" if exact else "utter_offer_slots",
-        window=describe(result.window or window, today, practice.tz),
+        response="utter_practitioner_later" if later else response,
+        window=describe(window if later else result.window or window, today, practice.tz),
+        practitioner=practice.practitioner(str(practitioner_id)).name if later else "",
         hour=french.hour(first.time()),
         day=french.day(first.date(), today),
         slots="\n".join(lines),
@@ -94,6 +127,7 @@ def offer(
     )
     offered = [slot_to_dict(s) for s in result.slots]
     return [
+        *events,
         SlotSet("offered_slots", offered),
         SlotSet("shown_slots", shown + [s["start"] for s in offered]),
         SlotSet("chosen_slot", None),

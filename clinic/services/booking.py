@@ -141,6 +141,14 @@ class BookingService:
         """The patient's active appointments from now on, soonest first."""
         return self.repository.list(start=self.clock.now(), statuses=ACTIVE, patient_id=patient_id)
 
+    def usual_practitioner(self, patient_id: str) -> str | None:
+        """« mon médecin habituel »: who saw the patient last (not cancelled), else who will."""
+        held = self.repository.list(statuses=ACTIVE, patient_id=patient_id)
+        past = [a for a in held if a.start <= self.clock.now()]
+        latest = past[-1] if past else (held[0] if held else None)
+        known = latest is not None and self.practice.find_practitioner(latest.practitioner_id)
+        return latest.practitioner_id if latest is not None and known else None
+
     def at_limit(self, patient_id: str) -> bool:
         """Whether the patient already holds `limits.max_upcoming_per_patient` appointments."""
         most = self.practice.limits.max_upcoming_per_patient

@@ -145,6 +145,23 @@ async def test_four_to_ten_choices_are_one_list_message(harness: Harness) -> Non
     assert harness.service.keyring.open_choice(patient_id, first["id"]) == "/p8"
 
 
+async def test_a_slot_row_names_its_practitioner_on_its_second_line(harness: Harness) -> None:
+    patient_id = open_window(harness)
+    buttons = [
+        {"title": f"Jeu. 10 déc. {h}h30", "description": "Dr Karim Benali", "payload": f"/p{h}"}
+        for h in (9, 10, 11)
+    ] + [{"title": "Autres créneaux", "payload": "/more_slots"}]
+    await harness.service.send(patient_id, {"text": "Voici les créneaux :", "buttons": buttons})
+    [body] = posted(harness)
+    rows = body["interactive"]["action"]["sections"][0]["rows"]
+    assert [(r["title"], r.get("description")) for r in rows] == [
+        ("Jeu. 10 déc. 9h30", "Dr Karim Benali"),
+        ("Jeu. 10 déc. 10h30", "Dr Karim Benali"),
+        ("Jeu. 10 déc. 11h30", "Dr Karim Benali"),
+        ("Autres créneaux", None),
+    ]
+
+
 async def test_more_than_ten_choices_are_paginated(harness: Harness) -> None:
     patient_id = open_window(harness)
     buttons = [{"title": f"Option {i}", "payload": f"/o{i}"} for i in range(23)]

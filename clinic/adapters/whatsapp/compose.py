@@ -26,7 +26,8 @@ def _options(keyring: Keyring, patient_id: str, buttons: list[Any]) -> list[mess
             continue
         signed = keyring.sign_choice(patient_id, payload)
         # A payload too long for Meta's id comes back unsigned: its title is read as text.
-        options.append(messages.Option(signed or messages.shorten(title, 200), title))
+        description = str(button.get("description") or "")
+        options.append(messages.Option(signed or messages.shorten(title, 200), title, description))
     return options
 
 

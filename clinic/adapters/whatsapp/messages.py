@@ -32,6 +32,7 @@ class Option:
 
     id: str
     title: str
+    description: str = ""  # a list row's second line (« Dr Karim Benali »); buttons have none
 
 
 def shorten(text: str, limit: int) -> str:
@@ -108,6 +109,8 @@ def choices(body: str, options: list[Option]) -> list[dict[str, Any]]:
             row: dict[str, Any] = {"id": option.id, "title": shorten(option.title, ROW_TITLE_MAX)}
             if len(" ".join(option.title.split())) > ROW_TITLE_MAX:
                 row["description"] = shorten(option.title, ROW_DESCRIPTION_MAX)
+            elif option.description:
+                row["description"] = shorten(option.description, ROW_DESCRIPTION_MAX)
             rows.append(row)
         page_prompt = prompt if number == 1 else f"Suite des choix ({number}/{len(pages)})"
         messages.append(
