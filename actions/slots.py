@@ -53,6 +53,42 @@ def wished_practitioner(services: Services, tracker: Tracker) -> str | None:
     return wished if services.practice.find_practitioner(str(wished)) else None
 
 
+def _rows(services: Services, slots: list[Slot]) -> tuple[list[str], list[dict[str, str]]]:
+    """The numbered lines of the message and one button per slot, each naming its doctor."""
+    practice = services.practice
+    today = services.local_now().date()
+    lines, buttons = [], []
+    for number, slot in enumerate(slots, start=1):
+        start = slot.start.astimezone(practice.tz)
+        who = practice.practitioner(slot.practitioner_id).name
+        lines.append(f"{number}. {french.day_and_hour(start, today)} – {who}")
+        choice = json.dumps({"slot_choice": bound_choice(number, slots)})
+        buttons.append(
+            {
+                "title": french.short_slot(start, today),
+                "description": who,  # a list row's second line on WhatsApp
+                "payload": f"/choose_slot{choice}",
+            }
+        )
+    return lines, buttons
+
+
+def _seen_by(
+    dispatcher: CollectingDispatcher, services: Services, practitioner_id: str, reason_id: str
+) -> bool:
+    """Whether the wished practitioner sees this reason; if not, the patient is told."""
+    practice = services.practice
+    reason = practice.reason(reason_id)
+    if practitioner_id in reason.practitioners:
+        return True
+    dispatcher.utter_message(
+        response="utter_practitioner_not_for_reason",
+        practitioner=practice.practitioner(practitioner_id).name,
+        reason=reason.label.lower(),
+    )
+    return False
+
+
 def offer(
     dispatcher: CollectingDispatcher,
     services: Services,
@@ -73,51 +109,37 @@ def offer(
     practice = services.practice
     today = services.local_now().date()
     shown = list(shown or [])
-    excluded = [datetime.fromisoformat(start) for start in shown]
     events: list[EventType] = []
-    if wished and practitioner_id not in practice.reason(reason_id).practitioners:
-        dispatcher.utter_message(
-            response="utter_practitioner_not_for_reason",
-            practitioner=practice.practitioner(str(practitioner_id)).name,
-            reason=practice.reason(reason_id).label.lower(),
-        )
+    if (
+        wished
+        and practitioner_id
+        and not _seen_by(dispatcher, services, practitioner_id, reason_id)
+    ):
         practitioner_id, wished = None, False
         events.append(SlotSet("practitioner", ANY))
+    excluded = [datetime.fromisoformat(start) for start in shown]
     result = services.booking.offer(window, reason_id, practitioner_id, exclude=excluded)
     if not result.slots:
         dispatcher.utter_message(
             response="utter_no_slots", window=describe(window, today, practice.tz)
         )
         return [*events, SlotSet("offered_slots", None)]
-    lines, buttons = [], []
-    for number, slot in enumerate(result.slots, start=1):
-        start = slot.start.astimezone(practice.tz)
-        who = practice.practitioner(slot.practitioner_id).name
-        lines.append(f"{number}. {french.day_and_hour(start, today)} – {who}")
-        choice = json.dumps({"slot_choice": bound_choice(number, result.slots)})
-        buttons.append(
-            {
-                "title": french.short_slot(start, today),
-                "description": who,  # a list row's second line on WhatsApp
-                "payload": f"/choose_slot{choice}",
-            }
-        )
+    lines, buttons = _rows(services, result.slots)
     buttons.append({"title": "Autres créneaux", "payload": "/more_slots"})
     first = result.slots[0].start.astimezone(practice.tz)
     later = wished and result.window != window  # nothing of theirs in the patient's window
-    exact = (
-        window.around is not None
-        and not shown
-        and result.window == window
-        and first.time() == window.around
-    )
     if later:
         buttons.append(
             {"title": "Un autre médecin", "payload": f'/more_slots{{"practitioner": "{ANY}"}}'}
         )
-    response = "utter_offer_slots_exact" if exact else "utter_offer_slots"
+        response = "utter_practitioner_later"
+    elif window.around is not None and not shown and result.window == window:
+        exact = first.time() == window.around
+        response = "utter_offer_slots_exact" if exact else "utter_offer_slots"
+    else:
+        response = "utter_offer_slots"
     dispatcher.utter_message(
-        response="utter_practitioner_later" if later else response,
+        response=response,
         window=describe(window if later else result.window or window, today, practice.tz),
         practitioner=practice.practitioner(str(practitioner_id)).name if later else "",
         hour=french.hour(first.time()),

@@ -406,6 +406,34 @@ def test_short_typed_answers_over_whatsapp_are_the_buttons_they_mean(stack: Stac
     assert {"choose_slot", "affirm", "ask_opening_hours"} <= set(read), read  # not the model's luck
 
 
+WA_DOCTOR = "33655577002"
+
+
+def test_the_doctor_named_over_whatsapp_is_the_one_offered_and_booked(stack: Stack) -> None:
+    """« voir le docteur Benali lundi matin »: only his slots, each list row naming him, and
+    the appointment is his (issue 34)."""
+
+    def text(message: str) -> list[dict]:
+        return whatsapp(stack, {"type": "text", "text": message}, wa_id=WA_DOCTOR)
+
+    day = open_day(2, (0, 3, 4))  # Dr Benali works Monday, Thursday and Friday mornings
+    text(f"Bonjour, je voudrais voir le docteur Benali {named(day)} matin pour un vaccin")
+    [offer] = [b for b in text("Basile Fontanel") if b["type"] == "interactive"]
+    rows = offer["interactive"]["action"]["sections"][0]["rows"]
+    assert rows[-1]["title"] == "Autres créneaux", rows
+    assert [r.get("description") for r in rows[:-1]] == ["Dr Karim Benali"] * (len(rows) - 1)
+    assert "Dr Claire Martin" not in body_texts([offer])
+    recap = tap(stack, [offer], rows[0]["title"], WA_DOCTOR)
+    assert "Dr Karim Benali" in body_texts(recap), recap
+    assert "✅" in body_texts(tap(stack, recap, "Je confirme", WA_DOCTOR))
+    [booked] = [
+        a
+        for a in clinic_appointments(f"sqlite:///{stack.database}")
+        if a["patient_name"] == "Basile Fontanel"
+    ]
+    assert booked["practitioner"] == "dr-benali" and booked["start"].startswith(day.isoformat())
+
+
 def pauls_appointment(stack: Stack) -> dict:
     [appointment] = [
         a
