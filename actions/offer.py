@@ -129,6 +129,7 @@ class ActionChooseSlot(ClinicAction):
         if window.around is not None and window.end - window.start > timedelta(days=1):
             window = replace(window_from_dict(stored), around=window.around)  # same days
         today = services.local_now().date()
+        wished = wished_practitioner(services, tracker)
         return [
             SlotSet("slot_choice", None),
             SlotSet("search_window", window_to_dict(window)),
@@ -138,8 +139,7 @@ class ActionChooseSlot(ClinicAction):
                 services,
                 window,
                 reason_id,
-                practitioner_id=moving_practitioner(services, tracker)
-                or wished_practitioner(services, tracker),
-                wished=wished_practitioner(services, tracker) is not None,
+                practitioner_id=moving_practitioner(services, tracker) or wished,
+                wished=wished is not None,
             ),
         ]

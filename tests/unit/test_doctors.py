@@ -7,9 +7,8 @@ import pytest
 from clinic.domain.practice import load_practice
 from clinic.domain.practice.doctors import ANY, PractitionerWish, practitioner_wish
 
-PRACTICE = load_practice(
-    Path(__file__).parents[2] / "practice.yml"
-)  # Dr Claire Martin, Dr Karim Benali
+#: The tests' practice: Dr Claire Martin and Dr Karim Benali.
+PRACTICE = load_practice(Path(__file__).parents[1] / "fixtures" / "practice.yml")
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,16 @@ from tests.safety.corpus import IN_DANGER
         "mon bébé devient bleu",
         "ma grand-mère est tombée et ne se relève pas",
         "il s'est évanoui",
+        # what the size, the gait or the lack of blister of a wound must not hide
+        "coupure profonde de 3 cm qui saigne énormément",
+        "il saigne énormément mais il marche bien",
+        "il s'est brûlé tout le torse avec l'eau bouillante, pas de cloque pour l'instant",
+        "ma toute petite de 8 mois a renversé le thé bouillant sur elle",
+        # « ne … plus » that is the sign, « s'il » that is not a hypothesis, « après sa chute »
+        "je sais pas s'il respire encore, il est tombé d'un coup",
+        "elle ne répond plus",
+        "il ne sent plus ses jambes après sa chute",
+        "my wife is 9 weeks pregnant, she has horrible pain and fainted",
     ],
 )
 def test_vital_signs_are_red_flags(text: str) -> None:
@@ -48,6 +58,9 @@ def test_vital_signs_are_red_flags(text: str) -> None:
         "je voudrais annuler mon rendez-vous",
         "mon fils tousse beaucoup",
         "est-ce que je peux prendre du doliprane ?",
+        "le sirop de ma fille est entamé, il en manque 2 doses pour finir",
+        "in the end it worked, thanks doctor",
+        "my gums have been bleeding for two weeks, can I book?",
     ],
 )
 def test_ordinary_requests_are_not(text: str) -> None:

@@ -64,7 +64,9 @@ _HYPOTHESIS = re.compile(
     r"(?:dangereux|grave|normal|risque|grave) si|"
     r"(?<!sais pas )(?<!sait pas )(?<!savoir )(?<!demande )(?<!voir )(?<!comme )(?<!meme )"
     r"(?<!ignore )\bsi (?:un|une|mon|ma|mes|le|la|les|il|elle|on|j|je|son|sa|ses|vous|nous|ils|"
-    r"elles|jamais|votre|notre|leur|quelqu|qqn|quelqu un))\b|\bs ils? (?!vous plait|te plait)"
+    r"elles|jamais|votre|notre|leur|quelqu|qqn|quelqu un))\b|"
+    r"(?<!sais pas )(?<!sait pas )(?<!savoir )(?<!demande )(?<!voir )(?<!ignore )"
+    r"\bs ils? (?!vous plait|te plait)"
 )
 #: A message that asks in general (prevention, how to recognise), whatever it names.
 _GENERAL_QUESTION = re.compile(
@@ -115,10 +117,12 @@ _MINIMISED = re.compile(
     r"plus de peur que de mal|petite? (?:brulure|coupure|chute|bosse|plaie|cloque|rougeur)|"
     r"(?:brulure|coupure|chute|plaie) (?:\w+ ){0,1}(?:legere|superficielle|sans gravite)|"
     r"juste (?:un peu )?rouge|"
-    r"superficiel\w*|(?:c est )?toute? petite?\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
+    r"superficiel\w*|(?:c est )?tout petit\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
     r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) arrete|"
-    r"(?:ne saigne|saigne) plus|coup de soleil|petite zone|(?:[1-3]|un|deux|trois) cm|piece de "
-    r"(?:\w+ ){0,1}(?:euros?|centimes?)|(?:pas de|sans) cloques?|petite marque|bouge bien|marche bien|a rien touche)\b"
+    r"(?:ne saigne|saigne) plus|coup de soleil|petite (?:zone|marque)|"
+    # a burn's size, only next to the burn: « 3 cm » alone may be a deep cut
+    r"brul\w* (?:\w+ ){0,8}(?:(?:[1-3]|un|deux|trois) cm|(?:grand\w* comme|taille d) une piece)|"
+    r"(?:(?:[1-3]|un|deux|trois) cm|grand\w* comme une piece) (?:\w+ ){0,4}brul\w*)\b"
 )
 
 

@@ -605,6 +605,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:ne )?(?:sent|sens|sentait) (?:plus|pas) (?:bien )?(?:ses|les|mes) (?:pieds|jambes)",
         r"(?:jambes|pieds) (?:\w+ ){0,2}(?:insensibles?|paralys\w*|engourdi\w*|ne repondent plus)",
         with_=r"tomb\w*|chute\w*|marche|escalier\w*|accident\w*|glisse\w*",
+        historic=False,  # « après sa chute » is the cause, not a past event
     ),
     # --- poisoning and ingestion --------------------------------------------------------------
     rule(  # a child who swallowed a medicine or a product
@@ -667,7 +668,8 @@ RULES: tuple[Rule, ...] = (
         C.POISONING,
         rf"(?:{MEDICINES}) (?:\w+ ){{0,4}}(?:vide|entamee?|ouverte?)\b",
         r"en manqu\w* (?:\w+ ){0,1}\d+",
-        with_=CHILD,
+        # the child had it: a bottle merely empty is a renewal
+        with_=r"dans (?:les|ses|sa) mains?|l avait (?:dans|entre)|jou\w* avec",
     ),
     rule(
         C.POISONING,
@@ -1064,7 +1066,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:severe|horrible|terrible|strong|bad) (?:\w+ ){0,2}(?:pain|cramps?)",
         r"faint\w*",
         r"(?:baby|he|she) (?:\w+ ){0,3}(?:not moving|stopped moving|isn t moving|hasn t moved)",
-        with_=r"pregnan\w*|weeks|enceinte\w*|\d+ ?sa\b|grossesse",
+        with_=r"pregnan\w*|enceinte\w*|\d+ ?sa\b|grossesse",
     ),
     english(
         C.CONFUSION,
@@ -1077,7 +1079,8 @@ RULES: tuple[Rule, ...] = (
     english(
         C.SUICIDE,
         r"kill (?:\w+ ){0,1}(?:myself|himself|herself|themselves)",
-        r"end (?:it all|my life|his life|her life|it)",
+        r"end (?:it all|my life|his life|her life)",
+        r"(?:want|going|gonna|wants) to end it\b",
         r"(?:don t|do not|doesn t) want to (?:live|be here|wake up)",
         r"want to die",
         r"self harm\w*",
