@@ -7,6 +7,7 @@ and picks the French response: explain, then give an example, then offer a human
 from __future__ import annotations
 
 import logging
+import re
 from abc import abstractmethod
 from typing import Any
 
@@ -20,6 +21,7 @@ from actions.conversation import has_time, latest_intent, latest_text, typed
 from actions.when import explain_when, understand_when
 from clinic.adapters.duckling.client import DucklingUnavailable
 from clinic.adapters.storage.patients import clean_name
+from clinic.domain.french import fold
 from clinic.domain.practice.doctors import practitioner_wish
 from clinic.domain.timeexpr import complete, describe, read, window_to_dict
 
@@ -37,6 +39,23 @@ MISS_RESPONSES = {
 
 #: Intents whose text may carry the visit reason (« pour un vaccin », « non, un certificat »).
 REASON_INTENTS = ("book_appointment", "inform", "deny")
+#: Intents an unusual name can be mistaken for (« Zéphyrine Quillebœuf » read as
+#: `bot_challenge`): asked for the name, such an answer is still the name unless it reads as the
+#: question or the farewell. The other interruptions (emergency, a human, stop, cancel, erase)
+#: always interrupt.
+NAME_MISREADS = (
+    "bot_challenge",
+    "goodbye",
+    "ask_opening_hours",
+    "ask_address",
+    "ask_medical_advice",
+)
+#: Words of those questions and farewells that no name is made of (folded, no accents).
+_NOT_IN_A_NAME = frozenset(
+    "robot bot humain humaine machine ia automatique vrai vraie revoir bye ciao bientot bonne "
+    "journee soiree horaire horaires heure heures ouvert ouverte ouverts fermer ferme adresse "
+    "ou situe trouve parking medecin docteur medicament traitement conseil".split()
+)
 #: Keys of `form_misses` that are not miss counts: the question already asked this turn
 #: (the form then stays silent) and a time wish waiting for its hour.
 ASKED, PENDING_WHEN = "_asked", "_when"
@@ -45,7 +64,7 @@ ASKED, PENDING_WHEN = "_asked", "_when"
 class ExtractSlots(ClinicSlotExtraction):
     """What the domain's mappings cannot read, in one action-server call per user message."""
 
-    slots = ("reason", "when", "practitioner")
+    slots = ("reason", "when", "practitioner", "patient_name")
 
     def extract_reason(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -84,6 +103,27 @@ class ExtractSlots(ClinicSlotExtraction):
         if chosen is None or chosen == tracker.get_slot("practitioner"):
             return {}
         return {"practitioner": chosen}
+
+    def extract_patient_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to « à quel nom ? » when the model took an unusual name for a question
+        (the domain's `from_text` mapping skips interruptions): a name-shaped answer without a
+        question mark and without a word of that question is the name. Checked again by the
+        form's validator."""
+        text = latest_text(tracker)
+        if (
+            not typed(text)
+            or tracker.active_loop_name != "booking_form"
+            or tracker.get_slot("requested_slot") != "patient_name"
+            or latest_intent(tracker) not in NAME_MISREADS
+            or "?" in text
+        ):
+            return {}
+        name = clean_name(text).name
+        if name is None or any(fold(w) in _NOT_IN_A_NAME for w in re.split(r"[\s'’.-]+", name)):
+            return {}
+        return {"patient_name": name}
 
     def extract_when(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -593,6 +593,45 @@ async def test_a_wish_duckling_misses_still_fills_when(services: Services) -> No
     assert said == [] and result["when"] == "à partir d'aujourd'hui"
 
 
+async def test_an_unusual_name_the_model_took_for_a_question_is_still_the_name(
+    services: Services,
+) -> None:
+    """Asked « à quel nom ? », « Zéphyrine Quillebœuf » read as `bot_challenge` is the name;
+    the question itself, a farewell or a real interruption is not."""
+    extract = ExtractSlots(services)
+
+    async def named(text: str, intent: str) -> list[dict[str, Any]]:
+        asked = tracker(
+            text, {"requested_slot": "patient_name"}, intent=intent, active_loop="booking_form"
+        )
+        return [
+            e
+            for e in await extract.run(CollectingDispatcher(), asked, {})
+            if e["name"] == "patient_name"
+        ]
+
+    assert await named("Zéphyrine Quillebœuf", "bot_challenge") == [
+        SlotSet("patient_name", "Zéphyrine Quillebœuf")
+    ]
+    assert await named("je m'appelle zéphyrine quillebœuf", "ask_address") == [
+        SlotSet("patient_name", "Zéphyrine Quillebœuf")
+    ]
+    for text, intent in (
+        ("t'es un robot ?", "bot_challenge"),
+        ("Vrai humain", "bot_challenge"),
+        ("au revoir", "goodbye"),
+        ("bonne journée", "goodbye"),
+        ("vos horaires", "ask_opening_hours"),
+        ("Zéphyrine Quillebœuf", "request_human"),  # a real interruption always interrupts
+        ("Zéphyrine Quillebœuf", "emergency"),
+        ("/bot_challenge", "bot_challenge"),
+    ):
+        assert await named(text, intent) == [], text
+    # only when the form asks for the name
+    outside = tracker("Zéphyrine Quillebœuf", intent="bot_challenge")
+    assert await extract.run(CollectingDispatcher(), outside, {}) == []
+
+
 async def test_past_and_beyond_the_horizon_are_said_with_the_nearest_day(
     services: Services,
 ) -> None:
