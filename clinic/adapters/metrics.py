@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from clinic.adapters.httpserver import LoopbackHTTPServer
 from clinic.adapters.storage import Database
-from clinic.adapters.storage.tables import conversations, reminders, whatsapp_outbound
+from clinic.adapters.storage.tables import conversations, reminders, waitlist, whatsapp_outbound
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +126,17 @@ CONSOLE_SIGNINS = Counter(
     ["outcome"],
 )
 
+WAITLIST_EVENTS = Counter(
+    "clinic_waitlist_events_total",
+    "Waiting list: wishes joined or left, offers sent, accepted, declined or expired",
+    ["event"],
+)
+WAITLIST_FILL_SECONDS = Histogram(
+    "clinic_waitlist_time_to_fill_seconds",
+    "From a freed slot's offer to its acceptance",
+    buckets=(60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600),
+)
+
 
 class DatabaseGauges(Collector):
     """What the alert rules watch in the database, read at each scrape (a few indexed counts)."""
@@ -161,6 +172,9 @@ class DatabaseGauges(Collector):
                 failed = connection.execute(
                     select(func.count()).where(reminders.c.status == "failed")
                 ).scalar_one()
+                waiting = connection.execute(
+                    select(func.count()).where(waitlist.c.status == "waiting")
+                ).scalar_one()
         except Exception:  # the database down: no gauges this scrape (`up` still says 1)
             logger.exception("metrics: the database could not be read")
             return
@@ -186,6 +200,7 @@ class DatabaseGauges(Collector):
         )
         yield _gauge("clinic_reminders_overdue", "Reminders past their due time, unsent", overdue)
         yield _gauge("clinic_reminders_failed", "Reminders Meta refused, kept for staff", failed)
+        yield _gauge("clinic_waitlist_waiting", "Patients' wishes on the waiting list", waiting)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

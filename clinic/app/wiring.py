@@ -31,6 +31,7 @@ from clinic.adapters.storage.identity_views import IdentityViews
 from clinic.adapters.storage.patients import PatientRepository
 from clinic.adapters.storage.second_factor import SecondFactors
 from clinic.adapters.storage.staff import StaffAccounts
+from clinic.adapters.storage.waitlist import WaitlistRepository
 from clinic.adapters.whatsapp.contacts import Contacts
 from clinic.adapters.whatsapp.delivery import Delivery, RetryPolicy
 from clinic.adapters.whatsapp.graph import GraphClient
@@ -58,6 +59,7 @@ from clinic.services.handoff import Handoff
 from clinic.services.privacy import Consents, Privacy
 from clinic.services.reminders import ReminderDispatcher, ReminderRepository
 from clinic.services.reminders import parse_callback as reminder_callback
+from clinic.services.waitlist import WaitlistService
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ class Services:
         )
         self.audit = AuditTrail(database)
         self.patients = PatientRepository(database, self.sealer)
+        self.waitlist_repository = WaitlistRepository(database, self.sealer)
         self.booking = BookingService(
             practice,
             self.appointments,
@@ -172,6 +175,7 @@ class Services:
             self.reminders,
             self.audit,
             self.patients,
+            self.waitlist_repository,
         )
         self.duckling = DucklingClient(settings.duckling_url, tz=practice.timezone)
         self.contacts = Contacts(database, self.sealer)
@@ -276,6 +280,18 @@ class Services:
             self.practice,
             self.clock,
             self.messenger,
+        )
+
+    @cached_property
+    def waitlist(self) -> WaitlistService:
+        """Patients waiting for a freed slot: joined in conversation, offered by the worker."""
+        return WaitlistService(
+            self.practice,
+            self.waitlist_repository,
+            self.booking,
+            self.patients,
+            self.messenger,
+            self.clock,
         )
 
     @cached_property

@@ -1,6 +1,7 @@
 """The background worker: `clinic worker` (started by `make run`, one service in compose).
 
-Sends the reminders that are due (clinic.services.reminders), the staff alerts (clinic.services.alerts), what the
+Sends the reminders that are due (clinic.services.reminders), freed slots to waiting patients
+(clinic.services.waitlist), the staff alerts (clinic.services.alerts), what the
 outbox holds (staff replies, messages that failed while a patient waited, in order per patient);
 re-alerts unopened emergencies and resumes quiet handoffs (clinic.services.handoff); forgets inbound
 message ids older than Meta's redelivery span; once a day, applies the retention rules
@@ -43,6 +44,7 @@ async def run(
             claimed = realerts + resumed
             claimed += await services.alert_dispatcher.run_once()
             claimed += await services.reminder_dispatcher.run_once()
+            claimed += await asyncio.to_thread(services.waitlist.sweep)
             claimed += await delivery.drain()
             claimed += await asyncio.to_thread(services.privacy.run_requested_erasures)
             handled += claimed

@@ -73,6 +73,13 @@ class Messenger(Protocol):
         """Leave a free-text message for the worker (inside the window only)."""
         ...
 
+    def queue_choice(
+        self, patient_id: str, kind: str, text: str, choices: tuple[tuple[str, str], ...]
+    ) -> int:
+        """Free text with buttons (title, intent payload) for the worker (inside the window
+        only); the payloads are signed for the patient, as a template's quick replies."""
+        ...
+
 
 @dataclass(frozen=True)
 class StaffAlert:

@@ -22,6 +22,7 @@ from clinic.adapters.calendars import Calendar, CalendarUnavailable
 from clinic.adapters.storage.appointments import AppointmentRepository
 from clinic.adapters.storage.audit import SYSTEM, Actor, AuditTrail
 from clinic.adapters.storage.patients import PatientRepository
+from clinic.adapters.storage.waitlist import WaitlistRepository
 from clinic.domain.appointments import (
     Appointment,
     AppointmentNotFound,
@@ -73,6 +74,7 @@ class BookingService:
         reminders: ReminderRepository | None = None,
         audit: AuditTrail | None = None,
         patients: PatientRepository | None = None,
+        holds: WaitlistRepository | None = None,
     ) -> None:
         self.practice = practice
         self.repository = repository
@@ -82,6 +84,8 @@ class BookingService:
         self.audit = audit
         #: Where the name a patient gives is kept, written with their booking.
         self.patients = patients
+        #: Freed slots kept for a waiting patient (clinic.services.waitlist): busy for others.
+        self.holds = holds
 
     def search(
         self,
@@ -205,7 +209,7 @@ class BookingService:
             logger.info("booking refused: the patient holds the maximum of appointments")
             return BookingOutcome("limit")
         hold_end = slot.end + self.practice.rules.buffer
-        busy, verified = self._busy(slot.start, hold_end)
+        busy, verified = self._busy(slot.start, hold_end, holder=patient_id)
         if not self._still_free(busy, now, slot, reason_id):
             return self._taken(slot, reason_id, patient_id)
         appointment = Appointment(
@@ -282,7 +286,7 @@ class BookingService:
         if actor.kind == "patient" and self.too_late(before):
             return BookingOutcome("too_late", before)  # staff may still move it
         hold_end = slot.end + self.practice.rules.buffer
-        busy, verified = self._busy(slot.start, hold_end)
+        busy, verified = self._busy(slot.start, hold_end, holder=before.patient_id)
         if not verified:
             return BookingOutcome("unverified", before)  # the old appointment stays as it was
         own = Interval(before.start, before.end + self.practice.rules.buffer)
@@ -376,12 +380,25 @@ class BookingService:
             return BookingOutcome("pending" if holder.status == "pending" else "booked", holder)
         return BookingOutcome("taken", alternatives=tuple(self.alternatives(slot, reason_id)))
 
-    def _busy(
+    def busy(
         self, start: datetime, end: datetime
     ) -> tuple[Mapping[str | None, list[Interval]], bool]:
-        """Database busy time plus the outside calendar's; False when the latter is unreadable."""
+        """Busy time of everyone over [start, end), held slots included, and whether the
+        outside calendar could be read (the waiting list's sweep)."""
+        return self._busy(start, end)
+
+    def _busy(
+        self, start: datetime, end: datetime, holder: str | None = None
+    ) -> tuple[Mapping[str | None, list[Interval]], bool]:
+        """Database busy time, the slots held for waiting patients other than `holder`, plus the
+        outside calendar's; False when the latter is unreadable."""
         pad = timedelta(days=1)  # appointments that straddle the edges still count
         busy = self.repository.busy(start - pad, end + pad)
+        if self.holds is not None:
+            for held in self.holds.live(self.clock.now()):
+                if held.patient_id != holder:
+                    slot = held.hold.slot
+                    busy.setdefault(slot.practitioner_id, []).append(Interval(slot.start, slot.end))
         try:
             outside = self.calendar.busy(start - pad, end + pad)
         except CalendarUnavailable as error:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -94,6 +95,62 @@ blocks = Table(
     Column("end_at", UTCDateTime, nullable=False),
     Column("label", String(120), nullable=True),
     Index("ix_blocks_start", "start_at"),
+)
+
+# --- The waiting list (clinic.services.waitlist) -------------------------------------------------
+
+# Patients waiting for a slot to free. What they wait for (reason, practitioner, days, hours,
+# until when, the slots already seen) is one sealed document; in clear only ids and times.
+waitlist = Table(
+    "waitlist",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("wish", Text, nullable=False),  # sealed JSON (clinic.adapters.storage.waitlist)
+    # waiting, ended
+    Column("status", String(12), nullable=False),
+    # booked, cancelled (by the patient), expired, replaced (a newer wish), erased
+    Column("ended_reason", String(12), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Index("ix_waitlist_patient", "patient_id"),
+    Index("ix_waitlist_status", "status", "created_at"),
+)
+
+# A freed slot held for one waiting patient: at most one live hold per slot and per wish, which
+# the partial unique indexes enforce against two workers on every backend.
+waitlist_holds = Table(
+    "waitlist_holds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wish_id", String(32), ForeignKey("waitlist.id", ondelete="CASCADE"), nullable=False),
+    Column("patient_id", String(64), nullable=False),
+    Column("practitioner_id", String(40), nullable=False),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    # held, accepted, declined, expired, stale (gone when accepted)
+    Column("status", String(12), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("settled_at", UTCDateTime, nullable=True),
+    # the appointment the acceptance booked or moved (the report's time to fill)
+    Column("appointment_id", String(32), nullable=True),
+    Index(
+        "uq_waitlist_holds_slot",
+        "practitioner_id",
+        "start_at",
+        unique=True,
+        sqlite_where=text("status = 'held'"),
+        postgresql_where=text("status = 'held'"),
+    ),
+    Index(
+        "uq_waitlist_holds_wish",
+        "wish_id",
+        unique=True,
+        sqlite_where=text("status = 'held'"),
+        postgresql_where=text("status = 'held'"),
+    ),
+    Index("ix_waitlist_holds_patient", "patient_id"),
 )
 
 # Who a pseudonymous conversation id is, so a returning patient is greeted by name. One row per

@@ -69,6 +69,19 @@ class WhatsAppMessenger:
         ids = [self.outbox.queue(patient_id, kind, body, now) for body in messages.text(text)]
         return ids[0]
 
+    def queue_choice(
+        self, patient_id: str, kind: str, text: str, choices: tuple[tuple[str, str], ...]
+    ) -> int:
+        now = self.clock.now()
+        options = [
+            messages.Option(self.sign(patient_id, payload), title) for title, payload in choices
+        ]
+        ids = [
+            self.outbox.queue(patient_id, kind, body, now)
+            for body in messages.choices(text, options)
+        ]
+        return ids[0]
+
     async def alert(self, recipient: str, alert: StaffAlert) -> str:
         """The alert template to a staff number; Meta echoes `alert.key` in its statuses, which
         settles a send whose answer was lost (as for reminders)."""

@@ -18,6 +18,7 @@ from clinic.domain.practice.model import (
     ReminderRules,
     TimeRange,
     VisitReason,
+    WaitingListRules,
     WeeklyHours,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "ReminderRules",
     "TimeRange",
     "VisitReason",
+    "WaitingListRules",
     "WeeklyHours",
     "load_practice",
 ]

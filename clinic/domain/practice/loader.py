@@ -21,7 +21,7 @@ __all__ = ["PracticeConfigError", "load_practice"]
 _TOP_LEVEL = {
     "practice", "opening_hours", "practitioners", "reasons", "booking",
     "closed_dates", "staff_alerts", "calendar", "reminders", "limits", "handoff", "privacy",
-    "pilot",
+    "pilot", "waiting_list",
 }  # fmt: skip
 
 
@@ -54,6 +54,7 @@ def load_practice(path: Path) -> Practice:
     reminders = sections.reminders(reader, top.get("reminders"))
     limits = sections.limits(reader, top.get("limits"))
     no_show_rate_before = sections.no_show_rate_before(reader, top.get("pilot"))
+    waiting_list = sections.waiting_list(reader, top.get("waiting_list"))
     return Practice(
         name=head.name,
         address=head.address,
@@ -71,6 +72,7 @@ def load_practice(path: Path) -> Practice:
         handoff=handoff,
         privacy=privacy,
         no_show_rate_before=no_show_rate_before,
+        waiting_list=waiting_list,
     )
 
 

@@ -130,6 +130,24 @@ class PrivacyRules:
 
 
 @dataclass(frozen=True)
+class WaitingListRules:
+    """The waiting list (clinic.services.waitlist): patients told when a slot they wanted frees.
+
+    Off unless the practice turns it on: it sends WhatsApp messages nobody asked for at that
+    moment, so the practice decides (docs/guide-equipe.md)."""
+
+    enabled: bool = False
+    #: A freed slot is held for one waiting patient this long, then offered to the next one.
+    hold: timedelta = timedelta(minutes=30)
+    #: The offer outside the patient's 24-hour window (docs/whatsapp-templates.md).
+    offer_template: str = "creneau_libere"
+    #: Sent when staff mark a no-show: a kind offer to book again (template, any time).
+    no_show_template: str = "rdv_manque"
+    #: New bookings wait for staff confirmation after this many no-shows (0: never).
+    confirm_after_no_shows: int = 0
+
+
+@dataclass(frozen=True)
 class Practice:
     name: str
     address: str
@@ -147,6 +165,7 @@ class Practice:
     limits: Limits = Limits()
     handoff: HandoffRules = HandoffRules()
     privacy: PrivacyRules = PrivacyRules()
+    waiting_list: WaitingListRules = WaitingListRules()
     #: The practice's no-show rate before the pilot (0.05 = 5 %), for the report; None: unknown.
     no_show_rate_before: float | None = None
 

@@ -20,6 +20,7 @@ from clinic.domain.practice.model import (
     PrivacyRules,
     ReminderRules,
     VisitReason,
+    WaitingListRules,
     WeeklyHours,
 )
 
@@ -287,6 +288,40 @@ def _reminder_templates(reader: Reader, section: dict[str, Any]) -> dict[str, st
                 f"reminders.{key}", "minuscules, chiffres et _ (nom Meta)", "lowercase, digits, _"
             )
     return names
+
+
+def waiting_list(reader: Reader, value: Any) -> WaitingListRules:
+    """On or off, how long a freed slot is held for one patient, and the templates."""
+    section = reader.section(
+        value,
+        "waiting_list",
+        {"enabled", "hold_minutes", "offer_template", "no_show_template", "confirm_after_no_shows"},
+    )
+    defaults = WaitingListRules()
+    hold = reader.minutes(section, "hold_minutes", "waiting_list", 30)
+    if hold <= timedelta(0):
+        raise reader.error("waiting_list.hold_minutes", "au moins 5 minutes", "at least 5 minutes")
+    names = {
+        key: reader.text(section, key, "waiting_list", default)
+        for key, default in (
+            ("offer_template", defaults.offer_template),
+            ("no_show_template", defaults.no_show_template),
+        )
+    }
+    for key, name in names.items():
+        if not re.fullmatch(r"[a-z0-9_]{1,512}", name):
+            raise reader.error(
+                f"waiting_list.{key}",
+                "minuscules, chiffres et _ (nom Meta)",
+                "lowercase, digits, _",
+            )
+    return WaitingListRules(
+        enabled=reader.flag(section, "enabled", "waiting_list", False),
+        hold=hold,
+        offer_template=names["offer_template"],
+        no_show_template=names["no_show_template"],
+        confirm_after_no_shows=reader.number(section, "confirm_after_no_shows", "waiting_list", 0),
+    )
 
 
 def limits(reader: Reader, value: Any) -> Limits:

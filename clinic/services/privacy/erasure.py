@@ -39,6 +39,8 @@ from clinic.adapters.storage.tables import (
     patients,
     reminders,
     staff_alerts,
+    waitlist,
+    waitlist_holds,
     whatsapp_contacts,
     whatsapp_inbound,
     whatsapp_outbound,
@@ -64,6 +66,8 @@ ERASED_WITH_THE_PATIENT: tuple[Table, ...] = (
     staff_alerts,
     consents,
     export_links,  # every outstanding « mes données » link then answers like an expired one
+    waitlist_holds,  # before the wishes they belong to
+    waitlist,
 )
 #: An erasure asked for by message waits for its turn to be saved, then is swept once more.
 ERASURE_DELAY = timedelta(seconds=20)
