@@ -22,7 +22,7 @@ from clinic.domain.safety.normalise import sentences
 
 #: A negation cue close before a match: « pas de », « aucun », « sans », « ni », « jamais »…
 _NEGATION = re.compile(
-    r"\b(?:pas|aucune?|sans|ni|jamais|absence|non|nul|nulle|zero|plus de|plus d|plus aucune?|"
+    r"\b(?:pas|aucune?|sans|ni|jamais|absence|non|nul|nulle|zero|plus de|plus d|plus aucune?|no|without|"
     r"plus du tout|"
     r"rien a voir avec|pas question de|"
     r"n y a plus|ne \w+ plus|ne s est pas|n a pas|n a jamais|n ai pas|n ai jamais|n est pas|"
@@ -35,6 +35,7 @@ _PSEUDO = re.compile(
     r"ce que|quoi|combien|si|comment|pourquoi|quel\w*|trop quoi)\b|"
     r"\b(?:sais|sait|savons|savais|comprends|comprend|reponds|repond|arrive|arrete|passe|"
     r"peu[tx]|pouvons|pouvez|bouge|reagit|respire|reveille|voi[st]|reconnai\w*|tient|sens|sent|"
+    r"parvien\w*|reussi\w*|arrivait|"
     r"s arrete|s arretent|disparai\w*|s effacent|part|partent|pouvons|arrivons) (?:\w+ )?"
     r"(?:pas|plus)\b|"
     r"\bsans (?:arret|s arreter|cesse|raison|prevenir|pouvoir|reagir|bouger|repondre|"
@@ -66,7 +67,8 @@ _HYPOTHESIS = re.compile(
     r"(?<!ignore )\bsi (?:un|une|mon|ma|mes|le|la|les|il|elle|on|j|je|son|sa|ses|vous|nous|ils|"
     r"elles|jamais|votre|notre|leur|quelqu|qqn|quelqu un))\b|"
     r"(?<!sais pas )(?<!sait pas )(?<!savoir )(?<!demande )(?<!voir )(?<!ignore )"
-    r"\bs ils? (?!vous plait|te plait)"
+    r"\bs ils? (?!vous plait|te plait)|"
+    r"(?<!know )(?<!sure )(?<!wonder )(?<!knows )\bif\b|\bwhat should (?:il|we) do\b|\bin case\b"
 )
 #: A message that asks in general (prevention, how to recognise), whatever it names.
 _GENERAL_QUESTION = re.compile(
@@ -81,7 +83,8 @@ _TEACHING = re.compile(
     r"\b(?:formation (?:\w+ ){0,3}(?:secourisme|premiers secours|travail|prevention)|cours de "
     r"(?:secourisme|prevention|svt|bio\w*)|seance de prevention|pour mon cours|mon expose|"
     r"quels sont les signes|question pour (?:un|une|mon|ma) (?:cours|seance|formation|expose)|"
-    r"(?:vu|regarde|lu) (?:un|une|le|la) (?:documentaire|reportage|emission|article))\b"
+    r"(?:vu|regarde|lu) (?:un|une|le|la) (?:documentaire|reportage|emission|article)|"
+    r"pour ma culture|par curiosite|question de curiosite)\b"
 )
 #: « il y a 5 ans », « l'an dernier », « suivi de mon AVC »: history, not today.
 _HISTORY = re.compile(
@@ -118,11 +121,18 @@ _MINIMISED = re.compile(
     r"(?:brulure|coupure|chute|plaie) (?:\w+ ){0,1}(?:legere|superficielle|sans gravite)|"
     r"juste (?:un peu )?rouge|"
     r"superficiel\w*|(?:c est )?tout petit\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
-    r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) arrete|"
+    r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) (?:arrete|ferme|referme)|"
     r"(?:ne saigne|saigne) plus|coup de soleil|petite (?:zone|marque)|"
     # a burn's size, only next to the burn: « 3 cm » alone may be a deep cut
     r"brul\w* (?:\w+ ){0,8}(?:(?:[1-3]|un|deux|trois) cm|(?:grand\w* comme|taille d) une piece)|"
     r"(?:(?:[1-3]|un|deux|trois) cm|grand\w* comme une piece) (?:\w+ ){0,4}brul\w*)\b"
+)
+
+#: Getting worse, or signs of shock: a « petite chute » then stays a danger.
+_WORSENING = re.compile(
+    r"\bde plus en plus (?:mal|douleur|pale|essouffl\w*|gonfl\w*)|"
+    r"(?:coeur|pouls) (?:\w+ ){0,2}(?:bat|battre|s emballe) (?:\w+ ){0,1}(?:vite|fort|a toute)|"
+    r"tachycard\w*"
 )
 
 
@@ -200,7 +210,7 @@ def _found(
     """Whether `pattern` matches somewhere, not denied, hypothetical, history (nor minimised)."""
     for clauses in parsed:
         sentence = " , ".join(clauses)
-        if minimisable and _MINIMISED.search(sentence):
+        if minimisable and _MINIMISED.search(sentence) and not _WORSENING.search(sentence):
             continue
         for clause in clauses:
             for match in pattern.finditer(clause):
@@ -237,7 +247,7 @@ def _plausible(score: classifier.Score, parsed: list[list[str]], whole: str) -> 
     needs = MODEL_NEEDS.get(score.category)
     if needs is not None and not needs.search(whole):
         return False
-    if score.category in _MINIMISABLE and _MINIMISED.search(whole):
+    if score.category in _MINIMISABLE and _MINIMISED.search(whole) and not _WORSENING.search(whole):
         return False
     return not _denied(score.category, parsed)
 

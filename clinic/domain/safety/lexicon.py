@@ -73,7 +73,8 @@ YOUNG_INFANT = _any(
     r"quinze) )(?:j|jours?|jrs?|semaines?|sem|sems|mois)\b(?<!\b[3-9] mois)(?<!\b[1-9]\d mois)",
     r"(?:1|un) mois et demi", r"(?:2|deux) mois et demi", r"(?:1er|premier|2e|2eme|deuxieme) mois", r"nouveau ne\w*", r"nouveaune\w*",
     r"ne (?:il y a|depuis|le) ", r"nee? (?:il y a|depuis|le) ", r"naissance", r"sorti\w* de la mat",
-    r"maternite", r"nourrisson", r"bebe de (?:\d+ )?(?:j|jours|semaines)",
+    r"maternite", r"nourrisson", r"bebe de (?:\d+ )?(?:j|jours|semaines)", r"post ?natal\w*",
+    r"\ba j ?(?:[1-9]|[12]\d)\b",
     r"(?:petit|petite|bebe|dernier|derniere|fils|fille|ne|nee) , (?:\d{1,2}|une|deux|trois|quatre|"
     r"cinq|six|huit|dix) (?:j|jours?|semaines?|sem)\b",
 )  # fmt: skip
@@ -252,6 +253,7 @@ RULES: tuple[Rule, ...] = (
         r"attaque cerebrale",
         r"hemiplegi\w*",
         r"aphasi\w*",
+        r"(?:main|bras|jambe|pied) (?:\w+ ){0,2}ne (?:lui |leur |me )?(?:obei\w*|repond\w*) plus",
         r"(?:visage|bouche|levre|joue|oeil|paupiere|sourire|figure|face) (?:\w+ ){0,4}"
         r"(?:de travers|tombe\w*|paralys\w*|deform\w*|tordu\w*|affaiss\w*|pend|penche\w*|"
         r"tire\w* d un cote|asymetri\w*|fige\w*|engourdi\w*|a plat|s affaisse|glisse)",
@@ -328,6 +330,7 @@ RULES: tuple[Rule, ...] = (
         r"s ecroul\w*",
         r"(?:reagit|repond) (?:\w+ ){0,1}ni\b",
         r"ne reagit a rien",
+        r"(?:revien\w*|reprend\w*) (?:pas|plus) (?:a (?:elle|lui|soi)|connaissance|ses esprits)",
         r"sans reaction",
         r"(?:s est|s etait) (?:\w+ ){0,2}(?:effondre\w*|ecroule\w*|affaisse\w*)",
         r"effondre\w* (?:par terre|au sol|sur le sol|d un coup)",
@@ -607,6 +610,12 @@ RULES: tuple[Rule, ...] = (
         with_=r"tomb\w*|chute\w*|marche|escalier\w*|accident\w*|glisse\w*",
         historic=False,  # « après sa chute » is the cause, not a past event
     ),
+    rule(  # a sting or an allergen today, then hives, or feeling faint
+        C.ANAPHYLAXIS,
+        r"(?:se sent|me sens|se sentir|se sentait) partir",
+        r"urticaire",
+        with_=r"piqu\w*|guepe|abeille|frelon|cacahu\w*|arachide\w*|crustace\w*|fruits de mer",
+    ),
     # --- poisoning and ingestion --------------------------------------------------------------
     rule(  # a child who swallowed a medicine or a product
         C.POISONING,
@@ -635,6 +644,10 @@ RULES: tuple[Rule, ...] = (
         r"surdose",
         r"\bod\b",
         r"monoxyde",
+        r"(?:barbecue|brasero) (?:\w+ ){0,4}(?:dedans|a l interieur|dans (?:la|le|l) (?:maison|appart\w*|salon|chambre|cuisine|garage))",
+        r"chauff\w* (?:\w+ ){0,4}(?:avec (?:un |le )?(?:barbecue|brasero))",
+        r"(?:bu|boire|avale\w*) (?:\w+ ){0,3}(?:la moitie|tout|toute|la totalite|le reste)\w* (?:\w+ ){0,2}"
+        r"(?:flacon|bouteille|boite|tube) (?:\w+ ){0,3}(?:sirop|medicament\w*|doliprane|paracetamol|dafalgan|efferalgan|comprimes)",
         r"\bco\b (?:\w+ ){0,3}(?:detecteur|alarme|chaudiere)",
         r"detecteur de co",
         r"(?:toute|tout|une|deux|2|plusieurs|moitie de la|la moitie d une|toutes? les) "
@@ -918,7 +931,7 @@ RULES: tuple[Rule, ...] = (
         r"\bts\b",
         r"pendu\w*",
         r"(?:plus|pas|aucun) (?:\w+ ){0,2}(?:interet|sens|raison|but) (?:\w+ ){0,2}(?:vivre|vie)",
-        r"(?:serai|serais|suis|etre|etais) (?:\w+ ){0,2}(?:un |une )?(?:poids|fardeau|boulet)",
+        r"(?:serai|serais|suis|etre|etais|sens|sent|sentir) (?:\w+ ){0,2}(?:un |une )?(?:poids|fardeau|boulet)",
         r"(?:que|veux que|voudrais que) (?:tout|ca) s arrete",
         r"mieux si (?:je|j) (?:n )?"
         r"(?:etais|etait|serais) plus la",
@@ -970,6 +983,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:pain|pressure|tightness|weight) (?:\w+ ){0,3}(?:in|on|across) (?:my |his |her |the )?chest",
         r"heart attack",
         r"(?:heartburn|indigestion) (?:\w+ ){0,8}(?:sweat\w*|pale|short of breath|arm|jaw)",
+        r"(?:jaw|arms?|shoulders?) (?:\w+ ){0,4}(?:ache\w*|hurt\w*|pain\w*) (?:\w+ ){0,8}(?:clammy|sweat\w*|sick|pale|short of breath)",
         r"(?:sweat\w*|pale) (?:\w+ ){0,6}(?:heartburn|indigestion|chest)",
     ),
     english(
@@ -981,6 +995,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:arm|leg|side) (?:\w+ ){0,3}(?:numb|weak|dead|limp|paraly\w*)",
         r"stroke",
         r"words (?:\w+ ){0,3}(?:wrong|jumbled|mixed|slurred|don t make sense)",
+        r"(?:lost|losing|loss of) (?:\w+ ){0,3}(?:vision|sight)",
+        r"curtain (?:\w+ ){0,3}(?:coming down|over|across)",
     ),
     english(
         C.UNCONSCIOUS,
@@ -1005,7 +1021,8 @@ RULES: tuple[Rule, ...] = (
         r"bleed\w* (?:\w+ ){0,3}(?:a lot|heavily|badly|loads|won t stop|will not stop|doesn t stop|"
         r"everywhere|non stop|so much)",
         r"(?:won t|doesn t|will not|can t) stop (?:the )?bleed\w*",
-        r"(?:vomit\w*|threw up|throwing up|cough\w*) (?:\w+ ){0,3}blood",
+        r"(?:vomit\w*|threw up|throwing up|cough\w*) (?:\w+ ){0,5}blood",
+        r"coffee grounds",
         r"blood (?:\w+ ){0,3}(?:everywhere|spurt\w*|pouring|gushing|soaked)",
         r"(?:black|tarry|bloody) (?:stools?|poo|poop)",
     ),
@@ -1023,21 +1040,40 @@ RULES: tuple[Rule, ...] = (
         r"large|big|huge|all over)",
         r"(?:both|whole|all) (?:\w+ ){0,2}(?:feet|hands|legs|arms|face|back) (?:\w+ ){0,2}"
         r"(?:blister\w*|burn\w*|scald\w*)",
-        r"(?:boiling|hot) (?:water|oil|tea|coffee) (?:\w+ ){0,4}(?:on|over) (?:him|her|his|my|the)",
+        r"(?:boiling|hot) (?:water|oil|tea|coffee|soup|milk) (?:\w+ ){0,8}(?:on|over) (?:him|her|his|my|the)",
+        r"skin (?:\w+ ){0,3}peel\w*",
+        r"badly (?:burn\w*|scald\w*)",
+        r"(?:face|arm|arms|leg|legs|hand|hands|chest|back) (?:\w+ ){0,4}(?:blistering|white in places)",
         rf"(?:burn\w*|scald\w*|blister\w*) (?:\w+ ){{0,6}}(?:{CHILD}|baby|toddler|son|daughter|kid)",
-        r"(?:baby|toddler|son|daughter|kid) (?:\w+ ){0,6}(?:burn\w*|scald\w*|blister\w*)",
+        r"(?:baby|toddler|son|daughter|kid) (?:\w+ ){0,10}(?:burn\w*|scald\w*|blister\w*)",
+    ),
+    english(  # any burn on a young child, the child named in another clause
+        C.BURN,
+        r"(?:big|large|huge) blister\w*",
+        r"(?:burnt|burned|scalded) (?:him|her)sel\w*",
+        with_=r"baby|toddler|infant|\b\d{1,2} months old",
     ),
     english(
         C.ANAPHYLAXIS,
         r"(?:throat|tongue|lips|face|eyes) (?:\w+ ){0,3}(?:swell\w*|swollen|puff\w*|closing|tight)",
         r"swell\w* (?:\w+ ){0,3}(?:throat|tongue|lips|face)",
-        r"hives (?:\w+ ){0,6}(?:breath\w*|faint\w*|dizzy|throat|wheez\w*)",
+        r"(?:hives|welts|urticaria) (?:\w+ ){0,10}(?:breath\w*|faint\w*|dizzy|throat|wheez\w*|hoarse|swallow\w*)",
+    ),
+    english(  # hives in one clause, the throat in the next (franglais)
+        C.ANAPHYLAXIS,
+        r"du mal (?:a |to )?(?:avaler|swallow|respirer|breathe)",
+        r"(?:hard|difficult|trouble|struggling) (?:\w+ ){0,2}(?:swallow\w*|breath\w*)",
+        with_=r"hives|welts|urticaria|urticaire",
     ),
     english(
         C.POISONING,
         r"swallow\w* (?:\w+ ){0,4}(?:pills|tablets|medicine\w*|battery|batteries|bleach|detergent|"
         r"pods?|magnets?|e liquid|poison|all)",
         r"carbon monoxide",
+        r"(?:button|coin|flat|lithium) (?:cell|batter\w*)",
+        r"batter\w* (?:\w+ ){0,8}(?:swallow\w*|in (?:her|his) mouth)",
+        r"(?:gas|paraffin|oil|old) (?:heater|boiler|stove|fire) (?:\w+ ){0,10}(?:headache\w*|dizzy|sick|sleepy|sluggish)",
+        r"(?:headache\w*|dizzy|sick) (?:\w+ ){0,12}(?:gas heater|boiler|paraffin heater)",
         r"(?:drank|drunk|ate|eaten) (?:\w+ ){0,4}(?:bleach|detergent|pills|tablets|medicine\w*|"
         r"poison|mushrooms?|berries)",
     ),
@@ -1047,7 +1083,8 @@ RULES: tuple[Rule, ...] = (
         r"temperature",
         r"\b3[89](?:[.,]\d)?\b",
         with_=r"(?:\d|one|two|three|four|five|six|seven|eight|ten) (?:days?|weeks?) old|newborn|"
-        r"(?:one|1|two|2) months? old",
+        r"(?:one|1|two|2) months? old|(?:baby|infant|girl|boy|newborn) (?:\w+ ){0,1}(?:[1-9]|1\d) "
+        r"(?:days?|weeks?)\b|(?:baby|infant|girl|boy|newborn) (?:\w+ ){0,1}(?:1|2|one|two) months?\b",
     ),
     english(
         C.MENINGITIS,
@@ -1057,6 +1094,7 @@ RULES: tuple[Rule, ...] = (
         r"disappear)",
         r"purple (?:\w+ ){0,2}spots",
         r"(?:glass|tumbler) test",
+        r"(?:can t|cant|cannot|unable to) (?:\w+ ){0,1}(?:bend|move|touch) (?:\w+ ){0,2}(?:neck|chin)",
         with_=r"fever|temperature|\b3[89]|\b40|purple|glass|fi[eè]v\w*",
     ),
     english(
@@ -1066,7 +1104,12 @@ RULES: tuple[Rule, ...] = (
         r"(?:severe|horrible|terrible|strong|bad) (?:\w+ ){0,2}(?:pain|cramps?)",
         r"faint\w*",
         r"(?:baby|he|she) (?:\w+ ){0,3}(?:not moving|stopped moving|isn t moving|hasn t moved)",
-        with_=r"pregnan\w*|enceinte\w*|\d+ ?sa\b|grossesse",
+        r"(?:haven t|hasn t|not|didn t|can t) (?:\w+ ){0,1}(?:felt|feel) (?:\w+ ){0,2}(?:baby|him|her) (?:\w+ ){0,1}mov\w*",
+        r"flashing lights",
+        r"(?:seeing|see) (?:spots|stars)",
+        r"(?:face|hands|feet) (?:\w+ ){0,4}swollen",
+        r"severe headache",
+        with_=r"pregnan\w*|enceinte\w*|\d+ ?sa\b|grossesse|\b(?:2\d|3\d|40|41) weeks\b",
     ),
     english(
         C.CONFUSION,
@@ -1088,6 +1131,9 @@ RULES: tuple[Rule, ...] = (
         r"cuts on (?:his|her|my) (?:arms|wrists|thighs|legs)",
         r"(?:letter|note) (?:\w+ ){0,3}(?:sorry|goodbye)",
         r"goodbye (?:letter|note|message)",
+        r"better off without me",
+        r"(?:no|don t see the|do not see the) point (?:\w+ ){0,3}(?:anything|living|life|going on)",
+        r"took (?:\w+ ){0,2}(?:mother s|father s|wife s|husband s|all (?:the|my|his|her)|whole) (?:\w+ ){0,1}(?:pills|tablets|medication|medicines|box\w*)",
         historic=False,
     ),
 )
