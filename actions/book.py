@@ -7,6 +7,7 @@ a slot taken meanwhile gets fresh alternatives.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -72,10 +73,35 @@ class ActionBookAppointment(ClinicAction):
             return DONE
         booked(dispatcher, services, outcome, reason, day)
         logger.info("booking done", extra={"status": outcome.status})
+        offer_earlier(dispatcher, services, outcome)
         if services.privacy.should_ask_reminders(tracker.sender_id):
             dispatcher.utter_message(response="utter_ask_reminders")
             return [*DONE, SlotSet("reminders_asked", True)]
         return DONE
+
+
+#: A booking this far ahead is asked whether the patient wants an earlier slot if one frees.
+DISTANT = timedelta(days=7)
+
+
+def offer_earlier(
+    dispatcher: CollectingDispatcher, services: Services, outcome: BookingOutcome
+) -> None:
+    """« Voulez-vous que je vous prévienne si un créneau se libère plus tôt ? », after booking a
+    distant date, when the practice keeps a waiting list."""
+    appointment = outcome.appointment
+    if (
+        not services.waitlist.enabled
+        or outcome.status != "booked"
+        or appointment is None
+        or appointment.start - services.clock.now() < DISTANT
+    ):
+        return
+    payload = f'/join_waitlist{{"appointment_id": "{appointment.id}"}}'
+    dispatcher.utter_message(
+        response="utter_waitlist_offer_earlier",
+        buttons=[{"title": "🔔 Oui, prévenez-moi", "payload": payload}],
+    )
 
 
 def taken(

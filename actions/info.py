@@ -11,6 +11,7 @@ from actions.base import ClinicAction
 from clinic.app.wiring import Services
 from clinic.domain import french
 from clinic.domain.practice import Practice
+from clinic.domain.scheduling.waitlist import describe_wish
 
 
 def opening_hours_text(practice: Practice) -> str:
@@ -91,9 +92,14 @@ class ActionCheckAppointments(ClinicAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        text = upcoming_text(self.services, tracker)
+        services = self.services
+        text = upcoming_text(services, tracker)
         if text is None:
             dispatcher.utter_message(response="utter_no_appointment")
         else:
             dispatcher.utter_message(response="utter_your_appointments", appointments=text)
+        wishes = services.waitlist.waiting(tracker.sender_id)
+        if wishes:
+            lines = "\n".join(f"• {describe_wish(services.practice, w)}" for w in wishes)
+            dispatcher.utter_message(response="utter_your_waiting", wishes=lines)
         return []

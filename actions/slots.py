@@ -89,6 +89,14 @@ def _seen_by(
     return False
 
 
+#: Offered when the slots shown do not suit: be told when one frees (clinic.services.waitlist).
+WAIT_BUTTON = {
+    "title": "🔔 Prévenez-moi",
+    "payload": "/join_waitlist",
+    "description": "si un créneau se libère",
+}
+
+
 def offer(
     dispatcher: CollectingDispatcher,
     services: Services,
@@ -121,7 +129,9 @@ def offer(
     result = services.booking.offer(window, reason_id, practitioner_id, exclude=excluded)
     if not result.slots:
         dispatcher.utter_message(
-            response="utter_no_slots", window=describe(window, today, practice.tz)
+            response="utter_no_slots",
+            window=describe(window, today, practice.tz),
+            buttons=[WAIT_BUTTON] if services.waitlist.enabled else [],
         )
         return [*events, SlotSet("offered_slots", None)]
     lines, buttons = _rows(services, result.slots)
@@ -138,6 +148,8 @@ def offer(
         response = "utter_offer_slots_exact" if exact else "utter_offer_slots"
     else:
         response = "utter_offer_slots"
+    if services.waitlist.enabled and (shown or result.window != window):
+        buttons.append(WAIT_BUTTON)  # what was shown did not suit, or the wish is full
     dispatcher.utter_message(
         response=response,
         window=describe(window if later else result.window or window, today, practice.tz),

@@ -86,8 +86,9 @@ async def test_nothing_of_his_in_the_window_is_said_with_his_next_slots_then_the
     assert all(
         datetime.fromisoformat(s["start"]) >= thursday_evening for s in slots["offered_slots"]
     )
-    other = message["buttons"][-1]
+    other, wait = message["buttons"][-2:]
     assert other == {"title": "Un autre médecin", "payload": '/more_slots{"practitioner": "any"}'}
+    assert wait["payload"] == "/join_waitlist"  # his week is full: waiting is offered too
     # tapped: the button's entity sets `practitioner` to `any` (domain.yml), then the others'
     # slots in the patient's own window
     slots, dispatcher = await offer(
