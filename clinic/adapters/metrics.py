@@ -136,6 +136,10 @@ WAITLIST_FILL_SECONDS = Histogram(
     "From a freed slot's offer to its acceptance",
     buckets=(60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600),
 )
+NO_SHOW_FOLLOW_UPS = Counter(
+    "clinic_no_show_follow_ups_total",
+    "Patients offered to book again after staff marked a no-show",
+)
 
 
 class DatabaseGauges(Collector):

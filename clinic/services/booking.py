@@ -220,7 +220,7 @@ class BookingService:
             reason_id=reason_id,
             start=slot.start,
             end=slot.end,
-            status="booked" if verified else "pending",
+            status="booked" if verified and not self._to_confirm(patient_id) else "pending",
             calendar_state="local" if self.calendar.name == "local" else "pending",
         )
         patients = self.patients
@@ -244,6 +244,12 @@ class BookingService:
         return BookingOutcome(
             "booked" if appointment.status == "booked" else "pending", appointment
         )
+
+    def _to_confirm(self, patient_id: str) -> bool:
+        """The practice's policy (practice.yml `no_shows.confirm_after`): after that many
+        missed appointments, a patient's new booking waits for staff confirmation."""
+        after = self.practice.no_shows.confirm_after
+        return after > 0 and self.repository.no_shows([patient_id]).get(patient_id, 0) >= after
 
     def confirm_pending(self, appointment_id: str, actor: Actor) -> BookingOutcome:
         """Staff confirm a booking recorded `pending` (the outside calendar could not be read

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from clinic.adapters import metrics
 from clinic.adapters.storage.appointments import AppointmentRepository
 from clinic.adapters.storage.audit import Actor, AuditTrail
 from clinic.domain.appointments import Appointment
@@ -210,7 +211,21 @@ class FrontDesk:
         if after is None:
             return DeskOutcome("not_active", before)
         self.audit.record(attendance, actor, appointment_id, before, after, now)
+        rules = self.practice.no_shows
+        if attendance == "no_show" and rules.follow_up and before.attendance != "no_show":
+            return self._follow_up(after, rules.template)
         return DeskOutcome("done", after)
+
+    def _follow_up(self, appointment: Appointment, template: str) -> DeskOutcome:
+        """After a no-show: a kind word and a button to book again (a template: the 24-hour
+        window is usually closed by then). Once per appointment."""
+        if not self.messenger.reachable(appointment.patient_id):
+            return DeskOutcome("done", appointment, "phone")
+        notice = staff_notice(appointment, self.practice, template)
+        message = replace(notice, quick_replies=("/book_appointment",))
+        self.messenger.queue(appointment.patient_id, "no_show", message)
+        metrics.NO_SHOW_FOLLOW_UPS.inc()
+        return DeskOutcome("done", appointment, "whatsapp")
 
     def _done(self, appointment: Appointment, kind: str, template: str) -> DeskOutcome:
         """Queue the practice's template for the patient, or say to phone them."""

@@ -254,7 +254,7 @@ class WaitlistService:
 
     def _offer(self, wish: Wish, hold: Hold, hold_id: int) -> None:
         """Free text with two buttons inside the 24-hour window, else the approved template
-        (no visit reason in a template: Meta stores them)."""
+        (no visit reason nor practitioner in a template: Meta stores them)."""
         accept = f'/accept_offer{{"hold": "{hold_id}"}}'
         decline = f'/decline_offer{{"hold": "{hold_id}"}}'
         patient = wish.patient_id
@@ -271,9 +271,8 @@ class WaitlistService:
         template = TemplateMessage(
             rules.offer_template,
             self.practice.reminders.language,
-            (
+            (  # the day and the hold's end only: no reason, no practitioner in a template
                 french.day_and_hour(hold.slot.start.astimezone(tz)),
-                self.practice.practitioner(hold.slot.practitioner_id).name,
                 french.hour(hold.expires_at.astimezone(tz)),
             ),
             (accept, decline),

@@ -346,9 +346,12 @@ async def test_mark_a_no_show_and_see_it_per_patient(
     assert early[1].endswith("msg=not_yet")  # not before the day
     clock.set(today.end + timedelta(minutes=20))
     status, location, _ = await post(client, f"/rendez-vous/{today.id}/absent")
-    assert location.endswith("msg=marked")
+    assert location.endswith("msg=marked_whatsapp")  # the follow-up (practice.yml no_shows)
     assert services.appointments.get(today.id).attendance == "no_show"  # type: ignore[union-attr]
     assert services.appointments.no_shows([PATIENT]) == {PATIENT: 1}
+    assert outbox_kinds(services) == ["no_show"]
+    again = await post(client, f"/rendez-vous/{today.id}/absent")
+    assert again[1].endswith("msg=marked") and outbox_kinds(services) == ["no_show"]  # once
     page = await (await client.get(f"/rendez-vous/{later.id}")).text()
     assert "1 absence non excusée" in page
     trail = await (await client.get(f"/rendez-vous/{today.id}")).text()

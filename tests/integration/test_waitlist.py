@@ -116,8 +116,8 @@ def test_outside_the_window_the_offer_is_the_template_without_the_reason(
     [body] = offers(services, ANNA)
     assert body["type"] == "template" and body["template"]["name"] == "creneau_libere"
     values = [p["text"] for p in body["template"]["components"][0]["parameters"]]
-    assert values == ["jeudi 3 décembre à 9h", "Dr Karim Benali", "8h30"]
-    assert "accin" not in json.dumps(body)  # no visit reason in a template
+    assert values == ["jeudi 3 décembre à 9h", "8h30"]
+    assert "accin" not in json.dumps(body) and "Benali" not in json.dumps(body)
 
 
 def test_declining_passes_the_slot_on_at_once_and_the_wish_keeps_waiting(
@@ -236,3 +236,27 @@ def test_the_list_is_off_unless_the_practice_turns_it_on(
     services.waitlist.practice = replace(services.practice, waiting_list=off)
     assert services.waitlist.join(ANNA, "vaccination", MORNING) is None
     assert services.waitlist.sweep() == 0
+
+
+def test_after_the_practices_number_of_no_shows_a_booking_waits_for_staff(
+    services: Services, clock: FixedClock
+) -> None:
+    """practice.yml `no_shows.confirm_after: 1`: a patient who missed one appointment books as
+    `pending` (staff confirm it in the console); off by default."""
+    from dataclasses import replace
+
+    monday = datetime(2026, 11, 30, 10, 0, tzinfo=PARIS)
+    missed = services.booking.book(
+        Slot(monday, monday + timedelta(minutes=15), "dr-martin"), "vaccination", ANNA, "Anna"
+    ).appointment
+    assert missed is not None
+    clock.set(monday + timedelta(hours=1))
+    services.appointments.mark(missed.id, "no_show", clock.now())
+    friday = datetime(2026, 12, 4, 9, 0, tzinfo=PARIS)
+    slot = Slot(friday, friday + timedelta(minutes=15), "dr-martin")
+    assert services.practice.no_shows.confirm_after == 0
+    policy = replace(services.practice.no_shows, confirm_after=1)
+    services.booking.practice = replace(services.practice, no_shows=policy)
+    assert services.booking.book(slot, "vaccination", ANNA, "Anna").status == "pending"
+    other = Slot(friday + timedelta(hours=1), friday + timedelta(hours=1, minutes=15), "dr-martin")
+    assert services.booking.book(other, "vaccination", BRUNO, "Bruno").status == "booked"

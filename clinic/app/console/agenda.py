@@ -166,7 +166,7 @@ class AgendaPages:
         if outcome.status != "done":
             message = outcome.status
         elif action in ("arrive", "absent"):
-            message = "marked"
+            message = "marked_whatsapp" if outcome.told == "whatsapp" else "marked"
         else:
             message = f"done_{outcome.told}"
         back = _without_message(next_path(str(form.get("retour", ""))))

@@ -45,6 +45,8 @@ MESSAGES = {
     "done_whatsapp": "C'est fait ; le patient est prévenu sur WhatsApp.",
     "done_phone": "C'est fait. Ce patient n'a pas WhatsApp : prévenez-le par téléphone.",
     "marked": "Présence enregistrée.",
+    "marked_whatsapp": "Absence enregistrée ; le patient reçoit un message pour reprendre "
+    "rendez-vous.",
     "not_found": "Rendez-vous introuvable.",
     "not_pending": "Ce rendez-vous n'est plus en attente.",
     "not_active": "Ce rendez-vous est annulé.",

@@ -21,7 +21,7 @@ __all__ = ["PracticeConfigError", "load_practice"]
 _TOP_LEVEL = {
     "practice", "opening_hours", "practitioners", "reasons", "booking",
     "closed_dates", "staff_alerts", "calendar", "reminders", "limits", "handoff", "privacy",
-    "pilot", "waiting_list",
+    "pilot", "waiting_list", "no_shows",
 }  # fmt: skip
 
 
@@ -55,6 +55,7 @@ def load_practice(path: Path) -> Practice:
     limits = sections.limits(reader, top.get("limits"))
     no_show_rate_before = sections.no_show_rate_before(reader, top.get("pilot"))
     waiting_list = sections.waiting_list(reader, top.get("waiting_list"))
+    no_shows = sections.no_shows(reader, top.get("no_shows"))
     return Practice(
         name=head.name,
         address=head.address,
@@ -73,6 +74,7 @@ def load_practice(path: Path) -> Practice:
         privacy=privacy,
         no_show_rate_before=no_show_rate_before,
         waiting_list=waiting_list,
+        no_shows=no_shows,
     )
 
 

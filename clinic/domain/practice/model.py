@@ -141,10 +141,19 @@ class WaitingListRules:
     hold: timedelta = timedelta(minutes=30)
     #: The offer outside the patient's 24-hour window (docs/whatsapp-templates.md).
     offer_template: str = "creneau_libere"
-    #: Sent when staff mark a no-show: a kind offer to book again (template, any time).
-    no_show_template: str = "rdv_manque"
-    #: New bookings wait for staff confirmation after this many no-shows (0: never).
-    confirm_after_no_shows: int = 0
+
+
+@dataclass(frozen=True)
+class NoShowRules:
+    """After a missed appointment (staff mark it in the console's agenda)."""
+
+    #: Send the patient a kind offer to book again (the `template`, any time of the window).
+    follow_up: bool = False
+    template: str = "rdv_manque"
+    #: A patient's new bookings wait for staff confirmation after this many no-shows (0: never).
+    #: A choice the practice makes: it protects the diary and slows down a patient who may have
+    #: had good reasons (docs/guide-equipe.md).
+    confirm_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -166,6 +175,7 @@ class Practice:
     handoff: HandoffRules = HandoffRules()
     privacy: PrivacyRules = PrivacyRules()
     waiting_list: WaitingListRules = WaitingListRules()
+    no_shows: NoShowRules = NoShowRules()
     #: The practice's no-show rate before the pilot (0.05 = 5 %), for the report; None: unknown.
     no_show_rate_before: float | None = None
 

@@ -16,6 +16,7 @@ from clinic.domain.practice.model import (
     BookingRules,
     HandoffRules,
     Limits,
+    NoShowRules,
     Practitioner,
     PrivacyRules,
     ReminderRules,
@@ -291,37 +292,38 @@ def _reminder_templates(reader: Reader, section: dict[str, Any]) -> dict[str, st
 
 
 def waiting_list(reader: Reader, value: Any) -> WaitingListRules:
-    """On or off, how long a freed slot is held for one patient, and the templates."""
-    section = reader.section(
-        value,
-        "waiting_list",
-        {"enabled", "hold_minutes", "offer_template", "no_show_template", "confirm_after_no_shows"},
-    )
-    defaults = WaitingListRules()
+    """On or off, how long a freed slot is held for one patient, and the offer's template."""
+    section = reader.section(value, "waiting_list", {"enabled", "hold_minutes", "offer_template"})
     hold = reader.minutes(section, "hold_minutes", "waiting_list", 30)
     if hold <= timedelta(0):
         raise reader.error("waiting_list.hold_minutes", "au moins 5 minutes", "at least 5 minutes")
-    names = {
-        key: reader.text(section, key, "waiting_list", default)
-        for key, default in (
-            ("offer_template", defaults.offer_template),
-            ("no_show_template", defaults.no_show_template),
-        )
-    }
-    for key, name in names.items():
-        if not re.fullmatch(r"[a-z0-9_]{1,512}", name):
-            raise reader.error(
-                f"waiting_list.{key}",
-                "minuscules, chiffres et _ (nom Meta)",
-                "lowercase, digits, _",
-            )
     return WaitingListRules(
         enabled=reader.flag(section, "enabled", "waiting_list", False),
         hold=hold,
-        offer_template=names["offer_template"],
-        no_show_template=names["no_show_template"],
-        confirm_after_no_shows=reader.number(section, "confirm_after_no_shows", "waiting_list", 0),
+        offer_template=_template(
+            reader, section, "waiting_list", "offer_template", WaitingListRules.offer_template
+        ),
     )
+
+
+def no_shows(reader: Reader, value: Any) -> NoShowRules:
+    """The follow-up after a missed appointment, and the confirmation policy."""
+    section = reader.section(value, "no_shows", {"follow_up", "template", "confirm_after"})
+    return NoShowRules(
+        follow_up=reader.flag(section, "follow_up", "no_shows", False),
+        template=_template(reader, section, "no_shows", "template", NoShowRules.template),
+        confirm_after=reader.number(section, "confirm_after", "no_shows", 0),
+    )
+
+
+def _template(reader: Reader, section: dict[str, Any], where: str, key: str, default: str) -> str:
+    """A Meta template name, which Meta accepts only in [a-z0-9_]."""
+    name = reader.text(section, key, where, default)
+    if not re.fullmatch(r"[a-z0-9_]{1,512}", name):
+        raise reader.error(
+            f"{where}.{key}", "minuscules, chiffres et _ (nom Meta)", "lowercase, digits, _"
+        )
+    return name
 
 
 def limits(reader: Reader, value: Any) -> Limits:
