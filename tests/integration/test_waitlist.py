@@ -19,6 +19,7 @@ from clinic.app.wiring import Services
 from clinic.domain.clock import FixedClock
 from clinic.domain.scheduling import SearchWindow, Slot
 from clinic.domain.statuses import ACTIVE
+from clinic.services.report import build
 from tests.conftest import PARIS
 
 THURSDAY = datetime(2026, 12, 3, tzinfo=PARIS)
@@ -103,6 +104,18 @@ def test_a_freed_slot_goes_to_the_first_who_asked_then_to_the_next(
     # a double tap answers the same booking, and nothing more is offered to anyone
     assert services.waitlist.accept(BRUNO, hold_of(bruno_offer)).status == "booked"
     assert services.waitlist.sweep() == 0
+    # the pilot report: two offers, one filled, 1 minute after Bruno's offer (the fixed clock)
+    day = clock.now().astimezone(PARIS).date()
+    figures = build(services.database, services.practice, services.sealer, day, day)
+    assert figures.waiting_list == {
+        "offers": 2,
+        "accepted": 1,
+        "declined": 0,
+        "expired": 1,
+        "stale": 0,
+        "fill_rate": 0.5,
+        "median_fill_minutes": 0.0,
+    }
 
 
 def test_outside_the_window_the_offer_is_the_template_without_the_reason(

@@ -26,6 +26,7 @@ from clinic.adapters.storage.tables import (
     audit_log,
     conversation_log,
     reminders,
+    waitlist_holds,
     whatsapp_outbound,
 )
 from clinic.domain.practice import Practice
@@ -62,6 +63,9 @@ class Report:
     fallback_rate: float | None
     intents: dict[str, int]
     answer_seconds: dict[str, float | None] = field(default_factory=dict)
+    #: Freed slots offered to waiting patients: offers, accepted, declined, expired, gone
+    #: (stale), the fill rate (accepted / offers) and the median minutes to fill.
+    waiting_list: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +100,8 @@ class _Rows:
     reminders: Sequence[Any]  # (status, count)
     events: list[dict[str, Any]]  # Rasa's, oldest first
     red_flags: Sequence[Any]  # (created_at,) of the channel's emergency answers
+    holds: Sequence[Any] = ()  # (status, created_at, settled_at) of the freed slots offered
+    follow_ups: int = 0  # no-show follow-ups queued (outbox kind « no_show »)
 
 
 def _read(database: Database, period: Period) -> _Rows:
@@ -135,7 +141,19 @@ def _read(database: Database, period: Period) -> _Rows:
                 whatsapp_outbound.c.created_at < upper,
             )
         ).all()
-    return _Rows(messages, audit, marked, reminder_rows, events, red_flags)
+        holds = db.execute(
+            sa.select(
+                waitlist_holds.c.status, waitlist_holds.c.created_at, waitlist_holds.c.settled_at
+            ).where(waitlist_holds.c.created_at >= lower, waitlist_holds.c.created_at < upper)
+        ).all()
+        follow_ups = db.execute(
+            sa.select(sa.func.count()).where(
+                whatsapp_outbound.c.kind == "no_show",
+                whatsapp_outbound.c.created_at >= lower,
+                whatsapp_outbound.c.created_at < upper,
+            )
+        ).scalar_one()
+    return _Rows(messages, audit, marked, reminder_rows, events, red_flags, holds, int(follow_ups))
 
 
 def _count_messages(period: Period, messages: Sequence[Any], practice: Practice) -> None:
@@ -199,7 +217,7 @@ def _report(
         bookings_staff=total["bookings_staff"],
         moves=total["moves"],
         cancellations=total["cancellations"],
-        no_show=_no_show(rows.marked, no_show_before),
+        no_show={**_no_show(rows.marked, no_show_before), "follow_ups": rows.follow_ups},
         reminders=_reminders(rows.reminders, confirmed),
         handoffs=total["handoffs"],
         emergencies=total["emergencies"],
@@ -213,7 +231,31 @@ def _report(
             "p95": _quantile(turns.waits, 0.95),
             "count": float(len(turns.waits)),
         },
+        waiting_list=_waiting_list(rows.holds),
     )
+
+
+def _waiting_list(holds: Sequence[Any]) -> dict[str, Any]:
+    """The freed slots offered in the period and what became of them."""
+    statuses: dict[str, int] = {}
+    for status, _, _ in holds:
+        statuses[status] = statuses.get(status, 0) + 1
+    fills = sorted(
+        (settled - created).total_seconds() / 60
+        for status, created, settled in holds
+        if status == "accepted" and settled is not None
+    )
+    offers = len(holds)
+    accepted = statuses.get("accepted", 0)
+    return {
+        "offers": offers,
+        "accepted": accepted,
+        "declined": statuses.get("declined", 0),
+        "expired": statuses.get("expired", 0),
+        "stale": statuses.get("stale", 0),
+        "fill_rate": _rate(accepted, offers),
+        "median_fill_minutes": _quantile(fills, 0.5),
+    }
 
 
 def _no_show(marked: Sequence[Any], before_pilot: float | None) -> dict[str, Any]:
