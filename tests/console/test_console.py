@@ -334,7 +334,7 @@ async def test_confirm_a_pending_booking_from_the_agenda(
     assert again[1].endswith("msg=not_pending")
 
 
-@pytest.mark.recette(26)
+@pytest.mark.recette(26, 33)
 async def test_mark_a_no_show_and_see_it_per_patient(
     client: TestClient, services: Services, clock: FixedClock
 ) -> None:

@@ -76,6 +76,7 @@ def waiting(services: Services, clock: FixedClock) -> list[str]:
     return booked
 
 
+@pytest.mark.recette(31)
 def test_a_freed_slot_goes_to_the_first_who_asked_then_to_the_next(
     services: Services, clock: FixedClock, waiting: list[str]
 ) -> None:
@@ -148,6 +149,7 @@ def test_declining_passes_the_slot_on_at_once_and_the_wish_keeps_waiting(
     assert "à 9h15" in json.dumps(again, ensure_ascii=False)
 
 
+@pytest.mark.recette(32)
 def test_accepting_moves_the_later_appointment_and_frees_it_for_the_next(
     services: Services, clock: FixedClock, waiting: list[str]
 ) -> None:

@@ -38,7 +38,7 @@ def twins() -> dict[int, list[str]]:
 
 def test_every_scenario_has_an_automated_twin_and_every_twin_a_scenario() -> None:
     numbers = scenarios()
-    assert 20 <= len(numbers) <= 30
+    assert 20 <= len(numbers) <= 40  # a script a practice can run in an afternoon
     assert numbers == set(range(1, len(numbers) + 1))  # numbered without gaps
     marked = twins()
     assert numbers - set(marked) == set(), "scenarios without a twin"
