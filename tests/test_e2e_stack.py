@@ -538,6 +538,72 @@ def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(
     assert [(r["kind"], r["status"]) for r in rows] == [("24h", "sent")]
 
 
+# --- the waiting list: a freed slot goes to the first patient waiting ------------------------------
+
+WA_WAITING = ("33611100001", "33611100002")
+
+
+def bot_bodies(stack: Stack, wa_id: str) -> list[dict]:
+    _, news = request(f"{stack.simulator}/_sim/messages?wa_id={wa_id}")
+    return [i["body"] for i in news["items"] if i["from"] == "bot"]  # type: ignore[index]
+
+
+def freed_slot_offers(stack: Stack, wa_id: str) -> list[dict]:
+    """The bot's bodies from the first freed-slot offer on (its text, then its buttons)."""
+    bodies = bot_bodies(stack, wa_id)
+    for n, body in enumerate(bodies):
+        if "s'est libéré" in json.dumps(body, ensure_ascii=False):
+            return bodies[n:]
+    return []
+
+
+@pytest.mark.recette(31)
+def test_a_freed_slot_goes_to_the_first_waiting_patient_over_whatsapp(stack: Stack) -> None:
+    """Dr Benali's morning is full; two patients ask on WhatsApp to be told; staff cancel one
+    appointment; the worker offers it to the first, who takes it; the second never gets it."""
+    from clinic.app.wiring import build_services
+    from clinic.domain.scheduling import SearchWindow
+
+    services = build_services(Settings.from_env(stack.env))
+    try:
+        tz = services.practice.tz
+        now = services.clock.now()
+        ahead = SearchWindow(now + timedelta(days=2), now + timedelta(days=30))
+        first = services.booking.search(ahead, "vaccination", "dr-benali", limit=1).slots[0]
+        day = first.start.astimezone(tz).date()
+        start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+        morning = SearchWindow(start, start + timedelta(hours=13))
+        filled = []
+        while free := services.booking.search(morning, "vaccination", "dr-benali").slots:
+            outcome = services.booking.book(free[0], "vaccination", f"e2e-full-{len(filled)}", "X")
+            assert outcome.appointment is not None
+            filled.append(outcome.appointment.id)
+        assert filled, "Dr Benali had no free morning slot to fill"
+        for n, wa_id in enumerate(WA_WAITING):
+            asked = whatsapp(
+                stack,
+                {"type": "text", "text": f"un vaccin avec le docteur Benali {named(day)} matin"},
+                wa_id,
+            )
+            offer = whatsapp(stack, {"type": "text", "text": f"Anne Attente{'s' * n}"}, wa_id)
+            assert "Dr Karim Benali" in body_texts(asked + offer)
+            joined = tap(stack, offer, "🔔 Prévenez-moi", wa_id)
+            assert "C'est noté" in body_texts(joined), joined
+        cancelled = clinic(stack, "appointments", "cancel", filled[0])
+        assert cancelled.returncode == 0, cancelled.stderr
+        wait_until(lambda: bool(freed_slot_offers(stack, WA_WAITING[0])), timeout=30)
+        offered = freed_slot_offers(stack, WA_WAITING[0])
+        assert "Dr Karim Benali" in json.dumps(offered, ensure_ascii=False)
+        took = tap(stack, offered, "Je le prends", WA_WAITING[0])  # inside the window: buttons
+        assert "✅" in body_texts(took), took
+        [booked] = services.booking.upcoming(services.keyring.patient_id(WA_WAITING[0]))
+        assert booked.start.astimezone(tz).date() == day
+        time.sleep(3)  # three passes of the worker: the second patient is never offered it
+        assert freed_slot_offers(stack, WA_WAITING[1]) == []
+    finally:
+        services.database.dispose()
+
+
 # --- handoff: an emergency reaches staff, who answer and hand back --------------------------------
 
 WA_HANDOFF = "33655501234"

@@ -105,14 +105,16 @@ class Reader:
             )
         return value
 
-    def time_range(self, value: Any, where: str) -> TimeRange:
+    def time_range(self, value: Any, where: str, until_midnight: bool = False) -> TimeRange:
+        """« 8h30-12h30 »; with `until_midnight`, « 0h00-24h00 » too (sending hours: always)."""
         match = _RANGE.match(str(value))
         if not match:
             raise self.error(where, f"plage « {value} » illisible (ex. 8h30-12h30)", "bad range")
         h1, m1, h2, m2 = (int(g or 0) for g in match.groups())
-        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        midnight = until_midnight and (h2, m2) == (24, 0)
+        if h1 > 23 or (h2 > 23 and not midnight) or m1 > 59 or m2 > 59:
             raise self.error(where, f"heure impossible dans « {value} »", "impossible time")
-        start, end = time(h1, m1), time(h2, m2)
+        start, end = time(h1, m1), time.max if midnight else time(h2, m2)
         if start >= end:
             raise self.error(where, f"« {value} » finit avant de commencer", "ends before start")
         if m1 % 5 or m2 % 5:

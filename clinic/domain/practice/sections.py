@@ -260,7 +260,7 @@ def reminders(reader: Reader, value: Any) -> ReminderRules:
     return ReminderRules(
         offsets=tuple(timedelta(hours=h) for h in sorted(set(offsets), reverse=True)),
         send_hours=reader.time_range(
-            section.get("send_hours", "8h00-21h00"), "reminders.send_hours"
+            section.get("send_hours", "8h00-21h00"), "reminders.send_hours", until_midnight=True
         ),
         template=templates["template"],
         language=reader.text(section, "language", "reminders", "fr"),
