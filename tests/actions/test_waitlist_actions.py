@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.book import ActionBookAppointment
+from actions.info import ActionCheckAppointments
 from actions.slots import WAIT_BUTTON, offer, slot_to_dict
 from actions.waitlist import (
     ActionAcceptOffer,
@@ -54,6 +55,12 @@ async def test_joining_keeps_the_wish_of_the_conversation(services: Services) ->
     assert said["hold"] == 30
     [wish] = services.waitlist.waiting(PATIENT)
     assert wish.reason_id == "vaccination" and wish.practitioner_id == "dr-benali"
+    listed = CollectingDispatcher()  # « mes rendez-vous » shows the waiting too
+    await ActionCheckAppointments(services).run(
+        listed, tracker("mes rdv ?", intent="check_appointment"), {}
+    )
+    assert responses(listed) == ["utter_no_appointment", "utter_your_waiting"]
+    assert "Vaccination, jusqu'au jeudi 3 décembre" in listed.messages[1]["wishes"]
     # « plus besoin »: it ends; a second time there is nothing to end
     for expected in ("utter_waitlist_left", "utter_waitlist_none"):
         left = CollectingDispatcher()

@@ -275,3 +275,38 @@ def test_after_the_practices_number_of_no_shows_a_booking_waits_for_staff(
     assert services.booking.book(slot, "vaccination", ANNA, "Anna").status == "pending"
     other = Slot(friday + timedelta(hours=1), friday + timedelta(hours=1, minutes=15), "dr-martin")
     assert services.booking.book(other, "vaccination", BRUNO, "Bruno").status == "booked"
+
+
+def test_a_slot_within_the_minimum_notice_is_not_offered_and_a_booking_ends_the_wish(
+    services: Services, clock: FixedClock
+) -> None:
+    """At 8h00 with 2 hours' notice, 9h00 freed today is not offered, 11h00 is. A patient who
+    books what they waited for themselves stops waiting."""
+    today = datetime(2026, 11, 30, tzinfo=PARIS)
+    nine, eleven = (
+        Slot(today.replace(hour=h), today.replace(hour=h, minute=15), "dr-benali") for h in (9, 11)
+    )
+    now = clock.now()
+    clock.set(now - timedelta(days=1))  # booked the day before
+    held = [
+        services.booking.book(s, "vaccination", f"o-{s.start.hour}", "O") for s in (nine, eleven)
+    ]
+    clock.set(now)
+    reachable(services, clock, ANNA, BRUNO)
+    whole_day = SearchWindow(today, today + timedelta(days=1))
+    assert services.booking.search(whole_day, "vaccination", "dr-benali").slots  # not full: fine
+    services.waitlist.join(ANNA, "vaccination", whole_day, "dr-benali")
+    services.booking.cancel(held[0].appointment.id)  # type: ignore[union-attr]
+    assert services.waitlist.sweep() == 0  # 9h00 is within the 2 hours' notice
+    services.booking.cancel(held[1].appointment.id)  # type: ignore[union-attr]
+    assert services.waitlist.sweep() == 1
+    assert "à 11h" in json.dumps(offers(services, ANNA), ensure_ascii=False)
+    # Bruno waits for Friday, then books Friday himself: his wish ends at the next pass
+    friday = datetime(2026, 12, 4, tzinfo=PARIS)
+    services.waitlist.join(BRUNO, "vaccination", SearchWindow(friday, friday + timedelta(days=1)))
+    slot = services.booking.search(
+        SearchWindow(friday, friday + timedelta(days=1)), "vaccination", "dr-martin"
+    ).slots[0]
+    assert services.booking.book(slot, "vaccination", BRUNO, "Bruno").status == "booked"
+    services.waitlist.sweep()
+    assert services.waitlist.waiting(BRUNO) == []
