@@ -14,16 +14,16 @@ import pytest
 from clinic.domain.safety import Category, detect
 from tests.safety.corpus import Scores, load, score
 
-# Measured on the held-out part (the tenth round, about one message in eight in English, written
-# as carers, grandparents, teenagers and people with little French write), after the detector was
-# tuned on the ninth: recall 0.931 (349/375), every category at 0.84 or more (burn, poisoning and
-# suicide 21/25), false alarms 0.019 (7/360). Each bound leaves one message of slack for
-# floating-point differences between machines near the model's thresholds. Rounds 9 and 10 are
-# harder sets than round 8 (recall 0.965 when it was held out; 0.997 once tuned on), measured as
-# they came (docs/safety.md); the targets above do not move.
-RECALL_FLOOR = 0.925
-CATEGORY_FLOOR = 0.80
-FALSE_ALARM_CEILING = 0.023
+# Measured on the held-out part (the eleventh round: dictation, regional and foreign French,
+# professionals writing for someone, teenagers, buried and very short messages, one in ten in
+# English), after the detector was tuned on the tenth: recall 0.989 (371/375), every category at
+# 0.96 or more (bleeding, poisoning, infant fever and pregnancy 24/25), false alarms 0.025
+# (9/360). The recall floor leaves one message of slack for floating-point differences between
+# machines near the model's thresholds; the category floor and the false-alarm ceiling are the
+# issue's own targets, met on this round. Earlier rounds as they came are in docs/safety.md.
+RECALL_FLOOR = 0.985
+CATEGORY_FLOOR = 0.95
+FALSE_ALARM_CEILING = 0.03
 
 
 @pytest.fixture(scope="module")
