@@ -561,6 +561,8 @@ def freed_slot_offers(stack: Stack, wa_id: str) -> list[dict]:
 def test_a_freed_slot_goes_to_the_first_waiting_patient_over_whatsapp(stack: Stack) -> None:
     """Dr Benali's morning is full; two patients ask on WhatsApp to be told; staff cancel one
     appointment; the worker offers it to the first, who takes it; the second never gets it."""
+    from datetime import time as dt_time
+
     from clinic.app.wiring import build_services
     from clinic.domain.scheduling import SearchWindow
 
@@ -568,7 +570,9 @@ def test_a_freed_slot_goes_to_the_first_waiting_patient_over_whatsapp(stack: Sta
     try:
         tz = services.practice.tz
         now = services.clock.now()
-        ahead = SearchWindow(now + timedelta(days=2), now + timedelta(days=30))
+        ahead = SearchWindow(  # a day Dr Benali sees patients in the morning
+            now + timedelta(days=2), now + timedelta(days=30), daily_to=dt_time(12, 0)
+        )
         first = services.booking.search(ahead, "vaccination", "dr-benali", limit=1).slots[0]
         day = first.start.astimezone(tz).date()
         start = datetime.combine(day, datetime.min.time(), tzinfo=tz)

@@ -90,6 +90,16 @@ MINIMAL = HEAD + "practitioners: [{id: dr-a, name: Dr A}]\nreasons: [{id: c, lab
         ),
         (MINIMAL + "staff_alerts: ['06 12 34 56 78']\n", "staff_alerts", "+33"),
         (MINIMAL + "calendar: {reason_in_event: 1}\n", "calendar.reason_in_event", "true ou false"),
+        (MINIMAL + "opening_hours: {lundi: [8h-24h]}\n", "opening_hours.lundi[0]", "impossible"),
+        (MINIMAL + "waiting_list: {enabled: oui}\n", "waiting_list.enabled", "true ou false"),
+        (MINIMAL + "waiting_list: {hold_minutes: 0}\n", "waiting_list.hold_minutes", "au moins"),
+        (
+            MINIMAL + "waiting_list: {offer_template: Créneau}\n",
+            "waiting_list.offer_template",
+            "nom Meta",
+        ),
+        (MINIMAL + "no_shows: {confirm_after: -1}\n", "no_shows.confirm_after", "≥ 0"),
+        (MINIMAL + "no_shows: {after: 2}\n", "no_shows.after", "champ inconnu"),
     ],
 )
 def test_every_section_is_validated(tmp_path: Path, content: str, field: str, hint: str) -> None:
@@ -141,3 +151,24 @@ def test_the_afternoon_starts_after_lunch(practice: Practice) -> None:
     assert copy(practice, opening_hours=later, practitioners=()).afternoon_start == clock(13, 30)
     through = {0: (TimeRange(clock(8), clock(18)),)}
     assert copy(practice, opening_hours=through, practitioners=()).afternoon_start == clock(12)
+
+
+def test_the_waiting_list_and_the_no_show_rules(tmp_path: Path) -> None:
+    """Off by default; on, with its hold and templates; sending at any hour with « 0h00-24h00 »."""
+    path = tmp_path / "practice.yml"
+    path.write_text(MINIMAL)
+    plain = load_practice(path)
+    assert not plain.waiting_list.enabled and not plain.no_shows.follow_up
+    assert plain.no_shows.confirm_after == 0
+    path.write_text(
+        MINIMAL
+        + "waiting_list: {enabled: true, hold_minutes: 45}\n"
+        + "no_shows: {follow_up: true, confirm_after: 2}\n"
+        + "reminders: {send_hours: 0h00-24h00}\n"
+    )
+    tuned = load_practice(path)
+    assert tuned.waiting_list.enabled and tuned.waiting_list.hold.total_seconds() == 45 * 60
+    assert tuned.waiting_list.offer_template == "creneau_libere"
+    assert tuned.no_shows.follow_up and tuned.no_shows.confirm_after == 2
+    assert tuned.no_shows.template == "rdv_manque"
+    assert str(tuned.reminders.send_hours) == "00:00-23:59"
