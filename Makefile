@@ -64,7 +64,7 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff format .
 
 pytest: install install-tools install-browser install-axe install-haproxy install-promtool install-caddy install-compose ## unit + integration tests (loopback only); exit 5 (no test) fails
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not stack" tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not stack" --durations=15 tests
 
 validate: install ## rasa data validate --fail-on-warnings
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
@@ -112,7 +112,7 @@ cluster: model install-haproxy ## 2 Rasa replicas + 2 action servers + 2 workers
 simulator: run ## same as `make run`: the assistant plus the local WhatsApp simulator page
 
 test-stack: model install-browser install-haproxy install-caddy ## end-to-end: the real stack (and the cluster) over HTTP
-	$(PY) -m pytest -q -m stack tests
+	$(PY) -m pytest -q -m stack --durations=15 tests
 
 test-cluster: model install-haproxy ## only the cluster's end-to-end tests (kill -9 of a replica included)
 	$(PY) -m pytest -q -m cluster tests
