@@ -49,12 +49,15 @@ NAME_MISREADS = (
     "ask_opening_hours",
     "ask_address",
     "ask_medical_advice",
+    "join_waitlist",
+    "leave_waitlist",
 )
 #: Words of those questions and farewells that no name is made of (folded, no accents).
 _NOT_IN_A_NAME = frozenset(
     "robot bot humain humaine machine ia automatique vrai vraie revoir bye ciao bientot bonne "
     "journee soiree horaire horaires heure heures ouvert ouverte ouverts fermer ferme adresse "
-    "ou situe trouve parking medecin docteur medicament traitement conseil".split()
+    "ou situe trouve parking medecin docteur medicament traitement conseil liste prevenez "
+    "prevenir besoin".split()
 )
 #: Keys of `form_misses` that are not miss counts: the question already asked this turn
 #: (the form then stays silent) and a time wish waiting for its hour.

@@ -589,7 +589,7 @@ def test_a_freed_slot_goes_to_the_first_waiting_patient_over_whatsapp(stack: Sta
                 {"type": "text", "text": f"un vaccin avec le docteur Benali {named(day)} matin"},
                 wa_id,
             )
-            offer = whatsapp(stack, {"type": "text", "text": f"Anne Attente{'s' * n}"}, wa_id)
+            offer = whatsapp(stack, {"type": "text", "text": f"Odile Vasseur{'e' * n}"}, wa_id)
             assert "Dr Karim Benali" in body_texts(asked + offer)
             joined = tap(stack, offer, "🔔 Prévenez-moi", wa_id)
             assert "C'est noté" in body_texts(joined), joined
