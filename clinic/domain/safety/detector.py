@@ -90,7 +90,9 @@ _TEACHING = re.compile(
 _HISTORY = re.compile(
     r"\b(?:il y a (?:\d+|un|une|deux|trois|quatre|cinq|six|dix|quelques|plusieurs) "
     r"(?:ans?|annees?|mois)|l an(?:nee)? (?:dernier|derniere|passe|passee)|(?<!on est )(?<!etre )en (?:19|20)\d\d|"
-    r"antecedents?|dans le passe|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
+    r"antecedents?|dans le passe|(?<!ne )(?<!nee )le mois (?:dernier|passe)|"
+    r"(?:\d+|one|two|three|four|five|six|ten|a few|several) years? ago|last year|"
+    r"as a (?:child|kid|baby|teenager)|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
     r"sequelles?) (?:de |d |a |du )?(?:mon|ma|son|sa|mes|ses|l|leur|un|une) (?:\w+ ){0,2}"
     r"(?:avc|infarctus|crise|accident|chute|fracture|operation|hemorragie|tentative|"
     r"intoxication|epilepsie|malaise|meningite|embolie|brulure|fausse couche)|"
@@ -109,7 +111,8 @@ _TODAY = re.compile(
 #: History even for suicidal words: years ago, as a child.
 _LONG_AGO = re.compile(
     r"\b(?:il y a (?:\d+|deux|trois|quatre|cinq|dix|quelques|plusieurs) (?:ans|annees)|"
-    r"quand (?:j|il|elle) (?:etai[st]|etait|avais|avait) (?:\d+ ans|petit|petite|jeune|ado))\b"
+    r"quand (?:j|il|elle) (?:etai[st]|etait|avais|avait) (?:\d+ ans|petit|petite|jeune|ado)|"
+    r"(?:\d+|two|three|four|five|ten|a few|several) years ago)\b"
 )
 #: « … et j'ai », « … et il est »: a new statement inside a clause.
 _AND_SUBJECT = re.compile(r" et (?=(?:j|je|il|elle|on|mon|ma|mes|la|le|maintenant|la) )")
@@ -122,6 +125,7 @@ _MINIMISED = re.compile(
     r"juste (?:un peu )?rouge|"
     r"superficiel\w*|(?:c est )?tout petit\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
     r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) (?:arrete|ferme|referme)|"
+    r"brul\w* legerement|legerement brul\w*|"
     r"(?:ne saigne|saigne) plus|coup de soleil|petite (?:zone|marque)|"
     # a burn's size, only next to the burn: « 3 cm » alone may be a deep cut
     r"brul\w* (?:\w+ ){0,8}(?:(?:[1-3]|un|deux|trois) cm|(?:grand\w* comme|taille d) une piece)|"

@@ -37,7 +37,8 @@ CHILD = _any(
 FEVER = _any(
     r"fievre\w*", r"febri\w*", r"brulant\w*", r"bouillant\w*", r"chaud comme", r"\bla ?fiev\w*",
     r"3[89](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?", r"4[01](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?",
-    r"\b3[89] [0-9]\b", r"\b40 [0-9]\b", r"de la temp\w*", r"temperature (?:\w+ ){0,2}"
+    r"\b3[89] [0-9]\b", r"\b40 [0-9]\b", r"trente (?:huit|neuf)\b", r"quarante\b(?! ans)",
+    r"de la temp\w*", r"temperature (?:\w+ ){0,2}"
     r"(?:3[89]|4[01])",
 )  # fmt: skip
 MEDICINES = _any(
@@ -66,6 +67,7 @@ PREGNANT = _any(
     r"a terme", r"accouch\w*", r"bebe (?:dans|ds) (?:le|mon|son) ventre", r"fausse couche",
     r"gross?esse", r"(?:perte|perdu|poche) (?:des|les) eaux", r"enceite",
     r"\b[2-4]\d ?(?:semaines|sa|sem)\b", r"encinte", r"enciente", r"ensseinte", r"ensceinte",
+    r"gravida", r"gravidez", r"embarazada",
 )  # fmt: skip
 #: An infant under 3 months: days, weeks, 1 or 2 months, a newborn.
 YOUNG_INFANT = _any(
@@ -217,7 +219,9 @@ RULES: tuple[Rule, ...] = (
         unless=r"^(?!.*(?:poitrine|serre|irradi|bras|oppress|douleur|sueur|transpir|pesanteur)).*"
         r"\bmal au coeur\b|(?:va|vont|vas|allez) (?:me|nous) (?:\w+ ){0,2}"
         r"(?:faire|donner|filer) (?:faire )?(?:une )?crise cardiaque|failli (?:\w+ ){0,2}(?:crise "
-        r"cardiaque|infarctus)|cru (?:\w+ ){0,2}(?:crise cardiaque|infarctus)",
+        r"cardiaque|infarctus)|cru (?:\w+ ){0,2}(?:crise cardiaque|infarctus)|"
+        r"^(?!.*(?:irradi|bras|machoire|sueur|transpir|essouffl|oppress|serre|malaise|souffle)).*"
+        r"(?:quand (?:j|on|il|elle) (?:\w+ ){0,1}appuie|qu au toucher)",
     ),
     # « ça serre fort au milieu et je transpire »: a tightness with a cardiac sign.
     rule(
@@ -626,6 +630,14 @@ RULES: tuple[Rule, ...] = (
         with_=CHILD,
         unless=r"\b(?:arrive|peut|peux|reussit|parvient|veut) (?:pas|plus) a avaler",
     ),
+    rule(  # a child and an opioid substitute or a strong painkiller within reach
+        C.POISONING,
+        r"(?:flacon|boite|comprimes?|gelules?|sirop|dose|plaquette|fiole) (?:\w+ ){0,3}(?:methadone|"
+        r"subutex|buprenorphine|morphin\w*|oxycodone|fentanyl|skenan|tramadol)",
+        with_=CHILD,
+        unless=r"(?:renouvel\w*|ordonnance) (?:\w+ ){0,4}(?:methadone|subutex|buprenorphine|"
+        r"morphin\w*|oxycodone|fentanyl|skenan|tramadol)",
+    ),
     rule(  # anyone, a household product, a poison or too much of a medicine
         C.POISONING,
         r"(?:avale\w*|ingere\w*|bu\b|mange\w*|croque\w*|pris|mis dans (?:sa|la) bouche) "
@@ -760,6 +772,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:perd|perdu|perte) (?:\w+ ){0,4}(?:les eaux|des eaux|liquide)",
         r"\beau (?:\w+ ){0,2}(?:partir|parti|partie|coule|sort|sortir)",
         r"poche des eaux",
+        r"perdi (?:\w+ ){0,1}agua",
+        r"bolsa (?:\w+ ){0,1}(?:rompeu|estourou|rota)",
         r"(?:bebe|il|elle) (?:\w+ ){0,3}(?:ne |n )?(?:bouge|remue|sent) (?:\w+ ){0,2}(?:plus|pas)",
         r"(?:ne |n )?(?:le |la )?(?:sens|sent|sentons) (?:\w+ ){0,2}(?:plus|pas) (?:\w+ ){0,4}"
         r"(?:bouger|remuer)",
@@ -783,6 +797,7 @@ RULES: tuple[Rule, ...] = (
         r"malaise",
         r"evanou\w*",
         with_=PREGNANT,
+        unless=r"saign\w* (?:\w+ ){0,2}(?:du |de |des )?(?:nez|gencives?)|(?:nez|gencives?) (?:\w+ ){0,2}saign\w*",
     ),
     # --- hypoglycaemia or sudden confusion -------------------------------------------------------
     rule(
@@ -889,7 +904,7 @@ RULES: tuple[Rule, ...] = (
         r"taillad\w*|se coupe\w*|me coupe\w*|s est coupe\w* les (?:veines|poignets|bras))",
         r"(?:coupe\w*|entaille\w*|lacer\w*|taillade\w*) (?:\w+ ){0,3}(?:veines?|poignets?|"
         r"avant bras|cuisses?)",
-        r"(?:me|se) (?:fai\w*|faire) (?:du )?mal\b(?! au dos| au ventre)",
+        r"(?<!qui )(?<!ca )(?<!sa )(?<!ce qui )(?:me|se) (?:fai\w*|faire) (?:du )?mal\b(?! au dos| au ventre)",
         r"(?:me|se|te) (?:\w+ ){0,2}(?:faire|fait) du mal",
         r"lettre d adieu",
         r"message d adieu",
@@ -1002,7 +1017,7 @@ RULES: tuple[Rule, ...] = (
         C.UNCONSCIOUS,
         r"unconscious",
         r"(?:not|isn t|won t|doesn t|does not|can t|cant) (?:\w+ ){0,1}(?:respond\w*|wake|waking|"
-        r"react\w*)",
+        r"react\w*)\b(?! to (?:\w+ ){0,2}(?:treatment|medication|meds|antibiotics|tablets|pills))",
         r"pass\w* out",
         r"faint\w*",
         r"collaps\w*",
@@ -1023,6 +1038,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:won t|doesn t|will not|can t) stop (?:the )?bleed\w*",
         r"(?:vomit\w*|threw up|throwing up|cough\w*) (?:\w+ ){0,5}blood",
         r"coffee grounds",
+        r"(?:spurt\w*|gush\w*|pouring|pumping) (?:\w+ ){0,2}blood",
+        r"fistula (?:\w+ ){0,6}(?:bleed\w*|blood)",
         r"blood (?:\w+ ){0,3}(?:everywhere|spurt\w*|pouring|gushing|soaked)",
         r"(?:black|tarry|bloody) (?:stools?|poo|poop)",
     ),
