@@ -16,14 +16,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
-from actions.conversation import DONE, RESET, moving
-from actions.replies import booked_file, describe, limit_reached
+from actions.conversation import DONE, moving
+from actions.replies import booked, limit_reached, moved
 from actions.slots import offer, slot_from_dict
 from clinic.adapters import metrics
 from clinic.adapters.storage.audit import Actor
 from clinic.app.wiring import Services
 from clinic.domain import french
-from clinic.domain.practice import VisitReason
 from clinic.domain.timeexpr import window_from_dict
 from clinic.services.booking import BookingOutcome
 
@@ -127,60 +126,3 @@ def taken(
         shown=[chosen["start"]],
         practitioner_id=chosen["practitioner"] if moving else None,
     )
-
-
-def booked(
-    dispatcher: CollectingDispatcher,
-    services: Services,
-    outcome: BookingOutcome,
-    reason: VisitReason,
-    day: str,
-) -> None:
-    """Booked (with its calendar file), or recorded as waiting for the practice's confirmation."""
-    if outcome.status != "booked" or outcome.appointment is None:
-        dispatcher.utter_message(response="utter_booking_pending", day=day)
-        return
-    instructions = f"{reason.instructions} " if reason.instructions else ""
-    practitioner = services.practice.practitioner(outcome.appointment.practitioner_id).name
-    dispatcher.utter_message(
-        response="utter_booked",
-        reason=reason.label,
-        day=day,
-        practitioner=practitioner,
-        instructions=instructions,
-    )
-    dispatcher.utter_message(
-        json_message=booked_file(services, outcome.appointment.id, day, practitioner)
-    )
-
-
-def moved(
-    dispatcher: CollectingDispatcher,
-    services: Services,
-    outcome: BookingOutcome,
-    day: str,
-    instructions: str | None,
-) -> list[EventType]:
-    """The answer to a move: done (with the updated calendar file), or why not."""
-    practice = services.practice
-    phone = practice.phone
-    if outcome.status == "moved" and outcome.appointment is not None:
-        practitioner = practice.practitioner(outcome.appointment.practitioner_id).name
-        dispatcher.utter_message(
-            response="utter_moved",
-            day=day,
-            practitioner=practitioner,
-            instructions=f"{instructions} " if instructions else "",
-        )
-        dispatcher.utter_message(
-            json_message=booked_file(services, outcome.appointment.id, day, practitioner)
-        )
-    elif outcome.status == "too_late" and outcome.appointment is not None:
-        hours = int(practice.rules.cancellation_cutoff.total_seconds() // 3600)
-        old = describe(services, outcome.appointment)["day"]
-        dispatcher.utter_message(response="utter_too_late", day=old, hours=hours, phone=phone)
-    elif outcome.status == "unverified":
-        dispatcher.utter_message(response="utter_move_unverified", phone=phone)
-    else:
-        dispatcher.utter_message(response="utter_appointment_gone", phone=phone)
-    return DONE + RESET

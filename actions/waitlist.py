@@ -12,9 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
-from actions.book import booked, moved
 from actions.conversation import DONE, appointment_in_message, latest_intent
-from actions.replies import limit_reached
+from actions.replies import booked, limit_reached, moved
 from clinic.domain import french
 from clinic.domain.practice.doctors import ANY
 from clinic.domain.scheduling.waitlist import describe_wish
