@@ -541,6 +541,7 @@ def test_the_worker_sends_the_reminder_and_its_button_confirms_days_later(
 # --- the waiting list: a freed slot goes to the first patient waiting ------------------------------
 
 WA_WAITING = ("33611100001", "33611100002")
+WA_CANCELS = "33611100003"
 
 
 def bot_bodies(stack: Stack, wa_id: str) -> list[dict]:
@@ -559,8 +560,9 @@ def freed_slot_offers(stack: Stack, wa_id: str) -> list[dict]:
 
 @pytest.mark.recette(31)
 def test_a_freed_slot_goes_to_the_first_waiting_patient_over_whatsapp(stack: Stack) -> None:
-    """Dr Benali's morning is full; two patients ask on WhatsApp to be told; staff cancel one
-    appointment; the worker offers it to the first, who takes it; the second never gets it."""
+    """Dr Benali's morning is full; two patients ask on WhatsApp to be told; a third, who holds
+    one of those appointments, cancels it by message; the worker offers it to the first, who
+    takes it; the second never gets it."""
     from datetime import time as dt_time
 
     from clinic.app.wiring import build_services
@@ -577,9 +579,11 @@ def test_a_freed_slot_goes_to_the_first_waiting_patient_over_whatsapp(stack: Sta
         day = first.start.astimezone(tz).date()
         start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
         morning = SearchWindow(start, start + timedelta(hours=13))
+        third = services.keyring.patient_id(WA_CANCELS)
         filled = []
         while free := services.booking.search(morning, "vaccination", "dr-benali").slots:
-            outcome = services.booking.book(free[0], "vaccination", f"e2e-full-{len(filled)}", "X")
+            patient = third if not filled else f"e2e-full-{len(filled)}"
+            outcome = services.booking.book(free[0], "vaccination", patient, "Paul Tiers")
             assert outcome.appointment is not None
             filled.append(outcome.appointment.id)
         assert filled, "Dr Benali had no free morning slot to fill"
@@ -593,8 +597,9 @@ def test_a_freed_slot_goes_to_the_first_waiting_patient_over_whatsapp(stack: Sta
             assert "Dr Karim Benali" in body_texts(asked + offer)
             joined = tap(stack, offer, "🔔 Prévenez-moi", wa_id)
             assert "C'est noté" in body_texts(joined), joined
-        cancelled = clinic(stack, "appointments", "cancel", filled[0])
-        assert cancelled.returncode == 0, cancelled.stderr
+        asked = whatsapp(stack, {"type": "text", "text": "je dois annuler mon rdv"}, WA_CANCELS)
+        cancelled = tap(stack, asked, "Oui, annuler", WA_CANCELS)
+        assert "C'est annulé" in body_texts(cancelled), cancelled
         wait_until(lambda: bool(freed_slot_offers(stack, WA_WAITING[0])), timeout=30)
         offered = freed_slot_offers(stack, WA_WAITING[0])
         assert "Dr Karim Benali" in json.dumps(offered, ensure_ascii=False)
