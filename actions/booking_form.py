@@ -57,7 +57,8 @@ _NOT_IN_A_NAME = frozenset(
     "robot bot humain humaine machine ia automatique vrai vraie revoir bye ciao bientot bonne "
     "journee soiree horaire horaires heure heures ouvert ouverte ouverts fermer ferme adresse "
     "ou situe trouve parking medecin docteur medicament traitement conseil liste prevenez "
-    "prevenir besoin".split()
+    "prevenir besoin attente desistement annulation libere creneau place retirez sortez "
+    "enlevez cas si".split()
 )
 #: Keys of `form_misses` that are not miss counts: the question already asked this turn
 #: (the form then stays silent) and a time wish waiting for its hour.

@@ -6,19 +6,25 @@ conversation's wish (reason, window, practitioner) or the button's ids and pick 
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ClinicAction
-from actions.conversation import DONE, appointment_in_message, latest_intent
+from actions.conversation import DONE, appointment_in_message, latest_intent, latest_text, moving
 from actions.replies import booked, limit_reached, moved
 from clinic.domain import french
+from clinic.domain.french import fold
 from clinic.domain.practice.doctors import ANY
 from clinic.domain.scheduling.waitlist import describe_wish
 from clinic.domain.timeexpr import window_from_dict
 from clinic.services.booking import BookingOutcome
+
+#: « laisse tomber » ends the waiting only when it says so: « plus besoin », « plus la peine ».
+_NO_MORE_NEED = re.compile(r"\bplus (?:besoin|la peine)\b")
 
 
 def hold_in_message(tracker: Tracker) -> int | None:
@@ -66,11 +72,16 @@ class ActionJoinWaitlist(ClinicAction):
             dispatcher.utter_message(response="utter_waitlist_needs_wish")
             return []
         practitioner = tracker.get_slot("practitioner")
+        moved = moving(tracker)  # during a move: taking a freed slot moves that appointment
+        appointment = services.booking.own_upcoming(tracker.sender_id, moved) if moved else None
+        if appointment is not None:
+            practitioner = appointment.practitioner_id
         wish = services.waitlist.join(
             tracker.sender_id,
             reason.id,
             window_from_dict(stored),
             None if practitioner in (None, ANY) else practitioner,
+            replaces=appointment.id if appointment is not None else None,
         )
         if wish is None:
             dispatcher.utter_message(response="utter_waitlist_needs_wish")
@@ -93,6 +104,13 @@ class ActionLeaveWaitlist(ClinicAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if latest_intent(tracker) == "stop" and not _NO_MORE_NEED.search(
+            fold(latest_text(tracker))
+        ):
+            dispatcher.utter_message(
+                response="utter_booking_stopped"
+            )  # « tant pis »: still waiting
+            return []
         left = self.services.waitlist.leave(tracker.sender_id)
         if left:
             dispatcher.utter_message(response="utter_waitlist_left")
@@ -114,7 +132,7 @@ class ActionAcceptOffer(ClinicAction):
     ) -> list[EventType]:
         services = self.services
         practice = services.practice
-        hold = hold_in_message(tracker)
+        hold = hold_in_message(tracker) or services.waitlist.live_hold(tracker.sender_id)
         outcome = services.waitlist.accept(tracker.sender_id, hold) if hold is not None else None
         if outcome is None or outcome.status == "unknown":
             dispatcher.utter_message(response="utter_offer_unknown")
@@ -150,8 +168,10 @@ class ActionDeclineOffer(ClinicAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        hold = hold_in_message(tracker)
-        if hold is not None:
-            self.services.waitlist.decline(tracker.sender_id, hold)
-        dispatcher.utter_message(response="utter_offer_declined")
+        waitlist = self.services.waitlist
+        hold = hold_in_message(tracker) or waitlist.live_hold(tracker.sender_id)
+        declined = hold is not None and waitlist.decline(tracker.sender_id, hold)
+        dispatcher.utter_message(
+            response="utter_offer_declined" if declined else "utter_offer_unknown"
+        )
         return []

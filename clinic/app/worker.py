@@ -24,6 +24,8 @@ from clinic.app.wiring import Services, build_services
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(hours=1)
+#: Freed slots are looked for this often (each look reads the calendar's busy time).
+SWEEP_EVERY = timedelta(seconds=15)
 #: The retention pass (clinic.services.privacy): once a day is what a retention in days needs.
 RETENTION_EVERY = timedelta(days=1)
 
@@ -37,17 +39,22 @@ async def run(
     delivery = services.delivery
     clock = services.clock
     handled = 0
-    next_purge = next_retention = clock.now()
+    next_purge = next_retention = next_sweep = clock.now()
     while not stop.is_set():
         try:
             realerts, resumed = await asyncio.to_thread(services.handoff.sweep)
             claimed = realerts + resumed
             claimed += await services.alert_dispatcher.run_once()
             claimed += await services.reminder_dispatcher.run_once()
-            claimed += await asyncio.to_thread(services.waitlist.sweep)
             claimed += await delivery.drain()
             claimed += await asyncio.to_thread(services.privacy.run_requested_erasures)
             handled += claimed
+            if clock.now() >= next_sweep:
+                next_sweep = clock.now() + SWEEP_EVERY
+                try:  # its own failure never holds back the outbox nor an erasure
+                    claimed += await asyncio.to_thread(services.waitlist.sweep)
+                except Exception:
+                    logger.exception("waiting-list sweep failed; retrying at the next one")
             if clock.now() >= next_purge:
                 purged = await asyncio.to_thread(
                     services.inbound.purge_inbound, clock.now() - DEDUP_RETENTION

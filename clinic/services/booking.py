@@ -404,7 +404,10 @@ class BookingService:
             for held in self.holds.live(self.clock.now()):
                 if held.patient_id != holder:
                     slot = held.hold.slot
-                    busy.setdefault(slot.practitioner_id, []).append(Interval(slot.start, slot.end))
+                    held_until = slot.end + self.practice.rules.buffer
+                    busy.setdefault(slot.practitioner_id, []).append(
+                        Interval(slot.start, held_until)
+                    )
         try:
             outside = self.calendar.busy(start - pad, end + pad)
         except CalendarUnavailable as error:

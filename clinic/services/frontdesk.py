@@ -207,13 +207,16 @@ class FrontDesk:
         if before.start.astimezone(self.practice.tz).date() > today:
             return DeskOutcome("not_yet", before)
         now = self.clock.now()
+        if attendance == "no_show" and before.start > now:
+            return DeskOutcome("not_yet", before)  # absent only once the time has come
+        marked_before = {e.action for e in self.audit.entries(appointment_id=appointment_id)}
         after = self.appointments.mark(appointment_id, attendance, now)
         if after is None:
             return DeskOutcome("not_active", before)
         self.audit.record(attendance, actor, appointment_id, before, after, now)
         rules = self.practice.no_shows
-        if attendance == "no_show" and rules.follow_up and before.attendance != "no_show":
-            return self._follow_up(after, rules.template)
+        if attendance == "no_show" and rules.follow_up and "no_show" not in marked_before:
+            return self._follow_up(after, rules.template)  # once per appointment, ever
         return DeskOutcome("done", after)
 
     def _follow_up(self, appointment: Appointment, template: str) -> DeskOutcome:

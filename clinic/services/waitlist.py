@@ -34,6 +34,7 @@ from clinic.domain.scheduling.waitlist import (
     earlier_window,
     match,
     new_wish_id,
+    sending_hours,
 )
 from clinic.domain.statuses import ACTIVE
 from clinic.services.booking import BookingService
@@ -166,9 +167,12 @@ class WaitlistService:
         if wish is None:
             return Acceptance("unknown")
         slot = stored.hold.slot
-        later = self._later_appointment(patient_id, wish, slot.practitioner_id, slot.start)
-        if later is not None:
-            moved = self.booking.reschedule(later.id, slot, Actor("patient", patient_id))
+        actor = Actor("patient", patient_id)
+        replaced = self._replaced(patient_id, wish, slot.start)
+        if replaced is not None and replaced.practitioner_id == slot.practitioner_id:
+            moved = self.booking.reschedule(replaced.id, slot, actor)  # one transaction
+            if moved.status == "unverified":
+                return Acceptance("taken")  # nothing changed; the hold stays for a retry
             if moved.status != "moved" or moved.appointment is None:
                 self._settle(stored, "stale", now)
                 return Acceptance("taken")
@@ -180,7 +184,15 @@ class WaitlistService:
         if outcome.status not in ("booked", "pending") or outcome.appointment is None:
             self._settle(stored, "stale", now)
             return Acceptance("taken")
+        if replaced is not None:  # another practitioner: the new one booked, then the old freed
+            self.booking.cancel(replaced.id, actor)
+            return self._accepted(stored, wish, "moved", outcome.appointment, now)
         return self._accepted(stored, wish, "booked", outcome.appointment, now)
+
+    def live_hold(self, patient_id: str) -> int | None:
+        """The one slot held for this patient now, if exactly one: a typed « je le prends »."""
+        held = [h.id for h in self.repository.live(self.clock.now()) if h.patient_id == patient_id]
+        return held[0] if len(held) == 1 else None
 
     def decline(self, patient_id: str, hold_id: int) -> bool:
         """« Non merci »: the slot goes to the next patient now; the wish keeps waiting."""
@@ -210,8 +222,9 @@ class WaitlistService:
                 self.repository.end(wish.id, "booked", now)
             else:
                 waiting.append(wish)
-        if not waiting:
-            return 0
+        waiting = [w for w in waiting if self._still_offered(w)]
+        if not waiting or not sending_hours(self.practice, now):
+            return 0  # nothing to offer, or night: no calendar read either
         horizon = now + self.practice.rules.horizon
         busy, verified = self.booking.busy(now, horizon)
         if not verified:
@@ -279,6 +292,18 @@ class WaitlistService:
         )
         self.messenger.queue(patient, "waitlist", template)
 
+    def _still_offered(self, wish: Wish) -> bool:
+        """Its reason (and practitioner) still in practice.yml: else it waits, unread, until the
+        file is fixed or the wish ends."""
+        practice = self.practice
+        if practice.find_reason(wish.reason_id) is None:
+            logger.warning("waiting list: wish %s names a reason practice.yml lost", wish.id)
+            return False
+        return (
+            wish.practitioner_id is None
+            or practice.find_practitioner(wish.practitioner_id) is not None
+        )
+
     def _satisfied(self, wish: Wish) -> bool:
         """The patient booked something that fits the wish themselves: it ends."""
         held = self.booking.repository.list(
@@ -289,24 +314,16 @@ class WaitlistService:
             for a in held
         )
 
-    def _later_appointment(
-        self, patient_id: str, wish: Wish, practitioner_id: str, start: datetime
-    ) -> Appointment | None:
-        """The patient's appointment this slot brings forward: the wish's own, else a later one
-        for the same reason with the same practitioner."""
+    def _replaced(self, patient_id: str, wish: Wish, start: datetime) -> Appointment | None:
+        """The appointment taking this slot replaces, so the patient never holds two for one
+        need: the wish's own (« plus tôt », or the one being moved, earlier or later), else the
+        next one for the same reason after this slot."""
         upcoming = self.booking.upcoming(patient_id)
-        for appointment in upcoming:
-            if appointment.id == wish.replaces and appointment.start > start:
-                return appointment if appointment.practitioner_id == practitioner_id else None
+        own = next((a for a in upcoming if a.id == wish.replaces), None)
+        if own is not None:
+            return own
         return next(
-            (
-                a
-                for a in upcoming
-                if a.reason_id == wish.reason_id
-                and a.practitioner_id == practitioner_id
-                and a.start > start
-            ),
-            None,
+            (a for a in upcoming if a.reason_id == wish.reason_id and a.start > start), None
         )
 
     def _accepted(

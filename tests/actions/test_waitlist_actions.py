@@ -157,6 +157,22 @@ async def test_the_offer_buttons_book_or_say_it_is_gone(services: Services) -> N
     assert took.messages[0]["day"] == "jeudi 3 décembre à 9h"
     [booked] = services.booking.upcoming(PATIENT)
     assert booked.start == THURSDAY.replace(hour=9)
-    declined = CollectingDispatcher()
+    declined = CollectingDispatcher()  # « Non merci » after taking it: nothing is passed on
     await ActionDeclineOffer(services).run(declined, tapped("decline_offer", hold.id), {})  # type: ignore[arg-type]
-    assert responses(declined) == ["utter_offer_declined"]
+    assert responses(declined) == ["utter_offer_unknown"]
+    assert [a.start for a in services.booking.upcoming(PATIENT)] == [THURSDAY.replace(hour=9)]
+
+
+async def test_laisse_tomber_keeps_the_waiting_unless_it_says_plus_besoin(
+    services: Services,
+) -> None:
+    services.waitlist.join(PATIENT, "vaccination", MORNING, "dr-benali")
+    for text in ("tant pis", "non laissez tomber"):
+        said = CollectingDispatcher()
+        await ActionLeaveWaitlist(services).run(said, tracker(text, intent="stop"), {})
+        assert responses(said) == ["utter_booking_stopped"]
+    assert len(services.waitlist.waiting(PATIENT)) == 1
+    said = CollectingDispatcher()
+    await ActionLeaveWaitlist(services).run(said, tracker("plus besoin merci", intent="stop"), {})
+    assert responses(said) == ["utter_waitlist_left"]
+    assert services.waitlist.waiting(PATIENT) == []

@@ -352,6 +352,9 @@ async def test_mark_a_no_show_and_see_it_per_patient(
     assert outbox_kinds(services) == ["no_show"]
     again = await post(client, f"/rendez-vous/{today.id}/absent")
     assert again[1].endswith("msg=marked") and outbox_kinds(services) == ["no_show"]  # once
+    await post(client, f"/rendez-vous/{today.id}/arrive")  # a wrong click, corrected twice
+    await post(client, f"/rendez-vous/{today.id}/absent")
+    assert outbox_kinds(services) == ["no_show"]  # still once for this appointment
     page = await (await client.get(f"/rendez-vous/{later.id}")).text()
     assert "1 absence non excusée" in page
     trail = await (await client.get(f"/rendez-vous/{today.id}")).text()

@@ -310,3 +310,76 @@ def test_a_slot_within_the_minimum_notice_is_not_offered_and_a_booking_ends_the_
     assert services.booking.book(slot, "vaccination", BRUNO, "Bruno").status == "booked"
     services.waitlist.sweep()
     assert services.waitlist.waiting(BRUNO) == []
+
+
+def test_a_slot_is_offered_only_if_it_can_still_be_taken_when_the_hold_ends(
+    services: Services, clock: FixedClock
+) -> None:
+    """At 8h00, with 2 hours' notice and a 30-minute hold: 10h15 freed is not offered (it could
+    not be booked at 8h29), 10h30 is, and taking it at 8h29 books it."""
+    today = datetime(2026, 11, 30, tzinfo=PARIS)
+    now = clock.now()
+    clock.set(now - timedelta(days=1))
+    held = {
+        m: services.booking.book(
+            Slot(
+                today.replace(hour=10, minute=m), today.replace(hour=10, minute=m + 15), "dr-benali"
+            ),
+            "vaccination",
+            f"o-{m}",
+            "O",
+        ).appointment
+        for m in (15, 30)
+    }
+    clock.set(now)
+    reachable(services, clock, ANNA)
+    services.waitlist.join(
+        ANNA, "vaccination", SearchWindow(today, today + timedelta(days=1)), "dr-benali"
+    )
+    services.booking.cancel(held[15].id)  # type: ignore[union-attr]
+    assert services.waitlist.sweep() == 0
+    services.booking.cancel(held[30].id)  # type: ignore[union-attr]
+    assert services.waitlist.sweep() == 1
+    [offer] = offers(services, ANNA)
+    clock.advance(timedelta(minutes=29))
+    taken = services.waitlist.accept(ANNA, hold_of(offer))
+    assert taken.status == "booked" and taken.appointment is not None
+    assert taken.appointment.start == today.replace(hour=10, minute=30)
+
+
+def test_a_patient_never_ends_with_two_appointments_for_one_need(
+    services: Services, clock: FixedClock, waiting: list[str]
+) -> None:
+    """Bruno holds a later vaccination with Dr Martin and waits for Dr Benali's Thursday: taking
+    the freed slot books it and cancels the later one. A wish made while moving an appointment
+    moves that one, even to a later day."""
+    friday = datetime(2026, 12, 4, 16, 0, tzinfo=PARIS)
+    later = services.booking.book(
+        Slot(friday, friday + timedelta(minutes=15), "dr-martin"), "vaccination", BRUNO, "Bruno"
+    ).appointment
+    assert later is not None
+    services.waitlist.leave(ANNA)
+    services.booking.cancel(waiting[0])
+    services.waitlist.sweep()
+    [bruno_offer] = offers(services, BRUNO)
+    taken = services.waitlist.accept(BRUNO, hold_of(bruno_offer))
+    assert taken.status == "moved"
+    assert [(a.start, a.practitioner_id) for a in services.booking.upcoming(BRUNO)] == [
+        (THURSDAY.replace(hour=9), "dr-benali")
+    ]
+    # Carla holds Tuesday 14h with Dr Benali, moving it to Thursday morning (full): she waits
+    tuesday = datetime(2026, 12, 1, 14, 0, tzinfo=PARIS)
+    moving = services.booking.book(
+        Slot(tuesday, tuesday + timedelta(minutes=15), "dr-benali"), "vaccination", CARLA, "C"
+    ).appointment
+    assert moving is not None
+    services.waitlist.join(CARLA, "vaccination", MORNING, "dr-benali", replaces=moving.id)
+    services.booking.cancel(waiting[1])
+    services.waitlist.sweep()
+    [carla_offer] = offers(services, CARLA)
+    moved = services.waitlist.accept(CARLA, hold_of(carla_offer))
+    assert moved.status == "moved" and moved.appointment is not None
+    assert moved.appointment.id == moving.id  # the same appointment, now later
+    assert [a.start for a in services.booking.upcoming(CARLA)] == [
+        THURSDAY.replace(hour=9, minute=15)
+    ]

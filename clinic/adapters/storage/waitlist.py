@@ -7,6 +7,7 @@ twice (partial unique indexes), and two taps on one offer never both win.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ from clinic.adapters.storage.tables import waitlist, waitlist_holds
 from clinic.domain.scheduling import Slot
 from clinic.domain.scheduling.waitlist import Hold, Wish
 from clinic.domain.timeexpr import window_from_dict, window_to_dict
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,13 @@ class WaitlistRepository:
             query = query.where(waitlist.c.patient_id == patient_id)
         with self.db.engine.connect() as connection:
             rows = connection.execute(query.order_by(waitlist.c.created_at, waitlist.c.id)).all()
-        return [self._wish(row) for row in rows]
+        wishes = []
+        for row in rows:
+            try:
+                wishes.append(self._wish(row))
+            except (ValueError, KeyError):  # sealed with a key since dropped: skipped, logged
+                logger.warning("waiting list: wish %s cannot be read", row.id)
+        return wishes
 
     def get(self, wish_id: str) -> Wish | None:
         with self.db.engine.connect() as connection:

@@ -68,14 +68,16 @@ def earlier_window(practice: Practice, now: datetime, before: datetime) -> Searc
 
 
 def busy_with_holds(
-    busy: Mapping[str | None, Sequence[Interval]], holds: Iterable[Hold]
+    busy: Mapping[str | None, Sequence[Interval]],
+    holds: Iterable[Hold],
+    buffer: timedelta = timedelta(0),
 ) -> dict[str | None, list[Interval]]:
-    """Busy time plus the slots held for other patients: a held slot is not free for anyone
-    else until the hold ends."""
+    """Busy time plus the slots held for other patients (with the practice's buffer after each,
+    as an appointment): a held slot is not free for anyone else until the hold ends."""
     merged: dict[str | None, list[Interval]] = {k: list(v) for k, v in busy.items()}
     for hold in holds:
         merged.setdefault(hold.slot.practitioner_id, []).append(
-            Interval(hold.slot.start, hold.slot.end)
+            Interval(hold.slot.start, hold.slot.end + buffer)
         )
     return merged
 
@@ -86,9 +88,11 @@ def slot_for(
     now: datetime,
     wish: Wish,
     refused: Collection[datetime] = (),
+    hold_for: timedelta = timedelta(0),
 ) -> Slot | None:
     """The first free slot that fits `wish` now, if any: within its window and the booking rules
-    (notice, horizon, hours, the reason's practitioners), not one it has seen or refused."""
+    (horizon, hours, the reason's practitioners), not one it has seen or refused, and still
+    outside the minimum notice when the hold ends, so the patient can take it until then."""
     start = max(wish.window.start, now)
     end = min(wish.window.end, now + practice.rules.horizon)
     if start >= end:
@@ -97,7 +101,7 @@ def slot_for(
     found = find_slots(
         practice,
         busy,
-        now,
+        now + hold_for,
         window,
         wish.reason_id,
         wish.practitioner_id,
@@ -126,7 +130,14 @@ def match(
     for wish in sorted(waiting, key=lambda w: (w.created_at, w.id)):
         if wish.id in holding or wish.until <= now:
             continue
-        slot = slot_for(practice, busy_with_holds(busy, taken), now, wish, refused.get(wish.id, ()))
+        slot = slot_for(
+            practice,
+            busy_with_holds(busy, taken, practice.rules.buffer),
+            now,
+            wish,
+            refused.get(wish.id, ()),
+            hold_for,
+        )
         if slot is None:
             continue
         hold = Hold(wish.id, slot, now + hold_for)

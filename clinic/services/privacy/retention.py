@@ -22,6 +22,7 @@ from clinic.adapters.storage.tables import (
     conversation_log,
     patients,
     staff_totp,
+    waitlist,
     whatsapp_contacts,
     whatsapp_inbound,
     whatsapp_outbound,
@@ -89,6 +90,7 @@ class RetentionService:
             (conversation_log, "id", "body"),
             (conversation_log, "id", "buttons"),
             (staff_totp, "staff_id", "secret"),  # the console's second factors
+            (waitlist, "id", "wish"),  # what a waiting patient waits for
         ]
         count = unreadable = 0
         with self.database.transaction() as connection:
