@@ -48,6 +48,7 @@ from clinic.domain.gate import Rules
 from clinic.domain.ics import CalendarFiles
 from clinic.domain.notify import Messenger, StaffChannel
 from clinic.domain.practice import Practice, load_practice
+from clinic.domain.scheduling.waitlist import describe_wish
 from clinic.domain.statuses import AlertChannel
 from clinic.services.alerts import AlertDispatcher, AlertRepository
 from clinic.services.alerts import parse_callback as alert_callback
@@ -203,6 +204,7 @@ class Services:
             sealer=self.sealer,
             key=self.key,
             profile_of=self._profile_of,
+            wishes_of=self._wishes_of,
         )
 
     def _reminders_allowed(self, patient_id: str) -> bool:
@@ -211,6 +213,12 @@ class Services:
     def _number_of(self, patient_id: str) -> str | None:
         contact = self.contacts.contact(patient_id)
         return contact.wa_id if contact else None
+
+    def _wishes_of(self, patient_id: str) -> list[str]:
+        """The patient's waiting-list wishes in French, for their data export."""
+        return [
+            describe_wish(self.practice, w) for w in self.waitlist_repository.waiting(patient_id)
+        ]
 
     def _profile_of(self, patient_id: str) -> str | None:
         contact = self.contacts.contact(patient_id)

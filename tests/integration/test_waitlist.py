@@ -383,3 +383,16 @@ def test_a_patient_never_ends_with_two_appointments_for_one_need(
     assert [a.start for a in services.booking.upcoming(CARLA)] == [
         THURSDAY.replace(hour=9, minute=15)
     ]
+
+
+def test_the_patients_data_export_shows_what_they_wait_for(
+    services: Services, clock: FixedClock, waiting: list[str]
+) -> None:
+    """Art. 15: the wish is health data (a reason, a doctor, days); the export says it in French."""
+    exported = services.privacy.access.export(ANNA)
+    assert exported["liste_attente"] == [
+        "Vaccination, jusqu'au jeudi 3 décembre, le matin, avec Dr Karim Benali"
+    ]
+    assert "Liste d'attente : Vaccination" in services.privacy.access.summary(exported)
+    services.waitlist.leave(ANNA)
+    assert services.privacy.access.export(ANNA)["liste_attente"] == []

@@ -70,6 +70,7 @@ class Privacy:
         sealer: Sealer,
         key: bytes,
         profile_of: Callable[[str], str | None] = lambda _patient_id: None,
+        wishes_of: Callable[[str], list[str]] = lambda _patient_id: [],
     ) -> None:
         """`cancel` is the booking service's (calendar freed, event removed, reminders);
         `number_of` reads the patient's number from the channel that keeps it."""
@@ -97,6 +98,7 @@ class Privacy:
             transcript=transcript,
             number_of=number_of,
             profile_of=profile_of,
+            wishes_of=wishes_of,
             consents=consents,
             practice=practice,
             clock=clock,

@@ -55,15 +55,17 @@ class AccessService:
         clock: Clock,
         key: bytes,
         profile_of: Callable[[str], str | None] = lambda _patient_id: None,
+        wishes_of: Callable[[str], list[str]] = lambda _patient_id: [],
     ) -> None:
         """`number_of` and `profile_of` read the patient's number and WhatsApp profile name
-        from the channel that keeps them."""
+        from the channel that keeps them; `wishes_of`, what they wait for on the waiting list."""
         self.database = database
         self.appointments = appointments
         self.patients = patients
         self.transcript = transcript
         self.number_of = number_of
         self.profile_of = profile_of
+        self.wishes_of = wishes_of
         self.consents = consents
         self.practice = practice
         self.clock = clock
@@ -103,6 +105,7 @@ class AccessService:
                 }
                 for a in visits
             ],
+            "liste_attente": self.wishes_of(patient_id),
             "conversation": [
                 {
                     "date": line.at.astimezone(tz).isoformat(),
@@ -126,6 +129,8 @@ class AccessService:
         for visit in export["rendez_vous"]:
             start = datetime.fromisoformat(visit["debut"])
             lines.append(f"  - {french.day_and_hour(start)} : {visit['motif']} ({visit['statut']})")
+        for wish in export.get("liste_attente", []):
+            lines.append(f"Liste d'attente : {wish}")
         lines.append(f"Messages conservés : {len(export['conversation'])}")
         for consent in export["consentements"]:
             lines.append(f"Consentement {consent['kind']} : {consent['value']} ({consent['at']})")
