@@ -85,6 +85,7 @@ SPOTS = r"(?:taches?|boutons?|points?|plaques?|marques?|petechies?)"
 PURPLE = r"(?:violet\w*|violac\w*|pourpres?|rouges? fonce\w*|noir\w*|lie de vin|mauves?)"
 OLDER_INFANT = (
     r"\b(?:de|a|fait|fete) (?:[3-9]|1[0-9]|trois|quatre|cinq|six|sept|huit|neuf|dix|onze) ?mois\b|"
+    r"(?<!maman )(?<!mere )(?<!pere )(?<!papa )(?<!parent )"
     r"\b(?:de|a|fait) (?:\d{1,2}|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix) ans?\b"
 )
 
@@ -438,6 +439,7 @@ RULES: tuple[Rule, ...] = (
     # --- serious falls and trauma -------------------------------------------------------------
     rule(
         C.TRAUMA,
+        r"(?:orteils?|doigts?|main|pied|bras|jambe) (?:\w+ ){0,2}(?:arrache\w*|sectionne\w*|ampute\w*|coupe\w* net)",
         r"(?:tomb\w*|chut\w*|glisse\w*|degringol\w*|dévale\w*|dévalé) (?:\w+ ){0,5}"
         r"(?:echelle|escabeau|escaliers?|toit|balcon|fenetre|de haut|metres?|etage|arbre|"
         r"mur|falaise|mezzanine|tracteur|chantier|grenier|table a langer|lit superpose|"
@@ -1088,6 +1090,7 @@ RULES: tuple[Rule, ...] = (
         r"pods?|magnets?|e liquid|poison|all)",
         r"carbon monoxide",
         r"(?:button|coin|flat|lithium) (?:cell|batter\w*)",
+        r"(?:laundry|washing|dishwasher) (?:\w+ ){0,1}(?:pod|capsule|tablet)s?",
         r"batter\w* (?:\w+ ){0,8}(?:swallow\w*|in (?:her|his) mouth)",
         r"(?:gas|paraffin|oil|old) (?:heater|boiler|stove|fire) (?:\w+ ){0,10}(?:headache\w*|dizzy|sick|sleepy|sluggish)",
         r"(?:headache\w*|dizzy|sick) (?:\w+ ){0,12}(?:gas heater|boiler|paraffin heater)",
@@ -1141,6 +1144,8 @@ RULES: tuple[Rule, ...] = (
         r"kill (?:\w+ ){0,1}(?:myself|himself|herself|themselves)",
         r"end (?:it all|my life|his life|her life)",
         r"(?:want|going|gonna|wants) to end it\b",
+        r"(?:ending|end) (?:it all|my life|his life|her life)",
+        r"thinking (?:about|of) (?:ending|killing|suicide)",
         r"(?:don t|do not|doesn t) want to (?:live|be here|wake up)",
         r"want to die",
         r"self harm\w*",
@@ -1154,6 +1159,79 @@ RULES: tuple[Rule, ...] = (
         historic=False,
     ),
 )
+
+#: Spanish, Italian and Portuguese, as patients mix them with French (issue 29, round 12): the
+#: commonest words of each sign; like English, the French model neither vetoes nor reads them.
+FOREIGN_RULES: tuple[Rule, ...] = (
+    english(
+        C.CHEST_PAIN,
+        r"dolor\w* (?:\w+ ){0,5}(?:pecho|torax)",
+        r"dolore (?:\w+ ){0,5}(?:petto|torace)",
+        r"dor (?:\w+ ){0,5}peito",
+        r"(?:infarto|ataque al corazon|attacco di cuore|ataque cardiaco)",
+    ),
+    english(
+        C.UNCONSCIOUS,
+        r"svenut\w*",
+        r"non si (?:ri)?svegli\w*",
+        r"no (?:se )?despierta",
+        r"desmay\w*",
+        r"desmaiou",
+        r"perdeu (?:os )?sentidos",
+        r"no responde",
+        r"non risponde",
+    ),
+    english(
+        C.ANAPHYLAXIS,
+        r"(?:faccia|viso|cara|labbra|labios|lengua|lingua|gola|garganta|rosto|boca) (?:\w+ ){0,3}"
+        r"(?:si gonfia|gonfi\w*|hinch\w*|incha\w*|inchad\w*)",
+        with_=r"mangiat\w*|comid\w*|comeu|noccioline|arachidi|cacahuetes?|mani\b|amendoim|"
+        r"punt\w*|picad\w*|ape\b|vespa|abeja|avispa|abelha|respir\w*|medicin\w*|pastilla",
+    ),
+    english(
+        C.POISONING,
+        r"(?:bebi\w*|tomo|trago|tragado|bevuto|ingoiat\w*|inghiott\w*|engoli\w*|bebeu) (?:\w+ ){0,4}"
+        r"(?:gasolina|lejia|veneno|pastillas|benzina|candeggina|veleno|pillole|compresse|"
+        r"comprimidos|remedios|lixivia|detergente)",
+    ),
+    english(
+        C.MENINGITIS,
+        r"(?:nuca|collo|cuello|pescoco) (?:\w+ ){0,1}(?:rigid\w*|duro|dura|tieso)",
+        r"manchas? (?:\w+ ){0,2}(?:morad\w*|roxas?|violet\w*)",
+        r"macchie (?:\w+ ){0,2}(?:viola|violacee)",
+        r"(?:manchas?|macchie) (?:\w+ ){0,4}(?:no desaparecen|non spariscono|nao somem|no se van)",
+        with_=r"fiebre|febbre|febre|fievre|calentura|\b3[89]|\b40",
+    ),
+    english(
+        C.PREGNANCY,
+        r"sangr\w*",
+        r"sanguin(?:o|a|amento)\b",
+        r"\bsangue\b",
+        r"(?:emorragia|hemorragia)",
+        r"(?:dolor|dolore|dor) (?:\w+ ){0,3}(?:fuerte|forte|terribile|insoportable)",
+        r"(?:rompi\w*|rotto|rota|rompeu) (?:\w+ ){0,2}(?:fuente|acque|bolsa)",
+        with_=r"embarazada|incinta|gravida|gravidez|enceinte|grossesse",
+    ),
+    english(
+        C.CONFUSION,
+        r"non sa (?:piu )?(?:dove|chi)",
+        r"no sabe (?:donde|quien)",
+        r"nao sabe (?:onde|quem)",
+        r"dice (?:cose|cosas) (?:strane|raras|sin sentido)",
+        r"confus[oa]\b",
+    ),
+    english(
+        C.SUICIDE,
+        r"togli\w* la vita",
+        r"quitar\w* la vida",
+        r"tirar (?:a )?(?:minha|sua) vida",
+        r"(?:matarme|matar me|uccidermi|ammazzarmi|me matar|suicidar\w*|suicidarme)",
+        r"(?:no quiero|non voglio|nao quero) (?:\w+ ){0,1}(?:vivir|vivere|viver)",
+        r"(?:farla finita|acabar con todo)",
+        historic=False,
+    ),
+)
+RULES = RULES + FOREIGN_RULES
 
 #: What the model alone needs to be heard for a category defined by two signs.
 MODEL_NEEDS: dict[Category, re.Pattern[str]] = {
