@@ -40,6 +40,7 @@ from clinic.app.wiring import Services, whatsapp_config
 from clinic.domain.ics import FILENAME
 from clinic.domain.notice import notice_page
 from clinic.domain.safety import classifier as red_flag_model
+from clinic.domain.safety import language
 from connectors.prompts import as_answer
 from connectors.tracker_store import ConversationStoreDown
 
@@ -219,6 +220,7 @@ class WhatsAppInput(InputChannel):
             app.stop()
             return
         red_flag_model.warm_up()  # trained before the first patient writes
+        language.warm_up()  # the foreign line's models (about a second)
         self._app = app
 
         async def turn_ran_here(patient_id: str, message_id: str) -> bool:

@@ -12,6 +12,10 @@ One order for every channel, decided here once:
 6. staff have the conversation: no turn;
 7. a voice note, a photo or a position gets a fixed reply; anything else is a turn.
 
+A text plainly not in French that raised no red flag (`safety.is_foreign`) is marked `foreign`
+when it is paused or a turn: its first bubble is then the emergency numbers in several
+languages, since neither the detector nor the model can vouch for what it says.
+
 `decide` reads the few facts it needs through `Facts`, lazily and in this order; `screen`, the
 first step, reads the words alone, so a red flag costs no query and waits for no database. The service that acts on a decision (`clinic.services.conversation`) implements
 `Gate`, the only interface a channel uses to reach these rules.
@@ -68,6 +72,8 @@ class Decision:
     notice: bool = False
     #: What the dialogue reads (verdict "turn").
     text: str | None = None
+    #: Not in French: the emergency numbers first, in several languages (verdicts turn, paused).
+    foreign: bool = False
 
 
 class Facts(Protocol):
@@ -104,11 +110,12 @@ def route(message: Incoming, now: datetime, rules: Rules, facts: Facts) -> Decis
     if message.turn_text == BACK_TO_ASSISTANT:
         return Decision("back_to_assistant")
     notice = message.turn_text is not None and facts.notice_due(message.patient_id)
+    foreign = message.kind == "text" and safety.is_foreign(message.text)
     if facts.paused(message.patient_id):
-        return Decision("paused", notice=notice)
+        return Decision("paused", notice=notice, foreign=foreign)
     if message.turn_text is None:
         return Decision("fixed")
-    return Decision("turn", notice=notice, text=message.turn_text)
+    return Decision("turn", notice=notice, text=message.turn_text, foreign=foreign)
 
 
 class Channel(Protocol):

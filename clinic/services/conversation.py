@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from clinic.adapters.storage.conversations import Conversation
 from clinic.domain import safety, texts
@@ -22,6 +22,10 @@ from clinic.services.handoff import RESUMED, STILL_WITH_STAFF, Handoff
 from clinic.services.privacy import Privacy
 
 logger = logging.getLogger(__name__)
+
+#: The numbers in several languages go once in this span to a patient writing in another
+#: language, not under every message of a conversation.
+FOREIGN_WINDOW = timedelta(minutes=15)
 
 
 @dataclass
@@ -81,6 +85,10 @@ class ConversationGate:
             await self._once(channel, patient_id, "throttled", texts.THROTTLED, now - FLOOD_WINDOW)
         elif decision.verdict == "back_to_assistant":
             await self._back_to_assistant(patient_id, channel)
+        if decision.foreign:
+            logger.info("message not in French: emergency numbers first")
+            since = now - FOREIGN_WINDOW
+            await self._once(channel, patient_id, "foreign", safety.FOREIGN, since)
         if decision.notice:
             await channel.say(
                 patient_id, notice_text(self.privacy.practice, self.public_url), "notice"

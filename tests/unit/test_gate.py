@@ -128,3 +128,15 @@ def test_a_tapped_button_runs_its_payload() -> None:
     tapped = message("Jeudi 10:00", kind="choice", turn_text='/choose_slot{"n": 2}')
     decision = decide(tapped, NOW, RULES, Conversation())
     assert (decision.verdict, decision.text) == ("turn", '/choose_slot{"n": 2}')
+
+
+def test_a_message_not_in_french_is_a_turn_with_the_numbers_first() -> None:
+    from clinic.domain.safety import language
+
+    turkish = message("babam icin yarin randevu almak istiyorum")
+    assert language.is_foreign(turkish.text, wait=True)
+    decision = decide(turkish, NOW, RULES, Conversation())
+    assert decision.verdict == "turn" and decision.foreign
+    paused = decide(turkish, NOW, RULES, Conversation(is_paused=True))
+    assert paused.verdict == "paused" and paused.foreign
+    assert not decide(message("bjr un rdv demain svp"), NOW, RULES, Conversation()).foreign

@@ -26,6 +26,13 @@ SUICIDE = (
     "En cas de danger immédiat, appelez le 15 ou le 112 (SMS au 114 si vous ne pouvez pas parler). "
     "Je préviens l'équipe du cabinet."
 )
+#: The first bubble for a message plainly not in French (`language.is_foreign`): the numbers in
+#: the patient's language, as far as one line allows, and what the assistant can read.
+FOREIGN = (
+    "🚨 Urgence : appelez le 15 ou le 112 (SMS au 114). "
+    "Emergency · Emergencia · Emergenza · Emergência · Urgență · Acil · طوارئ : 112. "
+    "Je ne lis que le français. I can only read French."
+)
 
 
 def answer(finding: Finding) -> str:

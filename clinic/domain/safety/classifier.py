@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 TUNING = Path(__file__).parent / "data" / "tuning.jsonl"
 #: The assistant's NLU examples (ordinary messages), when the project's data/ is beside the code.
-NLU = Path(__file__).parents[2] / "data" / "nlu"
+NLU = Path(__file__).parents[3] / "data" / "nlu"
 #: Intents whose examples are not ordinary messages.
 _NOT_ORDINARY = {"emergency", "ask_medical_advice"}
 NONE = "none"
@@ -64,9 +64,13 @@ _ENTITY = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 
 def nlu_examples(folder: Path = NLU) -> list[str]:
-    """The ordinary messages of data/nlu (every intent but emergencies and medical questions)."""
+    """The ordinary messages of data/nlu (every intent but emergencies and medical questions).
+    A missing folder is an error, not an empty list: the model once trained for a day without
+    them, unnoticed, when this module moved."""
     import yaml
 
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no NLU examples in {folder}")
     texts: list[str] = []
     for path in sorted(folder.glob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):

@@ -1,0 +1,52 @@
+"""Which messages are plainly not French (clinic.domain.safety.language), measured on the
+assistant's own French examples: none of them may get the foreign line."""
+
+from __future__ import annotations
+
+import pytest
+
+from clinic.domain.safety import classifier, language
+
+
+@pytest.fixture(scope="module", autouse=True)
+def loaded() -> None:
+    language.is_foreign("a b c", wait=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "babam nefes alamiyor, dudaklari morardi",  # Turkish
+        "durere puternica in piept de o ora",  # Romanian
+        "mi hija no puede respirar bien desde anoche",  # Spanish
+        "mio padre non riesce a parlare bene",  # Italian
+        "meu filho caiu da escada e nao se mexe",  # Portuguese
+        "my dad can't breathe properly since this morning",  # English
+        "بابا ما كيتنفسش مزيان",  # darija in Arabic script: another script
+    ],
+)
+def test_other_languages_are_foreign(text: str) -> None:
+    assert language.is_foreign(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bjr jvoudrais 1 rdv demain aprem svp",
+        "jsuis malade g mal o ventre",
+        "annul rdv dem1",
+        "ok merci",  # too short to tell
+        "non non merci",
+        "rdv jeudi aprem pour renouvellement ordonnance",
+        "Bonjour docteur, my son a de la fièvre depuis hier, un rdv svp",  # mostly French
+    ],
+)
+def test_patient_french_is_not(text: str) -> None:
+    assert not language.is_foreign(text)
+
+
+def test_no_example_of_the_assistant_s_french_is_foreign() -> None:
+    """The 1,500 examples of data/nlu, as patients write them: SMS, no accents, short."""
+    examples = classifier.nlu_examples()
+    assert len(examples) > 1000
+    assert [text for text in examples if language.is_foreign(text)] == []
