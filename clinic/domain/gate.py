@@ -72,7 +72,7 @@ class Decision:
     notice: bool = False
     #: What the dialogue reads (verdict "turn").
     text: str | None = None
-    #: Not in French: the emergency numbers first, in several languages (verdicts turn, paused).
+    #: Not in French: the 112 named in several languages too (verdicts emergency, turn, paused).
     foreign: bool = False
 
 
@@ -97,7 +97,9 @@ def screen(message: Incoming) -> Decision | None:
     if message.kind != "text":
         return None
     finding = safety.detect(message.text)
-    return Decision("emergency", finding=finding) if finding is not None else None
+    if finding is None:
+        return None
+    return Decision("emergency", finding=finding, foreign=safety.is_foreign(message.text))
 
 
 def route(message: Incoming, now: datetime, rules: Rules, facts: Facts) -> Decision:

@@ -75,8 +75,7 @@ class ConversationGate:
             decision = await asyncio.to_thread(route, message, now, self.rules, facts)
         patient_id = message.patient_id
         if decision.verdict == "emergency":
-            assert decision.finding is not None
-            await self._emergency(patient_id, decision.finding, channel)
+            await self._emergency(patient_id, decision, channel)
         elif decision.verdict == "stale":
             since = now - self.rules.max_message_age
             await self._once(channel, patient_id, "stale", texts.STALE, since)
@@ -85,7 +84,7 @@ class ConversationGate:
             await self._once(channel, patient_id, "throttled", texts.THROTTLED, now - FLOOD_WINDOW)
         elif decision.verdict == "back_to_assistant":
             await self._back_to_assistant(patient_id, channel)
-        if decision.foreign:
+        if decision.foreign and decision.verdict in ("turn", "paused"):
             logger.info("message not in French: emergency numbers first")
             since = now - FOREIGN_WINDOW
             await self._once(channel, patient_id, "foreign", safety.FOREIGN, since)
@@ -105,11 +104,13 @@ class ConversationGate:
     async def number_changed(self, patient_id: str) -> None:
         await asyncio.to_thread(self.handoff.pause, patient_id, "number_changed")
 
-    async def _emergency(self, patient_id: str, finding: safety.Finding, channel: Channel) -> None:
+    async def _emergency(self, patient_id: str, decision: Decision, channel: Channel) -> None:
         """The numbers to call in the first bubble, then staff alerted with the category (never
         the words); the conversation waits for staff."""
+        finding = decision.finding
+        assert finding is not None
         logger.warning("red flag: emergency answer sent")
-        await channel.say(patient_id, safety.answer(finding), "emergency")
+        await channel.say(patient_id, safety.answer(finding, decision.foreign), "emergency")
         try:
             await asyncio.to_thread(self.handoff.pause, patient_id, "emergency", finding.category)
         except Exception:  # the advice is out; staff see the message in the transcript

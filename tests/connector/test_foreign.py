@@ -62,3 +62,11 @@ async def test_while_paused_the_numbers_come_before_the_acknowledgement(
     after = texts(harness)[2:]
     assert after[0] == safety.FOREIGN
     assert [m.text for m in harness.turns] == ["bonjour"]  # staff have it: no turn
+
+
+async def test_a_red_flag_in_another_language_names_the_112_in_several(harness: Harness) -> None:
+    """« My dad can't breathe, his lips are blue », in Turkish: caught by the patterns."""
+    await send(harness, "babam nefes alamiyor, dudaklari morardi")
+    [first] = texts(harness)
+    assert first == f"{safety.answers.DANGER}\n{safety.MULTILINGUAL}"
+    assert harness.turns == []

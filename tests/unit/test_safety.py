@@ -181,3 +181,41 @@ def test_a_message_never_waits_for_the_model(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(classifier, "warm_up", lambda: started.append(True))
     assert classifier.model() is None and started == [True]  # training asked, not awaited
     assert detect("mon père a fait un malaise") is not None  # the patterns answer meanwhile
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("mi padre no puede respirar y tiene los labios morados", Category.BREATHING),
+        ("mia madre ha la bocca storta all improvviso", Category.STROKE),
+        ("o meu marido desmaiou e nao acorda", Category.UNCONSCIOUS),
+        ("bunicul meu are dureri mari in piept si transpira", Category.CHEST_PAIN),
+        ("kizim merdivenden dustu ve kusuyor", Category.TRAUMA),
+        ("bnti t7r9at b lma skhoun f yddha", Category.BURN),
+        ("oglum camasir suyu icti", Category.POISONING),
+        ("hamileyim 6 aylik ve kanamam var", Category.PREGNANCY),
+        ("bghit nmout, ma bqit qader", Category.SUICIDE),
+    ],
+)
+def test_the_other_languages_patients_write_are_read_by_the_patterns(
+    text: str, category: Category
+) -> None:
+    """Spanish, Italian, Portuguese, Romanian, Turkish, darija (clinic/domain/safety/languages.py),
+    without the model: it never vetoes them."""
+    finding = detect(text, use_model=False)
+    assert finding is not None and category in finding.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no tengo dolor de pecho, solo tos",  # denied
+        "nu am dureri in piept, doar o raceala",  # denied
+        "gogus agrim yok, sadece kontrol icin",  # denied after the word
+        "ma 3ndich skhana w ma kan7ess b walo f sdri",  # darija « ma …ch »
+        "tuve un infarto hace 5 anos, necesito la receta",  # history
+        "me queme un dedo con la plancha, es pequena",  # an adult's small burn
+    ],
+)
+def test_their_denials_history_and_small_burns_do_not_alert(text: str) -> None:
+    assert detect(text, use_model=False) is None

@@ -6,12 +6,13 @@ model, no I/O: it works when they are down. Measured in bench/safety.py, gated i
 tests/safety/test_gate.py, described in docs/safety.md.
 """
 
-from clinic.domain.safety.answers import FOREIGN, answer
+from clinic.domain.safety.answers import FOREIGN, MULTILINGUAL, answer
 from clinic.domain.safety.categories import Category, by_code
 from clinic.domain.safety.detector import Finding, detect, is_red_flag
 from clinic.domain.safety.language import is_foreign
 
 __all__ = [
+    "MULTILINGUAL",
     "FOREIGN",
     "Category",
     "Finding",

@@ -28,18 +28,21 @@ SUICIDE = (
 )
 #: The first bubble for a message plainly not in French (`language.is_foreign`): the numbers in
 #: the patient's language, as far as one line allows, and what the assistant can read.
+MULTILINGUAL = "Emergency · Emergencia · Emergenza · Emergência · Urgență · Acil · طوارئ : 112."
 FOREIGN = (
-    "🚨 Urgence : appelez le 15 ou le 112 (SMS au 114). "
-    "Emergency · Emergencia · Emergenza · Emergência · Urgență · Acil · طوارئ : 112. "
+    f"🚨 Urgence : appelez le 15 ou le 112 (SMS au 114). {MULTILINGUAL} "
     "Je ne lis que le français. I can only read French."
 )
 
 
-def answer(finding: Finding) -> str:
+def answer(finding: Finding, foreign: bool = False) -> str:
     """The one bubble for a red flag: 15 / 112 for a danger, 3114 for suicidal thoughts (and
-    15 / 112 first when the danger is immediate: a drug already taken, an act in progress)."""
+    15 / 112 first when the danger is immediate: a drug already taken, an act in progress).
+    `foreign`: the message was not in French, so the 112 is also named in other languages."""
     if not finding.suicidal:
-        return DANGER
-    if finding.immediate or len(finding.categories) > 1:
-        return SUICIDE_IMMEDIATE
-    return SUICIDE
+        text = DANGER
+    elif finding.immediate or len(finding.categories) > 1:
+        text = SUICIDE_IMMEDIATE
+    else:
+        text = SUICIDE
+    return f"{text}\n{MULTILINGUAL}" if foreign else text

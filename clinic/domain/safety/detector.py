@@ -15,14 +15,19 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from clinic.domain.safety import classifier
+from clinic.domain.safety import classifier, lexicon
 from clinic.domain.safety.categories import Category
-from clinic.domain.safety.lexicon import IMMEDIATE, MODEL_NEEDS, RULES, Rule
+from clinic.domain.safety.languages import FOREIGN_RULES
+from clinic.domain.safety.lexicon import IMMEDIATE, MODEL_NEEDS, Rule
 from clinic.domain.safety.normalise import sentences
+
+#: French and English first, then the other languages.
+RULES = lexicon.RULES + FOREIGN_RULES
 
 #: A negation cue close before a match: « pas de », « aucun », « sans », « ni », « jamais »…
 _NEGATION = re.compile(
     r"\b(?:pas|aucune?|sans|ni|jamais|absence|non|nul|nulle|zero|plus de|plus d|plus aucune?|no|without|"
+    r"nunca|sin|senza|sem|nao|nu|fara|nici|niciun\w*|ningun\w*|nessun\w*|nenhum\w*|hic|ma \w+(?:ch|sh)|"
     r"plus du tout|"
     r"rien a voir avec|pas question de|"
     r"n y a plus|ne \w+ plus|ne s est pas|n a pas|n a jamais|n ai pas|n ai jamais|n est pas|"
@@ -45,7 +50,9 @@ _PSEUDO = re.compile(
 #: tout confus ».
 _NEW_SUBJECT = re.compile(r"^\w+(?: \w+)*? (?:il|elle|je|j|on|ils|elles|tu|vous|nous)\b")
 #: After the match: « fièvre : non », « malaise ? aucun ».
-_NEGATION_AFTER = re.compile(r"^ ?(?:non|aucune?|absente?s?|negati\w*|rien)\b")
+_NEGATION_AFTER = re.compile(
+    r"^ ?(?:non|aucune?|absente?s?|negati\w*|rien)\b|^ ?(?:\w+ ){0,2}(?:yok|yoktu|yoktur|degil\w*)\b"
+)
 _NE = re.compile(r"\b(?:ne|n)\b")
 _NE_BEFORE = re.compile(r"\b(?:ne|n)(?: (?:s|se|me|m|l|le|la|lui|les))? $")
 _DENIED_AFTER = re.compile(r"^ ?(?:pas|plus|jamais|rien)\b")
@@ -92,6 +99,9 @@ _HISTORY = re.compile(
     r"(?:ans?|annees?|mois)|l an(?:nee)? (?:dernier|derniere|passe|passee)|(?<!on est )(?<!etre )en (?:19|20)\d\d|"
     r"antecedents?|dans le passe|(?<!ne )(?<!nee )le mois (?:dernier|passe)|"
     r"(?:\d+|one|two|three|four|five|six|ten|a few|several) years? ago|last year|"
+    r"hace (?:\d+|un|una|dos|tres|unos|varios) (?:anos?|meses)|(?:\d+|un|due|tre|qualche) (?:anni|anno|mesi) fa|"
+    r"ha (?:\d+|um|dois|tres) anos|\d+ (?:yil|sene) once|gecen (?:yil|sene)|acum (?:\d+|un|doi|trei) (?:ani|an)|"
+    r"anul trecut|l anno scorso|el ano pasado|o ano passado|"
     r"as a (?:child|kid|baby|teenager)|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
     r"sequelles?) (?:de |d |a |du )?(?:mon|ma|son|sa|mes|ses|l|leur|un|une) (?:\w+ ){0,2}"
     r"(?:avc|infarctus|crise|accident|chute|fracture|operation|hemorragie|tentative|"
@@ -112,7 +122,8 @@ _TODAY = re.compile(
 _LONG_AGO = re.compile(
     r"\b(?:il y a (?:\d+|deux|trois|quatre|cinq|dix|quelques|plusieurs) (?:ans|annees)|"
     r"quand (?:j|il|elle) (?:etai[st]|etait|avais|avait) (?:\d+ ans|petit|petite|jeune|ado)|"
-    r"(?:\d+|two|three|four|five|ten|a few|several) years ago)\b"
+    r"(?:\d+|two|three|four|five|ten|a few|several) years ago|hace \d+ anos|\d+ anni fa|ha \d+ anos|"
+    r"\d+ yil once|acum \d+ ani)\b"
 )
 #: « … et j'ai », « … et il est »: a new statement inside a clause.
 _AND_SUBJECT = re.compile(r" et (?=(?:j|je|il|elle|on|mon|ma|mes|la|le|maintenant|la) )")

@@ -312,6 +312,10 @@ RULES: tuple[Rule, ...] = (
     # --- unconscious --------------------------------------------------------------------------
     rule(
         C.UNCONSCIOUS,
+        r"(?:allonge\w*|etendu\w*|par terre) (?:\w+ ){0,4}(?:ne )?respire (?:plus|pas)\b",
+    ),
+    rule(
+        C.UNCONSCIOUS,
         r"malaise",
         r"inconscien\w*",
         r"perdu connaissance",
@@ -354,6 +358,14 @@ RULES: tuple[Rule, ...] = (
         r"pommes|m evanouir|m ecrouler|tomber)\b(?!.*(?:ne repond|ne reagit|inconscien))",
     ),
     # --- seizures -----------------------------------------------------------------------------
+    rule(
+        C.SEIZURE,
+        r"crise (?:\w+ ){0,1}dure (?:depuis )?(?:plus de )?\d+ ?(?:minutes|min)",
+        r"buccolam",
+        r"mouvements (?:\w+ ){0,1}saccad\w*",
+        r"tremble (?:\w+ ){0,2}(?:incontrol\w*|sans pouvoir s arreter)",
+        with_=r"fixe le vide|repond pas|repond plus|levres bleues|par terre|buccolam|crise|dure",
+    ),
     rule(
         C.SEIZURE,
         r"convuls\w*",
@@ -437,6 +449,27 @@ RULES: tuple[Rule, ...] = (
         minimisable=True,
     ),
     # --- serious falls and trauma -------------------------------------------------------------
+    rule(
+        C.TRAUMA,
+        r"(?:ne se souvient|se souvient) (?:plus )?de rien",
+        r"repete (?:\w+ ){0,1}(?:les )?memes questions",
+        with_=r"coup|choc|tombe\w*|chute|frappe\w*|cogne\w*|accident|rugby|match",
+    ),
+    rule(
+        C.TRAUMA,
+        r"doigts? (?:\w+ ){0,2}(?:broye\w*|arrache\w*|ecrase\w*)",
+        r"(?:broye|ecrase)\w* (?:\w+ ){0,2}(?:la |sa |ma )?main",
+    ),
+    rule(
+        C.TRAUMA,
+        r"(?:frappe\w*|coup\w*|tombe\w*) (?:\w+ ){0,3}(?:a|sur) la tete",
+        with_=r"vomi\w*|mal de tete qui (?:augmente|empire)|somnolent\w*|fourmi\w*|nuque|ne se souvient",
+    ),
+    rule(
+        C.TRAUMA,
+        r"ventre (?:\w+ ){0,1}(?:est )?dur\b",
+        with_=r"coup|choc|tombe\w*|chute|accident|guidon",
+    ),
     rule(
         C.TRAUMA,
         r"(?:orteils?|doigts?|main|pied|bras|jambe) (?:\w+ ){0,2}(?:arrache\w*|sectionne\w*|ampute\w*|coupe\w* net)",
@@ -586,6 +619,19 @@ RULES: tuple[Rule, ...] = (
     # --- anaphylaxis --------------------------------------------------------------------------
     rule(
         C.ANAPHYLAXIS,
+        r"(?:plaques|boutons|urticaire) (?:\w+ ){0,2}(?:partout|sur tout le corps)",
+        r"couvert\w* (?:\w+ ){0,1}(?:de )?(?:plaques|boutons|urticaire)",
+        r"gonfl\w* de partout",
+        with_=r"siffl\w*|respire (?:mal|fort)|du mal a respirer|tension (?:\w+ ){0,1}basse|molle?\b|"
+        r"tousse|gorge|voix|avaler",
+    ),
+    rule(
+        C.ANAPHYLAXIS,
+        r"piq\w* (?:\w+ ){0,3}dans la bouche",
+        r"dans la bouche (?:\w+ ){0,3}(?:enfle|gonfle)",
+    ),
+    rule(
+        C.ANAPHYLAXIS,
         r"anaphyla\w*",
         r"oedeme de quincke",
         r"quincke",
@@ -623,6 +669,11 @@ RULES: tuple[Rule, ...] = (
         with_=r"piqu\w*|guepe|abeille|frelon|cacahu\w*|arachide\w*|crustace\w*|fruits de mer",
     ),
     # --- poisoning and ingestion --------------------------------------------------------------
+    rule(
+        C.POISONING,
+        r"anti ?limaces?",
+        r"melange\w* (?:\w+ ){0,2}(?:javel|chlore|detartrant|ammoniaque|acide)",
+    ),
     rule(  # a child who swallowed a medicine or a product
         C.POISONING,
         rf"(?:avale\w*|ingere\w*|bu\b|boire|boit|mange\w*|croque\w*|lech\w*|mise? (?:dans|a) (?:sa|la) bouche|"
@@ -753,6 +804,14 @@ RULES: tuple[Rule, ...] = (
     # --- pregnancy with bleeding or severe pain -------------------------------------------------
     rule(
         C.PREGNANCY,
+        r"(?:beaucoup )?moins bouge",
+        r"liquide (?:\w+ ){0,1}qui coule",
+        r"vision (?:\w+ ){0,1}(?:floue|trouble)",
+        r"gonflement (?:\w+ ){0,1}du visage",
+        with_=PREGNANT,
+    ),
+    rule(
+        C.PREGNANCY,
         r"saign\w*",
         r"(?<!prise de )(?<!analyse de )(?<!bilan de )(?<!test de )\bsang\b(?! a jeun)",
         r"(?:super|hyper|tres|trop|vraiment|atrocement|horriblement|tellement) mal (?:au|dans le|"
@@ -802,6 +861,14 @@ RULES: tuple[Rule, ...] = (
         unless=r"saign\w* (?:\w+ ){0,2}(?:du |de |des )?(?:nez|gencives?)|(?:nez|gencives?) (?:\w+ ){0,2}saign\w*",
     ),
     # --- hypoglycaemia or sudden confusion -------------------------------------------------------
+    rule(
+        C.CONFUSION,
+        r"ne sait plus qui (?:je suis|il est|elle est|nous sommes)",
+        r"hallucin\w*",
+        r"repete (?:\w+ ){0,1}les memes choses",
+        with_=r"depuis (?:\d+ ?h|une heure|ce soir|ce matin|cet apres midi|tout a l heure)|d un coup|"
+        r"brutal\w*|soudain\w*|different\w*|bizarre|agite\w*",
+    ),
     rule(
         C.CONFUSION,
         r"hypo\b",
@@ -866,6 +933,14 @@ RULES: tuple[Rule, ...] = (
         with_=r"diabet\w*|insuline|glycemi\w*|sucre|dextro|hypo\b",
     ),
     # --- suicidal ideation and self-harm --------------------------------------------------------
+    rule(
+        C.SUICIDE,
+        r"avale\w* (?:\w+ ){0,1}toute (?:ma|sa|la) boite",
+        r"enferme\w* (?:\w+ ){0,3}garage (?:\w+ ){0,2}moteur",
+        r"prendre tous (?:mes|ses) (?:cachets|medicaments|comprimes)",
+        historic=False,
+        immediate=True,
+    ),
     rule(
         C.SUICIDE,
         r"suicid\w*",
@@ -1160,78 +1235,6 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-#: Spanish, Italian and Portuguese, as patients mix them with French (issue 29, round 12): the
-#: commonest words of each sign; like English, the French model neither vetoes nor reads them.
-FOREIGN_RULES: tuple[Rule, ...] = (
-    english(
-        C.CHEST_PAIN,
-        r"dolor\w* (?:\w+ ){0,5}(?:pecho|torax)",
-        r"dolore (?:\w+ ){0,5}(?:petto|torace)",
-        r"dor (?:\w+ ){0,5}peito",
-        r"(?:infarto|ataque al corazon|attacco di cuore|ataque cardiaco)",
-    ),
-    english(
-        C.UNCONSCIOUS,
-        r"svenut\w*",
-        r"non si (?:ri)?svegli\w*",
-        r"no (?:se )?despierta",
-        r"desmay\w*",
-        r"desmaiou",
-        r"perdeu (?:os )?sentidos",
-        r"no responde",
-        r"non risponde",
-    ),
-    english(
-        C.ANAPHYLAXIS,
-        r"(?:faccia|viso|cara|labbra|labios|lengua|lingua|gola|garganta|rosto|boca) (?:\w+ ){0,3}"
-        r"(?:si gonfia|gonfi\w*|hinch\w*|incha\w*|inchad\w*)",
-        with_=r"mangiat\w*|comid\w*|comeu|noccioline|arachidi|cacahuetes?|mani\b|amendoim|"
-        r"punt\w*|picad\w*|ape\b|vespa|abeja|avispa|abelha|respir\w*|medicin\w*|pastilla",
-    ),
-    english(
-        C.POISONING,
-        r"(?:bebi\w*|tomo|trago|tragado|bevuto|ingoiat\w*|inghiott\w*|engoli\w*|bebeu) (?:\w+ ){0,4}"
-        r"(?:gasolina|lejia|veneno|pastillas|benzina|candeggina|veleno|pillole|compresse|"
-        r"comprimidos|remedios|lixivia|detergente)",
-    ),
-    english(
-        C.MENINGITIS,
-        r"(?:nuca|collo|cuello|pescoco) (?:\w+ ){0,1}(?:rigid\w*|duro|dura|tieso)",
-        r"manchas? (?:\w+ ){0,2}(?:morad\w*|roxas?|violet\w*)",
-        r"macchie (?:\w+ ){0,2}(?:viola|violacee)",
-        r"(?:manchas?|macchie) (?:\w+ ){0,4}(?:no desaparecen|non spariscono|nao somem|no se van)",
-        with_=r"fiebre|febbre|febre|fievre|calentura|\b3[89]|\b40",
-    ),
-    english(
-        C.PREGNANCY,
-        r"sangr\w*",
-        r"sanguin(?:o|a|amento)\b",
-        r"\bsangue\b",
-        r"(?:emorragia|hemorragia)",
-        r"(?:dolor|dolore|dor) (?:\w+ ){0,3}(?:fuerte|forte|terribile|insoportable)",
-        r"(?:rompi\w*|rotto|rota|rompeu) (?:\w+ ){0,2}(?:fuente|acque|bolsa)",
-        with_=r"embarazada|incinta|gravida|gravidez|enceinte|grossesse",
-    ),
-    english(
-        C.CONFUSION,
-        r"non sa (?:piu )?(?:dove|chi)",
-        r"no sabe (?:donde|quien)",
-        r"nao sabe (?:onde|quem)",
-        r"dice (?:cose|cosas) (?:strane|raras|sin sentido)",
-        r"confus[oa]\b",
-    ),
-    english(
-        C.SUICIDE,
-        r"togli\w* la vita",
-        r"quitar\w* la vida",
-        r"tirar (?:a )?(?:minha|sua) vida",
-        r"(?:matarme|matar me|uccidermi|ammazzarmi|me matar|suicidar\w*|suicidarme)",
-        r"(?:no quiero|non voglio|nao quero) (?:\w+ ){0,1}(?:vivir|vivere|viver)",
-        r"(?:farla finita|acabar con todo)",
-        historic=False,
-    ),
-)
-RULES = RULES + FOREIGN_RULES
 
 #: What the model alone needs to be heard for a category defined by two signs.
 MODEL_NEEDS: dict[Category, re.Pattern[str]] = {
@@ -1276,5 +1279,12 @@ IMMEDIATE = re.compile(
         r"sang",
         r"veines",
         r"poignets?",
+        # the other languages (languages.py): pills already taken, tonight, locked in, a bridge
+        r"(?:tome|tomo|ho preso|ha preso|tomei|tomou|am luat|a luat|aldim|aldi|icti|ictim|kliti|"
+        r"chrbt|bl3t) (?:\w+ ){0,3}(?:pastillas|pastiglie|pillole|comprimidos|remedios|pastile|"
+        r"hap\w*|ilac\w*|7bob|dwa\w*)",
+        r"esta noche|stanotte|stasera|esta noite|diseara|in seara asta|bu gece|bu aksam|had lil",
+        r"(?:encerr\w*|chius[oa]|trancou|incuiat\w*|kilitle\w*) (?:\w+ ){0,3}(?:bano|bagno|banheiro|baie|banyo)",
+        r"(?:puente|ponte|\bpod\b|kopru\w*|balcon\w*|balkon\w*)",
     )
 )

@@ -51,7 +51,8 @@ _CLAUSES = re.compile(
 )
 _NOT_WORD = re.compile(r"[^a-z0-9°,.]+")
 _STRETCH = re.compile(r"([a-z])\1{2,}")
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "`": "'", "´": "'"})
+#: Ligatures, apostrophes, and Turkish's dotless i (no accent to strip: it would be cut out).
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "`": "'", "´": "'", "ı": "i"})
 
 
 def words(text: str) -> str:
