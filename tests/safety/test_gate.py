@@ -14,18 +14,16 @@ import pytest
 from clinic.domain.safety import Category, detect
 from tests.safety.corpus import Scores, load, score
 
-# Measured on the held-out part (the thirteenth round: patient French with about one message in
-# five partly in Spanish, Italian, Portuguese, darija, Turkish or Romanian), after the detector
-# was tuned on the twelfth (Spanish, Italian and Portuguese words added): recall 0.860 (258/300),
-# every category at 0.75 or more (stroke 15/20), false alarms 0.040 (12/300). Each bound leaves
-# one message of slack for floating-point differences between machines near the model's
-# thresholds. Rounds 11 and 12 read 0.989 and 0.957 (docs/safety.md): each language met for the
-# first time costs recall, and the targets (0.99, 0.95, 3 %) do not move. The model then trained
-# without data/nlu's ordinary messages (a path broken when the module moved); with them it reads
-# 0.853 (256/300), the same false alarms.
-RECALL_FLOOR = 0.848
-CATEGORY_FLOOR = 0.70
-FALSE_ALARM_CEILING = 0.044
+# Measured on the held-out part (the fourteenth round: phone-style patient French, dangers
+# buried or played down, about one message in eight partly in English, Spanish, Italian,
+# Portuguese, Romanian, Turkish, darija or Antillean creole), after the detector was tuned on the
+# thirteenth: recall 0.970 (291/300), every category at 0.90 or more (breathing and suicide
+# 18/20), false alarms 0.017 (5/300). Each bound leaves one message of slack for floating-point
+# differences between machines near the model's thresholds. Round 13 read 0.860 (docs/safety.md);
+# the targets (0.99, 0.95, 3 %) do not move.
+RECALL_FLOOR = 0.965
+CATEGORY_FLOOR = 0.85
+FALSE_ALARM_CEILING = 0.02
 
 
 @pytest.fixture(scope="module")
