@@ -33,6 +33,7 @@ from clinic.adapters.whatsapp.inbound import SIGNATURE_HEADER, sign
 from clinic.adapters.whatsapp.service import WhatsAppService
 from clinic.app.wiring import Services, Tuning, build_services
 from clinic.domain.practice import Practice
+from clinic.domain.safety import language
 from connectors.whatsapp import WhatsAppInput
 from devtools.simulator import payloads
 from devtools.simulator.graph import FakeGraph
@@ -175,6 +176,9 @@ async def harness(
     # The test patient has seen the privacy notice (tests/connector/test_privacy.py shows it to
     # new numbers): the other tests read the answers that follow it.
     services.privacy.notice_shown(services.keyring.patient_id(PATIENT))
+    # The channel loads the language models in the background as it starts; loaded here, no
+    # test depends on how fast (an English sample gets the foreign line first, always).
+    language.load()
     channel = WhatsAppInput(services=services)
     turns: list[UserMessage] = []
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from clinic.adapters.storage.tables import whatsapp_contacts, whatsapp_inbound, whatsapp_outbound
 from clinic.app.wiring import build_services
-from clinic.domain import texts
+from clinic.domain import safety, texts
 from devtools.simulator import payloads
 from tests.connector.conftest import PATIENT, PHONE_NUMBER_ID, VERIFY_TOKEN, Harness, sample
 
@@ -163,7 +163,9 @@ async def test_text_becomes_one_turn_with_a_pseudonymous_sender(harness: Harness
     contact = harness.services.contacts.contact(turn.sender_id)
     assert contact is not None and contact.profile_name == "Sheena Nelson"
     # The reply went to the patient's number, and the message was marked read with typing.
-    [reply] = harness.graph.accepted
+    # Meta's sample is in English: the emergency numbers in several languages come first.
+    [foreign, reply] = harness.graph.accepted
+    assert foreign["body"]["text"]["body"] == safety.FOREIGN
     assert reply["to"] == PATIENT
     assert reply["body"] == {
         "messaging_product": "whatsapp",

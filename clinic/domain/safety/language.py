@@ -65,13 +65,15 @@ def _get(wait: bool) -> Any:
     if _detector is not None or _failed:
         return _detector
     if wait:
-        _load()
+        load()
         return _detector
     warm_up()
     return None
 
 
-def _load() -> None:
+def load() -> None:
+    """Load the models now, in this thread (tests, benchmarks: then no message depends on how
+    fast they loaded)."""
     global _detector, _failed
     with _lock:
         if _detector is None and not _failed:
@@ -94,4 +96,4 @@ def warm_up() -> None:
     starts, beside the red-flag model)."""
     if not _started.is_set():
         _started.set()
-        threading.Thread(target=_load, name="language-models", daemon=True).start()
+        threading.Thread(target=load, name="language-models", daemon=True).start()
