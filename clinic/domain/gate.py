@@ -99,7 +99,8 @@ def screen(message: Incoming) -> Decision | None:
     finding = safety.detect(message.text)
     if finding is None:
         return None
-    return Decision("emergency", finding=finding, foreign=safety.is_foreign(message.text))
+    foreign = safety.is_foreign(message.text, min_words=3)  # a red flag is never a name
+    return Decision("emergency", finding=finding, foreign=foreign)
 
 
 def route(message: Incoming, now: datetime, rules: Rules, facts: Facts) -> Decision:

@@ -13,7 +13,7 @@ from tests.connector.conftest import PHONE_NUMBER_ID, Harness
 
 NEW = "33655544499"
 #: Turkish, « I would like an appointment for my father », no red flag.
-TURKISH = "babam icin yarin sabah randevu almak istiyorum lutfen"
+TURKISH = "babam icin yarin sabah randevu almak istiyorum lutfen"  # 7 words
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +46,7 @@ async def test_the_numbers_come_first_then_the_notice_then_the_turn(harness: Har
 
 async def test_once_in_a_span_and_never_for_french(harness: Harness) -> None:
     await send(harness, TURKISH)
-    await send(harness, "annem de gelebilir mi, o da hasta")
+    await send(harness, "annem de gelebilir mi, o da biraz hasta")
     await send(harness, "bjr jvoudrais 1 rdv demain aprem svp")
     sent = texts(harness)
     assert sent.count(safety.FOREIGN) == 1

@@ -133,7 +133,7 @@ def test_a_tapped_button_runs_its_payload() -> None:
 def test_a_message_not_in_french_is_a_turn_with_the_numbers_first() -> None:
     from clinic.domain.safety import language
 
-    turkish = message("babam icin yarin randevu almak istiyorum")
+    turkish = message("babam icin yarin sabah randevu almak istiyorum")
     assert language.is_foreign(turkish.text, wait=True)
     decision = decide(turkish, NOW, RULES, Conversation())
     assert decision.verdict == "turn" and decision.foreign

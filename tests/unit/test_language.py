@@ -10,19 +10,19 @@ from clinic.domain.safety import classifier, language
 
 @pytest.fixture(scope="module", autouse=True)
 def loaded() -> None:
-    language.is_foreign("a b c", wait=True)
+    language.load()
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "babam nefes alamiyor, dudaklari morardi",  # Turkish
-        "durere puternica in piept de o ora",  # Romanian
+        "babam nefes alamiyor, dudaklari morardi, ne yapalim",  # Turkish
+        "am o durere puternica in piept de o ora",  # Romanian
         "mi hija no puede respirar bien desde anoche",  # Spanish
-        "mio padre non riesce a parlare bene",  # Italian
+        "mio padre non riesce a parlare bene da stamattina",  # Italian
         "meu filho caiu da escada e nao se mexe",  # Portuguese
         "my dad can't breathe properly since this morning",  # English
-        "بابا ما كيتنفسش مزيان",  # darija in Arabic script: another script
+        "بابا ما كيتنفسش مزيان من الصباح، عافاكم عاونوني",  # darija in Arabic script
     ],
 )
 def test_other_languages_are_foreign(text: str) -> None:
@@ -36,9 +36,16 @@ def test_other_languages_are_foreign(text: str) -> None:
         "jsuis malade g mal o ventre",
         "annul rdv dem1",
         "ok merci",  # too short to tell
+        "babam nefes alamiyor",  # too: the red-flag patterns read this one
         "non non merci",
         "rdv jeudi aprem pour renouvellement ordonnance",
         "Bonjour docteur, my son a de la fièvre depuis hier, un rdv svp",  # mostly French
+        # names, given when asked « À quel nom ? »
+        "Kevin Da Silva Santos",
+        "Maria Fernanda Da Silva Pereira",
+        "Ion Popescu Ionescu",
+        "Mehmet Yilmaz Öztürk",
+        "josé manuel garcía lópez",
     ],
 )
 def test_patient_french_is_not(text: str) -> None:
