@@ -101,7 +101,7 @@ _HISTORY = re.compile(
     r"(?:\d+|one|two|three|four|five|six|ten|a few|several) years? ago|last year|"
     r"hace (?:\d+|un|una|dos|tres|unos|varios) (?:anos?|meses)|(?:\d+|un|due|tre|qualche) (?:anni|anno|mesi) fa|"
     r"ha (?:\d+|um|dois|tres) anos|\d+ (?:yil|sene) once|gecen (?:yil|sene)|acum (?:\d+|un|doi|trei) (?:ani|an)|"
-    r"anul trecut|l anno scorso|el ano pasado|o ano passado|"
+    r"anul trecut|l anno scorso|el ano pasado|o ano passado|dat\w* de (?:19|20)\d\d|"
     r"as a (?:child|kid|baby|teenager)|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
     r"sequelles?) (?:de |d |a |du )?(?:mon|ma|son|sa|mes|ses|l|leur|un|une) (?:\w+ ){0,2}"
     r"(?:avc|infarctus|crise|accident|chute|fracture|operation|hemorragie|tentative|"

@@ -52,6 +52,9 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"bogul\w*",
         r"ma (?:\w+ ){0,1}(?:kay|ka|kan|kat|ki)?t?n[e]?f+e?s\w*",
         r"(?:tkhne9|mkhnou9|tkhn9|khne9|m5nou9)\w*",
+        r"ma ?9[e]?d[e]?r\w* (?:\w+ ){0,1}y?i?t?n[e]?f+e?s\w*",
+        r"(?:wla|wlla|wlat|wllat|rja3|rj3|rje3) (?:\w+ ){0,1}(?:zre9|zr9|zer9|zar9a|zr9a|zar9)\b",
+        r"kaysf[e]?r (?:\w+ ){0,1}(?:f )?s[e]?dr\w*",
         r"(?:labios|labbra|labios|buzele|dudaklar\w*|chfayf\w*) (?:\w+ ){0,2}(?:morad\w*|azul\w*|blu|viola\w*|roxo\w*|vinet\w*|albastr\w*|morar\w*|zr9\w*)",
     ),
     # --- chest pain ----------------------------------------------------------------------------
@@ -69,15 +72,21 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"\bs[e]?dr\w* (?:\w+ ){0,3}(?:kaydr|kayderr|kaydir|kayzir|kaydrni|kaydirni|m7zer|wj3|ta3n|kaykhn9|kaykhnq)\w*",
         r"(?:wj3|wja3|lwj3) (?:\w+ ){0,2}(?:f |fi )?s[e]?dr\w*",
     ),
+    # Antillean creole: « an tini on doulè ka séré mwen an mitan lestomak », « bra gòch »
+    english(
+        C.CHEST_PAIN,
+        r"doul[e]? (?:\w+ ){0,6}(?:lestomak|lestonmak|pwatrin\w*|\bke\b)",
+        with_=r"bra goch|ka sere|ka swe|swe\b|sere",
+    ),
     # --- stroke -------------------------------------------------------------------------------
     english(
         C.STROKE,
         r"(?:cara|boca|bocca|faccia|viso|rosto|gura|fata|agz\w*|yuz\w*|fomm\w*|wjh\w*) (?:\w+ ){0,2}"
-        r"(?:torcid\w*|stort\w*|tort[ao]\b|stramb\w*|kaydi|kaymis|yamul\w*|mayl\w*|m3wej\w*|3wej)",
+        r"(?:torcid\w*|stort\w*|tort[ao]\b|stramb\w*|kaydi|kaymis|yamul\w*|mayl\w*|m3a?w[e]?j\w*|3wej)",
         r"(?:ictus|derrame cerebral|accidente cerebrovascular|accident vascular|felc|inme gecir\w*)",
         r"\bavc\b",
         r"(?:no puede|non riesce a|non puo|nao consegue|nu (?:mai )?poate|ma (?:\w+ ){0,1}(?:kay|ka)?)"
-        r" ?(?:hablar|parlare|falar|vorbi|mover|muovere|mexer|misca|hder)\w*",
+        r" ?(?:hablar|parlare|falar|vorbi|mover|muovere|mexer|misca|hder|t?e?hd[e]?r)\w*",
         r"konusamiyor\w*|konusam\w*|kolu (?:\w+ ){0,1}tutmuyor|kolunu kaldiram\w*",
         with_=_SUDDEN + r"|torcid|stort|torta|stramb|kaydi|yamul|braccio|brazo|braco|bratul|kol|"
         r"dra3\w*",
@@ -143,7 +152,8 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"caiu (?:\w+ ){0,3}(?:escada|telhado|muro|altura|arvore|andaime|cavalo|mota|moto)",
         r"(?:a )?cazut (?:\w+ ){0,3}(?:scara|scari|acoperis|balcon|inaltime|copac|schela|etaj)",
         r"(?:merdivenden|yuksekten|damdan|balkondan|agactan|iskeleden|catidan) (?:\w+ ){0,1}dus\w*",
-        r"tah (?:\w+ ){0,1}(?:mn|men) (?:\w+ ){0,2}(?:sellum|sullam|sta7|terrasse|balcon|lfou9|tbe9|etage|chejra)",
+        r"rejl\w* (?:\w+ ){0,1}m3a?w[e]?j\w*",
+        r"ta[h7] (?:\w+ ){0,1}(?:mn|men) (?:\w+ ){0,2}(?:sellum|sullam|sta7|terrasse|balcon|lfou9|tbe9|etage|chejra)",
         r"(?:golpe\w*|pego|batt\w*|bateu|lovit|carpt\w*|drab|tdrab|drbat) (?:\w+ ){0,3}"
         r"(?:cabeza|testa|cabeca|cap\b|capul|kafa\w*|bas\w*|rass\w*|ras\b)",
         r"(?:accidente|incidente|acidente|accident|kaza|ksida|accident) (?:\w+ ){0,3}(?:grave|moto|coche|auto|carro|masina|araba|tomobil)",

@@ -131,6 +131,11 @@ RULES: tuple[Rule, ...] = (
     # --- breathing distress -----------------------------------------------------------------
     rule(
         C.BREATHING,
+        r"(?:peux|peut|pouvons) (?:plus|pas) (?:faire|marcher) (?:\w+ ){0,2}pas\b",
+        with_=r"essouffl\w*|essoufl\w*|souffle|parler|respir\w*",
+    ),
+    rule(
+        C.BREATHING,
         r"(?:respire|respirer) (?:\w+ ){1,4}(?:mal|difficilement)\b",
         r"bleuiss\w*",
         r"bleuit",
@@ -310,6 +315,12 @@ RULES: tuple[Rule, ...] = (
         r"comme un coup de (?:tonnerre|massue)",
     ),
     # --- unconscious --------------------------------------------------------------------------
+    # Fainting again and again: the model, which reads the politeness around it, may not veto it.
+    rule(
+        C.UNCONSCIOUS,
+        r"(?:perdu connaissance|evanoui\w*|tombe\w* dans les pommes) (?:\w+ ){0,2}(?:deux|trois|quatre|plusieurs|[2-9]) fois",
+        vetoable=False,
+    ),
     rule(
         C.UNCONSCIOUS,
         r"(?:allonge\w*|etendu\w*|par terre) (?:\w+ ){0,4}(?:ne )?respire (?:plus|pas)\b",
@@ -943,6 +954,12 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         C.SUICIDE,
+        r"(?:endormir|dormir) pour (?:de bon|toujours|l eternite)",
+        r"ne (?:plus|jamais plus) (?:me |se )?reveiller",
+        historic=False,
+    ),
+    rule(
+        C.SUICIDE,
         r"suicid\w*",
         r"sucid\w*",
         r"suicd\w*",
@@ -964,7 +981,7 @@ RULES: tuple[Rule, ...] = (
         r"goût|gout) (?:\w+ ){0,2}(?:vivre|continuer|etre la)",
         r"idees? (?:\w+ ){0,1}(?:noires?|suicid\w*|de mort)",
         r"(?<!\bva )(?<!\bvont )(?<!\bvas )(?<!\ballez )(?<!\bca )(?:me|m) (?:\w+ ){0,1}tuer\b",
-        r"(?:se|s|te) (?:\w+ ){0,1}tuer\b",
+        r"\b(?:se|s|te) (?:\w+ ){0,1}tuer\b",
         r"(?:ouvert\w*|tranche\w*|coupe\w*) (?:\w+ ){0,1}"
         r"(?:les|ses|mes|le|la|son|sa|mon|ma) (?:poignets?|veines?)",
         r"(?:plus )?jamais (?:me|se) "
@@ -1221,7 +1238,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:want|going|gonna|wants) to end it\b",
         r"(?:ending|end) (?:it all|my life|his life|her life)",
         r"thinking (?:about|of) (?:ending|killing|suicide)",
-        r"(?:don t|do not|doesn t) want to (?:live|be here|wake up)",
+        r"(?:don t|dont|do not|doesn t|doesnt) want to (?:live|be here|wake up)",
         r"want to die",
         r"self harm\w*",
         r"cutting (?:\w+ ){0,1}(?:myself|himself|herself)",
