@@ -27,7 +27,7 @@ RULES = lexicon.RULES + FOREIGN_RULES
 #: A negation cue close before a match: « pas de », « aucun », « sans », « ni », « jamais »…
 _NEGATION = re.compile(
     r"\b(?:pas|aucune?|sans|ni|jamais|absence|non|nul|nulle|zero|plus de|plus d|plus aucune?|no|without|"
-    r"nunca|sin|senza|sem|nao|nu|fara|nici|niciun\w*|ningun\w*|nessun\w*|nenhum\w*|hic|ma \w+(?:ch|sh)|"
+    r"didn t|did not|nunca|sin|senza|nao|nu|fara|nici|niciun\w*|ningun\w*|nessun\w*|nenhum\w*|hic|ma \w+(?:ch|sh)|"
     r"plus du tout|"
     r"rien a voir avec|pas question de|"
     r"n y a plus|ne \w+ plus|ne s est pas|n a pas|n a jamais|n ai pas|n ai jamais|n est pas|"
@@ -58,7 +58,8 @@ _NE_BEFORE = re.compile(r"\b(?:ne|n)(?: (?:s|se|me|m|l|le|la|lui|les))? $")
 _DENIED_AFTER = re.compile(r"^ ?(?:pas|plus|jamais|rien)\b")
 #: A hypothesis or a general question before the match in its clause.
 _HYPOTHESIS = re.compile(
-    r"\b(?:si jamais|au cas ou|en cas d|et si|que faire si|quoi faire si|comment faire si|"
+    r"\b(?:si jamais|au cas ou|en cas d|et si|que faire si|j ai cru que|je croyais que|j ai eu peur que|"
+    r"quoi faire si|comment faire si|"
     r"on fait quoi si|comment (?:reconnaitre|savoir|reagir|eviter|prevenir)|je me renseigne|"
     r"par precaution|prevention|quels sont les|c est quoi les|est ce qu \w+ risque|"
     r"a quoi (?:on )?reconnai\w*|comment (?:on )?(?:reconnai\w*|sait|voit|savoir)|"
@@ -102,6 +103,8 @@ _HISTORY = re.compile(
     r"hace (?:\d+|un|una|dos|tres|unos|varios) (?:anos?|meses)|(?:\d+|un|due|tre|qualche) (?:anni|anno|mesi) fa|"
     r"ha (?:\d+|um|dois|tres) anos|\d+ (?:yil|sene) once|gecen (?:yil|sene)|acum (?:\d+|un|doi|trei) (?:ani|an)|"
     r"anul trecut|l anno scorso|el ano pasado|o ano passado|dat\w* de (?:19|20)\d\d|"
+    r"depuis (?:qu (?:il|elle|je|j) (?:est|etait|suis|etais) )?(?:tout )?(?:jeune|petite?|enfant|l enfance|"
+    r"l adolescence|toujours)|a eu (?:un|une) (?:\w+ ){0,2}a \d{2}\b(?! ?(?:h|heures?|minutes?|mn))|"
     r"as a (?:child|kid|baby|teenager)|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
     r"sequelles?) (?:de |d |a |du )?(?:mon|ma|son|sa|mes|ses|l|leur|un|une) (?:\w+ ){0,2}"
     r"(?:avc|infarctus|crise|accident|chute|fracture|operation|hemorragie|tentative|"

@@ -220,7 +220,9 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         with_=r"(?:bebe\w*|bambin\w*|neonat\w*|nacido|nascid\w*|bebelus\w*|bebeg\w*|bebek\w*|"
         r"figli\w*|hij[oa]|filh[oa]|fiul|fiica|oglum|kizim|wld\w*|bnt\w*|drri|dri) (?:\w+ ){0,4}"
         r"(?:(?:[1-9]|1[0-2]|una?|dos|tres|due|tre|um|dois|o|doua|trei|bir|iki) (?:semanas?|settimane?|"
-        r"saptamani|saptamana|haftalik|hafta|simana\w*|jem3a\w*|jm3at|dias|giorni|zile|gunluk|ayam|iyam)\b|"
+        r"saptamani|saptamana|haftalik|hafta|simana\w*|jem3a\w*|jm3at|gunluk)\b|"
+        # days only as an age (« de 10 días »), not as how long a cough has lasted (« há 3 dias »)
+        r"(?:de|di|com|con|are|fih) (?:\d+|un|uno|dos|tres|dieci|dez|zece) (?:dias|giorni|zile|ayam|iyam)\b|"
         r"(?:1|2|un|uno|una|um|dos|due|dois|o|doua|bir|iki) (?:mes|meses|mese|mesi|luna|luni|aylik)\b|"
         r"\b(?:3ndo|3ndha|3mro|3mrha) (?:\w+ ){0,1}(?:chhar|chahr|jouj chhour|joj chhor|simana|\d+ (?:ayam|iyam|simanat))|"
         r"chhar w n9s)",

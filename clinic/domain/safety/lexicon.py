@@ -720,6 +720,7 @@ RULES: tuple[Rule, ...] = (
         r"surdose",
         r"\bod\b",
         r"monoxyde",
+        r"(?:bu|boire|avale\w*) (?:\w+ ){0,7}(?:gel|solution) hydro ?alcool\w*",
         r"(?:barbecue|brasero) (?:\w+ ){0,4}(?:dedans|a l interieur|dans (?:la|le|l) (?:maison|appart\w*|salon|chambre|cuisine|garage))",
         r"chauff\w* (?:\w+ ){0,4}(?:avec (?:un |le )?(?:barbecue|brasero))",
         r"(?:bu|boire|avale\w*) (?:\w+ ){0,3}(?:la moitie|tout|toute|la totalite|le reste)\w* (?:\w+ ){0,2}"
@@ -1110,7 +1111,7 @@ RULES: tuple[Rule, ...] = (
     english(
         C.UNCONSCIOUS,
         r"unconscious",
-        r"(?:not|isn t|won t|doesn t|does not|can t|cant) (?:\w+ ){0,1}(?:respond\w*|wake|waking|"
+        r"(?:not|isn t|won t|doesn t|does not|didn t|did not|can t|cant) (?:\w+ ){0,1}(?:respond\w*|wake|waking|"
         r"react\w*)\b(?! to (?:\w+ ){0,2}(?:treatment|medication|meds|antibiotics|tablets|pills))",
         r"pass\w* out",
         r"faint\w*",
@@ -1158,6 +1159,7 @@ RULES: tuple[Rule, ...] = (
         rf"(?:burn\w*|scald\w*|blister\w*) (?:\w+ ){{0,6}}(?:{CHILD}|baby|toddler|son|daughter|kid)",
         r"(?:baby|toddler|son|daughter|kid) (?:\w+ ){0,10}(?:burn\w*|scald\w*|blister\w*)",
     ),
+    english(C.BURN, r"electrocut\w*", r"electric (?:shock|burn)\w*"),
     english(  # any burn on a young child, the child named in another clause
         C.BURN,
         r"(?:big|large|huge) blister\w*",

@@ -46,7 +46,7 @@ SMS: dict[str, str] = {
 
 _SENTENCES = re.compile(r"(?<!\d)[.!?]+|[.!?]+(?!\d)|[\n;:]+|[…]+")
 _CLAUSES = re.compile(
-    r"(?<!\d),|,(?!\d)|\b(?:mais|par contre|cependant|pourtant|sauf que|alors que|neanmoins|"
+    r"(?<!\d),|,(?!\d)|[+=]|\b(?:mais|par contre|cependant|pourtant|sauf que|alors que|neanmoins|"
     r"en revanche|du coup|et la|et puis|maintenant)\b"
 )
 _NOT_WORD = re.compile(r"[^a-z0-9°,.]+")
