@@ -43,7 +43,7 @@ _PSEUDO = re.compile(
     r"parvien\w*|reussi\w*|arrivait|"
     r"s arrete|s arretent|disparai\w*|s effacent|part|partent|pouvons|arrivons) (?:\w+ )?"
     r"(?:pas|plus)\b|"
-    r"\bsans (?:arret|s arreter|cesse|raison|prevenir|pouvoir|reagir|bouger|repondre|"
+    r"\bsans (?:faire expres|le vouloir|faire attention|le faire expres|arret|s arreter|cesse|raison|prevenir|pouvoir|reagir|bouger|repondre|"
     r"respirer|connaissance|effet)\b|\bnon stop\b|\bplus en plus\b|\bni (?:une|un) ni\b"
 )
 #: A subject between the cue and the match starts a new statement: « il veut pas manger, il est
@@ -51,7 +51,8 @@ _PSEUDO = re.compile(
 _NEW_SUBJECT = re.compile(r"^\w+(?: \w+)*? (?:il|elle|je|j|on|ils|elles|tu|vous|nous)\b")
 #: After the match: « fièvre : non », « malaise ? aucun ».
 _NEGATION_AFTER = re.compile(
-    r"^ ?(?:non|aucune?|absente?s?|negati\w*|rien)\b|^ ?(?:\w+ ){0,2}(?:yok|yoktu|yoktur|degil\w*)\b"
+    # « fièvre non », but not Italian « il dolore non passa »
+    r"^ ?(?:non(?! (?:passa|passe|va|si|mi|ci|smette|riesce|respira|parla))|aucune?|absente?s?|negati\w*|rien)\b|^ ?(?:\w+ ){0,2}(?:yok|yoktu|yoktur|degil\w*)\b"
 )
 _NE = re.compile(r"\b(?:ne|n)\b")
 _NE_BEFORE = re.compile(r"\b(?:ne|n)(?: (?:s|se|me|m|l|le|la|lui|les))? $")
@@ -75,7 +76,9 @@ _HYPOTHESIS = re.compile(
     r"(?<!ignore )\bsi (?:un|une|mon|ma|mes|le|la|les|il|elle|on|j|je|son|sa|ses|vous|nous|ils|"
     r"elles|jamais|votre|notre|leur|quelqu|qqn|quelqu un))\b|"
     r"(?<!sais pas )(?<!sait pas )(?<!savoir )(?<!demande )(?<!voir )(?<!ignore )"
-    r"\bs ils? (?!vous plait|te plait)|"
+    r"(?<!comme )\bs ils? (?!vous plait|te plait)|"
+    r"\b(?:que hago si|que hacer si|cosa (?:faccio|fare|facciamo) se|o que (?:fazer|faco) se|ce fac daca|"
+    r"ne yapmali\w* eger|what (?:do|should) (?:i|il|we) do if)\b|"
     r"(?<!know )(?<!sure )(?<!wonder )(?<!knows )\bif\b|\bwhat should (?:il|we) do\b|\bin case\b"
 )
 #: A message that asks in general (prevention, how to recognise), whatever it names.

@@ -784,8 +784,8 @@ RULES: tuple[Rule, ...] = (
         rf"{SPOTS} (?:\w+ ){{0,8}}(?:(?:ne |n )?(?:disparai\w*|s effac\w*|partent|part|"
         r"blanchi\w*|pali\w*|s en vont|s en va)) (?:pas|plus|meme pas)",
         r"(?:verre|vitre) (?:\w+ ){0,8}(?:taches?|boutons?|plaques?|points?|toujours|restent|"
-        r"visible)",
-        rf"{SPOTS} (?:\w+ ){{0,10}}(?:verre|vitre)",
+        r"visible)\b(?! (?:\w+ ){0,4}(?:s effacent|s efface|disparaissent|disparait) (?:bien|tres bien|tous))",
+        rf"{SPOTS} (?:\w+ ){{0,10}}(?:verre|vitre)\b(?! (?:\w+ ){{0,4}}(?:s effacent|s efface|disparaissent|disparait) (?:bien|tres bien|tous))",
         r"(?:toucher|poser|mettre|coller|baisser) (?:\w+ ){0,3}(?:torse|poitrine|menton) (?:\w+ ){0,3}"
         r"(?:menton|torse|poitrine)",
         r"(?:petits? )?points? (?:\w+ ){0,3}(?:violet\w*|rouges? fonce|pourpres?)",
@@ -814,6 +814,12 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     # --- pregnancy with bleeding or severe pain -------------------------------------------------
+    rule(
+        C.PREGNANCY,
+        r"(?:rien|plus rien|aucun mouvement|plus de mouvements?|ne (?:le |la )?sens (?:plus|rien)) "
+        r"(?:\w+ ){0,3}depuis (?:ce |le |hier )?(?:matin|midi|soir|hier|\d+ ?h)",
+        with_=PREGNANT,
+    ),
     rule(
         C.PREGNANCY,
         r"(?:beaucoup )?moins bouge",
@@ -874,12 +880,21 @@ RULES: tuple[Rule, ...] = (
     ),
     # --- hypoglycaemia or sudden confusion -------------------------------------------------------
     rule(
+        C.STROKE,
+        r"melange\w* (?:\w+ ){0,1}(?:les |ses |des )?mots",
+        r"(?:dit|dire|emploie|utilise) (?:\w+ ){0,3}au lieu (?:de|d)",
+        r"(?:mots|phrases) (?:\w+ ){0,2}(?:sans queue ni tete|qui ne veulent rien dire)",
+        with_=r"depuis|d un coup|soudain\w*|brutal\w*|ce matin|ce midi|dejeuner|diner|tout a l heure|"
+        r"\bans\b|pere|mere|mari|femme|grand",
+    ),
+    rule(
         C.CONFUSION,
         r"ne sait plus qui (?:je suis|il est|elle est|nous sommes)",
         r"hallucin\w*",
         r"repete (?:\w+ ){0,1}les memes choses",
+        r"comme (?:s il|s ils|si elle|si elles) (?:etait|etaient) la",
         with_=r"depuis (?:\d+ ?h|une heure|ce soir|ce matin|cet apres midi|tout a l heure)|d un coup|"
-        r"brutal\w*|soudain\w*|different\w*|bizarre|agite\w*",
+        r"brutal\w*|soudain\w*|different\w*|bizarre|agite\w*|drole d air|diabet\w*|decede\w*|mort\w*",
     ),
     rule(
         C.CONFUSION,
