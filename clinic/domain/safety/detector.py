@@ -50,9 +50,14 @@ _PSEUDO = re.compile(
 #: tout confus ».
 _NEW_SUBJECT = re.compile(r"^\w+(?: \w+)*? (?:il|elle|je|j|on|ils|elles|tu|vous|nous)\b")
 #: After the match: « fièvre : non », « malaise ? aucun ».
+#: A pet's symptoms (« mon chat fait des crises d'épilepsie »).
+_ANIMAL = re.compile(
+    r"\b(?:mon|ma|le|la|notre|son|sa|my|our) (?:chat|chatte|chaton|chien|chienne|chiot|lapin|hamster|"
+    r"cheval|jument|perroquet|cochon d inde|furet|cat|dog|puppy|kitten)\b"
+)
 _NEGATION_AFTER = re.compile(
     # « fièvre non », but not Italian « il dolore non passa »
-    r"^ ?(?:non(?! (?:passa|passe|va|si|mi|ci|smette|riesce|respira|parla))|aucune?|absente?s?|negati\w*|rien)\b|^ ?(?:\w+ ){0,2}(?:yok|yoktu|yoktur|degil\w*)\b"
+    r"^ ?(?:non(?! (?:passa|passe|va|si|mi|ci|smette|riesce|respira|parla))|aucune?|absente?s?|negati\w*|rien)\b|^ ?(?:\w+ ){0,2}(?:yok|yoktu|yoktur|degil\w*)\b|^ ?free\b"
 )
 _NE = re.compile(r"\b(?:ne|n)\b")
 _NE_BEFORE = re.compile(r"\b(?:ne|n)(?: (?:s|se|me|m|l|le|la|lui|les))? $")
@@ -60,6 +65,7 @@ _DENIED_AFTER = re.compile(r"^ ?(?:pas|plus|jamais|rien)\b")
 #: A hypothesis or a general question before the match in its clause.
 _HYPOTHESIS = re.compile(
     r"\b(?:si jamais|au cas ou|en cas d|et si|que faire si|j ai cru que|je croyais que|j ai eu peur que|"
+    r"est ce (?:que|qu) (?:un|une|des|les)(?: \w+)? $|what are the signs|signs of (?:a|an)|just asking|"
     r"quoi faire si|comment faire si|"
     r"on fait quoi si|comment (?:reconnaitre|savoir|reagir|eviter|prevenir)|je me renseigne|"
     r"par precaution|prevention|quels sont les|c est quoi les|est ce qu \w+ risque|"
@@ -105,12 +111,12 @@ _HISTORY = re.compile(
     r"(?:\d+|one|two|three|four|five|six|ten|a few|several) years? ago|last year|"
     r"hace (?:\d+|un|una|dos|tres|unos|varios) (?:anos?|meses)|(?:\d+|un|due|tre|qualche) (?:anni|anno|mesi) fa|"
     r"ha (?:\d+|um|dois|tres) anos|\d+ (?:yil|sene) once|gecen (?:yil|sene)|acum (?:\d+|un|doi|trei) (?:ani|an)|"
-    r"anul trecut|l anno scorso|el ano pasado|o ano passado|dat\w* de (?:19|20)\d\d|"
+    r"anul trecut|l anno scorso|el ano pasado|o ano passado|dat\w* de (?:19|20)\d\d|\bin (?:19|20)\d\d\b|"
     r"depuis (?:qu (?:il|elle|je|j) (?:est|etait|suis|etais) )?(?:tout )?(?:jeune|petite?|enfant|l enfance|"
     r"l adolescence|toujours)|a eu (?:un|une) (?:\w+ ){0,2}a \d{2}\b(?! ?(?:h|heures?|minutes?|mn))|"
     r"as a (?:child|kid|baby|teenager)|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
-    r"sequelles?) (?:de |d |a |du )?(?:mon|ma|son|sa|mes|ses|l|leur|un|une) (?:\w+ ){0,2}"
-    r"(?:avc|infarctus|crise|accident|chute|fracture|operation|hemorragie|tentative|"
+    r"sequelles?) (?:de |d |a |du |pour )?(?:mon|ma|son|sa|mes|ses|l|leur|un|une) (?:\w+ ){0,2}"
+    r"(?:avc|infarctus|crise|accident|chute|fracture|operation|hemorragie|tentative|angine|"
     r"intoxication|epilepsie|malaise|meningite|embolie|brulure|fausse couche)|"
     r"(?:ancien|ancienne|vieille|vieux) (?:\w+ ){0,1}(?:brulure|fracture|avc|cicatrice)|"
     r"(?:pas de|aucune) crise depuis|quand (?:j|il|elle) (?:etai[st]|etait) (?:petit|petite|"
@@ -132,7 +138,11 @@ _LONG_AGO = re.compile(
     r"\d+ yil once|acum \d+ ani)\b"
 )
 #: « … et j'ai », « … et il est »: a new statement inside a clause.
-_AND_SUBJECT = re.compile(r" et (?=(?:j|je|il|elle|on|mon|ma|mes|la|le|maintenant|la) )")
+_AND_SUBJECT = re.compile(
+    r" et (?=(?:j|je|il|elle|on|mon|ma|mes|la|le|maintenant|la) )"
+    # « … serre très fort | il a déjà fait un infarctus il y a deux ans »: the history is its own
+    r"| (?=(?:il|elle|j|je) (?:a|ai|avait|avais) deja )"
+)
 #: « juste un bleu », « rien de grave »: lowers injuries, burns and bleeding only.
 _MINIMISED = re.compile(
     r"\b(?:(?<!peut etre )(?<!surement )(?<!sans doute )(?<!j espere )pas grave|rien de grave|pas (?:bien )?mechant\w*|rien de (?:casse|grave|mechant)|"
@@ -190,11 +200,13 @@ def _qualified(clause: str, start: int, end: int, historic: bool = True) -> bool
     """True when the match [start:end] in `clause` is denied, hypothetical or history."""
     before = clause[max(0, start - 60) : start]
     cue = _NEGATION.search(before)
-    if (
-        cue
-        and not _PSEUDO.search(before[max(0, cue.start() - 12) :])
-        and not _NEW_SUBJECT.search(before[cue.start() :])
-    ):
+    while cue:  # « non il n'est pas tombé »: the nearest cue counts, not only the first
+        if not _PSEUDO.search(before[max(0, cue.start() - 12) :]) and not _NEW_SUBJECT.search(
+            before[cue.start() :]
+        ):
+            return True
+        cue = _NEGATION.search(before, cue.start() + 1)
+    if _ANIMAL.search(clause[:start]):
         return True
     if _NEGATION_AFTER.search(clause[end : end + 20]):
         return True

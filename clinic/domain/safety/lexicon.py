@@ -245,6 +245,14 @@ RULES: tuple[Rule, ...] = (
         with_=r"infarctus|crise cardiaque|angine de poitrine|stent\w*|pontage",
         historic=False,
     ),
+    # The chest tight again, in someone who had an infarction: the history is the sign.
+    rule(
+        C.CHEST_PAIN,
+        r"(?:poitrine|thorax) (?:\w+ ){0,4}(?:serre\w*|ecrase\w*|oppress\w*|comprim\w*)",
+        r"(?:serre\w*|ecrase\w*|oppress\w*) (?:\w+ ){0,3}(?:poitrine|thorax)",
+        with_=r"infarctus|crise cardiaque|stent\w*|pontage",
+        historic=False,
+    ),
     rule(
         C.CHEST_PAIN,
         r"(?:mal|douleur\w*|fourmi\w*|engourdi\w*|lourd\w*) (?:\w+ ){0,6}(?:bras gauche|"
@@ -313,6 +321,8 @@ RULES: tuple[Rule, ...] = (
         r"tonnerre|jamais eu|pire|explosi\w*|d un coup)",
         r"(?:tete|crane) (?:qui )?(?:va )?explos\w*",
         r"comme un coup de (?:tonnerre|massue)",
+        # an arm numb from being slept on
+        unless=r"dormi (?:\w+ ){0,2}(?:dessus|sur (?:mon|son|le|ma|sa) (?:bras|main|jambe))",
     ),
     # --- unconscious --------------------------------------------------------------------------
     # Fainting again and again: the model, which reads the politeness around it, may not veto it.
@@ -441,7 +451,9 @@ RULES: tuple[Rule, ...] = (
         r"sang en (?:touss\w*|crach\w*)",
         r"(?:rendu|crache\w*) (?:\w+ ){0,5}(?:de |du )?sang",
         r"sang (?:\w+ ){0,3}(?:vomi\w*|crachat\w*|selles|urine|caca)",
-        r"(?:selles|caca) (?:\w+ ){0,3}(?:noir\w*|sang|rouges?)",
+        r"(?:selles|caca) (?:\w+ ){0,3}(?:sang|rouges?)",
+        r"(?:selles|caca) (?:\w+ ){0,3}noir\w*(?!.*\b(?:fer|tardyferon|ferograd|fumafer|timoferol|"
+        r"charbon|reglisse|myrtilles?|boudin)\b)",
         r"melena",
         r"(?:diarrhee\w*|selles|caca|urine\w*) (?:\w+ ){0,2}(?:plein\w* de |avec du |de )?sang",
         r"baign\w* dans (?:son|le) sang",
@@ -458,6 +470,21 @@ RULES: tuple[Rule, ...] = (
         r"rempli\w* (?:\w+ ){0,2}(?:serviettes?|protections?|garnitures?) (?:\w+ ){0,3}"
         r"(?:toutes les|en|par) (?:\w+ ){0,1}(?:minutes?|min|heure|h)\b",
         minimisable=True,
+    ),
+    # Under an anticoagulant, blood in the urine or bruises everywhere: a bleed (a pharmacist's
+    # « sous Préviscan, urines très rouges et hématomes partout »).
+    rule(
+        C.BLEEDING,
+        r"urines? (?:\w+ ){0,2}(?:tres )?(?:rouges?|sang\w*|marron)",
+        r"(?:hematomes?|bleus) (?:\w+ ){0,2}(?:partout|sur tout le corps|enormes?)",
+        r"saign\w* (?:\w+ ){0,3}(?:gencives?|nez) (?:\w+ ){0,3}(?:arrete pas|s arrete pas|sans arret)",
+        with_=r"previscan|coumadine|sintrom|eliquis|xarelto|pradaxa|lixiana|anticoagul\w*|\bavk\b|"
+        r"fluindione|warfarine|apixaban|rivaroxaban",
+    ),
+    rule(
+        C.BLEEDING,
+        r"(?:perds|perd|pisse|coule) (?:\w+ ){0,2}(?:plein|beaucoup|enormement|tellement) de sang",
+        historic=False,  # « depuis ma fausse couche » says when it began
     ),
     # --- serious falls and trauma -------------------------------------------------------------
     rule(
@@ -664,7 +691,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:piq\w*|allerg\w*|cacahu\w*|arachide\w*|crustace\w*|fruits de mer|guepe|abeille|"
         r"frelon) (?:\w+ ){0,12}(?:du mal a (?:avaler|respirer)|respire mal|gonfl\w*|enfl\w*|"
         r"malaise|plaques partout|urticaire)",
-        unless=r"\b(?:rhume des foins|pollen\w*|conjonctivite)\b(?!.*(?:respir|gorge|avaler))",
+        unless=r"\b(?:rhume des foins|pollen\w*|conjonctivite)\b(?!.*(?:respir|gorge|avaler))|"
+        r"moustique\w*(?!.*(?:respir|gorge|avaler|langue|levres?|visage))",
     ),
     rule(  # a fall, then the legs or the feet are no longer felt: the spine
         C.TRAUMA,
@@ -773,6 +801,9 @@ RULES: tuple[Rule, ...] = (
         FEVER,
         with_=YOUNG_INFANT,
         unless=OLDER_INFANT + r"|\bpas de fievre\b|\bsans fievre\b",
+        # under 3 months any fever is the 15, even « elle a l'air en forme »: the model, which
+        # reads the reassurance, does not veto it
+        vetoable=False,
     ),
     # --- fever with a stiff neck, or purpura ---------------------------------------------------
     rule(
@@ -987,7 +1018,7 @@ RULES: tuple[Rule, ...] = (
         r"mettre fin a (?:mes|ses|tes|ma|sa) (?:jours|vie)",
         r"(?:envie|veux|veut|voudrais|"
         r"voudrait|pense|pensee\w*|prefere\w*|aimerai\w*|prete?|rever?) (?:\w+ ){0,3}(?:de )?"
-        r"mourir",
+        r"mourir(?! de (?:honte|rire|faim|froid|chaud|soif|ennui|fatigue|envie|jalousie|peur))",
         r"pense (?:\w+ ){0,4}a mourir",
         r"(?:plus|pas) (?:\w+ ){0,2}envie de vivre",
         r"(?:plus|pas) (?:la )?force de vivre",
@@ -1172,6 +1203,7 @@ RULES: tuple[Rule, ...] = (
         r"badly (?:burn\w*|scald\w*)",
         r"(?:face|arm|arms|leg|legs|hand|hands|chest|back) (?:\w+ ){0,4}(?:blistering|white in places)",
         rf"(?:burn\w*|scald\w*|blister\w*) (?:\w+ ){{0,6}}(?:{CHILD}|baby|toddler|son|daughter|kid)",
+        r"(?:burn\w*|scald\w*) (?:\w+ ){0,3}(?:face|cheek|eyes?|lips|mouth|neck)",
         r"(?:baby|toddler|son|daughter|kid) (?:\w+ ){0,10}(?:burn\w*|scald\w*|blister\w*)",
     ),
     english(C.BURN, r"electrocut\w*", r"electric (?:shock|burn)\w*"),
