@@ -112,6 +112,7 @@ _HISTORY = re.compile(
     r"hace (?:\d+|un|una|dos|tres|unos|varios) (?:anos?|meses)|(?:\d+|un|due|tre|qualche) (?:anni|anno|mesi) fa|"
     r"ha (?:\d+|um|dois|tres) anos|\d+ (?:yil|sene) once|gecen (?:yil|sene)|acum (?:\d+|un|doi|trei) (?:ani|an)|"
     r"anul trecut|l anno scorso|el ano pasado|o ano passado|dat\w* de (?:19|20)\d\d|\bin (?:19|20)\d\d\b|"
+    r"(?:\d+|a few|several|two|three) (?:months|weeks) ago|garde\w* (?:\w+ ){0,3}(?:faiblesse|sequelles?)|"
     r"depuis (?:qu (?:il|elle|je|j) (?:est|etait|suis|etais) )?(?:tout )?(?:jeune|petite?|enfant|l enfance|"
     r"l adolescence|toujours)|a eu (?:un|une) (?:\w+ ){0,2}a \d{2}\b(?! ?(?:h|heures?|minutes?|mn))|"
     r"as a (?:child|kid|baby|teenager)|(?:suivi|controle|bilan|suite|depuis|apres|reeducation|"
@@ -153,7 +154,7 @@ _MINIMISED = re.compile(
     r"superficiel\w*|(?:c est )?tout petit\b|pas urgent|rien d urgent|sans gravite|n est pas urgent|legere?s? "
     r"(?:brulure|coupure|chute)|deja (?:arrete|cicatrise|gueri)|(?:s est|c est) (?:arrete|ferme|referme)|"
     r"brul\w* legerement|legerement brul\w*|"
-    r"(?:ne saigne|saigne) plus|coup de soleil|petite (?:zone|marque)|"
+    r"(?:ne saigne|saigne) plus|coup de soleil(?!.*(?:fievre|vomi|frisson))|petite (?:zone|marque)|"
     # a burn's size, only next to the burn: « 3 cm » alone may be a deep cut
     r"brul\w* (?:\w+ ){0,8}(?:(?:[1-3]|un|deux|trois) cm|(?:grand\w* comme|taille d) une piece)|"
     r"(?:(?:[1-3]|un|deux|trois) cm|grand\w* comme une piece) (?:\w+ ){0,4}brul\w*)\b"

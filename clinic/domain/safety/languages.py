@@ -28,7 +28,7 @@ _FEVER = (
 #: Pregnant, in these languages.
 _PREGNANT = (
     r"embarazada|incinta|gravida|gravidez|gestante|insarcinata|gravida|hamile\w*|hamla|7amla|"
-    r"hbla|7bla|enceinte|grossesse|\b[2-4]\d ?(?:semanas|settimane|saptamani|haftalik|simana)"
+    r"hbla|7bla|ciazy|w ciazy|enceinte|grossesse|\b[2-4]\d ?(?:semanas|settimane|saptamani|haftalik|simana)"
 )
 #: Sudden, in these languages (stroke, confusion).
 _SUDDEN = r"de repente|derepente|improvvisa\w*|all improvviso|subit\w*|brusc\w*|birden|fjou2a|fja2a|d un coup"
@@ -55,6 +55,10 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"ma ?9[e]?d[e]?r\w* (?:\w+ ){0,1}y?i?t?n[e]?f+e?s\w*",
         r"(?:wla|wlla|wlat|wllat|rja3|rj3|rje3) (?:\w+ ){0,1}(?:zre9|zr9|zer9|zar9a|zr9a|zar9)\b",
         r"kaysf[e]?r (?:\w+ ){0,1}(?:f )?s[e]?dr\w*",
+        r"ma ?(?:ka|kat|kay)?[9q][e]?d[e]?r\w* (?:\w+ ){0,1}t?e?t?n[e]?f+e?s\w*",
+        # Polish
+        r"nie (?:\w+ ){0,1}(?:moze|moge|mozna) (?:\w+ ){0,1}oddychac",
+        r"dusi (?:sie|się)",
         r"(?:labios|labbra|labios|buzele|dudaklar\w*|chfayf\w*) (?:\w+ ){0,2}(?:morad\w*|azul\w*|blu|viola\w*|roxo\w*|vinet\w*|albastr\w*|morar\w*|zr9\w*)",
     ),
     # --- chest pain ----------------------------------------------------------------------------
@@ -184,7 +188,8 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"(?:faccia|viso|cara|labbra|labios|lengua|lingua|gola|garganta|rosto|boca|lingua|gatul|gat|"
         r"buzele|limba|fata|ochii|yuz\w*|dudak\w*|dil\w*|bogaz\w*|goz\w*|wjh\w*|chfay\w*|lsan\w*|"
         r"l7l9|7al9|fomm\w*|3in\w*) (?:\w+ ){0,3}"
-        r"(?:si gonfia|gonfi\w*|hinch\w*|incha\w*|inchad\w*|umfl\w*|sis\w*|ntfe7|tnfe7|nfe7|mnfou7|tnfekh|nfkh)",
+        r"(?:si gonfia|gonfi\w*|hinch\w*|incha\w*|inchad\w*|umfl\w*|sis\w*|ntfe7|tnfe7|nfe7|mnfou7|tnfekh|nfkh|"
+        r"ntafekh|ntfekh|ntafe7|nfekh|spuch\w*)",
         r"(?:hinch\w*|gonfi\w*|incha\w*|umfl\w*|ntfe7|tnfe7|nfe7) (?:\w+ ){0,3}(?:faccia|viso|cara|labbra|"
         r"labios|lengua|lingua|gola|garganta|rosto|boca|gatul|gat\b|buzele|limba|fata|wjh\w*|l7l9)",
         r"ari (?:\w+ ){0,1}sok\w*",
@@ -256,6 +261,8 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"siddetli (?:\w+ ){0,1}agri\w*",
         r"(?:rompi\w*|rotto|rotte|rota|rompeu|estourou|rupt) (?:\w+ ){0,2}(?:fuente|acque|bolsa|apa)",
         r"(?:perso|perdi|perdeu) (?:le |las |as )?(?:acque|aguas)",
+        r"(?:perdido|perdi|perso|perdeu) (?:\w+ ){0,1}(?:liquido|agua|acqua|liquide)",
+        r"krwawi\w*|boli (?:\w+ ){0,2}brzuch",
         r"(?:suyu|sulari\w*|sularim) (?:\w+ ){0,1}geldi",
         r"(?:lma|l ma) (?:\w+ ){0,1}(?:tkhrej|khrj\w*|kaykhrej)",
         r"(?:no se mueve|non si muove|nao (?:se )?mexe|nu (?:mai )?misca|hareket etmiyor|kipirda\w*|"

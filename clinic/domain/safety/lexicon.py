@@ -31,7 +31,7 @@ SOMEONE = r"(?:il|elle|mon \w+|ma \w+|le \w+|la \w+|bebe|petit|petite)"
 #: A child, for burns and ingestions (any burn on a child is a red flag).
 CHILD = _any(
     r"bebe", r"nourrisson", r"enfant", r"gamin\w*", r"gosse", r"petit\w*", r"fils", r"fille",
-    r"loulou", r"bambin", r"ado", r"\d{1,2} ans", r"(?:un|deux|trois|quatre|cinq|six) ans",
+    r"loulou", r"bambin", r"ado", r"\b(?:[0-9]|1[0-4]) ans", r"(?:un|deux|trois|quatre|cinq|six) ans",
     r"\d{1,2} mois", r"neveu", r"niece", r"bout de chou", r"minot", r"garcon", r"puce",
 )  # fmt: skip
 FEVER = _any(
@@ -321,10 +321,16 @@ RULES: tuple[Rule, ...] = (
         r"tonnerre|jamais eu|pire|explosi\w*|d un coup)",
         r"(?:tete|crane) (?:qui )?(?:va )?explos\w*",
         r"comme un coup de (?:tonnerre|massue)",
-        # an arm numb from being slept on
+        # an arm numb from being slept on; what was kept after an old stroke
         unless=r"dormi (?:\w+ ){0,2}(?:dessus|sur (?:mon|son|le|ma|sa) (?:bras|main|jambe))",
     ),
     # --- unconscious --------------------------------------------------------------------------
+    rule(
+        C.UNCONSCIOUS,
+        r"(?:deux|trois|quatre|plusieurs|[2-9]) malaises",
+        with_=r"connaissance|aujourd hui|depuis|ce matin|cette nuit|palpitation\w*",
+        vetoable=False,
+    ),
     # Fainting again and again: the model, which reads the politeness around it, may not veto it.
     rule(
         C.UNCONSCIOUS,
@@ -654,6 +660,12 @@ RULES: tuple[Rule, ...] = (
         r"(?!.*(?:cloqu|bouillant|ebouillant|eau|huile|the|cafe|four|feu))",
         minimisable=True,
     ),
+    # A sunburn is small, unless it blisters with fever, chills or vomiting: a burn to be seen.
+    rule(
+        C.BURN,
+        r"coup de soleil",
+        with_=r"^(?=.*cloqu\w*|.*cloques?)(?=.*(?:fievre|vomi\w*|frissons?|malaise))",
+    ),
     # --- anaphylaxis --------------------------------------------------------------------------
     rule(
         C.ANAPHYLAXIS,
@@ -788,6 +800,8 @@ RULES: tuple[Rule, ...] = (
         r"en manqu\w* (?:\w+ ){0,1}\d+",
         # the child had it: a bottle merely empty is a renewal
         with_=r"dans (?:les|ses|sa) mains?|l avait (?:dans|entre)|jou\w* avec",
+        # (and for the model too: doses missing « pour finir » the course are a renewal)
+        unless=r"pour finir\b",
     ),
     rule(
         C.POISONING,
@@ -907,7 +921,8 @@ RULES: tuple[Rule, ...] = (
         r"malaise",
         r"evanou\w*",
         with_=PREGNANT,
-        unless=r"saign\w* (?:\w+ ){0,2}(?:du |de |des )?(?:nez|gencives?)|(?:nez|gencives?) (?:\w+ ){0,2}saign\w*",
+        unless=r"saign\w* (?:\w+ ){0,2}(?:du |de |des )?(?:nez|gencives?)|(?:nez|gencives?) (?:\w+ ){0,2}saign\w*|"
+        r"purpura (?:senile|de bateman)",
     ),
     # --- hypoglycaemia or sudden confusion -------------------------------------------------------
     rule(
@@ -953,7 +968,9 @@ RULES: tuple[Rule, ...] = (
         r"parle (?:a|avec) (?:des gens|quelqu un|des personnes) qui (?:ne )?(?:sont|est) pas la",
         r"(?:demand\w*|sai\w* (?:\w+ )?(?:plus|pas)) (?:\w+ ){0,3}(?:quel jour (?:on|nous)|"
         r"ou (?:elle|il) (?:habite|est|vit)|en quelle annee)",
-        r"(?:pas ka )?rekon\w* (?:\w+ ){0,1}pe\w*sonn?\w*",  # creole: « pa ka rekonèt pèsonn »
+        # creole: « pa ka rekonèt pèsonn » (« pa » is the sign's, not a denial)
+        r"(?:pas |pa )?(?:ka )?rekon\w* (?:\w+ ){0,1}pe\w*sonn?\w*",
+        r"pawol (?:\w+ ){0,2}(?:pas|pa) (?:\w+ ){0,1}sans",
         r"(?:ne |n )?sait (?:plus|pas) (?:ou|qui|quel|quelle|comment) "
         r"(?:il|elle|on|jour|annee|est|sont|s appelle)",
         r"(?:dit|raconte|parle|fait) "
@@ -1246,6 +1263,10 @@ RULES: tuple[Rule, ...] = (
         with_=r"(?:\d|one|two|three|four|five|six|seven|eight|ten) (?:days?|weeks?) old|newborn|"
         r"(?:one|1|two|2) months? old|(?:baby|infant|girl|boy|newborn) (?:\w+ ){0,1}(?:[1-9]|1\d) "
         r"(?:days?|weeks?)\b|(?:baby|infant|girl|boy|newborn) (?:\w+ ){0,1}(?:1|2|one|two) months?\b",
+        # an age of 3 months or more in English or another language rules it out (for the model
+        # too, which reads « 38.4 » and « baby » but not the age)
+        unless=r"\b(?:[3-9]|1[0-2]|three|four|five|six|seven|eight|nine|ten|eleven) months?\b|"
+        r"\b\d+ (?:years?|yrs?) old\b|\b(?:[3-9]|1[0-2]) (?:meses|mesi|luni|aylik)\b",
     ),
     english(
         C.MENINGITIS,
@@ -1304,7 +1325,11 @@ RULES: tuple[Rule, ...] = (
 
 #: What the model alone needs to be heard for a category defined by two signs.
 MODEL_NEEDS: dict[Category, re.Pattern[str]] = {
-    Category.INFANT_FEVER: re.compile(FEVER),
+    # a fever and an infant: the model alone read « elle a 38,5 » or « 39 SA » as an infant's
+    Category.INFANT_FEVER: re.compile(
+        rf"^(?=.*{FEVER})(?=.*(?:{YOUNG_INFANT}|\bbebe\b|nourrisson|baby|newborn|infant|semaines?\b|"
+        r"weeks?\b|\bsem\b|\b(?:1|un|2|deux) mois\b|\bjours?\b|\bdays?\b))"
+    ),
 }
 
 #: Signs, in a suicidal message, that the act is under way: the 15 before the 3114.

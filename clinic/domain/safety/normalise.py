@@ -52,7 +52,7 @@ _CLAUSES = re.compile(
 _NOT_WORD = re.compile(r"[^a-z0-9°,.]+")
 _STRETCH = re.compile(r"([a-z])\1{2,}")
 #: Ligatures, apostrophes, and Turkish's dotless i (no accent to strip: it would be cut out).
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "`": "'", "´": "'", "ı": "i"})
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "`": "'", "´": "'", "ı": "i", "ł": "l"})
 
 
 def words(text: str) -> str:
