@@ -27,7 +27,8 @@ RULES = lexicon.RULES + FOREIGN_RULES
 #: A negation cue close before a match: « pas de », « aucun », « sans », « ni », « jamais »…
 _NEGATION = re.compile(
     r"\b(?:pas|aucune?|sans|ni|jamais|absence|non|nul|nulle|zero|plus de|plus d|plus aucune?|no|without|"
-    r"didn t|did not|nunca|sin|senza|nao|nu|fara|nici|niciun\w*|ningun\w*|nessun\w*|nenhum\w*|hic|ma \w+(?:ch|sh)|"
+    r"didn t|did not|don t have|do not have|doesn t have|does not have|haven t had|has no|have no|"
+    r"no sign of|nunca|sin|senza|nao|nu|fara|nici|niciun\w*|ningun\w*|nessun\w*|nenhum\w*|hic|ma \w+(?:ch|sh)|"
     r"plus du tout|"
     r"rien a voir avec|pas question de|"
     r"n y a plus|ne \w+ plus|ne s est pas|n a pas|n a jamais|n ai pas|n ai jamais|n est pas|"

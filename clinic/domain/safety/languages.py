@@ -128,11 +128,13 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"kasil\w*",
         r"tremura tot|tiembla (?:todo|entero)|trema tutto|treme todo",
         r"\b(?:kay|ka)?t?s[e]?r[e]?3\w*|\bsra3\b|\bsr3\b",
+        r"agz\w* (?:\w+ ){0,1}kopuk",
+        r"gozleri (?:\w+ ){0,1}(?:kaydi|dondu|kaymis)",
     ),
     # --- bleeding ----------------------------------------------------------------------------
     english(
         C.BLEEDING,
-        r"sangr\w* (?:\w+ ){0,3}(?:mucho|mucha|muito|sin parar|no para|nao para)",
+        r"sangr\w* (?:\w+ ){0,3}(?:much\w*|muit\w*|sin parar|no para|nao para)",
         r"(?:mucha|muito|tanta|molto|tanto) sang\w*",
         r"sanguin\w* (?:\w+ ){0,3}(?:tanto|tantissimo|molto|non si ferma|senza sosta)",
         r"perde (?:molto |tanto )?sangue",
@@ -151,7 +153,7 @@ FOREIGN_RULES: tuple[Rule, ...] = (
     # --- trauma -------------------------------------------------------------------------------
     english(
         C.TRAUMA,
-        r"(?:se )?cay\w* (?:\w+ ){0,3}(?:escalera\w*|techo|altura|balcon|arbol|andamio|caballo|moto)",
+        r"(?:se )?cay\w* (?:\w+ ){0,3}(?:escalera\w*|techo|tejado|azotea|altura|balcon|arbol|andamio|caballo|moto)",
         r"cadut\w* (?:\w+ ){0,3}(?:scala|scale|tetto|albero|balcone|altezza|impalcatura|cavallo|moto)",
         r"caiu (?:\w+ ){0,3}(?:escada|telhado|muro|altura|arvore|andaime|cavalo|mota|moto)",
         r"(?:a )?cazut (?:\w+ ){0,3}(?:scara|scari|acoperis|balcon|inaltime|copac|schela|etaj)",
@@ -164,7 +166,7 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"(?:no puede|non riesce a|nao consegue|nu (?:mai )?poate) (?:\w+ ){0,1}(?:mover|muovere|mexer|misca) (?:\w+ ){0,1}(?:las piernas|le gambe|as pernas|picioarele)",
         with_=r"vomit\w*|kus\w*|varsa|tqiya|somnolient\w*|sonnolent\w*|sonolent\w*|confus\w*|"
         r"sangue|sangre|sange|kan\b|dem\b|bayil\w*|inconstient|desmay\w*|svenut\w*|no responde|non risponde|"
-        r"escalera|scala|escada|scara|merdiven|sellum|sullam|techo|tetto|telhado|acoperis|dam\w*|balcon\w*|"
+        r"escalera|scala|escada|scara|merdiven|sellum|sullam|techo|tejado|tetto|telhado|acoperis|dam\w*|balcon\w*|"
         r"altura|altezza|inaltime|yuksek|arbol|albero|arvore|copac|agac|muro|iskele|andamio|impalcatura|"
         r"andaime|schela|etaj|etage|kat\w*|piernas|gambe|pernas|picioare|hueso|osso|os\b|kemik|grave|"
         r"moto|coche|auto|masina|araba|tomobil|caballo|cavallo|cavalo",
@@ -217,6 +219,7 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"(?:intoxica\w*|envenen\w*|avvelenat\w*|otravit\w*|zehirlen\w*|tsmem|tsmm|msmom|tsemem)",
         r"(?:sobredosis|overdose|supradoza|asiri doz)",
         r"(?:camasir suyu|ilac\w*|hap\w*|deterjan|zehir|pil) (?:\w+ ){0,3}(?:icti|ictim|icmis|yuttu|yutmus)",
+        unless=r"alimentair\w*|alimentar\w*",
     ),
     # --- infant with fever ------------------------------------------------------------------
     english(

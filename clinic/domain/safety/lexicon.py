@@ -36,7 +36,9 @@ CHILD = _any(
 )  # fmt: skip
 FEVER = _any(
     r"fievre\w*", r"febri\w*", r"brulant\w*", r"bouillant\w*", r"chaud comme", r"\bla ?fiev\w*",
-    r"3[89](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?", r"4[01](?:[.,]\d+)? ?(?:°|degres?|deg|c\b)?",
+    # a number is a temperature unless a unit says otherwise (« 38 semaines », « 39 ans »)
+    r"3[89](?:[.,]\d+)?(?! ?(?:semaines?|sem\b|sa\b|ans?\b|kg|kilos?|min\b|minutes|heures?|h\b|eme\b|mois|mg|ml|cm|euros?))(?: ?(?:°|degres?|deg|c\b))?",
+    r"4[01](?:[.,]\d+)?(?! ?(?:semaines?|sem\b|sa\b|ans?\b|kg|kilos?|min\b|minutes|heures?|h\b|eme\b|mois|mg|ml|cm|euros?))(?: ?(?:°|degres?|deg|c\b))?",
     r"\b3[89] [0-9]\b", r"\b40 [0-9]\b", r"trente (?:huit|neuf)\b", r"quarante\b(?! ans)",
     r"de la temp\w*", r"temperature (?:\w+ ){0,2}"
     r"(?:3[89]|4[01])",
@@ -62,7 +64,7 @@ PRODUCTS = _any(
     r"lave ?glace", r"nettoyant\w*", r"adoucissant", r"anti ?calcaire",
 )  # fmt: skip
 PREGNANT = _any(
-    r"enceinte", r"grossesse", r"\d+ ?sa\b", r"\d+ ?(?:mois|semaines?|sem) de grossesse",
+    r"enceinte", r"grossesse", r"\d+ ?sa\b", r"test (?:\w+ ){0,2}positif", r"\d+ ?(?:mois|semaines?|sem) de grossesse",
     r"enceinte de", r"future maman", r"attend (?:un|une|des) (?:bebe|enfant|jumeaux)",
     r"a terme", r"accouch\w*", r"bebe (?:dans|ds) (?:le|mon|son) ventre", r"fausse couche",
     r"gross?esse", r"(?:perte|perdu|poche) (?:des|les) eaux", r"enceite",
@@ -194,6 +196,9 @@ RULES: tuple[Rule, ...] = (
         r"essouffl\w* (?:\w+ ){0,4}(?:au repos|sans rien faire|en parlant|allonge|la nuit|tres|"
         r"d un coup|brutalement|soudain\w*|"
         r"enorme|bleu|grave)",
+        # a blocked nose, or anxiety that passes, is not distress
+        unless=r"^(?!.*(?:bleu|violet|levres|connaissance|ne repond|sifffl|siffle)).*(?:respirer par le nez|"
+        r"nez (?:\w+ ){0,2}bouche|quand je stresse|crises? d (?:angoisse|anxiete)|attaques? de panique)",
     ),
     # --- chest pain ---------------------------------------------------------------------------
     rule(
@@ -227,7 +232,10 @@ RULES: tuple[Rule, ...] = (
         r"(?:faire|donner|filer) (?:faire )?(?:une )?crise cardiaque|failli (?:\w+ ){0,2}(?:crise "
         r"cardiaque|infarctus)|cru (?:\w+ ){0,2}(?:crise cardiaque|infarctus)|"
         r"^(?!.*(?:irradi|bras|machoire|sueur|transpir|essouffl|oppress|serre|malaise|souffle)).*"
-        r"(?:quand (?:j|on|il|elle) (?:\w+ ){0,1}appuie|qu au toucher)",
+        r"(?:quand (?:j|on|il|elle) (?:\w+ ){0,1}appuie|qu au toucher)|"
+        # heartburn relieved by an antacid, with no cardiac sign
+        r"^(?!.*(?:machoire|bras|sueur|transpir|essouffl|malaise|serre|passe pas|ne passe|\bcou\b|"
+        r"\bdos\b|pale|comme (?:mes|mon|d habitude))).*(?:gaviscon|\breflux\b)",
     ),
     # « ça serre fort au milieu et je transpire »: a tightness with a cardiac sign.
     rule(
@@ -657,14 +665,14 @@ RULES: tuple[Rule, ...] = (
         r"urinaire|en urinant|quand je fais pipi|au pipi)|\bbrulures? d estomac|"
         r"\b(?:verrue\w*|azote|cryo\w*)\b|"
         r"\b(?:il|elle|bebe|front|corps|fils|fille) (?:est|etait) (?:tout |toute )?brulant\w*\b"
-        r"(?!.*(?:cloqu|bouillant|ebouillant|eau|huile|the|cafe|four|feu))",
+        r"(?!.*(?:cloqu|bouillant|ebouillant|eau|huile|the|cafe|four|feu))|\bzona\b|reflux|gaviscon|brulures? d estomac",
         minimisable=True,
     ),
     # A sunburn is small, unless it blisters with fever, chills or vomiting: a burn to be seen.
     rule(
         C.BURN,
         r"coup de soleil",
-        with_=r"^(?=.*cloqu\w*|.*cloques?)(?=.*(?:fievre|vomi\w*|frissons?|malaise))",
+        with_=r"^(?=.*(?:cloqu\w*|cloques?|boursoufl\w*))(?=.*(?:fievre|vomi\w*|frissons?|malaise))",
     ),
     # --- anaphylaxis --------------------------------------------------------------------------
     rule(
@@ -781,7 +789,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:avale\w*|pris|bu|ingere\w*) (?:\w+ ){0,3}(?:toute?s?|tous|tout) (?:\w+ ){0,2}"
         rf"{MEDICINES}",
         unless=r"\b(?:est ce que|peut on|puis je|je peux|on peut|dois je|faut il) (?:\w+ ){0,4}"
-        r"prendre\b(?!.*(?:avale|trop|toute))",
+        r"prendre\b(?!.*(?:avale|trop|toute))|intoxications? alimentaires?",
     ),
     rule(
         C.POISONING,
@@ -1125,7 +1133,7 @@ RULES: tuple[Rule, ...] = (
         r"(?<!quatre )veines",
         r"(?:arme|fusil|pistolet|couteau|lame|rasoir|cutter) (?:\w+ ){0,6}"
         r"(?:tuer|mourir|en finir|poignets?|gorge|veines|contre (?:lui|elle|moi)|suicid\w*)",
-        unless=r"\bce (?:\w+ ){0,2}me tue\b(?!.*(?:envie|veux|suicid|mourir|finir))",
+        unless=r"\bce (?:\w+ ){0,2}me tue\b(?!.*(?:envie|veux|suicid|mourir|finir))|pris \d+ (?:kilos?|kg)\b",
         historic=False,  # « depuis son AVC » is still now; only years ago is history
     ),
     rule(  # « depuis la mort de papa, elle veut aller le rejoindre »
@@ -1221,7 +1229,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:face|arm|arms|leg|legs|hand|hands|chest|back) (?:\w+ ){0,4}(?:blistering|white in places)",
         rf"(?:burn\w*|scald\w*|blister\w*) (?:\w+ ){{0,6}}(?:{CHILD}|baby|toddler|son|daughter|kid)",
         r"(?:burn\w*|scald\w*) (?:\w+ ){0,3}(?:face|cheek|eyes?|lips|mouth|neck)",
-        r"(?:baby|toddler|son|daughter|kid) (?:\w+ ){0,10}(?:burn\w*|scald\w*|blister\w*)",
+        r"(?:baby|toddler|son|daughter|kid|boy|girl|little one) (?:\w+ ){0,10}(?:burn\w*|scald\w*|blister\w*)",
     ),
     english(C.BURN, r"electrocut\w*", r"electric (?:shock|burn)\w*"),
     english(  # any burn on a young child, the child named in another clause
@@ -1328,7 +1336,9 @@ MODEL_NEEDS: dict[Category, re.Pattern[str]] = {
     # a fever and an infant: the model alone read « elle a 38,5 » or « 39 SA » as an infant's
     Category.INFANT_FEVER: re.compile(
         rf"^(?=.*{FEVER})(?=.*(?:{YOUNG_INFANT}|\bbebe\b|nourrisson|baby|newborn|infant|semaines?\b|"
-        r"weeks?\b|\bsem\b|\b(?:1|un|2|deux) mois\b|\bjours?\b|\bdays?\b))"
+        r"weeks?\b|\bsem\b|\b(?:1|un|2|deux) mois\b|\b(?:a|de|agee?s? de) (?:\d+|un|deux|trois|quatre|"
+        r"cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|dix \w+|vingt \w*) jours\b|"
+        r"\bdays? old\b))"
     ),
 }
 
