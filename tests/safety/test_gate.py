@@ -14,15 +14,15 @@ import pytest
 from clinic.domain.safety import Category, detect
 from tests.safety.corpus import Scores, load, score
 
-# Measured on the held-out part (the nineteenth round, asked for with the words only:
-# patient French on WhatsApp, about one message in ten partly in another language), after the
-# detector was tuned on rounds 17 and 18: recall 0.980 (294/300), burn 0.90 and every other
-# category 0.95 or more, false alarms 0.043 (13/300). Each bound leaves one message of slack for
-# floating-point differences between machines near the model's thresholds. Round 17 read 0.983
-# and 8.7 % (docs/safety.md); the targets (0.99, 0.95, 3 %) do not move.
-RECALL_FLOOR = 0.975
+# Measured on the held-out part (the twentieth round, asked for with the words only, as
+# the nineteenth), after the detector was tuned on the nineteenth: recall 0.983 (295/300),
+# anaphylaxis 0.90 and every other category 0.95 or more, false alarms 0.030 (9/300). Each bound
+# leaves one message of slack for floating-point differences between machines near the model's
+# thresholds. Round 19 read 0.980 and 4.3 % (docs/safety.md); the targets (0.99, 0.95, 3 %) do
+# not move.
+RECALL_FLOOR = 0.98
 CATEGORY_FLOOR = 0.85
-FALSE_ALARM_CEILING = 0.047
+FALSE_ALARM_CEILING = 0.034
 
 
 @pytest.fixture(scope="module")
