@@ -23,6 +23,7 @@ def loaded() -> None:
         "meu filho caiu da escada e nao se mexe",  # Portuguese
         "my dad can't breathe properly since this morning",  # English
         "بابا ما كيتنفسش مزيان من الصباح، عافاكم عاونوني",  # darija in Arabic script
+        "slm dr, mama 3ndha s5ana men lbare7 w ma kat9der tnod",  # darija in Latin letters
     ],
 )
 def test_other_languages_are_foreign(text: str) -> None:
@@ -37,6 +38,7 @@ def test_other_languages_are_foreign(text: str) -> None:
         "annul rdv dem1",
         "ok merci",  # too short to tell
         "babam nefes alamiyor",  # too: the red-flag patterns read this one
+        "rdv le 3eme mardi du mois a 7h30 svp merci beaucoup",  # an ordinal and an hour
         "non non merci",
         "rdv jeudi aprem pour renouvellement ordonnance",
         "Bonjour docteur, my son a de la fièvre depuis hier, un rdv svp",  # mostly French

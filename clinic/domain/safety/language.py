@@ -10,7 +10,8 @@ Language identification is lingua's (`lingua-language-detector`): a Rust library
 Python dependencies, offline models, and, measured on this project's messages, no French
 message of `data/nlu` taken for another language. It is asked to choose among French and the
 other Latin-script languages patients in France write most (`LANGUAGES`); a message in another
-script (Arabic, Cyrillic…) is foreign without asking. Its models take about a second to load
+script (Arabic, Cyrillic…) is foreign without asking, and so is darija written in Latin letters
+with digits for Arabic sounds (two such words). Its models take about a second to load
 and about 230 MB of memory, so they load in a background thread as the channel starts
 (`warm_up`); meanwhile no message is called foreign, and none waits.
 """
@@ -36,6 +37,23 @@ FRENCH_BELOW = 0.05
 MIN_WORDS = 6
 
 _WORD = re.compile(r"[^\W\d_]+")
+#: Arabic written in Latin letters (« arabizi », darija: « 3andha », « s5ana », « n9derch »): digits
+#: for Arabic sounds inside a word. No language detector here knows it; two such words say it.
+_TOKEN = re.compile(r"[a-z0-9]+")
+#: A digit for an Arabic sound followed by a letter, in a word of letters (not « 3eme », « 7h30 »).
+_ARABIZI = re.compile(r"^(?=(?:.*[a-z]){2})[a-z235679]*[235679][a-z][a-z235679]*$")
+_NOT_ARABIZI = re.compile(r"^\d+(?:e|er|ere|eme|nd|nde|h|h\d+|min|mn|kg|cm|ans)$")
+ARABIZI_WORDS = 2
+
+
+def _arabizi(text: str) -> int:
+    """How many words of Arabic in Latin letters the message has."""
+    return sum(
+        1
+        for token in _TOKEN.findall(text.lower())
+        if _ARABIZI.match(token) and not _NOT_ARABIZI.match(token)
+    )
+
 
 _detector: Any = None
 _failed = False
@@ -51,6 +69,8 @@ def is_foreign(text: str, wait: bool = False, min_words: int = MIN_WORDS) -> boo
     words = _WORD.findall(text)
     if len(words) < min_words:
         return False
+    if _arabizi(text) >= ARABIZI_WORDS:
+        return True
     letters = [char for word in words for char in word]
     latin = sum("LATIN" in unicodedata.name(char, "") for char in letters)
     if latin < len(letters) / 2:
