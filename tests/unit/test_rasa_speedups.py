@@ -3,11 +3,19 @@ Rasa's own `jsonschema.validate`, on responses our action server sends and on br
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from typing import Any
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
 from connectors.rasa_speedups import compile_action_response_schema
+from devtools.model import cache_dir
 
 GOOD = {
     "events": [{"event": "slot", "name": f"slot_{i}", "value": None} for i in range(10)]
@@ -100,11 +108,31 @@ policies:
 """
 
 
+def _reference(key: str, compute: Callable[[], Any]) -> Any:
+    """Rasa's own predictions for the small model, computed once per content and versions and
+    kept beside the trained models (`CLINIC_MODEL_CACHE`): Rasa's own load runs a warm-up
+    training step (about 50 s here), the very cost `load_models_for_inference` removes. A fresh
+    machine computes it; JSON keeps Python floats to the last bit."""
+    path = cache_dir() / f"speedups-reference-{key}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    value = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+    except OSError:
+        pass  # an unwritable cache only costs the time
+    return value
+
+
 def test_models_loaded_for_inference_predict_exactly_as_rasas_own_load(tmp_path) -> None:  # noqa: ANN001
-    """A small DIET and TED, trained here, loaded Rasa's way and the fast way: the same intents,
+    """A small DIET and TED, trained here (or taken from the model cache, keyed by their data and
+    the Rasa and TensorFlow versions), loaded Rasa's way and the fast way: the same intents,
     confidences, entities and next-action probabilities, to the last bit."""
     import asyncio
 
+    import rasa
+    import tensorflow
     from rasa.core.agent import load_agent
     from rasa.model_training import train
     from rasa.shared.core.events import ActionExecuted, UserUttered
@@ -113,22 +141,32 @@ def test_models_loaded_for_inference_predict_exactly_as_rasas_own_load(tmp_path)
 
     from connectors.rasa_speedups import load_models_for_inference
 
-    for name, text in {"domain.yml": DOMAIN, "config.yml": CONFIG}.items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "nlu.yml").write_text(NLU)
-    (tmp_path / "data" / "stories.yml").write_text(STORIES)
-    result = train(
-        str(tmp_path / "domain.yml"), str(tmp_path / "config.yml"), [str(tmp_path / "data")],
-        str(tmp_path / "models"),
-    )  # fmt: skip
-    assert result.code == 0 and result.model
+    sources = {"domain.yml": DOMAIN, "config.yml": CONFIG, "nlu.yml": NLU, "stories.yml": STORIES}
+    digest = hashlib.sha256(f"{rasa.__version__} {tensorflow.__version__}".encode())
+    for name, text in sources.items():
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    key = digest.hexdigest()[:16]
+    model = cache_dir() / f"speedups-{key}.tar.gz"
+    if not model.is_file():
+        for name in ("domain.yml", "config.yml"):
+            (tmp_path / name).write_text(sources[name])
+        (tmp_path / "data").mkdir()
+        (tmp_path / "data" / "nlu.yml").write_text(NLU)
+        (tmp_path / "data" / "stories.yml").write_text(STORIES)
+        result = train(
+            str(tmp_path / "domain.yml"), str(tmp_path / "config.yml"), [str(tmp_path / "data")],
+            str(tmp_path / "models"),
+        )  # fmt: skip
+        assert result.code == 0 and result.model
+        model.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(result.model, tmp_path / "copy.tar.gz")
+        os.replace(tmp_path / "copy.tar.gz", model)  # whole or not at all
 
-    def predictions() -> tuple[list, list]:
-        agent = asyncio.run(load_agent(model_path=result.model))
+    def predictions() -> list[Any]:
+        agent = asyncio.run(load_agent(model_path=str(model)))
         texts = ["bonjour", "rdv pour un vaccin", "annuler", "zzz", "je voudrais un certificat"]
         parses = [asyncio.run(agent.parse_message(text)) for text in texts]
-        nlu = [(p["intent_ranking"], p["entities"]) for p in parses]
+        nlu = [[p["intent_ranking"], p["entities"]] for p in parses]
         nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[union-attr]
         ted = next(
             n._component for n in nodes.values() if type(n._component).__name__ == "TEDPolicy"
@@ -138,18 +176,22 @@ def test_models_loaded_for_inference_predict_exactly_as_rasas_own_load(tmp_path)
         for intent in ("greet", "book", "cancel"):
             tracker.update(UserUttered(intent, {"name": intent, "confidence": 1.0}))
             probabilities.append(
-                ted.predict_action_probabilities(tracker, agent.domain).probabilities
+                [
+                    float(p)
+                    for p in ted.predict_action_probabilities(tracker, agent.domain).probabilities
+                ]
             )
             tracker.update(ActionExecuted("utter_hello"))
             tracker.update(ActionExecuted("action_listen"))
-        return nlu, probabilities
+        # as JSON reads it back: the cached reference and a fresh one compare alike
+        return json.loads(json.dumps([nlu, probabilities]))
 
     rasas = RasaModel.__dict__["load"]
     try:
         if getattr(RasaModel.load, "for_inference", False):  # installed by an earlier test
             RasaModel.load = classmethod(RasaModel.load.original.__func__)  # type: ignore[method-assign]
         assert not getattr(RasaModel.load, "for_inference", False)
-        expected = predictions()
+        expected = _reference(key, predictions)
         load_models_for_inference()
         assert getattr(RasaModel.load, "for_inference", False)
         assert predictions() == expected
