@@ -12,9 +12,10 @@ One order for every channel, decided here once:
 6. staff have the conversation: no turn;
 7. a voice note, a photo or a position gets a fixed reply; anything else is a turn.
 
-A text plainly not in French that raised no red flag (`safety.is_foreign`) is marked `foreign`
-when it is paused or a turn: its first bubble is then the emergency numbers in several
-languages, since neither the detector nor the model can vouch for what it says.
+A text plainly not in French (`safety.is_foreign`) is marked `foreign`: with no red flag, when
+it is paused or a turn, its first bubble is the emergency numbers in several languages, since
+neither the detector nor the model can vouch for what it says; with one, the emergency answer
+names the 112 in several languages too.
 
 `decide` reads the few facts it needs through `Facts`, lazily and in this order; `screen`, the
 first step, reads the words alone, so a red flag costs no query and waits for no database. The service that acts on a decision (`clinic.services.conversation`) implements
